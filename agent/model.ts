@@ -1,0 +1,86 @@
+/**
+ * The host model: what the control API tells one host agent (DESIGN §4).
+ *
+ * This is the wire contract between the API's `hostConfig` / `hostChanges` and the agent. The agent
+ * keeps exactly one `HostConfig` in memory, built from a snapshot and advanced by deltas with
+ * `applyDelta` (agent/api/apply-delta.ts). Everything the data plane and DNS do is derived from it.
+ * It must stay plain JSON: it is also written to disk as the last-known-good state.
+ */
+
+export type ContainerState = 'PENDING' | 'RUNNING' | 'DRAINING';
+
+/** One container of a network, local or remote. */
+export interface ContainerModel {
+  id: string; // ctr-<uuid>
+  applicationId: string; // ap-<uuid>
+  processType: string; // a DNS label: web, worker, …
+  number: number; // 1, 2, … per application + process type
+  hostId: string; // host-<uuid>
+  hostMeshIp: string; // the mesh (WireGuard) address of the container's host, e.g. 100.64.0.3
+  ip: string; // private IPv4 in the network's CIDR
+  mac: string; // derived from the IP: 02:<vni hi>:<ip bytes…> lower-case, colon separated
+  state: ContainerState;
+  hostname: string; // <n>.<type>.<app-id>.<network-id>.private-network.internal (no trailing dot)
+}
+
+/** An application of a network: only what naming needs. */
+export interface ApplicationModel {
+  id: string; // ap-<uuid>
+  name: string;
+  defaultProcessType: string; // the type that the app-level name resolves to ("web" unless set)
+}
+
+/** A private network that has at least one container on this host. */
+export interface NetworkModel {
+  id: string; // pn-<uuid>
+  projectId: string; // prj-<uuid>
+  vni: number; // 1 … 16777215
+  cidr: string; // e.g. 10.240.0.0/22
+  gateway: string; // first usable address, e.g. 10.240.0.1 — the network's DNS resolver
+  dnsTtl: number; // seconds
+  applications: ApplicationModel[];
+  containers: ContainerModel[]; // every container of the network, on any host
+}
+
+/** A WireGuard peer: another host that shares at least one network with this one. */
+export interface PeerModel {
+  hostId: string;
+  name: string;
+  publicKey: string; // base64, 32 bytes
+  endpoint: string; // underlay ip:port
+  meshIp: string; // its /32 in allowed-ips
+}
+
+/** This host. */
+export interface HostModel {
+  id: string;
+  name: string;
+  meshIp: string;
+  meshCidr: string; // e.g. 100.64.0.0/16
+  endpoint: string; // underlay ip:port this host listens on for WireGuard
+  publicKey: string;
+}
+
+/** The full desired state of one host at revision `revision`. */
+export interface HostConfig {
+  revision: number;
+  host: HostModel;
+  peers: PeerModel[];
+  networks: NetworkModel[];
+}
+
+/**
+ * One change that concerns this host. Payloads are O(1) in the size of the network.
+ * `network.joined` carries no member list: on it the agent lists again (hostConfig), which is rare.
+ */
+export type HostDelta =
+  | { revision: number; kind: 'container.added' | 'container.updated'; networkId: string; container: ContainerModel }
+  | { revision: number; kind: 'container.removed'; networkId: string; containerId: string }
+  | { revision: number; kind: 'application.updated'; networkId: string; application: ApplicationModel }
+  | { revision: number; kind: 'application.removed'; networkId: string; applicationId: string }
+  | { revision: number; kind: 'network.updated'; networkId: string; dnsTtl: number }
+  | { revision: number; kind: 'network.joined'; networkId: string }
+  | { revision: number; kind: 'network.left'; networkId: string }
+  | { revision: number; kind: 'peer.upserted'; peer: PeerModel }
+  | { revision: number; kind: 'peer.removed'; hostId: string }
+  | { revision: number; kind: 'host.updated'; host: HostModel };
