@@ -18,7 +18,7 @@ export interface ContainerModel {
   hostId: string; // host-<uuid>
   hostMeshIp: string; // the mesh (WireGuard) address of the container's host, e.g. 100.64.0.3
   ip: string; // private IPv4 in the network's CIDR
-  mac: string; // derived from the IP: 02:<vni hi>:<ip bytes…> lower-case, colon separated
+  mac: string; // derived from the IP: 02:00:<4 IP bytes>, lower-case hex, colon separated
   state: ContainerState;
   hostname: string; // <n>.<type>.<app-id>.<network-id>.private-network.internal (no trailing dot)
 }
@@ -72,12 +72,13 @@ export interface HostConfig {
 /**
  * One change that concerns this host. Payloads are O(1) in the size of the network.
  * `network.joined` carries no member list: on it the agent lists again (hostConfig), which is rare.
+ * Kinds follow the feed's `noun.verb` names; the agent ignores kinds it does not know.
  */
 export type HostDelta =
-  | { revision: number; kind: 'container.added' | 'container.updated'; networkId: string; container: ContainerModel }
+  | { revision: number; kind: 'container.created' | 'container.running' | 'container.draining'; networkId: string; container: ContainerModel }
   | { revision: number; kind: 'container.removed'; networkId: string; containerId: string }
-  | { revision: number; kind: 'application.updated'; networkId: string; application: ApplicationModel }
-  | { revision: number; kind: 'application.removed'; networkId: string; applicationId: string }
+  | { revision: number; kind: 'application.created' | 'application.updated'; networkId: string; application: ApplicationModel }
+  | { revision: number; kind: 'application.deleted'; networkId: string; applicationId: string }
   | { revision: number; kind: 'network.updated'; networkId: string; dnsTtl: number }
   | { revision: number; kind: 'network.joined'; networkId: string }
   | { revision: number; kind: 'network.left'; networkId: string }
