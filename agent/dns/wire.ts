@@ -1,0 +1,93 @@
+/**
+ * Wire-level reading of DNS queries, without a full decode.
+ *
+ * Owns: the few byte offsets the server needs before (or instead of) dns-packet — the question's
+ * extent, its lower-cased lookup key, and whether the message is a "plain" query the fast path may
+ * answer. Never allocates more than one string per query and never throws: the server calls it on
+ * every datagram, including hostile ones.
+ */
+
+export const HEADER_BYTES = 12;
+export const TYPE_A = 1;
+export const TYPE_AAAA = 28;
+export const TYPE_OPT = 41;
+export const CLASS_IN = 1;
+/** The classic UDP limit without EDNS (RFC 1035) and the cap on EDNS sizes (DNS flag day 2020). */
+export const UDP_PLAIN_LIMIT = 512;
+export const UDP_EDNS_CAP = 1232;
+
+/** Where a message's single question ends, and what it asks, read straight from the bytes. */
+export interface WireQuestion {
+  end: number; // offset just past QTYPE/QCLASS
+  nameEnd: number; // offset just past the name's root label
+  qtype: number;
+  qclass: number;
+  name: string; // lower-cased presentation form, no trailing dot ("" for the root)
+}
+
+/**
+ * Reads the first question of `msg` without following compression pointers (a question has nothing
+ * to point back to). Returns null for anything that is not a well-formed uncompressed name.
+ */
+export function readQuestion(msg: Buffer): WireQuestion | null {
+  let o = HEADER_BYTES;
+  let name = '';
+  while (true) {
+    if (o >= msg.length) return null;
+    const len = msg[o];
+    if (len === 0) break;
+    if (len > 63) return null; // pointers and reserved label types
+    if (o + 1 + len > msg.length) return null;
+    if (name.length) name += '.';
+    for (let i = o + 1; i <= o + len; i++) {
+      const c = msg[i];
+      // Only ASCII letters fold (RFC 4343); other bytes are kept verbatim.
+      name += String.fromCharCode(c >= 0x41 && c <= 0x5a ? c + 32 : c);
+    }
+    o += 1 + len;
+    if (o - HEADER_BYTES > 255) return null;
+  }
+  const nameEnd = o + 1;
+  if (nameEnd + 4 > msg.length) return null;
+  return { end: nameEnd + 4, nameEnd, qtype: msg.readUInt16BE(nameEnd), qclass: msg.readUInt16BE(nameEnd + 2), name };
+}
+
+/** What a plain query asks for: the transport size it accepts and its EDNS DO bit. */
+export interface PlainQuery {
+  question: WireQuestion;
+  edns: boolean;
+  udpSize: number; // the client's limit for a UDP reply, already capped
+  dnssecOk: boolean;
+}
+
+/**
+ * Recognises the overwhelmingly common query shape: QR=0, opcode QUERY, one IN question, no answer
+ * or authority records, and at most a version-0 OPT as the only additional record, consuming the
+ * message exactly. Anything else returns null and takes the slow path, which decodes fully.
+ */
+export function readPlainQuery(msg: Buffer): PlainQuery | null {
+  if (msg.length < HEADER_BYTES + 5) return null;
+  const flags = msg.readUInt16BE(2);
+  if (flags & 0x8000 || (flags >> 11) & 0xf || flags & 0x0200) return null; // QR, opcode, TC
+  if (msg.readUInt16BE(4) !== 1 || msg.readUInt16BE(6) !== 0 || msg.readUInt16BE(8) !== 0) return null;
+  const ar = msg.readUInt16BE(10);
+  if (ar > 1) return null;
+  const question = readQuestion(msg);
+  if (!question || question.qclass !== CLASS_IN) return null;
+  if (ar === 0) {
+    return question.end === msg.length ? { question, edns: false, udpSize: UDP_PLAIN_LIMIT, dnssecOk: false } : null;
+  }
+  const o = question.end;
+  if (o + 11 > msg.length || msg[o] !== 0 || msg.readUInt16BE(o + 1) !== TYPE_OPT) return null;
+  if (msg[o + 5] !== 0 || msg[o + 6] !== 0) return null; // extended rcode and version must be 0
+  if (o + 11 + msg.readUInt16BE(o + 9) !== msg.length) return null;
+  const advertised = msg.readUInt16BE(o + 3);
+  const udpSize = Math.min(Math.max(advertised, UDP_PLAIN_LIMIT), UDP_EDNS_CAP);
+  return { question, edns: true, udpSize, dnssecOk: (msg[o + 7] & 0x80) !== 0 };
+}
+
+/** The size a UDP reply may have for a decoded query's OPT payload size (or none). */
+export function udpLimit(optPayloadSize: number | undefined): number {
+  if (optPayloadSize === undefined) return UDP_PLAIN_LIMIT;
+  return Math.min(Math.max(optPayloadSize, UDP_PLAIN_LIMIT), UDP_EDNS_CAP);
+}

@@ -1,0 +1,36 @@
+/**
+ * Resource records as zone-file text, one per line.
+ *
+ * Owns: the presentation form used by the DNS tables (CoreDNS test.Case style) and by debug logs.
+ * Formatting only; it never decides anything.
+ */
+import type { Answer } from 'dns-packet';
+
+/** Formats one record as `name. ttl IN TYPE rdata`; OPT pseudo-records are skipped by the caller. */
+export function formatRecord(rr: Answer): string {
+  const owner = rr.name.endsWith('.') ? rr.name : `${rr.name}.`;
+  if (rr.type === 'OPT') return `; OPT udp=${rr.udpPayloadSize} version=${rr.ednsVersion} do=${rr.flag_do ? 1 : 0}`;
+  const ttl = 'ttl' in rr ? (rr.ttl ?? 0) : 0;
+  let rdata: string;
+  if (rr.type === 'SOA') {
+    const d = rr.data;
+    rdata = `${fqdn(d.mname)} ${fqdn(d.rname)} ${d.serial} ${d.refresh} ${d.retry} ${d.expire} ${d.minimum}`;
+  } else {
+    rdata = String(rr.data);
+  }
+  return `${owner} ${ttl} IN ${rr.type} ${rdata}`;
+}
+
+/** Formats a section, dropping OPT pseudo-records (they are tested on their own). */
+export function formatSection(records: readonly Answer[] | undefined): string[] {
+  return (records ?? []).filter((r) => r.type !== 'OPT').map(formatRecord);
+}
+
+/** Splits a table cell of zone-file text into trimmed non-empty lines. */
+export function zoneLines(text: string): string[] {
+  return text.split('\n').map((l) => l.trim().replace(/\s+/g, ' ')).filter((l) => l.length && !l.startsWith('#'));
+}
+
+function fqdn(name: string): string {
+  return name.endsWith('.') ? name : `${name}.`;
+}

@@ -1,0 +1,103 @@
+/**
+ * Per-network zone indexes for `private-network.internal.` (DESIGN §3).
+ *
+ * Owns: turning one NetworkModel into the set of names that exist in that network's view and the
+ * A records each owns. Pure: no sockets, no clock. It must never mix networks — a zone holds only
+ * its own network's names, so another network's names are simply absent and answer NXDOMAIN
+ * exactly like names that never existed (DESIGN §6, DNS views).
+ *
+ * Which names exist (RFC 8020: NXDOMAIN means "nothing here or below"):
+ * - the apex `private-network.internal` and this network's `<pn>` node;
+ * - `<app>.<pn>` for every application the model knows (A = RUNNING containers of its default type);
+ * - `<type>.<app>.<pn>` for the default type and every type with a container in any state, so a type
+ *   scaled to zero or still PENDING is NODATA, never an NXDOMAIN that would hide later names below;
+ * - `<n>.<type>.<app>.<pn>` only while that container is RUNNING — DRAINING and PENDING containers
+ *   are not in DNS at all.
+ */
+import type { NetworkModel } from '../model.ts';
+
+export const ZONE_APEX = 'private-network.internal';
+
+/** SOA fields shared by every view; only the TTL and negative TTL follow the network's dnsTtl. */
+export interface ZoneSoa {
+  mname: string;
+  rname: string;
+  serial: number;
+  refresh: number;
+  retry: number;
+  expire: number;
+  minimum: number;
+}
+
+/** One network's view of the zone. Names are lower-case, without the trailing dot. */
+export interface Zone {
+  networkId: string;
+  ttl: number;
+  soa: ZoneSoa;
+  /** Every existing name → its A records (empty for empty non-terminals and NODATA names). */
+  names: ReadonlyMap<string, readonly string[]>;
+}
+
+/** True when `name` (lower-case, no trailing dot) is the apex or below it. */
+export function inZone(name: string): boolean {
+  return name === ZONE_APEX || name.endsWith('.' + ZONE_APEX);
+}
+
+/**
+ * Builds the zone of one network from the host model. Records of several containers under one name
+ * are ordered by container number, then IP, so answers are stable between rebuilds.
+ */
+export function buildZone(network: NetworkModel): Zone {
+  const names = new Map<string, string[]>();
+  const ensure = (name: string): string[] => {
+    let list = names.get(name);
+    if (!list) names.set(name, (list = []));
+    return list;
+  };
+  const pn = `${network.id}.${ZONE_APEX}`.toLowerCase();
+  ensure(ZONE_APEX);
+  ensure(pn);
+
+  const defaults = new Map<string, string>();
+  for (const app of network.applications) defaults.set(app.id.toLowerCase(), app.defaultProcessType.toLowerCase());
+  // A container of an app missing from the list still names its app (the model may be mid-delta).
+  for (const c of network.containers) {
+    const app = c.applicationId.toLowerCase();
+    if (!defaults.has(app)) defaults.set(app, 'web');
+  }
+  for (const [app, type] of defaults) {
+    ensure(`${app}.${pn}`);
+    ensure(`${type}.${app}.${pn}`);
+  }
+
+  const running = network.containers
+    .filter((c) => c.state === 'RUNNING')
+    .sort((a, b) => a.number - b.number || a.ip.localeCompare(b.ip));
+  for (const c of network.containers) ensure(`${c.processType}.${c.applicationId}.${pn}`.toLowerCase());
+  for (const c of running) {
+    const app = c.applicationId.toLowerCase();
+    const type = c.processType.toLowerCase();
+    const typeName = `${type}.${app}.${pn}`;
+    ensure(typeName).push(c.ip);
+    ensure(`${c.number}.${typeName}`).push(c.ip);
+    if (defaults.get(app) === type) ensure(`${app}.${pn}`).push(c.ip);
+  }
+
+  const ttl = network.dnsTtl;
+  return {
+    networkId: network.id,
+    ttl,
+    soa: {
+      mname: `ns.${ZONE_APEX}`,
+      rname: `hostmaster.${ZONE_APEX}`,
+      serial: 1,
+      refresh: 3600,
+      retry: 600,
+      expire: 86400,
+      // The negative-caching TTL (RFC 2308): as short as positive answers, so a name that
+      // appears when its container goes RUNNING is not hidden by a cached NXDOMAIN for long.
+      minimum: ttl,
+    },
+    names,
+  };
+}
