@@ -1,0 +1,105 @@
+/**
+ * nftables rule text for the host table and the per-sandbox tables (DESIGN §5, lab §2).
+ *
+ * Owns: the exact text handed to `nft -f`, and the summary (chains → rule count, sets → element
+ * count, hash) used to detect drift. Never: runs nft. The same `summarizeTableText` is used by the
+ * fake host, so the fake and the real kernel are compared with one yardstick.
+ * Each table carries `chain weft_meta { counter comment "weft:sha=<hash>" }`: nft 1.0.6 does not
+ * print table comments in JSON, but it does print rule comments, so the hash lives there.
+ */
+import { createHash } from 'node:crypto';
+import type { DesiredTable } from './types';
+
+/** Host table: VXLAN (UDP 4789) is accepted only when it arrives through WireGuard. */
+export function hostTableText(name: string, wgIf: string, vxlanPort: number): DesiredTable {
+  const body = [
+    '  chain input {',
+    '    type filter hook input priority -10; policy accept;',
+    `    udp dport ${vxlanPort} iifname != "${wgIf}" counter drop comment "vxlan-not-via-wg"`,
+    '  }',
+  ];
+  return finish('inet', name, body);
+}
+
+/** Sandbox bridge-family guard: each container port may only use its own MAC and IP. */
+export function guardTableText(name: string, vethGlob: string, ports: { veth: string; mac: string; ip: string }[]): DesiredTable {
+  const macs = ports.map((p) => `"${p.veth}" . ${p.mac}`);
+  const ips = ports.map((p) => `"${p.veth}" . ${p.ip}`);
+  const body = [
+    ...setText('cmac', 'ifname . ether_addr', macs),
+    ...setText('cip', 'ifname . ipv4_addr', ips),
+    '  chain pre {',
+    '    type filter hook prerouting priority -300; policy accept;',
+    `    iifname "${vethGlob}" jump from_ctr`,
+    '  }',
+    '  chain from_ctr {',
+    '    iifname . ether saddr != @cmac counter drop comment "mac-spoof"',
+    '    ether type arp iifname . arp saddr ether != @cmac counter drop comment "arp-mac-spoof"',
+    '    ether type arp iifname . arp saddr ip != @cip counter drop comment "arp-ip-spoof"',
+    '    ether type ip iifname . ip saddr != @cip counter drop comment "ip-spoof"',
+    '    ether type { ip, arp } accept',
+    '    counter drop comment "other-ethertype"',
+    '  }',
+  ];
+  return finish('bridge', name, body);
+}
+
+/** Sandbox inet table: the gateway answers only DNS and ICMP; the sandbox never forwards. */
+export function gatewayTableText(name: string): DesiredTable {
+  const body = [
+    '  chain input {',
+    '    type filter hook input priority 0; policy drop;',
+    '    iif "lo" accept',
+    '    udp dport 53 accept',
+    '    tcp dport 53 accept',
+    '    icmp type { echo-request, destination-unreachable } accept',
+    '    counter comment "dropped-to-gateway"',
+    '  }',
+    '  chain forward {',
+    '    type filter hook forward priority 0; policy drop;',
+    '  }',
+  ];
+  return finish('inet', name, body);
+}
+
+function setText(name: string, type: string, elements: string[]): string[] {
+  const els = elements.length ? [`    elements = { ${elements.join(', ')} }`] : [];
+  return [`  set ${name} {`, `    type ${type}`, ...els, '  }'];
+}
+
+function finish(family: 'inet' | 'bridge', name: string, body: string[]): DesiredTable {
+  const hash = createHash('sha256').update(`${family} ${name}\n${body.join('\n')}`).digest('hex').slice(0, 16);
+  const text = [
+    `table ${family} ${name} {`,
+    '  chain weft_meta {',
+    `    counter comment "weft:sha=${hash}"`,
+    '  }',
+    ...body,
+    '}',
+  ].join('\n');
+  const s = summarizeTableText(text);
+  return { family, name, hash, text, chains: s.chains, sets: s.sets };
+}
+
+/** What `nft -j list` would show for a table text we rendered: rule counts, element counts, hash. */
+export function summarizeTableText(text: string): { chains: Record<string, number>; sets: Record<string, number>; hash?: string } {
+  const chains: Record<string, number> = {};
+  const sets: Record<string, number> = {};
+  let chain: string | null = null;
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    let m: RegExpExecArray | null;
+    if ((m = /^chain (\S+) \{$/.exec(line))) chains[(chain = m[1])] = 0;
+    else if ((m = /^set (\S+) \{$/.exec(line))) sets[m[1]] = 0;
+    else if ((m = /^elements = \{ (.*) \}$/.exec(line))) sets[Object.keys(sets).at(-1)!] = m[1].split(',').length;
+    else if (line === '}') chain = null;
+    else if (chain && line && !line.startsWith('type ')) chains[chain]++;
+  }
+  const hash = /comment "weft:sha=([0-9a-f]+)"/.exec(text)?.[1];
+  return { chains, sets, hash };
+}
+
+/** The text `nft -f -` gets: declare, delete and re-create in one transaction (atomic replace). */
+export function replaceScript(t: { family: string; name: string; text: string }): string {
+  return `table ${t.family} ${t.name}\ndelete table ${t.family} ${t.name}\n${t.text}\n`;
+}

@@ -1,0 +1,75 @@
+/**
+ * Desired kernel state of one host, as plain data (DESIGN §5).
+ *
+ * Owns: the shape the diff compares against observed state. Never: kernel calls or I/O.
+ * Every field is something the reconciler can read back from `ip -j`, `bridge -j`, `wg show dump`
+ * or `nft -j`, so "desired == observed" is decidable and a second pass produces zero operations.
+ */
+
+/** One WireGuard peer as `wg set … peer` wants it. */
+export interface DesiredPeer {
+  publicKey: string;
+  endpoint: string;
+  allowedIps: string[]; // the peer's mesh /32
+  keepalive: number;
+}
+
+/** The host's WireGuard device. */
+export interface DesiredWg {
+  ifname: string;
+  address: string; // <mesh-ip>/<mesh prefix length>
+  mtu: number;
+  listenPort: number;
+  publicKey: string; // what the device must report; a mismatch means the private key must be (re)loaded
+  peers: DesiredPeer[];
+}
+
+/** One nftables table, replaced atomically as a whole; `chains`/`sets` let the diff detect drift. */
+export interface DesiredTable {
+  family: 'inet' | 'bridge';
+  name: string;
+  hash: string; // sha-256 prefix of `text`, stored in the table as a rule comment
+  text: string; // full `table <family> <name> { … }` text, meta chain included
+  chains: Record<string, number>; // chain → rule count
+  sets: Record<string, number>; // set → element count
+}
+
+/** A container on another host: FDB (self dst + master static) and a permanent neighbour entry. */
+export interface DesiredRemote {
+  containerId: string;
+  ip: string;
+  mac: string;
+  dst: string; // the mesh IP of its host (VTEP)
+}
+
+/** A container on this host that the runtime has attached (it has a netns path). */
+export interface DesiredLocal {
+  containerId: string;
+  veth: string; // sandbox end, bridge port
+  alias: string;
+  ip: string;
+  prefixLen: number;
+  mac: string;
+  netnsPath: string; // the container's network namespace (container end lives there)
+  containerIf: string;
+}
+
+/** One (host, network) sandbox namespace. */
+export interface DesiredSandbox {
+  vni: number;
+  networkId: string;
+  ns: string;
+  mtu: number;
+  bridge: { name: string; mac: string; address: string; alias: string };
+  vxlan: { name: string; alias: string; local: string; port: number };
+  remotes: DesiredRemote[];
+  locals: DesiredLocal[];
+  tables: DesiredTable[];
+}
+
+/** Everything the host should look like. */
+export interface DesiredState {
+  wg: DesiredWg;
+  hostTable: DesiredTable;
+  sandboxes: DesiredSandbox[];
+}

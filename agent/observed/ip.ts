@@ -1,0 +1,69 @@
+/**
+ * Parsers of `ip -j -d addr show` (links + addresses in one call), `ip -j neigh show` and
+ * `ip -j netns list` (fixtures: test/fixtures/ip-*.json).
+ *
+ * Never reconcile on `link`/`link_index` of a VXLAN that was moved into a sandbox: iproute2 resolves
+ * it in the wrong namespace (lab §5, "JSON pitfall"). We read only `info_data.{id,local,port,…}`.
+ */
+import { z } from 'zod';
+import type { ObservedLink, ObservedNeigh } from './types';
+
+const addrInfo = z.object({ family: z.string(), local: z.string(), prefixlen: z.number() });
+const link = z.object({
+  ifname: z.string(),
+  flags: z.array(z.string()),
+  mtu: z.number(),
+  address: z.string().optional(),
+  master: z.string().optional(),
+  ifalias: z.string().optional(),
+  linkinfo: z
+    .object({
+      info_kind: z.string().optional(),
+      info_data: z.record(z.string(), z.unknown()).optional(),
+      info_slave_kind: z.string().optional(),
+      info_slave_data: z.object({ learning: z.boolean().optional() }).optional(),
+    })
+    .nullish(),
+  addr_info: z.array(addrInfo).optional(),
+});
+const vxlanData = z.object({ id: z.number(), local: z.string().optional(), port: z.number(), learning: z.boolean(), proxy: z.boolean() });
+
+/** Parses `ip -j -d addr show` (or `ip -j -d link show`, which has no addresses). */
+export function parseIpLinks(json: string): ObservedLink[] {
+  return z.array(link).parse(JSON.parse(json || '[]')).map((l) => {
+    const kind = l.linkinfo?.info_kind ?? null;
+    const data = l.linkinfo?.info_data;
+    const vx = kind === 'vxlan' ? vxlanData.parse(data) : null;
+    const snoop = kind === 'bridge' && typeof data?.mcast_snooping === 'number' ? data.mcast_snooping : null;
+    return {
+      name: l.ifname,
+      kind,
+      mtu: l.mtu,
+      up: l.flags.includes('UP'),
+      mac: l.address?.toLowerCase() ?? null,
+      alias: l.ifalias ?? null,
+      master: l.master ?? null,
+      learning: l.linkinfo?.info_slave_kind === 'bridge' ? (l.linkinfo.info_slave_data?.learning ?? null) : null,
+      vxlan: vx ? { id: vx.id, local: vx.local ?? null, port: vx.port, learning: vx.learning, proxy: vx.proxy } : null,
+      mcastSnooping: snoop,
+      addrs: (l.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`),
+    };
+  });
+}
+
+const neigh = z.object({ dst: z.string(), dev: z.string(), lladdr: z.string().optional(), state: z.array(z.string()).optional() });
+
+/** Parses `ip -j neigh show`; IPv6 entries are dropped (the overlay is IPv4). */
+export function parseIpNeigh(json: string): ObservedNeigh[] {
+  return z
+    .array(neigh)
+    .parse(JSON.parse(json || '[]'))
+    .filter((n) => !n.dst.includes(':'))
+    .map((n) => ({ ip: n.dst, dev: n.dev, mac: n.lladdr?.toLowerCase() ?? null, permanent: (n.state ?? []).includes('PERMANENT') }));
+}
+
+/** Parses `ip -j netns list` into namespace names. An empty output means no namespace. */
+export function parseNetnsList(json: string): string[] {
+  if (!json.trim()) return [];
+  return z.array(z.object({ name: z.string() })).parse(JSON.parse(json)).map((n) => n.name);
+}

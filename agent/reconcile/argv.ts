@@ -1,0 +1,157 @@
+/**
+ * toCommands: Op[] → the fewest kernel processes, in a safe order (pure).
+ *
+ * Owns: the exact iproute2 / bridge / nft / wg syntax (validated in reference/datapath-lab.md).
+ * Batching: one `ip -n <ns> -force -batch -` and one `bridge -n <ns> -force -batch -` per namespace
+ * and bucket, one `nft -f -` per namespace (atomic table replacement), one `wg set` for all peers —
+ * never one process per entry. `-force` keeps a batch going after a failed line, and iproute2 then
+ * prints `Command failed -:<line>`, which apply.ts maps back to the op (see `lines`).
+ */
+import { replaceScript } from '../desired/nft-text';
+import type { Op } from './ops';
+
+/** How a failing line may still be a success: "exists" on add, "missing" on delete. */
+export type Tolerance = 'exists' | 'missing' | null;
+
+/** One process to run; `lines[i]` is the op behind stdin line i+1 (batch commands) or every op. */
+export interface Command {
+  argv: string[];
+  stdin?: string;
+  ns: string | null;
+  batch: boolean; // true: per-line errors are reported as `Command failed -:<n>`
+  lines: { op: Op; tolerate: Tolerance }[];
+}
+
+const SANDBOX_SYSCTLS = [
+  'net.ipv4.ip_forward=0',
+  'net.ipv6.conf.all.disable_ipv6=1',
+  'net.ipv6.conf.default.disable_ipv6=1',
+  // br_netfilter is built into this kernel: without these, bridged frames hit the inet hooks (lab §Rec 2).
+  'net.bridge.bridge-nf-call-iptables=0',
+  'net.bridge.bridge-nf-call-ip6tables=0',
+  'net.bridge.bridge-nf-call-arptables=0',
+];
+
+type Tool = 'ip' | 'bridge' | 'nft' | 'wg' | 'sysctl' | 'ctr';
+interface Emit {
+  bucket: number;
+  tool: Tool;
+  ns: string | null;
+  key?: string; // extra grouping key (container netns path, wg ifname)
+  text: string;
+  tolerate?: Tolerance;
+}
+
+/** Renders ops into commands, grouped by bucket, tool and namespace, buckets in order. */
+export function toCommands(ops: Op[]): Command[] {
+  const cmds = new Map<string, Command & { bucket: number }>();
+  for (const op of ops) {
+    for (const e of emit(op)) {
+      const k = `${e.bucket}|${e.tool}|${e.ns ?? ''}|${e.key ?? ''}`;
+      let c = cmds.get(k);
+      if (!c) cmds.set(k, (c = { bucket: e.bucket, ...shell(e), ns: e.ns, lines: [] }));
+      c.lines.push({ op, tolerate: e.tolerate ?? null });
+      if (e.tool === 'wg') c.argv.push(...e.text.split(' '));
+      else c.stdin = (c.stdin ?? '') + e.text + '\n';
+    }
+  }
+  return [...cmds.values()].sort((a, b) => a.bucket - b.bucket).map(({ bucket: _b, ...c }) => c);
+}
+
+function shell(e: Emit): { argv: string[]; batch: boolean } {
+  const n = e.ns ? ['-n', e.ns] : [];
+  const inNs = e.ns ? ['ip', 'netns', 'exec', e.ns] : [];
+  switch (e.tool) {
+    case 'ip': return { argv: ['ip', ...n, '-force', '-batch', '-'], batch: true };
+    case 'bridge': return { argv: ['bridge', ...n, '-force', '-batch', '-'], batch: true };
+    case 'nft': return { argv: [...inNs, 'nft', '-f', '-'], batch: false };
+    case 'sysctl': return { argv: [...inNs, 'sysctl', '-qw', ...SANDBOX_SYSCTLS], batch: false };
+    case 'ctr': return { argv: ['nsenter', `--net=${e.key}`, 'ip', '-force', '-batch', '-'], batch: true };
+    case 'wg': return { argv: ['wg', 'set', e.key!], batch: false };
+  }
+}
+
+// Buckets: 1 netns, 2 early link deletes, 3 host links, 4 sandbox links/addrs/neigh, 5 container
+// ends, 6 FDB, 7 nft, 8 wg set, 9+ removals (peers, fdb, ip, nft, netns).
+function emit(op: Op): Emit[] {
+  switch (op.kind) {
+    case 'netns.add':
+      return [
+        { bucket: 1, tool: 'ip', ns: null, text: `netns add ${op.ns}`, tolerate: 'exists' },
+        { bucket: 1.5, tool: 'sysctl', ns: op.ns, text: '' },
+        { bucket: 4, tool: 'ip', ns: op.ns, text: 'link set lo up' },
+      ];
+    case 'wg.create':
+      return [{ bucket: 3, tool: 'ip', ns: null, text: `link add ${op.ifname} type wireguard`, tolerate: 'exists' }];
+    case 'wg.link':
+      return [
+        { bucket: 3, tool: 'ip', ns: null, text: `link set ${op.ifname} mtu ${op.mtu} up` },
+        { bucket: 3, tool: 'ip', ns: null, text: `addr replace ${op.address} dev ${op.ifname}` },
+        ...op.addrsToDel.map((a): Emit => ({ bucket: 3, tool: 'ip', ns: null, text: `addr del ${a} dev ${op.ifname}`, tolerate: 'missing' })),
+      ];
+    case 'bridge.add':
+      return [
+        { bucket: 4, tool: 'ip', ns: op.ns, text: `link add ${op.name} address ${op.mac} mtu ${op.mtu} type bridge mcast_snooping 0`, tolerate: 'exists' },
+        { bucket: 4, tool: 'ip', ns: op.ns, text: `link set ${op.name} alias ${op.alias} up` },
+      ];
+    case 'vxlan.add':
+      // Created in the host namespace so its UDP socket stays with WireGuard, then moved (DESIGN §5).
+      // No `dev <wg>`: the kernel would delete the VXLAN and all its entries with the WireGuard device.
+      return [
+        { bucket: 3, tool: 'ip', ns: null, text: `link add ${op.name} mtu ${op.mtu} type vxlan id ${op.id} local ${op.local} dstport ${op.port} nolearning proxy`, tolerate: 'exists' },
+        { bucket: 3, tool: 'ip', ns: null, text: `link set ${op.name} alias ${op.alias} netns ${op.ns}` },
+        { bucket: 4, tool: 'ip', ns: op.ns, text: `link set ${op.name} master ${op.bridge} up` },
+        { bucket: 4, tool: 'ip', ns: op.ns, text: `link set ${op.name} type bridge_slave learning off` },
+      ];
+    case 'veth.add': {
+      const c = op.local;
+      return [
+        { bucket: 4, tool: 'ip', ns: op.ns, text: `link add ${c.veth} mtu ${op.mtu} type veth peer name ${c.containerIf} address ${c.mac} mtu ${op.mtu} netns ${c.netnsPath}`, tolerate: 'exists' },
+        { bucket: 4, tool: 'ip', ns: op.ns, text: `link set ${c.veth} alias ${c.alias} master ${op.bridge} up` },
+        { bucket: 4, tool: 'ip', ns: op.ns, text: `link set ${c.veth} type bridge_slave learning off` },
+        { bucket: 5, tool: 'ctr', ns: op.ns, key: c.netnsPath, text: 'link set lo up' },
+        { bucket: 5, tool: 'ctr', ns: op.ns, key: c.netnsPath, text: `addr replace ${c.ip}/${c.prefixLen} dev ${c.containerIf}` },
+        { bucket: 5, tool: 'ctr', ns: op.ns, key: c.netnsPath, text: `link set ${c.containerIf} up` },
+      ];
+    }
+    case 'link.set': {
+      const parts = [`link set ${op.name}`];
+      if (op.mtu !== undefined) parts.push(`mtu ${op.mtu}`);
+      if (op.mac) parts.push(`address ${op.mac}`);
+      if (op.alias !== undefined) parts.push(`alias ${op.alias}`);
+      if (op.master) parts.push(`master ${op.master}`);
+      parts.push('up');
+      const out: Emit[] = [{ bucket: 4, tool: 'ip', ns: op.ns, text: parts.join(' ') }];
+      if (op.learningOff) out.push({ bucket: 4, tool: 'ip', ns: op.ns, text: `link set ${op.name} type bridge_slave learning off` });
+      return out;
+    }
+    case 'link.del':
+      return [{ bucket: op.why === 'not desired' ? 9.2 : 2, tool: 'ip', ns: op.ns, text: `link del ${op.name}`, tolerate: 'missing' }];
+    case 'addr.add':
+      return [{ bucket: 4, tool: 'ip', ns: op.ns, text: `addr replace ${op.cidr} dev ${op.dev}` }];
+    case 'addr.del':
+      return [{ bucket: 9.2, tool: 'ip', ns: op.ns, text: `addr del ${op.cidr} dev ${op.dev}`, tolerate: 'missing' }];
+    case 'neigh.add':
+      return [{ bucket: 4, tool: 'ip', ns: op.ns, text: `neigh replace ${op.ip} lladdr ${op.mac} dev ${op.dev} nud permanent` }];
+    case 'neigh.del':
+      return [{ bucket: 9.2, tool: 'ip', ns: op.ns, text: `neigh del ${op.ip} dev ${op.dev}`, tolerate: 'missing' }];
+    case 'fdb.add':
+      return [{ bucket: 6, tool: 'bridge', ns: op.ns, text: op.dst ? `fdb replace ${op.mac} dev ${op.dev} dst ${op.dst} self permanent` : `fdb replace ${op.mac} dev ${op.dev} master static` }];
+    case 'fdb.del':
+      return [{ bucket: 9.1, tool: 'bridge', ns: op.ns, text: op.self ? `fdb del ${op.mac} dev ${op.dev} dst ${op.dst} self` : `fdb del ${op.mac} dev ${op.dev} master`, tolerate: 'missing' }];
+    case 'nft.replace':
+      return [{ bucket: 7, tool: 'nft', ns: op.ns, text: replaceScript(op.table) }];
+    case 'nft.del':
+      // Declaring before deleting makes the delete idempotent inside nft's all-or-nothing transaction.
+      return [{ bucket: 9.3, tool: 'nft', ns: op.ns, text: `table ${op.family} ${op.name}\ndelete table ${op.family} ${op.name}` }];
+    case 'wg.device':
+      return [{ bucket: 8, tool: 'wg', ns: null, key: op.ifname, text: `private-key ${op.privateKeyPath} listen-port ${op.listenPort}` }];
+    case 'wg.peers':
+      return [
+        ...op.set.map((p): Emit => ({ bucket: 8, tool: 'wg', ns: null, key: op.ifname, text: `peer ${p.publicKey} endpoint ${p.endpoint} allowed-ips ${p.allowedIps.join(',')} persistent-keepalive ${p.keepalive}` })),
+        ...op.remove.map((k): Emit => ({ bucket: 9, tool: 'wg', ns: null, key: op.ifname, text: `peer ${k} remove` })),
+      ];
+    case 'netns.del':
+      return [{ bucket: 9.5, tool: 'ip', ns: null, text: `netns del ${op.ns}`, tolerate: 'missing' }];
+  }
+}

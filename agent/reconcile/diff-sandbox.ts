@@ -1,0 +1,105 @@
+/**
+ * Sandbox diff: one (host, network) namespace — bridge, VXLAN, container veths, addresses,
+ * FDB and neighbour entries, nftables tables.
+ *
+ * Ownership: a link is ours when its name has our prefix AND its ifalias is a Weft marker; only
+ * those are changed or deleted. FDB/neighbour entries are ours when they sit on one of our links and
+ * are of the kinds we create (self+dst, master+static, PERMANENT neighbour); the kernel's own
+ * entries (port addresses, multicast) are never touched.
+ * A link whose fixed properties differ (kind, VXLAN id/local/port/flags) is deleted and re-created;
+ * its FDB/neighbour entries die with it, so they are planned as if absent.
+ */
+import { isOurAlias } from '../config-names';
+import type { DesiredSandbox } from '../desired/types';
+import type { ObservedLink, ObservedSandbox } from '../observed/types';
+import { diffTables } from './diff-tables';
+import type { Op } from './ops';
+
+/** Ops that turn the observed sandbox (undefined: namespace missing) into the desired one. */
+export function diffSandbox(d: DesiredSandbox, o: ObservedSandbox | undefined, isOurIfname: (n: string) => boolean): Op[] {
+  const { ns, vni, mtu } = d;
+  const ops: Op[] = [];
+  if (!o) ops.push({ kind: 'netns.add', ns, vni });
+  const links = new Map((o?.links ?? []).map((l) => [l.name, l]));
+  const fresh = new Set<string>(); // links (re)created in this pass: observed entries on them are void
+
+  // Bridge first: the VXLAN and veths become its ports.
+  const ob = links.get(d.bridge.name);
+  if (!ob || ob.kind !== 'bridge') {
+    if (ob) ops.push({ kind: 'link.del', ns, vni, name: ob.name, why: 'incompatible' });
+    ops.push({ kind: 'bridge.add', ns, vni, name: d.bridge.name, mac: d.bridge.mac, mtu, alias: d.bridge.alias });
+    fresh.add(d.bridge.name);
+  } else pushSet(ops, ns, vni, ob, { mtu, alias: d.bridge.alias, mac: d.bridge.mac });
+  const bridgeAddrs = fresh.has(d.bridge.name) ? [] : (ob?.addrs ?? []);
+  if (!bridgeAddrs.includes(d.bridge.address)) ops.push({ kind: 'addr.add', ns, vni, dev: d.bridge.name, cidr: d.bridge.address });
+
+  const v = d.vxlan;
+  const ov = links.get(v.name);
+  const vxOk = ov?.kind === 'vxlan' && ov.vxlan?.id === vni && ov.vxlan.local === v.local && ov.vxlan.port === v.port && !ov.vxlan.learning && ov.vxlan.proxy;
+  if (!ov || !vxOk) {
+    if (ov) ops.push({ kind: 'link.del', ns, vni, name: ov.name, why: 'incompatible' });
+    ops.push({ kind: 'vxlan.add', ns, vni, name: v.name, id: vni, local: v.local, port: v.port, mtu, alias: v.alias, bridge: d.bridge.name });
+    fresh.add(v.name);
+  } else pushSet(ops, ns, vni, ov, { mtu, alias: v.alias, master: d.bridge.name, port: true }, fresh.has(d.bridge.name));
+
+  for (const c of d.locals) {
+    const ol = links.get(c.veth);
+    if (!ol || ol.kind !== 'veth') {
+      if (ol) ops.push({ kind: 'link.del', ns, vni, name: ol.name, why: 'incompatible' });
+      ops.push({ kind: 'veth.add', ns, vni, local: c, mtu, bridge: d.bridge.name });
+      fresh.add(c.veth);
+    } else pushSet(ops, ns, vni, ol, { mtu, alias: c.alias, master: d.bridge.name, port: true }, fresh.has(d.bridge.name));
+  }
+
+  // Add before delete: every add/update above, every removal below.
+  const fdb = (o?.fdb ?? []).filter((e) => !fresh.has(e.dev));
+  const neigh = (o?.neigh ?? []).filter((n) => !fresh.has(n.dev));
+  for (const c of d.locals) {
+    if (!fdb.some((e) => e.dev === c.veth && e.mac === c.mac && e.master && e.state === 'static'))
+      ops.push({ kind: 'fdb.add', ns, vni, dev: c.veth, mac: c.mac, dst: null });
+  }
+  for (const r of d.remotes) {
+    if (!fdb.some((e) => e.dev === v.name && e.mac === r.mac && e.self && e.dst === r.dst)) ops.push({ kind: 'fdb.add', ns, vni, dev: v.name, mac: r.mac, dst: r.dst });
+    if (!fdb.some((e) => e.dev === v.name && e.mac === r.mac && e.master && e.state === 'static')) ops.push({ kind: 'fdb.add', ns, vni, dev: v.name, mac: r.mac, dst: null });
+    if (!neigh.some((n) => n.dev === v.name && n.ip === r.ip && n.mac === r.mac && n.permanent)) ops.push({ kind: 'neigh.add', ns, vni, dev: v.name, ip: r.ip, mac: r.mac });
+  }
+  ops.push(...diffTables(ns, vni, d.tables, o?.tables ?? []));
+
+  const remoteMacs = new Set(d.remotes.map((r) => r.mac));
+  const remoteIps = new Set(d.remotes.map((r) => r.ip));
+  const localMac = new Map(d.locals.map((c) => [c.veth, c.mac]));
+  for (const e of fdb) {
+    if (e.dev === v.name && e.self && e.dst && !remoteMacs.has(e.mac)) ops.push({ kind: 'fdb.del', ns, vni, dev: e.dev, mac: e.mac, self: true, dst: e.dst });
+    else if (e.dev === v.name && e.master && e.state === 'static' && !remoteMacs.has(e.mac)) ops.push({ kind: 'fdb.del', ns, vni, dev: e.dev, mac: e.mac, self: false, dst: null });
+    else if (localMac.has(e.dev) && e.master && e.state === 'static' && localMac.get(e.dev) !== e.mac) ops.push({ kind: 'fdb.del', ns, vni, dev: e.dev, mac: e.mac, self: false, dst: null });
+  }
+  for (const n of neigh) {
+    if (n.dev === v.name && n.permanent && !remoteIps.has(n.ip)) ops.push({ kind: 'neigh.del', ns, vni, dev: n.dev, ip: n.ip });
+  }
+  for (const a of bridgeAddrs) if (a !== d.bridge.address) ops.push({ kind: 'addr.del', ns, vni, dev: d.bridge.name, cidr: a });
+  const wanted = new Set([d.bridge.name, v.name, ...d.locals.map((c) => c.veth)]);
+  for (const l of o?.links ?? []) {
+    if (!wanted.has(l.name) && isOurIfname(l.name) && isOurAlias(l.alias)) ops.push({ kind: 'link.del', ns, vni, name: l.name, why: 'not desired' });
+  }
+  return ops;
+}
+
+interface Want {
+  mtu: number;
+  alias: string;
+  mac?: string;
+  master?: string;
+  port?: boolean; // a bridge port: learning must be off
+}
+
+/** Emits one link.set carrying only the attributes that differ (none → no op). */
+function pushSet(ops: Op[], ns: string, vni: number, l: ObservedLink, w: Want, masterGone = false): void {
+  const op: Extract<Op, { kind: 'link.set' }> = { kind: 'link.set', ns, vni, name: l.name };
+  if (l.mtu !== w.mtu) op.mtu = w.mtu;
+  if (l.alias !== w.alias) op.alias = w.alias;
+  if (w.mac && l.mac !== w.mac) op.mac = w.mac;
+  if (w.master && (masterGone || l.master !== w.master)) op.master = w.master;
+  if (!l.up) op.up = true;
+  if (w.port && (l.learning !== false || op.master)) op.learningOff = true;
+  if (Object.keys(op).length > 4) ops.push(op);
+}

@@ -1,0 +1,52 @@
+/**
+ * The operations the reconciler can perform, as data.
+ *
+ * Owns: the vocabulary between diff (what to change) and argv (how to say it to the kernel).
+ * `ns: null` is the host namespace. `vni` ties an op to a network so failures are reported per network.
+ * Every op is idempotent or made so by the applier ("exists" on add, "missing" on delete = success).
+ */
+import type { DesiredLocal, DesiredPeer, DesiredTable } from '../desired/types';
+
+export type Op =
+  | { kind: 'netns.add'; ns: string; vni: number }
+  | { kind: 'netns.del'; ns: string; vni: number }
+  | { kind: 'wg.create'; ifname: string }
+  | { kind: 'wg.link'; ifname: string; mtu: number; address: string; addrsToDel: string[] }
+  | { kind: 'wg.device'; ifname: string; listenPort: number; privateKeyPath: string }
+  | { kind: 'wg.peers'; ifname: string; set: DesiredPeer[]; remove: string[] }
+  | { kind: 'bridge.add'; ns: string; vni: number; name: string; mac: string; mtu: number; alias: string }
+  | { kind: 'vxlan.add'; ns: string; vni: number; name: string; id: number; local: string; port: number; mtu: number; alias: string; bridge: string }
+  | { kind: 'veth.add'; ns: string; vni: number; local: DesiredLocal; mtu: number; bridge: string }
+  | { kind: 'link.set'; ns: string; vni: number; name: string; mtu?: number; alias?: string; mac?: string; master?: string; up?: boolean; learningOff?: boolean }
+  | { kind: 'link.del'; ns: string | null; vni: number; name: string; why: string }
+  | { kind: 'addr.add'; ns: string; vni: number; dev: string; cidr: string }
+  | { kind: 'addr.del'; ns: string; vni: number; dev: string; cidr: string }
+  | { kind: 'fdb.add'; ns: string; vni: number; dev: string; mac: string; dst: string | null }
+  | { kind: 'fdb.del'; ns: string; vni: number; dev: string; mac: string; self: boolean; dst: string | null }
+  | { kind: 'neigh.add'; ns: string; vni: number; dev: string; ip: string; mac: string }
+  | { kind: 'neigh.del'; ns: string; vni: number; dev: string; ip: string }
+  | { kind: 'nft.replace'; ns: string | null; vni: number | null; table: DesiredTable }
+  | { kind: 'nft.del'; ns: string | null; vni: number | null; family: string; name: string };
+
+export type OpKind = Op['kind'];
+
+/** True for ops that remove something: these are what the safety brake counts and may hold back. */
+export function isDelete(op: Op): boolean {
+  return op.kind.endsWith('.del') || (op.kind === 'wg.peers' && op.remove.length > 0);
+}
+
+/** The network an op belongs to (null: the host itself). */
+export function vniOf(op: Op): number | null {
+  return 'vni' in op ? op.vni : null;
+}
+
+/** A one-line human summary of an op list, e.g. `+fdb.add×2 +neigh.add×1 -netns.del×1`. */
+export function summarize(ops: Op[]): string {
+  const counts = new Map<string, number>();
+  for (const op of ops) {
+    const n = op.kind === 'wg.peers' ? op.set.length + op.remove.length : 1;
+    counts.set(op.kind, (counts.get(op.kind) ?? 0) + n);
+  }
+  if (counts.size === 0) return 'no changes';
+  return [...counts].map(([k, n]) => `${k.endsWith('.del') ? '-' : '+'}${k}×${n}`).join(' ');
+}

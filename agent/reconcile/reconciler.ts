@@ -1,0 +1,144 @@
+/**
+ * The reconciler: the one loop with effects — observe → diff → (brake) → apply → report.
+ *
+ * Owns: ordering of a pass, serializing passes, the one-line diff log and per-network status.
+ * Never: spawns processes itself (only through the CommandRunner), keeps a memory of what it did
+ * (it re-reads the kernel every pass: "observe, don't remember"), or touches objects that are not
+ * ours. Level-triggered: feed events, the resync timer and attach calls all call `reconcile` with
+ * the current model; with an unchanged model and kernel a pass issues no write at all.
+ */
+import { existsSync } from 'node:fs';
+import type { HostConfig } from '../model';
+import type { Names } from '../config-names';
+import { computeDesired, type DesiredOptions, type LocalAttachments } from '../desired/compute';
+import type { CommandRunner } from '../exec/runner';
+import { applyCommands, type OpFailure } from './apply';
+import { toCommands } from './argv';
+import { SafetyBrake, type BrakeDecision, type BrakeOptions } from './brake';
+import { diff } from './diff';
+import type { WgMode } from './diff-host';
+import { observe } from './observe';
+import { isDelete, summarize, vniOf, type Op } from './ops';
+
+/** Construction options; `names` and `runner` are required, the rest has production defaults. */
+export interface ReconcilerOptions {
+  runner: CommandRunner;
+  names: Names;
+  wgMode?: WgMode; // 'kernel' (default): the agent creates the device; 'external': wireguard-go
+  privateKeyPath?: string; // the host's WireGuard private key file (never read by the agent itself)
+  desired?: Omit<DesiredOptions, 'names'>;
+  brake?: BrakeOptions;
+  log?: (line: string) => void;
+  now?: () => number;
+  pathExists?: (path: string) => boolean; // container netns paths; replaceable in fake-host tests
+}
+
+/** Status of one network after a pass. */
+export interface NetworkStatus {
+  vni: number;
+  ok: boolean;
+  errors: string[];
+}
+
+/** Everything a pass did, for logs, the API status report and tests. */
+export interface PassReport {
+  ops: Op[]; // what was applied (held deletions excluded)
+  held: Op[]; // deletions held back by the safety brake
+  commands: number;
+  summary: string;
+  failures: OpFailure[];
+  problems: string[]; // things no op can fix (e.g. WireGuard device missing in external mode)
+  networks: Record<string, NetworkStatus>; // by network id
+  hostErrors: string[];
+  brake: BrakeDecision;
+  durationMs: number;
+}
+
+/** Builds the one reconciler of an agent. */
+export function createReconciler(opts: ReconcilerOptions): Reconciler {
+  return new Reconciler(opts);
+}
+
+/** See the module note. One instance per agent; passes are serialized. */
+export class Reconciler {
+  private readonly brake: SafetyBrake;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly opts: ReconcilerOptions) {
+    this.brake = new SafetyBrake(opts.brake);
+  }
+
+  /** Operator confirmation: apply the deletions the brake is holding on the next pass. */
+  confirmDeletes(): void {
+    this.brake.confirm();
+  }
+
+  /** Runs one full pass (queued behind a running one) and returns its report. */
+  reconcile(config: HostConfig, attachments: LocalAttachments): Promise<PassReport> {
+    const run = this.queue.then(() => this.pass(config, attachments));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async pass(config: HostConfig, attachments: LocalAttachments): Promise<PassReport> {
+    const { runner, names } = this.opts;
+    const now = this.opts.now ?? Date.now;
+    const started = now();
+    const exists = this.opts.pathExists ?? existsSync;
+    const problems: string[] = [];
+    const live: LocalAttachments = {};
+    for (const [id, path] of Object.entries(attachments)) {
+      if (exists(path)) live[id] = path;
+      else problems.push(`container ${id}: network namespace ${path} is gone`);
+    }
+    const desired = computeDesired(config, live, { ...this.opts.desired, names });
+    const observed = await observe(runner, names);
+    const d = diff(desired, observed, { names, wgMode: this.opts.wgMode ?? 'kernel', privateKeyPath: this.opts.privateKeyPath });
+    problems.push(...d.problems);
+    const brake = this.brake.check(d.ops, desired, observed, now());
+    const ops = brake.hold ? d.ops.filter((op) => !isDelete(op)) : d.ops;
+    const held = brake.hold ? d.ops.filter(isDelete) : [];
+    const cmds = toCommands(ops);
+    const failures = await applyCommands(runner, cmds);
+
+    const networks: Record<string, NetworkStatus> = {};
+    const idOfVni = new Map<number, string>();
+    for (const sb of desired.sandboxes) {
+      idOfVni.set(sb.vni, sb.networkId);
+      networks[sb.networkId] = { vni: sb.vni, ok: true, errors: [] };
+    }
+    const hostErrors = [...problems];
+    for (const f of failures) {
+      const vni = vniOf(f.op);
+      const id = vni === null ? undefined : idOfVni.get(vni);
+      if (id) {
+        networks[id].ok = false;
+        networks[id].errors.push(f.error);
+      } else hostErrors.push(f.error);
+    }
+    if (brake.hold) hostErrors.push(`safety brake: ${brake.reason}; ${held.length} deletions held until ${new Date(brake.releaseAt!).toISOString()} or confirmation`);
+    const report: PassReport = {
+      ops,
+      held,
+      commands: cmds.length,
+      summary: summarize(ops),
+      failures,
+      problems,
+      networks,
+      hostErrors,
+      brake,
+      durationMs: now() - started,
+    };
+    if (ops.length || failures.length || held.length || problems.length) this.opts.log?.(logLine(report));
+    return report;
+  }
+}
+
+/** The one-line diff log of a pass. */
+export function logLine(r: PassReport): string {
+  const parts = [`reconcile: ${r.summary}`, `${r.commands} cmds`, `${r.durationMs}ms`];
+  if (r.failures.length) parts.push(`${r.failures.length} failed (first: ${r.failures[0].error})`);
+  if (r.held.length) parts.push(`${r.held.length} held by safety brake`);
+  if (r.problems.length) parts.push(`problems: ${r.problems.join('; ')}`);
+  return parts.join(', ');
+}

@@ -1,0 +1,38 @@
+/**
+ * Builders of host models (agent/model.ts) for agent tests: hosts, networks, containers with the
+ * MAC derived from the IP the way the API does (`02:<vni low byte>:<ip bytes>`).
+ */
+import type { ContainerModel, HostConfig, HostModel, NetworkModel, PeerModel } from '../../agent/model';
+
+/** A host with mesh IP 100.64.0.<n>. */
+export function host(n: number, publicKey: string, underlay = `192.0.2.${10 + n}`): HostModel {
+  return { id: `host-${n}`, name: `h${n}`, meshIp: `100.64.0.${n}`, meshCidr: '100.64.0.0/16', endpoint: `${underlay}:51820`, publicKey };
+}
+
+/** The MAC the API derives from a container IP. */
+export function macOf(vni: number, ip: string): string {
+  return [2, vni & 0xff, ...ip.split('.').map(Number)].map((b) => b.toString(16).padStart(2, '0')).join(':');
+}
+
+/** A container; `id` must carry 8+ hex digits (veth names use them). */
+export function container(id: string, vni: number, networkId: string, h: HostModel, ip: string, state: ContainerModel['state'] = 'RUNNING', n = 1): ContainerModel {
+  return {
+    id, applicationId: 'ap-app1', processType: 'web', number: n, hostId: h.id, hostMeshIp: h.meshIp, ip, mac: macOf(vni, ip), state,
+    hostname: `${n}.web.ap-app1.${networkId}.private-network.internal`,
+  };
+}
+
+/** A network with the given containers; CIDR 10.240.0.0/22 unless told otherwise. */
+export function network(id: string, vni: number, containers: ContainerModel[], cidr = '10.240.0.0/22', gateway = '10.240.0.1'): NetworkModel {
+  return { id, projectId: `prj-${id}`, vni, cidr, gateway, dnsTtl: 5, applications: [{ id: 'ap-app1', name: 'app1', defaultProcessType: 'web' }], containers };
+}
+
+/** The config of `self`: peers are every other host that shares a network with it. */
+export function hostConfig(self: HostModel, allHosts: HostModel[], networks: NetworkModel[], revision = 1): HostConfig {
+  const mine = networks.filter((n) => n.containers.some((c) => c.hostId === self.id));
+  const peerIds = new Set(mine.flatMap((n) => n.containers.map((c) => c.hostId)).filter((id) => id !== self.id));
+  const peers: PeerModel[] = allHosts
+    .filter((h) => peerIds.has(h.id))
+    .map((h) => ({ hostId: h.id, name: h.name, publicKey: h.publicKey, endpoint: h.endpoint, meshIp: h.meshIp }));
+  return { revision, host: self, peers, networks: mine };
+}
