@@ -1,0 +1,200 @@
+/**
+ * The host's one DNS server, serving every local network (DESIGN §5, DNS path).
+ *
+ * Owns: the per-network views (zone + prebuilt replies, swapped atomically by `setNetworks`), the
+ * sockets of each network (the socket a query arrives on names the network), forwarding of outside
+ * names, and the counters. It never creates namespaces, addresses or firewall rules — the
+ * reconciler does, then asks for sockets with `listen`. It keeps answering from the last model it
+ * was given: nothing here expires a view because the API went quiet.
+ */
+import dgram from 'node:dgram';
+import net from 'node:net';
+import type { NetworkModel } from '../model.ts';
+import { buildFastTable, type FastTable } from './fast-path.ts';
+import { DEFAULT_FORWARDER, errorReply, Forwarder, type ForwarderOptions } from './forwarder.ts';
+import { countRcode, emptyMetrics, type NetworkMetrics } from './metrics.ts';
+import { bindInNamespace, type BoundSockets } from './netns-bind.ts';
+import type { Upstream } from './resolv-conf.ts';
+import { respond, TCP_LIMIT, type Transport } from './respond.ts';
+import { DEFAULT_TCP_LIMITS, serveTcp, type TcpLimits } from './tcp-server.ts';
+import { readPlainQuery, udpLimit } from './wire.ts';
+import { buildZone, type Zone } from './zone.ts';
+
+export interface DnsServerOptions {
+  upstreams?: Upstream[]; // default: none until setUpstreams (the caller reads resolv.conf)
+  forwarder?: Partial<Omit<ForwarderOptions, 'upstreams'>>;
+  tcp?: Partial<TcpLimits>;
+  /** Where a network's sockets live: its sandbox namespace. Default `pn-<vni>`. */
+  namespaceFor?: (network: NetworkModel) => string;
+  port?: number; // default 53
+}
+
+/** Where to bind a network's sockets: inside a namespace, or (tests) in this process's own. */
+export interface Binding {
+  address: string;
+  port: number;
+  namespace?: string;
+}
+
+interface View { zone: Zone; fast: FastTable; source: string }
+interface Listener { sockets: BoundSockets; tcp: { close(): void }; address: string; port: number }
+
+export class DnsServer {
+  private views: ReadonlyMap<string, View> = new Map();
+  private listeners = new Map<string, Listener>();
+  private counters = new Map<string, NetworkMetrics>();
+  private readonly forwarder: Forwarder;
+  private readonly tcpLimits: TcpLimits;
+  private networks: NetworkModel[] = [];
+
+  constructor(private readonly opts: DnsServerOptions = {}) {
+    this.forwarder = new Forwarder({ ...DEFAULT_FORWARDER, ...opts.forwarder, upstreams: opts.upstreams ?? [] });
+    this.tcpLimits = { ...DEFAULT_TCP_LIMITS, ...opts.tcp };
+  }
+
+  /**
+   * Replaces the model. Zones are rebuilt only for networks whose model changed, then swapped in
+   * one assignment: a query sees either the old view or the new one, never a mix, and the next
+   * query after this call returns sees the new one (a container going DRAINING leaves DNS at once).
+   */
+  setNetworks(networks: readonly NetworkModel[]): void {
+    const next = new Map<string, View>();
+    for (const network of networks) {
+      const source = JSON.stringify(network);
+      const old = this.views.get(network.id);
+      if (old && old.source === source) { next.set(network.id, old); continue; }
+      const zone = buildZone(network);
+      next.set(network.id, { zone, fast: buildFastTable(zone), source });
+    }
+    this.views = next;
+    this.networks = [...networks];
+  }
+
+  /** Replaces the upstream resolvers used for names outside the zone. */
+  setUpstreams(upstreams: Upstream[]): void {
+    this.forwarder.setUpstreams(upstreams);
+  }
+
+  /**
+   * Starts serving `networkId` on `binding` (UDP and TCP). With a namespace the sockets come from
+   * the bind helper; without, they are bound here (tests, benchmarks). Replaces an existing listener
+   * of the network only after the new one is bound, so there is no moment without a socket.
+   */
+  async listen(networkId: string, binding: Binding): Promise<{ address: string; port: number }> {
+    const sockets = binding.namespace
+      ? await bindInNamespace(binding.namespace, binding.address, binding.port)
+      : await bindHere(binding.address, binding.port);
+    const port = sockets.udp.address().port;
+    sockets.udp.on('message', (msg, rinfo) => this.onDatagram(networkId, sockets.udp, msg, rinfo));
+    sockets.udp.on('error', () => undefined);
+    const tcp = serveTcp(sockets.tcp, this.tcpLimits, (q) => this.handle(networkId, q, 'tcp'), (ok) => {
+      const m = this.metricsOf(networkId);
+      if (ok) m.tcpConnections++;
+      else m.tcpRejected++;
+    });
+    const old = this.listeners.get(networkId);
+    this.listeners.set(networkId, { sockets, tcp, address: binding.address, port });
+    if (old) closeListener(old);
+    return { address: binding.address, port };
+  }
+
+  /** Stops serving `networkId`'s sockets (the network left this host). */
+  unlisten(networkId: string): void {
+    const l = this.listeners.get(networkId);
+    if (!l) return;
+    this.listeners.delete(networkId);
+    closeListener(l);
+  }
+
+  /**
+   * Level-triggered: makes the listeners match the model — every network gets sockets on its
+   * gateway in `namespaceFor(network)`, networks that left lose theirs. Returns one error per network
+   * that could not be bound (e.g. its sandbox is not ready); call again on the next pass.
+   */
+  async syncListeners(): Promise<Map<string, Error>> {
+    const errors = new Map<string, Error>();
+    const wanted = new Map(this.networks.map((n) => [n.id, n]));
+    for (const id of [...this.listeners.keys()]) if (!wanted.has(id)) this.unlisten(id);
+    const nsFor = this.opts.namespaceFor ?? ((n: NetworkModel) => `pn-${n.vni}`);
+    const port = this.opts.port ?? 53;
+    await Promise.all([...wanted.values()].map(async (n) => {
+      const have = this.listeners.get(n.id);
+      if (have && have.address === n.gateway && have.port === port) return;
+      try {
+        await this.listen(n.id, { address: n.gateway, port, namespace: nsFor(n) });
+      } catch (err) {
+        errors.set(n.id, err as Error);
+      }
+    }));
+    return errors;
+  }
+
+  /** Counters per network since start. */
+  metrics(): Record<string, NetworkMetrics> {
+    return Object.fromEntries([...this.counters].map(([id, m]) => [id, structuredClone(m)]));
+  }
+
+  /** Closes every socket and the forwarder. */
+  close(): void {
+    for (const id of [...this.listeners.keys()]) this.unlisten(id);
+    this.forwarder.close();
+  }
+
+  /** Answers one query for `networkId`: a reply, or null to stay silent. */
+  handle(networkId: string, msg: Buffer, transport: Transport): Buffer | null | Promise<Buffer | null> {
+    const m = this.metricsOf(networkId);
+    m.queries++;
+    const view = this.views.get(networkId);
+    const out = respond(msg, view?.zone, view?.fast, transport);
+    if (out.kind === 'drop') { m.dropped++; return null; }
+    if (out.kind === 'reply') {
+      if (out.fast) m.fastPath++;
+      if (out.bytes[2] & 0x02) m.truncated++;
+      countRcode(m, out.rcode);
+      return out.bytes;
+    }
+    m.forwarded++;
+    const limit = transport === 'tcp' ? TCP_LIMIT : (readPlainQuery(msg)?.udpSize ?? udpLimit(undefined));
+    return this.forwarder.forward(networkId, msg, limit).then((r) => {
+      if (r.outcome === 'failed') m.forwardFailed++;
+      if (r.outcome === 'limited') m.rateLimited++;
+      countRcode(m, r.bytes.length >= 4 ? r.bytes[3] & 0xf : 2);
+      return r.bytes;
+    }, () => errorReply(msg, 2));
+  }
+
+  private onDatagram(networkId: string, socket: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    const reply = this.handle(networkId, msg, 'udp');
+    if (!reply) return;
+    if (Buffer.isBuffer(reply)) socket.send(reply, rinfo.port, rinfo.address);
+    else reply.then((r) => { if (r) socket.send(r, rinfo.port, rinfo.address); }, () => undefined);
+  }
+
+  private metricsOf(networkId: string): NetworkMetrics {
+    let m = this.counters.get(networkId);
+    if (!m) this.counters.set(networkId, (m = emptyMetrics()));
+    return m;
+  }
+}
+
+function closeListener(l: Listener): void {
+  l.tcp.close();
+  l.sockets.tcp.close();
+  try { l.sockets.udp.close(); } catch { /* already closed */ }
+}
+
+/** Binds UDP and TCP on the same port in this process's namespace (port 0 picks a free one). */
+async function bindHere(address: string, port: number): Promise<BoundSockets> {
+  for (let attempt = 0; ; attempt++) {
+    const udp = dgram.createSocket({ type: net.isIPv6(address) ? 'udp6' : 'udp4', reusePort: true });
+    await new Promise<void>((resolve, reject) => { udp.once('error', reject); udp.bind(port, address, () => resolve()); });
+    const tcp = net.createServer();
+    try {
+      await new Promise<void>((resolve, reject) => { tcp.once('error', reject); tcp.listen({ host: address, port: udp.address().port, reusePort: true }, () => resolve()); });
+      return { udp, tcp };
+    } catch (err) {
+      udp.close();
+      if (port !== 0 || attempt >= 5) throw err; // a random UDP port may be taken on TCP: retry
+    }
+  }
+}
