@@ -1,6 +1,6 @@
 /**
  * Builders of host models (agent/model.ts) for agent tests: hosts, networks, containers with the
- * MAC derived from the IP the way the API does (`02:<vni low byte>:<ip bytes>`).
+ * MAC derived from the IP the way the API does (`02:00:<ip bytes>`).
  */
 import type { ContainerModel, HostConfig, HostModel, NetworkModel, PeerModel } from '../../agent/model';
 
@@ -9,15 +9,15 @@ export function host(n: number, publicKey: string, underlay = `192.0.2.${10 + n}
   return { id: `host-${n}`, name: `h${n}`, meshIp: `100.64.0.${n}`, meshCidr: '100.64.0.0/16', endpoint: `${underlay}:51820`, publicKey };
 }
 
-/** The MAC the API derives from a container IP. */
-export function macOf(vni: number, ip: string): string {
-  return [2, vni & 0xff, ...ip.split('.').map(Number)].map((b) => b.toString(16).padStart(2, '0')).join(':');
+/** The MAC the API derives from a container IP: `02:00:<4 IP bytes>` (agent/model.ts). */
+export function macOf(ip: string): string {
+  return [2, 0, ...ip.split('.').map(Number)].map((b) => b.toString(16).padStart(2, '0')).join(':');
 }
 
 /** A container; `id` must carry 8+ hex digits (veth names use them). */
-export function container(id: string, vni: number, networkId: string, h: HostModel, ip: string, state: ContainerModel['state'] = 'RUNNING', n = 1): ContainerModel {
+export function container(id: string, networkId: string, h: HostModel, ip: string, state: ContainerModel['state'] = 'RUNNING', n = 1): ContainerModel {
   return {
-    id, applicationId: 'ap-app1', processType: 'web', number: n, hostId: h.id, hostMeshIp: h.meshIp, ip, mac: macOf(vni, ip), state,
+    id, applicationId: 'ap-app1', processType: 'web', number: n, hostId: h.id, hostMeshIp: h.meshIp, ip, mac: macOf(ip), state,
     hostname: `${n}.web.ap-app1.${networkId}.private-network.internal`,
   };
 }

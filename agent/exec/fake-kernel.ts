@@ -1,0 +1,120 @@
+/**
+ * The in-memory kernel behind FakeHost: namespaces, links, addresses, FDB, neighbours, nft tables
+ * and WireGuard devices, plus JSON renderers shaped like iproute2 6.1 / nft 1.0.6 output
+ * (compare test/fixtures/*.json). Test-support code: never used by a running agent.
+ */
+import { summarizeTableText } from '../desired/nft-text';
+
+export interface FakeLink {
+  name: string;
+  kind: string;
+  mtu: number;
+  up: boolean;
+  mac: string;
+  alias?: string;
+  master?: string;
+  learning: boolean;
+  vxlan?: { id: number; local: string; port: number; learning: boolean; proxy: boolean };
+  mcastSnooping?: number;
+  addrs: string[];
+  peer?: { ns: FakeNs; name: string };
+}
+export interface FakeFdb { mac: string; dev: string; self: boolean; dst?: string; master?: string; state: string }
+export interface FakeNeigh { ip: string; dev: string; mac: string }
+export interface FakeWg { publicKey: string; listenPort: number; peers: Map<string, { endpoint: string; allowedIps: string[]; keepalive: number }> }
+
+/** One network namespace of the fake kernel. */
+export class FakeNs {
+  links = new Map<string, FakeLink>();
+  fdb: FakeFdb[] = [];
+  neigh: FakeNeigh[] = [];
+  tables = new Map<string, string>(); // "family name" → text
+  sysctl: Record<string, string> = {};
+  wg = new Map<string, FakeWg>();
+
+  constructor(readonly name: string) {
+    this.links.set('lo', { name: 'lo', kind: 'loopback', mtu: 65536, up: false, mac: '00:00:00:00:00:00', learning: false, addrs: ['127.0.0.1/8'] });
+  }
+
+  /** Removes a link and everything that hangs off it (entries, its veth peer, ports' master). */
+  removeLink(name: string): void {
+    const l = this.links.get(name);
+    if (!l) return;
+    this.links.delete(name);
+    this.fdb = this.fdb.filter((e) => e.dev !== name);
+    this.neigh = this.neigh.filter((n) => n.dev !== name);
+    this.wg.delete(name);
+    for (const p of this.links.values()) if (p.master === name) p.master = undefined;
+    if (l.peer) {
+      const { ns, name: pn } = l.peer;
+      l.peer = undefined;
+      const other = ns.links.get(pn);
+      if (other) other.peer = undefined;
+      ns.removeLink(pn);
+    }
+  }
+
+  /** `ip -j -d addr show`. */
+  addrJson(): string {
+    return JSON.stringify([...this.links.values()].map((l, i) => {
+      const info: Record<string, unknown> = { info_kind: l.kind };
+      if (l.vxlan) info.info_data = { id: l.vxlan.id, local: l.vxlan.local, port: l.vxlan.port, learning: l.vxlan.learning, proxy: l.vxlan.proxy, ttl: 0 };
+      if (l.kind === 'bridge') info.info_data = { stp_state: 0, mcast_snooping: l.mcastSnooping ?? 1 };
+      if (l.master) Object.assign(info, { info_slave_kind: 'bridge', info_slave_data: { state: 'forwarding', learning: l.learning } });
+      return {
+        ifindex: i + 1,
+        ifname: l.name,
+        flags: ['BROADCAST', 'MULTICAST', ...(l.up ? ['UP', 'LOWER_UP'] : [])],
+        mtu: l.mtu,
+        ...(l.master ? { master: l.master } : {}),
+        operstate: l.up ? 'UP' : 'DOWN',
+        address: l.mac,
+        linkinfo: l.kind === 'loopback' ? null : info,
+        ...(l.alias ? { ifalias: l.alias } : {}),
+        addr_info: l.addrs.map((a) => ({ family: 'inet', local: a.split('/')[0], prefixlen: Number(a.split('/')[1]), scope: 'global' })),
+      };
+    }));
+  }
+
+  /** `bridge -j fdb show`, with the kernel's own port-address entries like the real thing. */
+  fdbJson(): string {
+    const own = [...this.links.values()].filter((l) => l.master).map((l) => ({ mac: l.mac, ifname: l.name, flags: [], master: l.master, state: 'permanent' }));
+    const ours = this.fdb.map((e) => e.self
+      ? { mac: e.mac, ifname: e.dev, dst: e.dst, linkNetNsId: 0, flags: ['self'], state: e.state }
+      : { mac: e.mac, ifname: e.dev, flags: [], master: e.master, state: e.state });
+    return JSON.stringify([...own, ...ours]);
+  }
+
+  /** `ip -j neigh show`. */
+  neighJson(): string {
+    return JSON.stringify(this.neigh.map((n) => ({ dst: n.ip, dev: n.dev, lladdr: n.mac, state: ['PERMANENT'] })));
+  }
+
+  /** `nft -j list ruleset`, rebuilt from the stored table texts. */
+  nftJson(): string {
+    const items: unknown[] = [{ metainfo: { version: '1.0.6', release_name: 'Lester Gooch #5', json_schema_version: 1 } }];
+    for (const [key, text] of this.tables) {
+      const [family, table] = key.split(' ');
+      items.push({ table: { family, name: table, handle: 1 } });
+      const s = summarizeTableText(text);
+      for (const [name, n] of Object.entries(s.sets)) items.push({ set: { family, name, table, type: 'ifname', handle: 2, ...(n ? { elem: Array(n).fill('x') } : {}) } });
+      for (const [chain, n] of Object.entries(s.chains)) {
+        items.push({ chain: { family, table, name: chain, handle: 3 } });
+        for (let i = 0; i < n; i++) {
+          const comment = chain === 'weft_meta' && i === 0 && s.hash ? { comment: `weft:sha=${s.hash}` } : {};
+          items.push({ rule: { family, table, chain, handle: 10 + i, ...comment, expr: [] } });
+        }
+      }
+    }
+    return JSON.stringify({ nftables: items });
+  }
+
+  /** `wg show <if> dump` (private key field replaced, as the real agent never needs it). */
+  wgDump(ifname: string): string | null {
+    const w = this.wg.get(ifname);
+    if (!w) return null;
+    const lines = [`(hidden)\t${w.publicKey || '(none)'}\t${w.listenPort}\toff`];
+    for (const [k, p] of w.peers) lines.push([k, '(none)', p.endpoint, p.allowedIps.join(','), '0', '0', '0', p.keepalive || 'off'].join('\t'));
+    return lines.join('\n') + '\n';
+  }
+}

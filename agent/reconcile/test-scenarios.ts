@@ -1,0 +1,46 @@
+/**
+ * Shared fixtures of the reconciler tests: host 1's view of a small cluster in named states
+ * (issue 5: empty → one network → two networks with remote containers → container removed → host
+ * removed), and a fake-host agent builder. Test support only.
+ */
+import type { HostConfig } from '../model';
+import { makeNames } from '../config-names';
+import { FakeHost } from '../exec/fake-host';
+import { createReconciler, type ReconcilerOptions } from './reconciler';
+import { container, host, hostConfig, network } from '../../test/support/model';
+
+const KEY = (n: number) => `${String.fromCharCode(64 + n).repeat(43)}=`;
+export const H = [1, 2, 3].map((n) => host(n, KEY(n)));
+const [h1, h2, h3] = H;
+export const KEY_PATH = 'state/wg.key';
+
+const a1 = container('ctr-a0000001', 'pn-a', h1, '10.240.0.11');
+const a2 = container('ctr-a0000002', 'pn-a', h2, '10.240.0.12');
+const a3 = container('ctr-a0000003', 'pn-a', h3, '10.240.0.13', 'DRAINING');
+const a4 = container('ctr-a0000004', 'pn-a', h2, '10.240.0.14', 'PENDING');
+const b1 = container('ctr-b0000001', 'pn-b', h1, '10.240.0.11'); // same IP as a1, other network
+const b2 = container('ctr-b0000002', 'pn-b', h2, '10.240.0.22');
+
+export const ATTACHED: Record<string, string> = { [a1.id]: '/proc/101/ns/net', [b1.id]: '/proc/102/ns/net' };
+
+/** The states of the table-driven tests, from host 1's point of view. */
+export const STATES: Record<string, HostConfig> = {
+  empty: hostConfig(h1, H, []),
+  oneNetwork: hostConfig(h1, H, [network('pn-a', 100, [a1, a2])]),
+  twoNetworks: hostConfig(h1, H, [network('pn-a', 100, [a1, a2, a3, a4]), network('pn-b', 200, [b1, b2])]),
+  containerRemoved: hostConfig(h1, H, [network('pn-a', 100, [a1, a2, a3]), network('pn-b', 200, [b1, b2])]),
+  hostRemoved: hostConfig(h1, H, [network('pn-a', 100, [a1, a3]), network('pn-b', 200, [b1])]),
+};
+
+/** A fake host with wireguard-go's device and both container namespaces, and a reconciler on it. */
+export function fakeAgent(extra: Partial<ReconcilerOptions> = {}) {
+  const fake = new FakeHost({ privateKeys: { [KEY_PATH]: KEY(1) } });
+  const names = makeNames({ prefix: 't1' });
+  fake.addWgDevice(names.wg);
+  for (const p of Object.values(ATTACHED)) fake.addContainerNs(p);
+  const rec = createReconciler({
+    runner: fake, names, wgMode: 'external', privateKeyPath: KEY_PATH, pathExists: () => true,
+    brake: { minObjects: Number.MAX_SAFE_INTEGER }, ...extra,
+  });
+  return { fake, names, rec };
+}
