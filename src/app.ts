@@ -1,0 +1,82 @@
+/**
+ * The HTTP application, the same on Node and Workers: request ids, body limit, /healthz,
+ * /.well-known/jwks.json and /graphql (Yoga: HTTP and SSE). The actor of each request is resolved
+ * here, once, from the Authorization header.
+ */
+import { createYoga, type Plugin } from 'graphql-yoga';
+import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import { type Actor, resolveActor } from './auth/actor.ts';
+import type { SigningKeys } from './auth/keys.ts';
+import type { Config } from './config.ts';
+import type { Database } from './db/client.ts';
+import { DomainError } from './domain/errors.ts';
+import type { FeedHub } from './feed/hub.ts';
+import { headRevision } from './feed/snapshot.ts';
+import { limitRule } from './limits.ts';
+import type { GraphQLContext } from './schema/context.ts';
+import { schema } from './schema/index.ts';
+
+export interface AppDeps {
+  config: Config;
+  db: Database;
+  keys: SigningKeys;
+  hub: FeedHub;
+  now?: () => number;
+}
+
+/** Turns domain errors into coded GraphQL errors; masks everything else. */
+function maskError(error: unknown, message: string): Error {
+  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+  if (original instanceof DomainError) {
+    return new GraphQLError(original.message, { ...(error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {}), extensions: { code: original.code, ...original.details } });
+  }
+  if (error instanceof GraphQLError && !error.originalError) return error; // validation and parse errors
+  if (error instanceof GraphQLError && error.originalError instanceof GraphQLError) return error.originalError;
+  return new GraphQLError(message, { ...(error instanceof GraphQLError ? { path: error.path } : {}), extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+}
+
+/** Builds the GraphQL context for one request or one WebSocket connection. */
+export function contextFactory(deps: AppDeps) {
+  const services = { db: deps.db, config: deps.config, now: deps.now ?? (() => Date.now()) };
+  return async (authorization: string | null | undefined): Promise<GraphQLContext> => {
+    const actor: Actor = await resolveActor(authorization, { keys: deps.keys, settings: deps.config.auth, db: deps.db.read });
+    return { actor, services, keys: deps.keys, hub: deps.hub };
+  };
+}
+
+/** Creates the Hono app and its Yoga instance. */
+export function createApp(deps: AppDeps) {
+  const makeContext = contextFactory(deps);
+  const limits: Plugin = {
+    onValidate({ addValidationRule }) {
+      addValidationRule(limitRule(deps.config.maxQueryDepth, 2000));
+      if (!deps.config.introspection) addValidationRule(NoSchemaIntrospectionCustomRule);
+    },
+  };
+  const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    graphiql: deps.config.graphiql ? { title: 'Weft' } : false,
+    landingPage: false,
+    maskedErrors: { maskError },
+    plugins: [limits],
+    context: ({ request }) => makeContext(request.headers.get('authorization')),
+  });
+
+  const app = new Hono();
+  app.use('*', requestId());
+  app.use('/graphql', bodyLimit({ maxSize: deps.config.maxBodyBytes, onError: (c) => c.json({ errors: [{ message: `request body larger than ${deps.config.maxBodyBytes} bytes`, extensions: { code: 'BAD_USER_INPUT' } }] }, 413) }));
+  app.get('/healthz', async (c) => {
+    try {
+      return c.json({ ok: true, revision: await headRevision(deps.db.read) });
+    } catch {
+      return c.json({ ok: false }, 503);
+    }
+  });
+  app.get('/.well-known/jwks.json', (c) => c.json(deps.keys.publicJwks));
+  app.on(['GET', 'POST', 'OPTIONS'], '/graphql', (c) => yoga.fetch(c.req.raw, {}));
+  return { app, yoga, makeContext };
+}

@@ -1,0 +1,90 @@
+/**
+ * Weft's tokens (DESIGN §6). Three kinds of actor travel in one claim shape:
+ *   admin: { kind: "admin" }                                  operators, the scheduler
+ *   user:  { kind: "user", projects: { "<prj-id>": "read" | "write" } }
+ *   agent: { kind: "agent", host: "<host-id>", ver: <n> }    one host; `ver` revokes old tokens
+ * Verification always pins the algorithm, issuer and audience and requires an expiry.
+ */
+import { createRemoteJWKSet, errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import type { SigningKeys } from './keys.ts';
+
+export type Role = 'read' | 'write';
+
+export type TokenClaims =
+  | { kind: 'admin'; sub: string }
+  | { kind: 'user'; sub: string; projects: Record<string, Role> }
+  | { kind: 'agent'; sub: string; host: string; ver: number };
+
+export interface TokenSettings {
+  issuer: string;
+  audience: string;
+  userJwksUrl?: string; // an external IdP for user tokens
+  userIssuer?: string;
+  userAudience?: string;
+}
+
+/** Signs a token for one actor; `ttlSeconds` bounds its life. */
+export async function signToken(keys: SigningKeys, settings: TokenSettings, claims: TokenClaims, ttlSeconds: number): Promise<string> {
+  const { sub, ...rest } = claims;
+  return new SignJWT(rest as JWTPayload)
+    .setProtectedHeader({ alg: keys.alg, kid: keys.kid, typ: 'JWT' })
+    .setSubject(sub)
+    .setIssuer(settings.issuer)
+    .setAudience(settings.audience)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
+    .sign(keys.signKey);
+}
+
+export class TokenError extends Error {}
+
+/** Checks the claim shape after the signature has been verified. */
+function toClaims(payload: JWTPayload, allowed: TokenClaims['kind'][]): TokenClaims {
+  const sub = typeof payload.sub === 'string' ? payload.sub : '';
+  const kind = payload.kind;
+  if (!allowed.includes(kind as TokenClaims['kind'])) throw new TokenError(`token kind ${String(kind)} is not accepted here`);
+  if (kind === 'admin') return { kind, sub };
+  if (kind === 'agent') {
+    if (typeof payload.host !== 'string' || typeof payload.ver !== 'number') throw new TokenError('agent token without host or ver');
+    return { kind, sub, host: payload.host, ver: payload.ver };
+  }
+  const projects = payload.projects;
+  if (!projects || typeof projects !== 'object' || Object.values(projects).some((r) => r !== 'read' && r !== 'write')) {
+    throw new TokenError('user token needs a projects claim mapping project ids to "read" or "write"');
+  }
+  return { kind: 'user', sub, projects: projects as Record<string, Role> };
+}
+
+const remoteSets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
+
+/** Verifies a bearer token with Weft's keys, then (for user tokens only) with the external IdP. */
+export async function verifyToken(keys: SigningKeys, settings: TokenSettings, token: string): Promise<TokenClaims> {
+  try {
+    const { payload } = await jwtVerify(token, keys.verifyKey, { algorithms: [keys.alg], issuer: settings.issuer, audience: settings.audience, requiredClaims: ['exp', 'sub'] });
+    return toClaims(payload, ['admin', 'user', 'agent']);
+  } catch (error) {
+    if (!settings.userJwksUrl || error instanceof TokenError) throw describe(error);
+    let set = remoteSets.get(settings.userJwksUrl);
+    if (!set) remoteSets.set(settings.userJwksUrl, (set = createRemoteJWKSet(new URL(settings.userJwksUrl))));
+    try {
+      const { payload } = await jwtVerify(token, set, {
+        algorithms: ['EdDSA', 'ES256', 'RS256'],
+        issuer: settings.userIssuer,
+        audience: settings.userAudience ?? settings.audience,
+        requiredClaims: ['exp', 'sub'],
+      });
+      return toClaims({ ...payload, kind: 'user' }, ['user']);
+    } catch (second) {
+      throw describe(second);
+    }
+  }
+}
+
+function describe(error: unknown): TokenError {
+  if (error instanceof TokenError) return error;
+  if (error instanceof errors.JWTExpired) return new TokenError('token expired');
+  if (error instanceof errors.JWTClaimValidationFailed) return new TokenError(`token claim "${error.claim}" is invalid`);
+  if (error instanceof errors.JOSEAlgNotAllowed) return new TokenError('token algorithm not allowed');
+  if (error instanceof errors.JWSSignatureVerificationFailed) return new TokenError('token signature is invalid');
+  return new TokenError('token is malformed or not verifiable');
+}

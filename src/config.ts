@@ -1,0 +1,100 @@
+/**
+ * Configuration, parsed once from the environment (Node's process.env or a Worker's env) and
+ * injected everywhere else. Nothing below src/ reads the environment itself.
+ */
+import { z } from 'zod';
+
+const intFrom = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+
+const schema = z.object({
+  PORT: intFrom(4000, 1),
+  HOST: z.string().default('127.0.0.1'),
+  DATABASE_URL: z.string().default('file:./data/weft.db'),
+  DATABASE_AUTH_TOKEN: z.string().optional(),
+  MESH_CIDR: z.string().default('100.64.0.0/16'),
+  DEFAULT_NETWORK_CIDR: z.string().default('10.240.0.0/22'),
+  DEFAULT_DNS_TTL: intFrom(5, 0),
+  IP_COOLDOWN_SECONDS: intFrom(300, 0),
+  ENV_PREFIX: z.string().regex(/^[A-Z][A-Z0-9_]*$/).default('SCALINGO_'),
+  FEED_RETENTION_SECONDS: intFrom(7 * 24 * 3600, 1),
+  FEED_POLL_MS: intFrom(1000, 10),
+  MAX_BODY_BYTES: intFrom(1_000_000, 1024),
+  MAX_QUERY_DEPTH: intFrom(12, 2),
+  GRAPHIQL: z.enum(['true', 'false']).default('true'),
+  INTROSPECTION: z.enum(['true', 'false']).default('true'),
+  AUTH_ISSUER: z.string().default('weft'),
+  AUTH_AUDIENCE: z.string().default('weft-api'),
+  AUTH_EDDSA_PRIVATE_KEY: z.string().optional(),
+  AUTH_HS256_SECRET: z.string().optional(),
+  AUTH_USER_JWKS_URL: z.url().optional(),
+  AUTH_USER_ISSUER: z.string().optional(),
+  AUTH_USER_AUDIENCE: z.string().optional(),
+  AGENT_TOKEN_TTL_SECONDS: intFrom(365 * 24 * 3600, 60),
+});
+
+export type EnvInput = Record<string, string | undefined>;
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  databaseAuthToken?: string;
+  meshCidr: string;
+  defaultNetworkCidr: string;
+  defaultDnsTtl: number;
+  ipCooldownMs: number;
+  envPrefix: string;
+  feedRetentionMs: number;
+  feedPollMs: number;
+  maxBodyBytes: number;
+  maxQueryDepth: number;
+  graphiql: boolean;
+  introspection: boolean;
+  auth: {
+    issuer: string;
+    audience: string;
+    eddsaPrivateKey?: string;
+    hs256Secret?: string;
+    userJwksUrl?: string;
+    userIssuer?: string;
+    userAudience?: string;
+    agentTokenTtlSeconds: number;
+  };
+}
+
+/** Parses the environment; throws one readable error listing every bad variable. */
+export function parseConfig(env: EnvInput): Config {
+  const result = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')));
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = result.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    databaseAuthToken: e.DATABASE_AUTH_TOKEN,
+    meshCidr: e.MESH_CIDR,
+    defaultNetworkCidr: e.DEFAULT_NETWORK_CIDR,
+    defaultDnsTtl: e.DEFAULT_DNS_TTL,
+    ipCooldownMs: e.IP_COOLDOWN_SECONDS * 1000,
+    envPrefix: e.ENV_PREFIX,
+    feedRetentionMs: e.FEED_RETENTION_SECONDS * 1000,
+    feedPollMs: e.FEED_POLL_MS,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    maxQueryDepth: e.MAX_QUERY_DEPTH,
+    graphiql: e.GRAPHIQL === 'true',
+    introspection: e.INTROSPECTION === 'true',
+    auth: {
+      issuer: e.AUTH_ISSUER,
+      audience: e.AUTH_AUDIENCE,
+      eddsaPrivateKey: e.AUTH_EDDSA_PRIVATE_KEY,
+      hs256Secret: e.AUTH_HS256_SECRET,
+      userJwksUrl: e.AUTH_USER_JWKS_URL,
+      userIssuer: e.AUTH_USER_ISSUER,
+      userAudience: e.AUTH_USER_AUDIENCE,
+      agentTokenTtlSeconds: e.AGENT_TOKEN_TTL_SECONDS,
+    },
+  };
+}

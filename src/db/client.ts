@@ -1,0 +1,57 @@
+/**
+ * The Drizzle database over a libSQL client, and the one way to write: `db.write(fn)` runs `fn` in
+ * an immediate (write-locking) transaction. Writers in one process queue behind each other, so the
+ * embedded file never sees two writers from us; writers in other processes are waited for by
+ * retrying on SQLITE_BUSY. The libSQL client itself is created by the entry point (Node or Worker).
+ */
+import type { Client } from '@libsql/client';
+import { drizzle } from 'drizzle-orm/libsql/web';
+
+export type Tx = Parameters<Parameters<ReturnType<typeof makeDrizzle>['transaction']>[0]>[0];
+export type Reader = ReturnType<typeof makeDrizzle> | Tx;
+
+function makeDrizzle(client: Client) {
+  return drizzle({ client });
+}
+
+export interface Database {
+  read: ReturnType<typeof makeDrizzle>;
+  write<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  client: Client;
+}
+
+const isBusy = (error: unknown): boolean => {
+  const text = String((error as { code?: string; message?: string })?.code ?? '') + String((error as Error)?.message ?? '');
+  return /SQLITE_BUSY|database is locked/i.test(text);
+};
+
+/** Wraps a libSQL client. `afterWrite` is called after every committed write (feed wake-ups). */
+export function createDatabase(client: Client, afterWrite: () => void = () => {}): Database {
+  const read = makeDrizzle(client);
+  let queue: Promise<unknown> = Promise.resolve();
+  const runWithRetry = async <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await read.transaction(fn, { behavior: 'immediate' });
+      } catch (error) {
+        if (!isBusy(error) || attempt >= 50) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5 + attempt * 5, 100) * (0.5 + Math.random())));
+      }
+    }
+  };
+  return {
+    read,
+    client,
+    write<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+      const run = queue.then(() => runWithRetry(fn));
+      queue = run.then(
+        () => undefined,
+        () => undefined,
+      );
+      return run.then((value) => {
+        afterWrite();
+        return value;
+      });
+    },
+  };
+}

@@ -1,0 +1,39 @@
+/**
+ * Wake-ups for feed readers. In one process a commit notifies waiting streams at once; a stream
+ * also wakes on a timer (the polling floor), so changes committed by another API process over the
+ * same database are still seen within `pollMs`. The change table stays the only source of truth:
+ * a wake-up carries no data, it only says "read again".
+ */
+export interface FeedHub {
+  /** Called after every committed write. */
+  notify(): void;
+  /** Resolves on the next notify, after `pollMs`, or when `signal` aborts — whichever comes first. */
+  wait(signal?: AbortSignal): Promise<void>;
+  readonly pollMs: number;
+}
+
+/** An in-memory hub for one process. */
+export function createFeedHub(pollMs: number): FeedHub {
+  let waiters = new Set<() => void>();
+  return {
+    pollMs,
+    notify() {
+      const current = waiters;
+      waiters = new Set();
+      for (const wake of current) wake();
+    },
+    wait(signal) {
+      return new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          waiters.delete(done);
+          signal?.removeEventListener('abort', done);
+          resolve();
+        };
+        const timer = setTimeout(done, pollMs);
+        waiters.add(done);
+        signal?.addEventListener('abort', done, { once: true });
+      });
+    },
+  };
+}

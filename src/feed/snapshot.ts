@@ -1,0 +1,56 @@
+/**
+ * Snapshot builders: a network's full model and a host's full desired state (`hostConfig`), read in
+ * one read transaction so the revision stamp and the state agree (list-then-watch, DESIGN §4).
+ */
+import { eq, inArray, max } from 'drizzle-orm';
+import type { HostConfig, NetworkModel } from '../../agent/model.ts';
+import type { Reader } from '../db/client.ts';
+import { applications, changes, containers, hosts } from '../db/schema/index.ts';
+import { getHost, getNetwork } from '../services/lookups.ts';
+import { networksOfHost, peersOfHost } from './membership.ts';
+import { toApplicationModel, toContainerModel, toHostModel, toPeerModel } from './models.ts';
+
+/** The highest committed revision (0 for an empty feed). */
+export async function headRevision(db: Reader): Promise<number> {
+  const [row] = await db.select({ head: max(changes.revision) }).from(changes);
+  return Number(row?.head ?? 0);
+}
+
+/** The full model of one network: its applications and every container, on any host. */
+export async function buildNetworkModel(db: Reader, networkId: string): Promise<NetworkModel> {
+  const network = await getNetwork(db, networkId);
+  const apps = await db.select().from(applications).where(eq(applications.networkId, networkId));
+  const rows = await db
+    .select({ c: containers, meshIp: hosts.meshIp })
+    .from(containers)
+    .innerJoin(hosts, eq(hosts.id, containers.hostId))
+    .where(eq(containers.networkId, networkId));
+  return {
+    id: network.id,
+    projectId: network.projectId,
+    vni: network.vni,
+    cidr: network.cidr,
+    gateway: network.gateway,
+    dnsTtl: network.dnsTtl,
+    applications: apps.map(toApplicationModel).sort((a, b) => a.id.localeCompare(b.id)),
+    containers: rows.map((r) => toContainerModel(r.c, r.meshIp)).sort((a, b) => a.ip.localeCompare(b.ip, 'en', { numeric: true })),
+  };
+}
+
+/** A host's full desired state stamped with the revision it reflects. */
+export async function buildHostConfig(db: Reader, hostId: string, meshCidr: string): Promise<HostConfig> {
+  const host = await getHost(db, hostId);
+  const revision = await headRevision(db);
+  const peerIds = await peersOfHost(db, hostId);
+  const peerRows = peerIds.length ? await db.select().from(hosts).where(inArray(hosts.id, peerIds)) : [];
+  const networkIds = await networksOfHost(db, hostId);
+  const models: NetworkModel[] = [];
+  for (const id of networkIds.sort()) models.push(await buildNetworkModel(db, id));
+  return {
+    revision,
+    host: toHostModel(host, meshCidr),
+    peers: peerRows.map(toPeerModel).sort((a, b) => a.hostId.localeCompare(b.hostId)),
+    networks: models,
+  };
+}
+

@@ -1,0 +1,104 @@
+/**
+ * Node-only: start the API — database and migrations, keys, the Hono app on @hono/node-server,
+ * graphql-ws on the same /graphql path, the feed wake-ups and the retention timer.
+ */
+import { writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { createApp } from '../app.ts';
+import { signToken } from '../auth/jwt.ts';
+import { loadSigningKeys } from '../auth/keys.ts';
+import type { Config } from '../config.ts';
+import { createDatabase } from '../db/client.ts';
+import { compactFeed } from '../feed/compact.ts';
+import { createFeedHub } from '../feed/hub.ts';
+import { openDatabase, migrateDatabase, embeddedDataDir } from './database.ts';
+import { loadOrCreateDevKey } from './dev-keys.ts';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  devAdminToken?: string;
+  close(): Promise<void>;
+}
+
+/** Starts the API and resolves once it listens. `log` receives the start-up banner. */
+export async function startNodeServer(config: Config, log: (line: string) => void = console.log): Promise<RunningServer> {
+  const client = await openDatabase(config.databaseUrl, config.databaseAuthToken);
+  await migrateDatabase(client);
+  const hub = createFeedHub(config.feedPollMs);
+  const db = createDatabase(client, () => hub.notify());
+
+  let devAdminToken: string | undefined;
+  let auth = config.auth;
+  const devDir = embeddedDataDir(config.databaseUrl);
+  if (!auth.eddsaPrivateKey && !auth.hs256Secret) {
+    if (!devDir) throw new Error('no signing key configured: set AUTH_EDDSA_PRIVATE_KEY or AUTH_HS256_SECRET (a development key is only generated for an embedded database)');
+    const dev = await loadOrCreateDevKey(devDir);
+    auth = { ...auth, eddsaPrivateKey: dev.jwk };
+    config = { ...config, auth };
+  }
+  const keys = await loadSigningKeys(auth);
+  if (devDir && !config.auth.hs256Secret && !process.env.AUTH_EDDSA_PRIVATE_KEY) {
+    devAdminToken = await signToken(keys, auth, { kind: 'admin', sub: 'dev-admin' }, 30 * 24 * 3600);
+    writeFileSync(join(devDir, 'dev-admin-token'), `${devAdminToken}\n`, { mode: 0o600 });
+  }
+
+  const { app, yoga, makeContext } = createApp({ config, db, keys, hub });
+  const server = await new Promise<Server>((resolveServer) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolveServer(s as Server)) as Server;
+  });
+
+  const wss = new WebSocketServer({ noServer: true });
+  server.on('upgrade', (request, socket, head) => {
+    if (!request.url?.startsWith('/graphql')) return socket.destroy();
+    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+  });
+  const wsServer = useServer(
+    {
+      execute: (args: { rootValue: { execute: (a: unknown) => unknown } }) => args.rootValue.execute(args),
+      subscribe: (args: { rootValue: { subscribe: (a: unknown) => unknown } }) => args.rootValue.subscribe(args),
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      onSubscribe: async (ctx: any, _id: string, params: any) => {
+        const header = ctx.extra.request.headers.authorization ?? (typeof ctx.connectionParams?.authorization === 'string' ? ctx.connectionParams.authorization : null);
+        const { schema, execute, subscribe, parse, validate } = yoga.getEnveloped({ request: ctx.extra.request, params });
+        const document = parse(params.query);
+        const errors = validate(schema, document);
+        if (errors.length) return errors;
+        return { schema, operationName: params.operationName, document, variableValues: params.variables, contextValue: await makeContext(header), rootValue: { execute, subscribe } };
+      },
+    } as never,
+    wss,
+  );
+
+  const retention = setInterval(() => {
+    compactFeed(db, { before: Date.now() - config.feedRetentionMs }).catch((error) => log(`feed retention failed: ${(error as Error).message}`));
+  }, 60_000);
+  retention.unref();
+
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  log(`weft API listening on ${url}/graphql (database ${config.databaseUrl})`);
+  if (devAdminToken) {
+    log('DEVELOPMENT ONLY: no signing key configured, so one was generated in the data directory.');
+    log(`DEVELOPMENT ONLY admin token (30 days, also in ${join(devDir!, 'dev-admin-token')}):\n${devAdminToken}`);
+  }
+  return {
+    url,
+    port,
+    devAdminToken,
+    async close() {
+      clearInterval(retention);
+      await wsServer.dispose();
+      wss.close();
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections?.();
+      await closed;
+      client.close();
+    },
+  };
+}

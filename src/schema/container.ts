@@ -1,0 +1,89 @@
+import { containerEnvironment, containerHostname } from '../domain/names.ts';
+import { createContainer } from '../services/containers/create.ts';
+import { removeContainer } from '../services/containers/remove.ts';
+import { transitionContainer } from '../services/containers/transition.ts';
+import { getApplication, getContainer, getHost, getNetwork } from '../services/lookups.ts';
+import { assertProjectAccess } from './access.ts';
+import { builder } from './builder.ts';
+import { DeletePayload, entityPayload, lastRevision } from './payloads.ts';
+import { ApplicationRef, ContainerRef, ContainerStateEnum, HostRef, NetworkRef } from './refs.ts';
+
+const EnvVar = builder.objectRef<{ name: string; value: string }>('EnvVar').implement({
+  fields: (t) => ({ name: t.exposeString('name'), value: t.exposeString('value') }),
+});
+
+ContainerRef.implement({
+  authScopes: (c) => ({ projectRead: c.projectId, agentOf: c.hostId }),
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    application: t.field({ type: ApplicationRef, resolve: (c, _a, ctx) => getApplication(ctx.services.db.read, c.applicationId) }),
+    network: t.field({ type: NetworkRef, resolve: (c, _a, ctx) => getNetwork(ctx.services.db.read, c.networkId) }),
+    host: t.field({ type: HostRef, description: 'Admins and the host itself only.', resolve: (c, _a, ctx) => getHost(ctx.services.db.read, c.hostId) }),
+    processType: t.exposeString('processType'),
+    number: t.exposeInt('number'),
+    state: t.field({ type: ContainerStateEnum, resolve: (c) => c.state }),
+    ip: t.exposeString('ip'),
+    mac: t.exposeString('mac'),
+    hostname: t.string({ description: 'Its private DNS name: <n>.<type>.<app-id>.<network-id>.private-network.internal', resolve: (c) => containerHostname(c) }),
+    environment: t.field({
+      type: [EnvVar],
+      description: 'Variables the container receives (prefix ENV_PREFIX, default SCALINGO_).',
+      resolve: (c, _a, ctx) => Object.entries(containerEnvironment(ctx.services.config.envPrefix, { ...c, hostname: containerHostname(c) })).map(([name, value]) => ({ name, value })),
+    }),
+    createdAt: t.field({ type: 'DateTime', resolve: (c) => c.createdAt }),
+    updatedAt: t.field({ type: 'DateTime', resolve: (c) => c.updatedAt }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  container: t.field({
+    type: ContainerRef,
+    args: { id: t.arg.id({ required: true }) },
+    authScopes: { authenticated: true },
+    resolve: async (_r, { id }, ctx) => {
+      const row = await getContainer(ctx.services.db.read, String(id)).catch(() => null);
+      if (row && !(ctx.actor.kind === 'agent' && ctx.actor.hostId === row.hostId)) assertProjectAccess(ctx, row.projectId, 'read', 'container', String(id));
+      return row ?? getContainer(ctx.services.db.read, String(id));
+    },
+  }),
+}));
+
+const ContainerPayload = entityPayload('ContainerPayload', 'container', ContainerRef, (ctx, id) => getContainer(ctx.services.db.read, id));
+
+const CreateContainerInput = builder.inputType('CreateContainerInput', {
+  fields: (t) => ({ applicationId: t.id({ required: true }), processType: t.string({ required: true }), hostId: t.id({ required: true }) }),
+});
+
+builder.mutationFields((t) => ({
+  createContainer: t.field({
+    type: ContainerPayload,
+    description: 'Allocate a container (number, IP, MAC) on a host, in state PENDING. For the scheduler (admin).',
+    args: { input: t.arg({ type: CreateContainerInput, required: true }) },
+    authScopes: { admin: true },
+    resolve: async (_r, { input }, ctx) => {
+      const { result, changes } = await createContainer(ctx.services, { applicationId: String(input.applicationId), processType: input.processType, hostId: String(input.hostId) });
+      return { id: result.containerId, revision: lastRevision(changes) };
+    },
+  }),
+  markContainerRunning: t.field({
+    type: ContainerPayload,
+    description: 'The container is up: it enters DNS.',
+    args: { id: t.arg.id({ required: true }) },
+    authScopes: { admin: true },
+    resolve: async (_r, { id }, ctx) => ({ id: String(id), revision: lastRevision((await transitionContainer(ctx.services, String(id), 'RUNNING')).changes) }),
+  }),
+  drainContainer: t.field({
+    type: ContainerPayload,
+    description: 'The container leaves DNS at once but keeps connectivity until it is removed.',
+    args: { id: t.arg.id({ required: true }) },
+    authScopes: { admin: true },
+    resolve: async (_r, { id }, ctx) => ({ id: String(id), revision: lastRevision((await transitionContainer(ctx.services, String(id), 'DRAINING')).changes) }),
+  }),
+  removeContainer: t.field({
+    type: DeletePayload,
+    description: 'Tear the container down everywhere; its address cools down before reuse.',
+    args: { id: t.arg.id({ required: true }) },
+    authScopes: { admin: true },
+    resolve: async (_r, { id }, ctx) => ({ id: String(id), revision: lastRevision((await removeContainer(ctx.services, String(id))).changes) }),
+  }),
+}));

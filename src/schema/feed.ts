@@ -1,0 +1,207 @@
+/**
+ * The change feed in GraphQL (DESIGN §4): host snapshot (`hostConfig`), host and project deltas as
+ * a paginated query and as a subscription sharing one reader, agent reports and convergence.
+ * Payloads are JSON whose shapes are fixed by agent/model.ts (HostConfig, HostDelta).
+ */
+import { compactFeed } from '../feed/compact.ts';
+import { networkConvergence } from '../feed/convergence.ts';
+import type { FeedRow } from '../feed/read.ts';
+import { readFeedPage, type FeedScope } from '../feed/read.ts';
+import { buildHostConfig } from '../feed/snapshot.ts';
+import { type FeedEvent, streamFeed } from '../feed/stream.ts';
+import { reportHostStatus } from '../services/hosts/report.ts';
+import { getHost, getProject } from '../services/lookups.ts';
+import { assertProjectAccess } from './access.ts';
+import { builder } from './builder.ts';
+import type { GraphQLContext } from './context.ts';
+import { NetworkRef } from './refs.ts';
+
+builder.scalarType('JSON', { description: 'Arbitrary JSON (shapes documented in agent/model.ts).', serialize: (v) => v, parseValue: (v) => v });
+
+const FeedChange = builder.objectRef<FeedRow>('FeedChange').implement({
+  description: 'One committed change. For host agents, `{revision, kind, networkId, ...payload}` is a HostDelta.',
+  fields: (t) => ({
+    revision: t.exposeInt('revision'),
+    kind: t.exposeString('kind', { description: 'noun.verb, e.g. container.running' }),
+    projectId: t.exposeID('projectId', { nullable: true }),
+    networkId: t.exposeID('networkId', { nullable: true }),
+    hostId: t.exposeID('hostId', { nullable: true }),
+    committedAt: t.field({ type: 'DateTime', resolve: (r) => r.createdAt }),
+    payload: t.field({ type: 'JSON', resolve: (r) => r.payload }),
+  }),
+});
+
+const FeedPage = builder
+  .objectRef<{ resync: boolean; head: number; cursor: number | null; hasMore: boolean; rows: FeedRow[] }>('FeedPage')
+  .implement({
+    description: 'A page of changes. When `resync` is true, `since` is older than the retained window: list again.',
+    fields: (t) => ({
+      resync: t.exposeBoolean('resync'),
+      head: t.exposeInt('head', { description: 'The newest committed revision when the page was read.' }),
+      cursor: t.exposeInt('cursor', { nullable: true, description: 'Pass as `since` for the next page; every change up to it has been considered.' }),
+      hasMore: t.exposeBoolean('hasMore'),
+      changes: t.field({ type: [FeedChange], resolve: (p) => p.rows }),
+    }),
+  });
+
+const FeedEventType = builder.enumType('FeedEventType', {
+  values: { CHANGE: { description: 'A change that concerns this reader.' }, RESYNC: { description: 'since is too old: list again, then watch from the snapshot revision.' }, CURSOR: { description: 'Caught up to revision; nothing before it concerned this reader.' } },
+});
+
+const FeedEventRef = builder.objectRef<FeedEvent>('FeedEvent').implement({
+  fields: (t) => ({
+    type: t.field({ type: FeedEventType, resolve: (e) => e.type }),
+    revision: t.exposeInt('revision'),
+    change: t.field({ type: FeedChange, nullable: true, resolve: (e) => (e.type === 'CHANGE' ? e.row : null) }),
+  }),
+});
+
+const HostSnapshot = builder.objectRef<{ revision: number; config: unknown }>('HostSnapshot').implement({
+  fields: (t) => ({
+    revision: t.exposeInt('revision', { description: 'Watch from here: hostChanges(since: revision).' }),
+    config: t.field({ type: 'JSON', description: 'HostConfig (agent/model.ts): host, peers, networks with every member container.', resolve: (s) => s.config }),
+  }),
+});
+
+/** Wraps a stream so that a client going away aborts its wait at once. */
+function cancellable<T>(make: (signal: AbortSignal) => AsyncGenerator<T>): AsyncIterable<T> {
+  const controller = new AbortController();
+  const inner = make(controller.signal);
+  return {
+    [Symbol.asyncIterator]: () => ({
+      next: () => inner.next(),
+      return: (value?: unknown) => {
+        controller.abort();
+        return inner.return(value as never);
+      },
+    }),
+  };
+}
+
+async function page(ctx: GraphQLContext, scope: FeedScope, since: number, first: number | null | undefined) {
+  const limit = Math.max(1, Math.min(first ?? 500, 5000));
+  const p = await readFeedPage(ctx.services.db, scope, since, limit);
+  return p.resync ? { resync: true, head: p.head, cursor: null, hasMore: false, rows: [] } : { ...p, resync: false };
+}
+
+builder.queryFields((t) => ({
+  hostConfig: t.field({
+    type: HostSnapshot,
+    description: "A host's full desired state, stamped with the revision it reflects (list, then watch).",
+    args: { hostId: t.arg.id({ required: true }) },
+    authScopes: (_r, args) => ({ admin: true, agentOf: String(args.hostId) }),
+    resolve: async (_r, { hostId }, ctx) => {
+      const config = await ctx.services.db.read.transaction((tx) => buildHostConfig(tx, String(hostId), ctx.services.config.meshCidr), { behavior: 'deferred' });
+      return { revision: config.revision, config };
+    },
+  }),
+  hostChanges: t.field({
+    type: FeedPage,
+    description: 'Changes after `since` that concern a host, oldest first: the polling form of the subscription.',
+    args: { hostId: t.arg.id({ required: true }), since: t.arg.int({ required: true }), first: t.arg.int({ defaultValue: 500 }) },
+    authScopes: (_r, args) => ({ admin: true, agentOf: String(args.hostId) }),
+    resolve: async (_r, args, ctx) => {
+      await getHost(ctx.services.db.read, String(args.hostId));
+      return page(ctx, { hostId: String(args.hostId) }, args.since, args.first);
+    },
+  }),
+  projectChanges: t.field({
+    type: FeedPage,
+    description: "Changes after `since` of one project, oldest first (frontends).",
+    args: { projectId: t.arg.id({ required: true }), since: t.arg.int({ required: true }), first: t.arg.int({ defaultValue: 500 }) },
+    authScopes: { authenticated: true },
+    resolve: async (_r, args, ctx) => {
+      assertProjectAccess(ctx, String(args.projectId), 'read', 'project', String(args.projectId));
+      await getProject(ctx.services.db.read, String(args.projectId));
+      return page(ctx, { projectId: String(args.projectId) }, args.since, args.first);
+    },
+  }),
+}));
+
+builder.subscriptionFields((t) => ({
+  hostChanges: t.field({
+    type: FeedEventRef,
+    description: 'Every change after `since` that concerns a host, in order, then live. Ends after RESYNC.',
+    args: { hostId: t.arg.id({ required: true }), since: t.arg.int({ required: true }) },
+    authScopes: (_r, args) => ({ admin: true, agentOf: String(args.hostId) }),
+    subscribe: async (_r, args, ctx) => {
+      await getHost(ctx.services.db.read, String(args.hostId));
+      return cancellable((signal) => streamFeed(ctx.services.db, ctx.hub, { hostId: String(args.hostId) }, args.since, signal));
+    },
+    resolve: (event) => event,
+  }),
+  projectChanges: t.field({
+    type: FeedEventRef,
+    description: "Every change of a project after `since`, in order, then live. Ends after RESYNC.",
+    args: { projectId: t.arg.id({ required: true }), since: t.arg.int({ required: true }) },
+    authScopes: { authenticated: true },
+    subscribe: async (_r, args, ctx) => {
+      assertProjectAccess(ctx, String(args.projectId), 'read', 'project', String(args.projectId));
+      await getProject(ctx.services.db.read, String(args.projectId));
+      return cancellable((signal) => streamFeed(ctx.services.db, ctx.hub, { projectId: String(args.projectId) }, args.since, signal));
+    },
+    resolve: (event) => event,
+  }),
+}));
+
+const NetworkStatusInput = builder.inputType('NetworkStatusInput', {
+  fields: (t) => ({ networkId: t.id({ required: true }), healthy: t.boolean({ required: true }), message: t.string() }),
+});
+
+const ReportHostStatusInput = builder.inputType('ReportHostStatusInput', {
+  fields: (t) => ({
+    hostId: t.id({ required: true }),
+    appliedRevision: t.int({ required: true }),
+    applyMs: t.int({ description: 'How long the last reconcile pass took.' }),
+    networks: t.field({ type: [NetworkStatusInput] }),
+  }),
+});
+
+const HostConvergenceRef = builder.objectRef<import('../feed/convergence.ts').HostConvergence>('HostConvergence').implement({
+  fields: (t) => ({
+    hostId: t.exposeID('hostId'),
+    hostName: t.exposeString('hostName'),
+    appliedRevision: t.exposeInt('appliedRevision'),
+    pendingChanges: t.exposeInt('pendingChanges', { description: 'Changes concerning this host not yet applied (-1: behind the retained window).' }),
+    healthy: t.exposeBoolean('healthy', { nullable: true }),
+    message: t.exposeString('message', { nullable: true }),
+    lastReportAt: t.field({ type: 'DateTime', nullable: true, resolve: (h) => h.lastReportAt }),
+  }),
+});
+
+const ConvergenceRef = builder.objectRef<import('../feed/convergence.ts').NetworkConvergence>('NetworkConvergence').implement({
+  fields: (t) => ({
+    headRevision: t.exposeInt('headRevision'),
+    converged: t.exposeBoolean('converged'),
+    hosts: t.field({ type: [HostConvergenceRef], resolve: (c) => c.hosts }),
+    samples: t.exposeInt('samples', { description: 'Commit-to-applied samples in the last hour.' }),
+    p50Ms: t.exposeInt('p50Ms', { nullable: true }),
+    p99Ms: t.exposeInt('p99Ms', { nullable: true }),
+  }),
+});
+
+builder.objectField(NetworkRef, 'convergence', (t) =>
+  t.field({ type: ConvergenceRef, description: 'Which member hosts are behind, by how much, and commit-to-applied times.', resolve: (n, _a, ctx) => networkConvergence(ctx.services.db, n.id, ctx.services.now()) }),
+);
+
+builder.mutationFields((t) => ({
+  reportHostStatus: t.field({
+    type: builder.objectRef<{ hostId: string; samples: number }>('ReportHostStatusPayload').implement({
+      fields: (f) => ({ hostId: f.exposeID('hostId'), samples: f.exposeInt('samples') }),
+    }),
+    description: 'An agent reports the revision it has applied and per-network health.',
+    args: { input: t.arg({ type: ReportHostStatusInput, required: true }) },
+    authScopes: (_r, args) => ({ agentOf: String(args.input.hostId) }),
+    resolve: (_r, { input }, ctx) => reportHostStatus(ctx.services, { ...input, hostId: String(input.hostId), networks: input.networks?.map((n) => ({ ...n, networkId: String(n.networkId) })) }),
+  }),
+  compactFeed: t.field({
+    type: builder.objectRef<{ compactedThrough: number; deleted: number }>('CompactFeedPayload').implement({
+      fields: (f) => ({ compactedThrough: f.exposeInt('compactedThrough'), deleted: f.exposeInt('deleted') }),
+    }),
+    description: 'Apply retention now: delete changes up to a revision or older than FEED_RETENTION_SECONDS.',
+    args: { throughRevision: t.arg.int() },
+    authScopes: { admin: true },
+    resolve: (_r, args, ctx) =>
+      compactFeed(ctx.services.db, args.throughRevision != null ? { throughRevision: args.throughRevision } : { before: ctx.services.now() - ctx.services.config.feedRetentionMs }),
+  }),
+}));

@@ -1,0 +1,115 @@
+import { resolveOffsetConnection } from '@pothos/plugin-relay';
+import { asc, eq } from 'drizzle-orm';
+import { signToken } from '../auth/jwt.ts';
+import { containers, hosts } from '../db/schema/index.ts';
+import { registerHost, updateHost } from '../services/hosts/register.ts';
+import { bumpHostTokenVersion } from '../services/hosts/token.ts';
+import { getHost } from '../services/lookups.ts';
+import { builder } from './builder.ts';
+import type { GraphQLContext } from './context.ts';
+import { lastRevision } from './payloads.ts';
+import { ContainerRef, HostRef } from './refs.ts';
+
+HostRef.implement({
+  description: 'A machine running containers and a weft-agent.',
+  authScopes: (host) => ({ admin: true, agentOf: host.id }),
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    name: t.exposeString('name'),
+    endpoint: t.exposeString('endpoint', { description: 'Underlay ip:port of its WireGuard interface.' }),
+    publicKey: t.exposeString('publicKey'),
+    meshIp: t.exposeString('meshIp'),
+    lastHeartbeatAt: t.field({ type: 'DateTime', nullable: true, resolve: (h) => h.lastHeartbeatAt }),
+    appliedRevision: t.exposeInt('appliedRevision', { nullable: true }),
+    createdAt: t.field({ type: 'DateTime', resolve: (h) => h.createdAt }),
+    containers: t.connection({
+      type: ContainerRef,
+      resolve: (h, args, ctx) =>
+        resolveOffsetConnection({ args }, ({ limit, offset }) =>
+          ctx.services.db.read.select().from(containers).where(eq(containers.hostId, h.id)).orderBy(asc(containers.networkId), asc(containers.ipOffset)).limit(limit).offset(offset),
+        ),
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  hosts: t.connection({
+    type: HostRef,
+    authScopes: { admin: true },
+    resolve: (_r, args, ctx) =>
+      resolveOffsetConnection({ args }, ({ limit, offset }) => ctx.services.db.read.select().from(hosts).orderBy(asc(hosts.name)).limit(limit).offset(offset)),
+  }),
+  host: t.field({
+    type: HostRef,
+    args: { id: t.arg.id({ required: true }) },
+    authScopes: (_r, args) => ({ admin: true, agentOf: String(args.id) }),
+    resolve: (_r, { id }, ctx) => getHost(ctx.services.db.read, String(id)),
+  }),
+}));
+
+/** Mints the agent token of a host at its current token version. */
+async function agentToken(ctx: GraphQLContext, hostId: string, version: number): Promise<string> {
+  const { auth } = ctx.services.config;
+  return signToken(ctx.keys, auth, { kind: 'agent', sub: `agent:${hostId}`, host: hostId, ver: version }, auth.agentTokenTtlSeconds);
+}
+
+const HostTokenPayload = builder.objectRef<{ id: string; revision: number | null; agentToken: string | null }>('HostTokenPayload').implement({
+  fields: (t) => ({
+    host: t.field({ type: HostRef, resolve: (p, _a, ctx) => getHost(ctx.services.db.read, p.id) }),
+    agentToken: t.exposeString('agentToken', { nullable: true, description: "The host's agent token: shown once, give it to the weft-agent." }),
+    revision: t.exposeInt('revision', { nullable: true }),
+  }),
+});
+
+const RegisterHostInput = builder.inputType('RegisterHostInput', {
+  fields: (t) => ({
+    name: t.string({ required: true }),
+    endpoint: t.string({ required: true, description: 'Underlay ip:port for WireGuard, e.g. 192.0.2.10:51820.' }),
+    publicKey: t.string({ required: true, description: 'WireGuard public key, generated on the host (base64, 32 bytes).' }),
+  }),
+});
+
+const UpdateHostInput = builder.inputType('UpdateHostInput', {
+  fields: (t) => ({ hostId: t.id({ required: true }), endpoint: t.string(), publicKey: t.string() }),
+});
+
+builder.mutationFields((t) => ({
+  registerHost: t.field({
+    type: HostTokenPayload,
+    args: { input: t.arg({ type: RegisterHostInput, required: true }) },
+    authScopes: { admin: true },
+    resolve: async (_r, { input }, ctx) => {
+      const { result, changes } = await registerHost(ctx.services, input);
+      return { id: result.hostId, revision: lastRevision(changes), agentToken: await agentToken(ctx, result.hostId, 1) };
+    },
+  }),
+  updateHost: t.field({
+    type: HostTokenPayload,
+    args: { input: t.arg({ type: UpdateHostInput, required: true }) },
+    authScopes: (_r, args) => ({ admin: true, agentOf: String(args.input.hostId) }),
+    resolve: async (_r, { input }, ctx) => {
+      const { result, changes } = await updateHost(ctx.services, { ...input, hostId: String(input.hostId) });
+      return { id: result.hostId, revision: lastRevision(changes), agentToken: null };
+    },
+  }),
+  rotateHostToken: t.field({
+    type: HostTokenPayload,
+    description: "Issue a new agent token for a host; the old one stops working at once.",
+    args: { hostId: t.arg.id({ required: true }) },
+    authScopes: { admin: true },
+    resolve: async (_r, { hostId }, ctx) => {
+      const { result, changes } = await bumpHostTokenVersion(ctx.services, String(hostId), 'rotated');
+      return { id: result.hostId, revision: lastRevision(changes), agentToken: await agentToken(ctx, result.hostId, result.tokenVersion) };
+    },
+  }),
+  revokeHostToken: t.field({
+    type: HostTokenPayload,
+    description: "Invalidate a host's agent token without issuing a new one.",
+    args: { hostId: t.arg.id({ required: true }) },
+    authScopes: { admin: true },
+    resolve: async (_r, { hostId }, ctx) => {
+      const { result, changes } = await bumpHostTokenVersion(ctx.services, String(hostId), 'revoked');
+      return { id: result.hostId, revision: lastRevision(changes), agentToken: null };
+    },
+  }),
+}));

@@ -1,0 +1,43 @@
+import { eq, sql } from 'drizzle-orm';
+import { convergenceSamples, hostNetworkStatus, hosts } from '../../db/schema/index.ts';
+import { badInput } from '../../domain/errors.ts';
+import { readFeedPage } from '../../feed/read.ts';
+import { type ServiceContext } from '../context.ts';
+import { getHost } from '../lookups.ts';
+
+export interface ReportHostStatusInput {
+  hostId: string;
+  appliedRevision: number;
+  applyMs?: number | null;
+  networks?: { networkId: string; healthy: boolean; message?: string | null }[] | null;
+}
+
+/**
+ * Records an agent's report: the revision it has applied, its per-network health, and — for every
+ * change that concerned it since its previous report — the time from commit to applied (samples for
+ * `network.convergence`). Reports never move a host's applied revision backwards.
+ */
+export async function reportHostStatus(ctx: ServiceContext, input: ReportHostStatusInput): Promise<{ hostId: string; samples: number }> {
+  if (!Number.isInteger(input.appliedRevision) || input.appliedRevision < 0) throw badInput('appliedRevision must be a non-negative integer', { field: 'appliedRevision' });
+  const host = await getHost(ctx.db.read, input.hostId);
+  const now = ctx.now();
+  const previous = host.appliedRevision ?? 0;
+  const page = input.appliedRevision > previous ? await readFeedPage(ctx.db, { hostId: host.id }, previous, 1000) : null;
+  const applied = page && !page.resync ? page.rows.filter((r) => r.revision <= input.appliedRevision) : [];
+  await ctx.db.write(async (tx) => {
+    await tx
+      .update(hosts)
+      .set({ lastHeartbeatAt: now, appliedRevision: sql`max(coalesce(${hosts.appliedRevision}, 0), ${input.appliedRevision})` })
+      .where(eq(hosts.id, host.id));
+    for (const n of input.networks ?? []) {
+      await tx
+        .insert(hostNetworkStatus)
+        .values({ hostId: host.id, networkId: n.networkId, healthy: n.healthy, message: n.message ?? null, appliedRevision: input.appliedRevision, reportedAt: now })
+        .onConflictDoUpdate({ target: [hostNetworkStatus.hostId, hostNetworkStatus.networkId], set: { healthy: n.healthy, message: n.message ?? null, appliedRevision: input.appliedRevision, reportedAt: now } });
+    }
+    for (const row of applied) {
+      await tx.insert(convergenceSamples).values({ hostId: host.id, networkId: row.networkId, revision: row.revision, latencyMs: Math.max(0, now - row.createdAt), reportedAt: now });
+    }
+  });
+  return { hostId: host.id, samples: applied.length };
+}

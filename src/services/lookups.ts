@@ -1,0 +1,43 @@
+/**
+ * Row lookups shared by the verbs; each throws NOT_FOUND with the entity's name.
+ */
+import { eq } from 'drizzle-orm';
+import type { Reader } from '../db/client.ts';
+import { applications, containers, hosts, networks, projects } from '../db/schema/index.ts';
+import { notFound } from '../domain/errors.ts';
+
+export async function getProject(db: Reader, id: string) {
+  const [row] = await db.select().from(projects).where(eq(projects.id, id));
+  if (!row) throw notFound('project', id);
+  return row;
+}
+
+export async function getNetwork(db: Reader, id: string) {
+  const [row] = await db.select().from(networks).where(eq(networks.id, id));
+  if (!row) throw notFound('network', id);
+  return row;
+}
+
+export async function getNetworkOfProject(db: Reader, projectId: string) {
+  const [row] = await db.select().from(networks).where(eq(networks.projectId, projectId));
+  if (!row) throw notFound('project', projectId);
+  return row;
+}
+
+export async function getApplication(db: Reader, id: string) {
+  const [row] = await db.select().from(applications).where(eq(applications.id, id));
+  if (!row) throw notFound('application', id);
+  return row;
+}
+
+export async function getHost(db: Reader, id: string) {
+  const [row] = await db.select().from(hosts).where(eq(hosts.id, id));
+  if (!row) throw notFound('host', id);
+  return row;
+}
+
+export async function getContainer(db: Reader, id: string) {
+  const [row] = await db.select().from(containers).where(eq(containers.id, id));
+  if (!row) throw notFound('container', id);
+  return row;
+}
