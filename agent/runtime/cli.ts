@@ -13,13 +13,18 @@
 import { join } from 'node:path';
 import { attachContainer, callAttachApi, detachContainer } from './client';
 
+/** Where the CLI prints (process.stdout/stderr, or a collector in tests). */
+export interface Writable {
+  write(s: string): unknown;
+}
+
 /** Default socket path, shared with main.ts so both sides agree. */
 export function defaultAttachSocket(env: NodeJS.ProcessEnv = process.env): string {
   return env.WEFT_ATTACH_SOCKET ?? join(env.WEFT_STATE_DIR ?? '/var/lib/weft', 'attach.sock');
 }
 
 /** Runs the CLI with argv (without node and script); returns the exit code. */
-export async function main(argv: string[], out = process.stdout, err = process.stderr): Promise<number> {
+export async function main(argv: string[], out: Writable = process.stdout, err: Writable = process.stderr): Promise<number> {
   const args = [...argv];
   const flag = (name: string) => { const i = args.indexOf(name); if (i < 0) return undefined; const v = args[i + 1]; args.splice(i, 2); return v; };
   const socket = flag('--socket') ?? defaultAttachSocket();

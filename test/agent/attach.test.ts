@@ -82,7 +82,7 @@ describe('attach API over a Unix socket (fake host)', () => {
   it('the CLI prints KEY=value lines with --env and fails with the code', async () => {
     let out = '';
     let err = '';
-    const w = (f: (s: string) => void) => ({ write: (s: string) => (f(s), true) }) as unknown as NodeJS.WriteStream;
+    const w = (f: (s: string) => void) => ({ write: (s: string) => f(s) });
     expect(await cli(['attach', A1, PATH, '--env', '--socket', socket], w((s) => (out += s)), w((s) => (err += s)))).toBe(0);
     expect(out).toContain('SCALINGO_PRIVATE_NETWORK_ID=pn-a\n');
     expect(out).toContain('# resolv.conf: nameserver 10.240.0.1');
