@@ -38,7 +38,11 @@ export class Forwarder {
   private pending = new Map<number, Pending>();
   private buckets = new Map<string, { tokens: number; at: number }>();
 
-  constructor(private readonly opts: ForwarderOptions) {}
+  private readonly opts: ForwarderOptions;
+
+  constructor(opts: ForwarderOptions) {
+    this.opts = { ...opts };
+  }
 
   /** Replaces the upstream list (e.g. after resolv.conf changed). In-flight queries finish. */
   setUpstreams(upstreams: Upstream[]): void {

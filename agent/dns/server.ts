@@ -37,7 +37,7 @@ export interface Binding {
 }
 
 interface View { zone: Zone; fast: FastTable; source: string }
-interface Listener { sockets: BoundSockets; tcp: { close(): void }; address: string; port: number }
+interface Listener { sockets: BoundSockets; tcp: { close(): void }; address: string; port: number; namespace?: string }
 
 export class DnsServer {
   private views: ReadonlyMap<string, View> = new Map();
@@ -47,7 +47,10 @@ export class DnsServer {
   private readonly tcpLimits: TcpLimits;
   private networks: NetworkModel[] = [];
 
-  constructor(private readonly opts: DnsServerOptions = {}) {
+  private readonly opts: DnsServerOptions;
+
+  constructor(opts: DnsServerOptions = {}) {
+    this.opts = opts;
     this.forwarder = new Forwarder({ ...DEFAULT_FORWARDER, ...opts.forwarder, upstreams: opts.upstreams ?? [] });
     this.tcpLimits = { ...DEFAULT_TCP_LIMITS, ...opts.tcp };
   }
@@ -93,7 +96,7 @@ export class DnsServer {
       else m.tcpRejected++;
     });
     const old = this.listeners.get(networkId);
-    this.listeners.set(networkId, { sockets, tcp, address: binding.address, port });
+    this.listeners.set(networkId, { sockets, tcp, address: binding.address, port, namespace: binding.namespace });
     if (old) closeListener(old);
     return { address: binding.address, port };
   }
@@ -107,26 +110,40 @@ export class DnsServer {
   }
 
   /**
-   * Level-triggered: makes the listeners match the model — every network gets sockets on its
-   * gateway in `namespaceFor(network)`, networks that left lose theirs. Returns one error per network
-   * that could not be bound (e.g. its sandbox is not ready); call again on the next pass.
+   * Level-triggered: makes the listeners match `bindings` — by default every network of the model on
+   * its gateway in `namespaceFor(network)`. Listeners of other networks are closed. Returns one error
+   * per network that could not be bound (e.g. its sandbox is not ready yet); call again next pass.
    */
-  async syncListeners(): Promise<Map<string, Error>> {
+  async syncListeners(bindings: ReadonlyMap<string, Binding> = this.defaultBindings()): Promise<Map<string, Error>> {
     const errors = new Map<string, Error>();
-    const wanted = new Map(this.networks.map((n) => [n.id, n]));
-    for (const id of [...this.listeners.keys()]) if (!wanted.has(id)) this.unlisten(id);
-    const nsFor = this.opts.namespaceFor ?? ((n: NetworkModel) => `pn-${n.vni}`);
-    const port = this.opts.port ?? 53;
-    await Promise.all([...wanted.values()].map(async (n) => {
-      const have = this.listeners.get(n.id);
-      if (have && have.address === n.gateway && have.port === port) return;
+    for (const id of [...this.listeners.keys()]) if (!bindings.has(id)) this.unlisten(id);
+    await Promise.all([...bindings].map(async ([id, b]) => {
+      const have = this.listeners.get(id);
+      if (have && have.address === b.address && (have.port === b.port || b.port === 0) && have.namespace === b.namespace) return;
       try {
-        await this.listen(n.id, { address: n.gateway, port, namespace: nsFor(n) });
+        await this.listen(id, b);
       } catch (err) {
-        errors.set(n.id, err as Error);
+        errors.set(id, err as Error);
       }
     }));
     return errors;
+  }
+
+  /** The bindings the model implies: each network's gateway, port 53, in its sandbox namespace. */
+  defaultBindings(): Map<string, Binding> {
+    const nsFor = this.opts.namespaceFor ?? ((n: NetworkModel) => `pn-${n.vni}`);
+    const port = this.opts.port ?? 53;
+    return new Map(this.networks.map((n) => [n.id, { address: n.gateway, port, namespace: nsFor(n) }]));
+  }
+
+  /** The current listeners, as bindings (what a successor must bind before taking over). */
+  bindings(): Map<string, Binding> {
+    return new Map([...this.listeners].map(([id, l]) => [id, { address: l.address, port: l.port, namespace: l.namespace }]));
+  }
+
+  /** The model the views were built from. */
+  currentNetworks(): NetworkModel[] {
+    return [...this.networks];
   }
 
   /** Counters per network since start. */

@@ -1,0 +1,116 @@
+/**
+ * The DNS daemon's control channel: newline-delimited JSON over a unix socket.
+ *
+ * Owns: the request shapes, the server side that applies them to a DnsServer (persisting state
+ * first), and the client the agent uses. The client opens one connection per request, so neither an
+ * agent restart nor a daemon handover leaves a stale connection behind. Never accepts anything but
+ * a unix socket: only root on this host may steer DNS.
+ */
+import net from 'node:net';
+import type { NetworkModel } from '../model.ts';
+import type { NetworkMetrics } from './metrics.ts';
+import type { Upstream } from './resolv-conf.ts';
+import type { Binding, DnsServer } from './server.ts';
+import type { DnsState } from './state-file.ts';
+
+export type ControlRequest =
+  | { op: 'ping' }
+  | { op: 'setNetworks'; networks: NetworkModel[] }
+  | { op: 'setUpstreams'; upstreams: Upstream[] }
+  | { op: 'syncListeners'; bindings: [string, Binding][] }
+  | { op: 'metrics' }
+  | { op: 'state' }
+  | { op: 'handover' };
+
+type Reply = { ok: true; result?: unknown } | { ok: false; error: string };
+
+/**
+ * Serves the control protocol on `path` for `server`. `persist` runs before a change is applied;
+ * `onHandover` runs after replying to a successor (it closes sockets and exits).
+ */
+export function serveControl(
+  path: string,
+  server: DnsServer,
+  persist: (state: DnsState) => Promise<void>,
+  state: () => DnsState,
+  onHandover: () => void,
+): net.Server {
+  const exec = async (req: ControlRequest): Promise<unknown> => {
+    switch (req.op) {
+      case 'ping': return { pid: process.pid };
+      case 'setNetworks':
+        await persist({ ...state(), networks: req.networks });
+        server.setNetworks(req.networks);
+        return null;
+      case 'setUpstreams':
+        await persist({ ...state(), upstreams: req.upstreams });
+        server.setUpstreams(req.upstreams);
+        return null;
+      case 'syncListeners': {
+        await persist({ ...state(), bindings: req.bindings });
+        const errors = await server.syncListeners(new Map(req.bindings));
+        return Object.fromEntries([...errors].map(([id, e]) => [id, e.message]));
+      }
+      case 'metrics': return server.metrics();
+      case 'state': return state();
+      case 'handover': return null;
+    }
+  };
+  const control = net.createServer((conn) => {
+    let buf = '';
+    conn.on('error', () => undefined);
+    conn.on('data', (chunk) => {
+      buf += chunk;
+      const nl = buf.indexOf('\n');
+      if (nl < 0) return;
+      let req: ControlRequest;
+      try { req = JSON.parse(buf.slice(0, nl)); } catch { conn.end(JSON.stringify({ ok: false, error: 'bad json' }) + '\n'); return; }
+      exec(req).then(
+        (result) => conn.end(JSON.stringify({ ok: true, result } satisfies Reply) + '\n', () => { if (req.op === 'handover') onHandover(); }),
+        (err) => conn.end(JSON.stringify({ ok: false, error: String(err?.message ?? err) } satisfies Reply) + '\n'),
+      );
+    });
+  });
+  control.listen(path);
+  return control;
+}
+
+/** Sends one request to the daemon at `path` and returns its result. */
+export function request<T = unknown>(path: string, req: ControlRequest, timeoutMs = 10_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const conn = net.connect(path);
+    let buf = '';
+    const timer = setTimeout(() => { conn.destroy(); reject(new Error(`dns control ${req.op}: timed out`)); }, timeoutMs);
+    conn.on('error', (err) => { clearTimeout(timer); reject(err); });
+    conn.on('connect', () => conn.write(JSON.stringify(req) + '\n'));
+    conn.on('data', (d) => { buf += d; });
+    conn.on('end', () => {
+      clearTimeout(timer);
+      try {
+        const reply = JSON.parse(buf) as Reply;
+        if (reply.ok) resolve(reply.result as T);
+        else reject(new Error(`dns control ${req.op}: ${reply.error}`));
+      } catch {
+        reject(new Error(`dns control ${req.op}: no reply`));
+      }
+    });
+  });
+}
+
+/** What the agent holds: a handle on the long-lived DNS daemon (see docs/dns.md). */
+export class DnsDaemonClient {
+  readonly path: string;
+  constructor(path: string) { this.path = path; }
+  /** True when a daemon answers on the control socket. */
+  async alive(): Promise<boolean> { return request(this.path, { op: 'ping' }, 2000).then(() => true, () => false); }
+  /** Replaces the model the daemon serves (idempotent; send the whole list every time). */
+  setNetworks(networks: NetworkModel[]): Promise<void> { return request(this.path, { op: 'setNetworks', networks }); }
+  /** Replaces the upstream resolvers for outside names. */
+  setUpstreams(upstreams: Upstream[]): Promise<void> { return request(this.path, { op: 'setUpstreams', upstreams }); }
+  /** Makes the daemon's sockets match `bindings`; returns the per-network bind errors. */
+  syncListeners(bindings: ReadonlyMap<string, Binding>): Promise<Record<string, string>> {
+    return request(this.path, { op: 'syncListeners', bindings: [...bindings] });
+  }
+  /** Counters per network. */
+  metrics(): Promise<Record<string, NetworkMetrics>> { return request(this.path, { op: 'metrics' }); }
+}
