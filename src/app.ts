@@ -38,6 +38,17 @@ function maskError(error: unknown, message: string): Error {
   return new GraphQLError(message, { ...(error instanceof GraphQLError ? { path: error.path } : {}), extensions: { code: 'INTERNAL_SERVER_ERROR' } });
 }
 
+/** Yoga's logger, minus domain errors: they are answers to the client, not faults of the server. */
+const isDomain = (value: unknown) => value instanceof DomainError || (value instanceof GraphQLError && value.originalError instanceof DomainError);
+const quietDomainErrors = {
+  debug: () => {},
+  info: (...args: unknown[]) => console.info(...args),
+  warn: (...args: unknown[]) => console.warn(...args),
+  error: (...args: unknown[]) => {
+    if (!args.some(isDomain)) console.error(...args);
+  },
+};
+
 /** Builds the GraphQL context for one request or one WebSocket connection. */
 export function contextFactory(deps: AppDeps) {
   const services = { db: deps.db, config: deps.config, now: deps.now ?? (() => Date.now()) };
@@ -62,6 +73,7 @@ export function createApp(deps: AppDeps) {
     graphiql: deps.config.graphiql ? { title: 'Weft' } : false,
     landingPage: false,
     maskedErrors: { maskError },
+    logging: quietDomainErrors,
     plugins: [limits],
     context: ({ request }) => makeContext(request.headers.get('authorization')),
   });
