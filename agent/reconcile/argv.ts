@@ -140,7 +140,7 @@ function emit(op: Op): Emit[] {
     case 'fdb.del':
       return [{ bucket: 9.1, tool: 'bridge', ns: op.ns, text: op.self ? `fdb del ${op.mac} dev ${op.dev} dst ${op.dst} self` : `fdb del ${op.mac} dev ${op.dev} master`, tolerate: 'missing' }];
     case 'nft.replace':
-      return [{ bucket: 7, tool: 'nft', ns: op.ns, text: replaceScript(op.table) }];
+      return [{ bucket: 7, tool: 'nft', ns: op.ns, text: replaceScript(op.table).trimEnd() }];
     case 'nft.del':
       // Declaring before deleting makes the delete idempotent inside nft's all-or-nothing transaction.
       return [{ bucket: 9.3, tool: 'nft', ns: op.ns, text: `table ${op.family} ${op.name}\ndelete table ${op.family} ${op.name}` }];

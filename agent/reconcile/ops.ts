@@ -44,8 +44,9 @@ export function vniOf(op: Op): number | null {
 export function summarize(ops: Op[]): string {
   const counts = new Map<string, number>();
   for (const op of ops) {
+    const kind = op.kind === 'wg.peers' && op.remove.length ? 'wg.peers.del' : op.kind;
     const n = op.kind === 'wg.peers' ? op.set.length + op.remove.length : 1;
-    counts.set(op.kind, (counts.get(op.kind) ?? 0) + n);
+    counts.set(kind, (counts.get(kind) ?? 0) + n);
   }
   if (counts.size === 0) return 'no changes';
   return [...counts].map(([k, n]) => `${k.endsWith('.del') ? '-' : '+'}${k}×${n}`).join(' ');
