@@ -9,7 +9,7 @@ import dnsPacket from 'dns-packet';
 import { answer } from './answer.ts';
 import { encodeResponse } from './encode.ts';
 import { lookupFast, type FastTable } from './fast-path.ts';
-import { HEADER_BYTES, readQuestion, udpLimit } from './wire.ts';
+import { HEADER_BYTES, isWellFormed, readQuestion, udpLimit } from './wire.ts';
 import type { Zone } from './zone.ts';
 
 export type Transport = 'udp' | 'tcp';
@@ -33,6 +33,7 @@ export function respond(msg: Buffer, zone: Zone | undefined, fast: FastTable | u
 /** The full-codec path: dns-packet decodes, `answer()` decides, `encodeResponse` writes. */
 export function respondSlow(msg: Buffer, zone: Zone | undefined, transport: Transport): Outcome {
   let query: dnsPacket.DecodedPacket;
+  if (!isWellFormed(msg)) return formErr(msg);
   try {
     query = dnsPacket.decode(msg);
   } catch {

@@ -91,3 +91,55 @@ export function udpLimit(optPayloadSize: number | undefined): number {
   if (optPayloadSize === undefined) return UDP_PLAIN_LIMIT;
   return Math.min(Math.max(optPayloadSize, UDP_PLAIN_LIMIT), UDP_EDNS_CAP);
 }
+
+/**
+ * Checks that `msg` is structurally sound — every name (following compression pointers, at most
+ * 128 hops and 255 bytes) and every record fits the bytes — before dns-packet decodes it. Random
+ * bytes with huge section counts cost dns-packet up to tens of milliseconds each; this walk is
+ * linear in the message size, so hostile packets cannot buy our CPU.
+ */
+export function isWellFormed(msg: Buffer): boolean {
+  if (msg.length < HEADER_BYTES) return false;
+  const qd = msg.readUInt16BE(4);
+  const rr = msg.readUInt16BE(6) + msg.readUInt16BE(8) + msg.readUInt16BE(10);
+  // Each question needs at least 5 bytes, each record 11: reject impossible counts up front.
+  if (HEADER_BYTES + qd * 5 + rr * 11 > msg.length) return false;
+  let o = HEADER_BYTES;
+  for (let i = 0; i < qd; i++) {
+    o = skipName(msg, o);
+    if (o < 0 || (o += 4) > msg.length) return false;
+  }
+  for (let i = 0; i < rr; i++) {
+    o = skipName(msg, o);
+    if (o < 0 || o + 10 > msg.length) return false;
+    o += 10 + msg.readUInt16BE(o + 8);
+    if (o > msg.length) return false;
+  }
+  return o === msg.length;
+}
+
+/** The offset after the name at `start`, or -1 when it is malformed or loops. */
+function skipName(msg: Buffer, start: number): number {
+  let o = start;
+  let end = -1;
+  let total = 0;
+  for (let hops = 0; hops < 128; ) {
+    if (o >= msg.length) return -1;
+    const len = msg[o];
+    if (len === 0) return end < 0 ? o + 1 : end;
+    if ((len & 0xc0) === 0xc0) {
+      if (o + 1 >= msg.length) return -1;
+      if (end < 0) end = o + 2;
+      const target = ((len & 0x3f) << 8) | msg[o + 1];
+      if (target >= o) return -1; // only backwards: guarantees progress
+      o = target;
+      hops++;
+      continue;
+    }
+    if (len & 0xc0) return -1;
+    total += len + 1;
+    if (total > 255) return -1;
+    o += len + 1;
+  }
+  return -1;
+}
