@@ -122,6 +122,17 @@ describeRoot('data plane on the real kernel (3 hosts, 2 networks, same CIDR)', (
     expect(out).toMatch(/100 packets transmitted, 100 received, 0% packet loss/);
   });
 
+  it('a wireguard-go restart needs only the device re-configured: the VXLAN (no `dev`) survives', async () => {
+    const h3 = lab.hosts[2];
+    h3.wg!.kill('SIGTERM');
+    await new Promise((r) => h3.wg!.once('exit', r));
+    await lab.startWg(h3);
+    const r = await agents[2].rec.reconcile(agents[2].cfg(), agents[2].store.paths());
+    expect(r.failures).toEqual([]);
+    expect(new Set(r.ops.map((o) => o.kind))).toEqual(new Set(['wg.link', 'wg.device', 'wg.peers']));
+    expect(pingOk(ctrNs('a1'), '10.240.0.13')).toBe(true);
+  });
+
   it('removing a container removes its entries everywhere; removing it twice is harmless', async () => {
     nets = nets.map((n) => ({ ...n, containers: n.containers.filter((c) => c.id !== 'ctr-a0000002') }));
     for (const r of await passAll()) expect(r.failures).toEqual([]);

@@ -1,0 +1,65 @@
+/**
+ * Real kernel, root only: one host, one network with 1,000 remote containers spread over 10 peers.
+ * Measures the time to apply the snapshot, the number of processes it takes, the cost of an
+ * unchanged pass, and the kernel operations of one single change. Numbers are printed for the
+ * closing note of issue 5 (`npx vitest run test/netns/scale.test.ts`).
+ * The peers' endpoints are on the lab's private underlay; nothing leaves the lab's namespaces.
+ */
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createExecRunner } from '../../agent/exec/runner';
+import { createReconciler } from '../../agent/reconcile/reconciler';
+import { describeRoot } from '../support/root';
+import { container, host, hostConfig, network } from '../support/model';
+import { Lab } from './lab';
+
+describeRoot('scale on the real kernel: a 1,000-remote-container snapshot', () => {
+  const lab = new Lab('wb');
+  beforeAll(async () => {
+    await lab.up(1);
+  }, 60_000);
+  afterAll(async () => {
+    await lab.destroy();
+  });
+
+  it('applies in a bounded number of processes, then costs nothing, then 3 ops per change', async () => {
+    const h = lab.hosts[0];
+    const key = () => execFileSync('wg', ['genkey'], { encoding: 'utf8' }).trim();
+    const pub = (k: string) => execFileSync('wg', ['pubkey'], { input: k, encoding: 'utf8' }).trim();
+    const hosts = [host(1, h.publicKey, h.underlay), ...Array.from({ length: 10 }, (_, i) => host(i + 2, pub(key()), `192.0.2.${100 + i}`))];
+    const remote = Array.from({ length: 1000 }, (_, i) =>
+      container(`ctr-${(0xb0000000 + i).toString(16)}`, 'pn-big', hosts[1 + (i % 10)], `10.241.${(i + 2) >> 8}.${(i + 2) & 0xff}`));
+    const local = container('ctr-a0000001', 'pn-big', hosts[0], '10.241.0.1');
+    let members = [local, ...remote];
+    const cfg = () => hostConfig(hosts[0], hosts, [network('pn-big', 300, members, '10.241.0.0/16', '10.241.255.254')]);
+    const spawned: string[][] = [];
+    const runner = createExecRunner({ prefix: ['nsenter', `--net=/run/netns/${h.ns}`], onRun: (a) => spawned.push(a) });
+    const rec = createReconciler({ runner, names: h.names, wgMode: 'external', privateKeyPath: h.privateKeyPath });
+    const ctr = lab.container('big');
+
+    let t0 = performance.now();
+    const first = await rec.reconcile(cfg(), { [local.id]: ctr });
+    const applyMs = performance.now() - t0;
+    expect(first.failures).toEqual([]);
+    expect(first.commands).toBeLessThanOrEqual(10);
+    const applySpawned = spawned.length;
+
+    spawned.length = 0;
+    t0 = performance.now();
+    const second = await rec.reconcile(cfg(), { [local.id]: ctr });
+    const idleMs = performance.now() - t0;
+    expect(second.ops).toEqual([]);
+
+    members = members.filter((c) => c.id !== remote[500].id);
+    spawned.length = 0;
+    const change = await rec.reconcile(cfg(), { [local.id]: ctr });
+    expect(change.ops.map((o) => o.kind).sort()).toEqual(['fdb.del', 'fdb.del', 'neigh.del']);
+    expect(change.commands).toBe(2);
+
+    console.log([
+      `1000 remote containers, real kernel: ${first.ops.length} ops in ${first.commands} write processes (${applySpawned} incl. reads), ${applyMs.toFixed(0)} ms`,
+      `unchanged pass: ${second.commands} writes, ${idleMs.toFixed(0)} ms`,
+      `one container removed: ${change.ops.length} kernel operations in ${change.commands} processes`,
+    ].join('\n'));
+  }, 120_000);
+});
