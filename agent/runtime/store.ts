@@ -47,6 +47,17 @@ export class AttachmentStore {
     return true;
   }
 
+  /**
+   * Forgets attachments whose network namespace is gone (the container died without a detach: the
+   * kernel already destroyed its veth). Returns the pruned ids so the caller can log them.
+   */
+  prune(exists: (path: string) => boolean): string[] {
+    const gone = Object.entries(this.data.attachments).filter(([, a]) => !exists(a.netnsPath)).map(([id]) => id);
+    for (const id of gone) delete this.data.attachments[id];
+    if (gone.length) this.save();
+    return gone;
+  }
+
   private save(): void {
     const tmp = `${this.path}.tmp`;
     writeFileSync(tmp, JSON.stringify(this.data, null, 2), { mode: 0o600 });

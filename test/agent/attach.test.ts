@@ -90,3 +90,15 @@ describe('attach API over a Unix socket (fake host)', () => {
     expect(err).toMatch(/^CONTAINER_UNKNOWN/);
   });
 });
+
+describe('attachment store', () => {
+  it('prunes attachments whose namespace is gone, and persists that', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'weft-store-'));
+    const s = new AttachmentStore(dir);
+    s.set('ctr-1', '/proc/1/ns/net');
+    s.set('ctr-2', '/proc/2/ns/net');
+    expect(s.prune((p) => p === '/proc/1/ns/net')).toEqual(['ctr-2']);
+    expect(new AttachmentStore(dir).paths()).toEqual({ 'ctr-1': '/proc/1/ns/net' });
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
