@@ -7,7 +7,7 @@ import { z } from 'zod';
 const intFrom = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
 
 const schema = z.object({
-  PORT: intFrom(4000, 1),
+  PORT: intFrom(4000, 0), // 0: any free port (tests)
   HOST: z.string().default('127.0.0.1'),
   DATABASE_URL: z.string().default('file:./data/weft.db'),
   DATABASE_AUTH_TOKEN: z.string().optional(),

@@ -1,0 +1,129 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient as createSseClient } from 'graphql-sse';
+import { createClient as createWsClient } from 'graphql-ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { signToken } from '../../src/auth/jwt.ts';
+import { loadSigningKeys } from '../../src/auth/keys.ts';
+import { parseConfig } from '../../src/config.ts';
+import { startNodeServer, type RunningServer } from '../../src/node/server.ts';
+import { fakeKey } from '../support/api.ts';
+import { startServerProcess, type ServerProcess } from '../support/server-process.ts';
+import { newEdKey } from '../support/api.ts';
+
+// Two API processes over one libSQL file: one in this process, one a real child process.
+let dir: string;
+let inProcess: RunningServer;
+let child: ServerProcess;
+let admin: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'weft-transports-'));
+  const env = { DATABASE_URL: `file:${join(dir, 'weft.db')}`, AUTH_EDDSA_PRIVATE_KEY: await newEdKey(), FEED_POLL_MS: '100' };
+  const config = parseConfig({ ...env, PORT: '0' });
+  inProcess = await startNodeServer({ ...config, port: 0 }, () => {});
+  child = await startServerProcess(env);
+  admin = await signToken(await loadSigningKeys(config.auth), config.auth, { kind: 'admin', sub: 't' }, 600);
+});
+
+afterAll(async () => {
+  await child?.stop();
+  await inProcess?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function post(url: string, query: string, variables: Record<string, unknown> = {}) {
+  const r = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` }, body: JSON.stringify({ query, variables }) });
+  const body = (await r.json()) as any;
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+
+async function world(url: string, name: string) {
+  const p = await post(url, `mutation($n: String!) { createProject(input: { name: $n }) { project { id } } }`, { n: name });
+  const a = await post(url, `mutation($p: ID!) { createApplication(input: { projectId: $p, name: "api" }) { application { id } } }`, { p: p.createProject.project.id });
+  const h = await post(url, `mutation($n: String!, $k: String!) { registerHost(input: { name: $n, endpoint: "192.0.2.1:51820", publicKey: $k }) { host { id } agentToken } }`, { n: `${name}-h`, k: fakeKey(name.length) });
+  return { appId: a.createApplication.application.id as string, hostId: h.registerHost.host.id as string, agentToken: h.registerHost.agentToken as string };
+}
+
+const createOn = (url: string, appId: string, hostId: string) => post(url, `mutation($a: ID!, $h: ID!) { createContainer(input: { applicationId: $a, processType: "web", hostId: $h }) { container { id } } }`, { a: appId, h: hostId });
+const SUB = `subscription($h: ID!, $s: Int!) { hostChanges(hostId: $h, since: $s) { type revision change { kind } } }`;
+
+describe('transports and replicas', () => {
+  it('graphql-sse client with a bearer header gets a change made through the other process', async () => {
+    const w = await world(child.url, 'sse');
+    const snap = await post(inProcess.url, `query($h: ID!) { hostConfig(hostId: $h) { revision } }`, { h: w.hostId });
+    const client = createSseClient({ url: `${inProcess.url}/graphql`, headers: { authorization: `Bearer ${w.agentToken}` }, retryAttempts: 0 });
+    const kinds: string[] = [];
+    const done = new Promise<void>((resolve, reject) => {
+      const stop = client.subscribe(
+        { query: SUB, variables: { h: w.hostId, s: snap.hostConfig.revision } },
+        {
+          next: (msg: any) => {
+            if (msg.errors) return reject(new Error(JSON.stringify(msg.errors)));
+            if (msg.data.hostChanges.type === 'CHANGE') kinds.push(msg.data.hostChanges.change.kind);
+            if (kinds.length === 2) {
+              stop();
+              resolve();
+            }
+          },
+          error: reject,
+          complete: () => {},
+        },
+      );
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    await createOn(child.url, w.appId, w.hostId); // written by the child process
+    await done;
+    client.dispose();
+    expect(kinds).toEqual(['network.joined', 'container.created']);
+  });
+
+  it('graphql-ws client with a bearer header on the upgrade gets a change made through the other process', async () => {
+    const w = await world(inProcess.url, 'ws');
+    const snap = await post(child.url, `query($h: ID!) { hostConfig(hostId: $h) { revision } }`, { h: w.hostId });
+    const token = w.agentToken;
+    class BearerWebSocket extends WebSocket {
+      constructor(address: string, protocols?: string | string[]) {
+        super(address, protocols, { headers: { authorization: `Bearer ${token}` } });
+      }
+    }
+    const client = createWsClient({ url: `${child.url.replace('http', 'ws')}/graphql`, webSocketImpl: BearerWebSocket, retryAttempts: 0 });
+    const kinds: string[] = [];
+    const done = new Promise<void>((resolve, reject) => {
+      const stop = client.subscribe(
+        { query: SUB, variables: { h: w.hostId, s: snap.hostConfig.revision } },
+        {
+          next: (msg: any) => {
+            if (msg.errors) return reject(new Error(JSON.stringify(msg.errors)));
+            if (msg.data.hostChanges.type === 'CHANGE') kinds.push(msg.data.hostChanges.change.kind);
+            if (kinds.length === 2) {
+              stop();
+              resolve();
+            }
+          },
+          error: reject,
+          complete: () => {},
+        },
+      );
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    await createOn(inProcess.url, w.appId, w.hostId); // written by this process, read by the child
+    await done;
+    await client.dispose();
+    expect(kinds).toEqual(['network.joined', 'container.created']);
+  });
+
+  it('refuses an agent token for another host on both transports', async () => {
+    const a = await world(inProcess.url, 'mine');
+    const b = await world(inProcess.url, 'theirs');
+    const client = createSseClient({ url: `${inProcess.url}/graphql`, headers: { authorization: `Bearer ${a.agentToken}` }, retryAttempts: 0 });
+    const error = await new Promise<any>((resolve) => {
+      client.subscribe({ query: SUB, variables: { h: b.hostId, s: 0 } }, { next: (m: any) => resolve(m.errors?.[0]), error: resolve, complete: () => resolve(null) });
+    });
+    client.dispose();
+    expect(error?.extensions?.code).toBe('FORBIDDEN');
+  });
+});
