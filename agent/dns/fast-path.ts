@@ -12,7 +12,7 @@ import dnsPacket from 'dns-packet';
 import { EDNS_SIZE } from './answer.ts';
 import type { Outcome, Transport } from './respond.ts';
 import { respondSlow, TCP_LIMIT } from './respond.ts';
-import { readPlainQuery, TYPE_A, TYPE_AAAA } from './wire.ts';
+import { readPlainQuery, readQuestion, TYPE_A, TYPE_AAAA } from './wire.ts';
 import type { Zone } from './zone.ts';
 
 interface Entry {
@@ -38,10 +38,12 @@ export function buildFastTable(zone: Zone): FastTable {
   for (const name of zone.names.keys()) {
     for (const t of FAST_TYPES) {
       const questions = [{ name, type: t.name, class: 'IN' as const }];
-      const plain = prebuild(dnsPacket.encode({ type: 'query', id: 0, flags: 0, questions }), zone);
+      const plainQuery = dnsPacket.encode({ type: 'query', id: 0, flags: 0, questions });
+      const plain = prebuild(plainQuery, zone);
       const opt = { name: '.', type: 'OPT' as const, udpPayloadSize: EDNS_SIZE, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] };
       const edns = prebuild(dnsPacket.encode({ type: 'query', id: 0, flags: 0, questions, additionals: [opt] }), zone);
-      if (plain && edns) table.set(`${name}/${t.code}`, { plain: plain.bytes, edns: edns.bytes, rcode: plain.rcode });
+      const key = readQuestion(plainQuery)?.key;
+      if (plain && edns && key) table.set(`${key}/${t.code}`, { plain: plain.bytes, edns: edns.bytes, rcode: plain.rcode });
     }
   }
   return table;
@@ -56,7 +58,7 @@ function prebuild(query: Buffer, zone: Zone): { bytes: Buffer; rcode: number } |
 export function lookupFast(msg: Buffer, table: FastTable, transport: Transport): Outcome | null {
   const plain = readPlainQuery(msg);
   if (!plain) return null;
-  const entry = table.get(`${plain.question.name}/${plain.question.qtype}`);
+  const entry = table.get(`${plain.question.key}/${plain.question.qtype}`);
   if (!entry) return null;
   const template = plain.edns ? entry.edns : entry.plain;
   const limit = transport === 'tcp' ? TCP_LIMIT : plain.udpSize;

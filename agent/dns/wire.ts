@@ -22,7 +22,8 @@ export interface WireQuestion {
   nameEnd: number; // offset just past the name's root label
   qtype: number;
   qclass: number;
-  name: string; // lower-cased presentation form, no trailing dot ("" for the root)
+  /** The name in wire form as a latin1 string, lower-cased: a cheap, exact lookup key. */
+  key: string;
 }
 
 /**
@@ -31,25 +32,20 @@ export interface WireQuestion {
  */
 export function readQuestion(msg: Buffer): WireQuestion | null {
   let o = HEADER_BYTES;
-  let name = '';
   while (true) {
     if (o >= msg.length) return null;
     const len = msg[o];
     if (len === 0) break;
     if (len > 63) return null; // pointers and reserved label types
-    if (o + 1 + len > msg.length) return null;
-    if (name.length) name += '.';
-    for (let i = o + 1; i <= o + len; i++) {
-      const c = msg[i];
-      // Only ASCII letters fold (RFC 4343); other bytes are kept verbatim.
-      name += String.fromCharCode(c >= 0x41 && c <= 0x5a ? c + 32 : c);
-    }
     o += 1 + len;
-    if (o - HEADER_BYTES > 255) return null;
+    if (o - HEADER_BYTES > 254) return null;
   }
   const nameEnd = o + 1;
   if (nameEnd + 4 > msg.length) return null;
-  return { end: nameEnd + 4, nameEnd, qtype: msg.readUInt16BE(nameEnd), qclass: msg.readUInt16BE(nameEnd + 2), name };
+  // Label-length bytes are ≤ 63, so lower-casing can only touch label text. Non-ASCII latin1
+  // letters fold too, which is harmless: no key we build contains them.
+  const key = msg.toString('latin1', HEADER_BYTES, nameEnd).toLowerCase();
+  return { end: nameEnd + 4, nameEnd, qtype: msg.readUInt16BE(nameEnd), qclass: msg.readUInt16BE(nameEnd + 2), key };
 }
 
 /** What a plain query asks for: the transport size it accepts and its EDNS DO bit. */

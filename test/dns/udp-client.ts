@@ -25,7 +25,7 @@ export async function lookupA(server: string, port: number, name: string, tries 
         socket.send(dnsPacket.encode({ type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ name, type: 'A' }] }), port, server);
       });
       if (reply) {
-        const addresses = (reply.answers ?? []).filter((a) => a.type === 'A').map((a) => String(a.data));
+        const addresses = (reply.answers ?? []).filter((a) => a.type === 'A').map((a) => String((a as { data: unknown }).data));
         return { ok: addresses.length > 0, tries: t, addresses, rcode: (reply as unknown as { rcode: string }).rcode };
       }
     }
