@@ -23,7 +23,7 @@ describeRoot('data plane on the real kernel (3 hosts, 2 networks, same CIDR)', (
   const agents: { rec: Reconciler; store: AttachmentStore; server: Server; socket: string; cfg: () => HostConfig }[] = [];
   let nets: ReturnType<typeof network>[] = [];
   let hosts: ReturnType<typeof host>[] = [];
-  const ctrNs = (name: string) => `wac${name}`;
+  const ctrNs = (name: string) => lab.containerNs(name);
 
   const make = (i: number) => createReconciler({
     runner: lab.hosts[i].runner, names: lab.hosts[i].names, wgMode: 'external', privateKeyPath: lab.hosts[i].privateKeyPath,

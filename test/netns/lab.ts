@@ -33,7 +33,10 @@ export function inNs(ns: string, argv: string[], input?: string): string {
   return sh(['ip', 'netns', 'exec', ns, ...argv], input);
 }
 
-/** The lab: `prefix` is 2 letters (e.g. `wa`); agent name prefixes are `<prefix><n>` (3 chars). */
+/**
+ * The lab: `prefix` is 2 letters (e.g. `wa`). Lab namespaces are `wt<prefix>-…`; agent name
+ * prefixes are `<prefix><n>` (3 chars, so interface names stay ≤ 15).
+ */
 export class Lab {
   readonly dir = mkdtempSync(join(tmpdir(), 'weft-lab-'));
   readonly hosts: LabHost[] = [];
@@ -42,7 +45,7 @@ export class Lab {
 
   constructor(readonly prefix: string) {
     if (!/^[a-z]{2}$/.test(prefix)) throw new Error('lab prefix: 2 lowercase letters');
-    this.ul = `${prefix}ul`;
+    this.ul = `wt${prefix}-ul`;
   }
 
   /** Creates the underlay and `count` hosts with wireguard-go running (not configured: the agent does it). */
@@ -52,7 +55,7 @@ export class Lab {
     sh(['ip', '-n', this.ul, 'link', 'add', 'ulbr', 'type', 'bridge']);
     sh(['ip', '-n', this.ul, 'link', 'set', 'ulbr', 'up']);
     for (let n = 1; n <= count; n++) {
-      const ns = `${this.prefix}h${n}`;
+      const ns = `wt${this.prefix}-h${n}`;
       const names = makeNames({ prefix: `${this.prefix}${n}` });
       sh(['ip', 'netns', 'add', ns]);
       sh(['ip', '-n', ns, 'link', 'set', 'lo', 'up']);
@@ -78,9 +81,14 @@ export class Lab {
     if (!existsSync(`/var/run/wireguard/${h.names.wg}.sock`)) throw new Error(`wireguard-go ${h.names.wg} did not start`);
   }
 
+  /** The namespace name of a lab container. */
+  containerNs(name: string): string {
+    return `wt${this.prefix}-c${name}`;
+  }
+
   /** Creates a container namespace and returns its netns path. */
   container(name: string): string {
-    const ns = `${this.prefix}c${name}`;
+    const ns = this.containerNs(name);
     sh(['ip', 'netns', 'add', ns]);
     sh(['ip', '-n', ns, 'link', 'set', 'lo', 'up']);
     this.containers.push(ns);
@@ -103,7 +111,9 @@ export class Lab {
   private cleanupLeftovers(): void {
     const list = sh(['ip', '-j', 'netns', 'list']).trim();
     const names: string[] = list ? JSON.parse(list).map((n: { name: string }) => n.name) : [];
-    for (const ns of names.filter((n) => n.startsWith(this.prefix))) {
+    // Exactly ours: the lab's own namespaces and the sandboxes of its agents (`<prefix><n>pn-<vni>`).
+    const mine = new RegExp(`^(wt${this.prefix}-|${this.prefix}\\d+pn-\\d+$)`);
+    for (const ns of names.filter((n) => mine.test(n))) {
       try { sh(['ip', 'netns', 'del', ns]); } catch { /* already gone */ }
     }
   }
