@@ -9,6 +9,7 @@
 import { spawn } from 'node:child_process';
 import type dgram from 'node:dgram';
 import type net from 'node:net';
+import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export interface BoundSockets {
@@ -58,4 +59,19 @@ export function bindInNamespace(namespace: string, address: string, port: number
       if (udp && tcp) finish(null);
     });
   });
+}
+
+/**
+ * The identity (device:inode) of named namespace `namespace`, or undefined if it does not exist.
+ * A socket keeps the namespace it was bound in alive: when the reconciler deletes and recreates a
+ * sandbox under the same name, our old socket serves a namespace nobody uses any more. Comparing
+ * this identity on every sync is how the server notices and binds again.
+ */
+export function namespaceIdentity(namespace: string): string | undefined {
+  try {
+    const st = statSync(`/run/netns/${namespace}`); // where `ip netns add` mounts named namespaces
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return undefined;
+  }
 }

@@ -13,7 +13,7 @@ import type { NetworkModel } from '../model.ts';
 import { buildFastTable, type FastTable } from './fast-path.ts';
 import { DEFAULT_FORWARDER, errorReply, Forwarder, type ForwarderOptions } from './forwarder.ts';
 import { countRcode, emptyMetrics, type NetworkMetrics } from './metrics.ts';
-import { bindInNamespace, type BoundSockets } from './netns-bind.ts';
+import { bindInNamespace, namespaceIdentity, type BoundSockets } from './netns-bind.ts';
 import type { Upstream } from './resolv-conf.ts';
 import { respond, TCP_LIMIT, type Transport } from './respond.ts';
 import { DEFAULT_TCP_LIMITS, serveTcp, type TcpLimits } from './tcp-server.ts';
@@ -37,7 +37,7 @@ export interface Binding {
 }
 
 interface View { zone: Zone; fast: FastTable; source: string }
-interface Listener { sockets: BoundSockets; tcp: { close(): void }; address: string; port: number; namespace?: string }
+interface Listener { sockets: BoundSockets; tcp: { close(): void }; address: string; port: number; namespace?: string; nsId?: string }
 
 export class DnsServer {
   private views: ReadonlyMap<string, View> = new Map();
@@ -84,6 +84,9 @@ export class DnsServer {
    * of the network only after the new one is bound, so there is no moment without a socket.
    */
   async listen(networkId: string, binding: Binding): Promise<{ address: string; port: number }> {
+    // Read the namespace identity before binding: if it is recreated in between, the next sync
+    // sees a mismatch and binds again, never the reverse.
+    const nsId = binding.namespace ? namespaceIdentity(binding.namespace) : undefined;
     const sockets = binding.namespace
       ? await bindInNamespace(binding.namespace, binding.address, binding.port)
       : await bindHere(binding.address, binding.port);
@@ -96,7 +99,7 @@ export class DnsServer {
       else m.tcpRejected++;
     });
     const old = this.listeners.get(networkId);
-    this.listeners.set(networkId, { sockets, tcp, address: binding.address, port, namespace: binding.namespace });
+    this.listeners.set(networkId, { sockets, tcp, address: binding.address, port, namespace: binding.namespace, nsId });
     if (old) closeListener(old);
     return { address: binding.address, port };
   }
@@ -119,7 +122,8 @@ export class DnsServer {
     for (const id of [...this.listeners.keys()]) if (!bindings.has(id)) this.unlisten(id);
     await Promise.all([...bindings].map(async ([id, b]) => {
       const have = this.listeners.get(id);
-      if (have && have.address === b.address && (have.port === b.port || b.port === 0) && have.namespace === b.namespace) return;
+      const same = have && have.address === b.address && (have.port === b.port || b.port === 0) && have.namespace === b.namespace;
+      if (same && (!b.namespace || namespaceIdentity(b.namespace) === have.nsId)) return;
       try {
         await this.listen(id, b);
       } catch (err) {
@@ -131,9 +135,7 @@ export class DnsServer {
 
   /** The bindings the model implies: each network's gateway, port 53, in its sandbox namespace. */
   defaultBindings(): Map<string, Binding> {
-    const nsFor = this.opts.namespaceFor ?? ((n: NetworkModel) => `pn-${n.vni}`);
-    const port = this.opts.port ?? 53;
-    return new Map(this.networks.map((n) => [n.id, { address: n.gateway, port, namespace: nsFor(n) }]));
+    return bindingsFor(this.networks, this.opts.namespaceFor, this.opts.port);
   }
 
   /** The current listeners, as bindings (what a successor must bind before taking over). */
@@ -192,6 +194,15 @@ export class DnsServer {
     if (!m) this.counters.set(networkId, (m = emptyMetrics()));
     return m;
   }
+}
+
+/**
+ * Where each network's DNS sockets belong: its gateway address, `port` (53), inside its sandbox
+ * namespace (`namespaceFor`, default `pn-<vni>`). The agent passes this to the daemon's
+ * syncListeners; it is a function of the model, so calling it every pass is level-triggered.
+ */
+export function bindingsFor(networks: readonly NetworkModel[], namespaceFor: (n: NetworkModel) => string = (n) => `pn-${n.vni}`, port = 53): Map<string, Binding> {
+  return new Map(networks.map((n) => [n.id, { address: n.gateway, port, namespace: namespaceFor(n) }]));
 }
 
 function closeListener(l: Listener): void {

@@ -103,4 +103,16 @@ describeRootDns('DNS through namespace socket handoff (root)', () => {
     // Includes starting `ip netns exec dig`; the swap itself is synchronous.
     expect(Math.max(goneMs, backMs)).toBeLessThan(100);
   });
+
+  it('binds again when a sandbox is deleted and recreated under the same name', async () => {
+    await sh('ip', 'netns', 'del', nsOf['pn-bbbb']);
+    lab.namespaces.splice(lab.namespaces.indexOf(nsOf['pn-bbbb']), 1);
+    lab.namespaces.splice(lab.namespaces.indexOf(cB), 1);
+    await sh('ip', 'netns', 'del', cB);
+    await lab.sandbox(2, `${GW}/22`);
+    await lab.container('cb', 2, '10.240.0.4/22', GW);
+    expect((await dig(GW, 53, 'web.ap-other.pn-bbbb.private-network.internal', 'A', [], cB)).status).toBe('TIMEOUT');
+    expect([...(await server!.syncListeners()).values()].map(String)).toEqual([]);
+    expect((await dig(GW, 53, 'web.ap-other.pn-bbbb.private-network.internal', 'A', [], cB)).answer).toHaveLength(1);
+  });
 });
