@@ -82,11 +82,11 @@ export async function startNodeServer(config: Config, log: (line: string) => voi
 
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  log(`weft API listening on ${url}/graphql (database ${config.databaseUrl})`);
   if (devAdminToken) {
     log('DEVELOPMENT ONLY: no signing key configured, so one was generated in the data directory.');
     log(`DEVELOPMENT ONLY admin token (30 days, also in ${join(devDir!, 'dev-admin-token')}):\n${devAdminToken}`);
   }
+  log(`weft API listening on ${url}/graphql (database ${config.databaseUrl})`);
   return {
     url,
     port,
