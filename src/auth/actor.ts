@@ -31,9 +31,12 @@ export async function resolveActor(authorization: string | null | undefined, dep
   }
 }
 
-/** The role an actor holds on a project, if any. Admins write everywhere; agents hold none. */
+/**
+ * The role an actor holds on a project, if any. Admins write everywhere; agents hold none. Only the
+ * claim's own keys count: an id like "constructor" must not find a role on Object.prototype.
+ */
 export function projectRole(actor: Actor, projectId: string): Role | null {
   if (actor.kind === 'admin') return 'write';
-  if (actor.kind === 'user') return actor.projects[projectId] ?? null;
+  if (actor.kind === 'user') return Object.hasOwn(actor.projects, projectId) ? actor.projects[projectId] : null;
   return null;
 }

@@ -49,10 +49,11 @@ function toClaims(payload: JWTPayload, allowed: TokenClaims['kind'][]): TokenCla
     return { kind, sub, host: payload.host, ver: payload.ver };
   }
   const projects = payload.projects;
-  if (!projects || typeof projects !== 'object' || Object.values(projects).some((r) => r !== 'read' && r !== 'write')) {
+  if (!projects || typeof projects !== 'object' || Array.isArray(projects) || Object.values(projects).some((r) => r !== 'read' && r !== 'write')) {
     throw new TokenError('user token needs a projects claim mapping project ids to "read" or "write"');
   }
-  return { kind: 'user', sub, projects: projects as Record<string, Role> };
+  // A prototype-free copy: role lookups see only the ids the token lists.
+  return { kind: 'user', sub, projects: Object.assign(Object.create(null) as Record<string, Role>, projects) };
 }
 
 const remoteSets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();

@@ -1,0 +1,116 @@
+/**
+ * Host enrolment and the agent token's life (issue 3): registerHost hands out a token bound to one
+ * host; rotation and revocation bump the host's token version, so an old token fails at its next
+ * request. Also: nested fields do not leak across projects or from agents into projects.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { startTestApi, type TestApi } from '../support/api.ts';
+import { buildWorld, registerTestHost, tamperSignature, tokenVersion } from '../support/auth-world.ts';
+
+let api: TestApi;
+afterEach(async () => api?.close());
+
+const HOST_CONFIG = `query($h: ID!) { hostConfig(hostId: $h) { revision config } }`;
+const code = (r: { errors?: { extensions?: { code?: string } }[] }) => r.errors?.map((e) => e.extensions?.code);
+
+describe('host enrolment', () => {
+  it('registerHost returns an agent token for that host only', async () => {
+    api = await startTestApi();
+    const one = await registerTestHost(api);
+    const two = await registerTestHost(api);
+    expect(one.agentToken).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    const own = await api.ok(HOST_CONFIG, { h: one.id }, one.agentToken);
+    expect((own.hostConfig.config as { host: { id: string } }).host.id).toBe(one.id);
+    expect(code(await api.gql(HOST_CONFIG, { h: two.id }, one.agentToken))).toEqual(['FORBIDDEN']);
+    // an agent reports only for its own host
+    const report = `mutation($h: ID!) { reportHostStatus(input: { hostId: $h, appliedRevision: 0 }) { hostId } }`;
+    expect((await api.ok(report, { h: one.id }, one.agentToken)).reportHostStatus.hostId).toBe(one.id);
+    expect(code(await api.gql(report, { h: two.id }, one.agentToken))).toEqual(['FORBIDDEN']);
+    // the token is not an admin token
+    expect(code(await api.gql(`{ hosts { edges { node { id } } } }`, {}, one.agentToken))).toEqual(['FORBIDDEN']);
+  });
+
+  it('rotateHostToken issues a new token and invalidates the old one at once', async () => {
+    api = await startTestApi();
+    const host = await registerTestHost(api);
+    const rotated = await api.ok(`mutation($h: ID!) { rotateHostToken(hostId: $h) { agentToken revision host { id } } }`, { h: host.id });
+    expect(rotated.rotateHostToken.revision).toBeGreaterThan(0);
+    expect(await tokenVersion(api, host.id)).toBe(2);
+    const fresh: string = rotated.rotateHostToken.agentToken;
+    expect(fresh).not.toBe(host.agentToken);
+    const old = await api.gql(HOST_CONFIG, { h: host.id }, host.agentToken);
+    expect(code(old)).toEqual(['UNAUTHENTICATED']);
+    expect(old.errors?.[0].message).toContain('revoked');
+    expect(old.data).toBeNull();
+    await api.ok(HOST_CONFIG, { h: host.id }, fresh);
+  });
+
+  it('revokeHostToken invalidates the token without issuing a new one', async () => {
+    api = await startTestApi();
+    const host = await registerTestHost(api);
+    await api.ok(HOST_CONFIG, { h: host.id }, host.agentToken);
+    const revoked = await api.ok(`mutation($h: ID!) { revokeHostToken(hostId: $h) { agentToken } }`, { h: host.id });
+    expect(revoked.revokeHostToken.agentToken).toBeNull();
+    expect(code(await api.gql(HOST_CONFIG, { h: host.id }, host.agentToken))).toEqual(['UNAUTHENTICATED']);
+    // a hand-made token at the new version would work only with Weft's key: a forged one does not
+    const forged = await api.token({ kind: 'agent', sub: `agent:${host.id}`, host: host.id, ver: await tokenVersion(api, host.id) });
+    expect(code(await api.gql(HOST_CONFIG, { h: host.id }, tamperSignature(forged)))).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('refuses an agent token whose host does not exist', async () => {
+    api = await startTestApi();
+    const token = await api.token({ kind: 'agent', sub: 'agent:ghost', host: 'host-ghost', ver: 1 });
+    expect(code(await api.gql(HOST_CONFIG, { h: 'host-ghost' }, token))).toEqual(['UNAUTHENTICATED']);
+  });
+});
+
+describe('no leak through nested fields', () => {
+  it('keeps hosts from users and projects from agents', async () => {
+    api = await startTestApi();
+    const w = await buildWorld(api);
+    const reader = await api.token({ kind: 'user', sub: 'r', projects: { [w.projectA]: 'read' } });
+    // a project user sees the container but not the host it runs on
+    const viaUser = await api.gql(`query($id: ID!) { container(id: $id) { id host { id name } } }`, { id: w.containerA }, reader);
+    expect(code(viaUser)).toEqual(['FORBIDDEN']);
+    expect(JSON.stringify(viaUser.data ?? null)).not.toContain(w.host1);
+    // the agent of host 1 sees its containers, but not their applications or networks
+    for (const nested of ['application { id name }', 'network { id cidr }']) {
+      const viaAgent = await api.gql(`query($id: ID!) { container(id: $id) { id ${nested} } }`, { id: w.containerA }, w.agentToken1);
+      expect(code(viaAgent), nested).toEqual(['FORBIDDEN']);
+      expect(JSON.stringify(viaAgent.data ?? null)).not.toContain(w.appA);
+    }
+    const hostView = await api.ok(`query($h: ID!) { host(id: $h) { containers { edges { node { id } } } } }`, { h: w.host1 }, w.agentToken1);
+    expect(hostView.host.containers.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual([w.containerA]);
+    // project A's read user walking the graph never reaches project B
+    const walk = await api.ok(
+      `query($p: ID!) { project(id: $p) { network { containers { edges { node { id application { project { id } } } } } } applications { edges { node { id containers { edges { node { id } } } } } } } }`,
+      { p: w.projectA },
+      reader,
+    );
+    const text = JSON.stringify(walk);
+    for (const id of [w.projectB, w.networkB, w.appB, w.containerB]) expect(text).not.toContain(id);
+  });
+
+  it('does not let a user token escalate by editing its payload', async () => {
+    api = await startTestApi();
+    const w = await buildWorld(api);
+    const user = await api.token({ kind: 'user', sub: 'r', projects: { [w.projectA]: 'read' } });
+    const [h, p, s] = user.split('.');
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString());
+    const escalated = `${h}.${Buffer.from(JSON.stringify({ ...claims, kind: 'admin' })).toString('base64url')}.${s}`;
+    expect(code(await api.gql(`{ hosts { edges { node { id } } } }`, {}, escalated))).toEqual(['UNAUTHENTICATED']);
+    const widened = `${h}.${Buffer.from(JSON.stringify({ ...claims, projects: { [w.projectA]: 'read', [w.projectB]: 'write' } })).toString('base64url')}.${s}`;
+    expect(code(await api.gql(`query($p: ID!) { project(id: $p) { id } }`, { p: w.projectB }, widened))).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('gives inherited object keys no role (a projects claim is a plain map)', async () => {
+    api = await startTestApi();
+    const user = await api.token({ kind: 'user', sub: 'r', projects: {} });
+    for (const id of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      const r = await api.gql(`query($p: ID!) { project(id: $p) { id } }`, { p: id }, user);
+      expect(code(r), id).toEqual(['NOT_FOUND']);
+      const write = await api.gql(`mutation($p: ID!) { createApplication(input: { projectId: $p, name: "x" }) { revision } }`, { p: id }, user);
+      expect(code(write), id).toEqual(['NOT_FOUND']);
+    }
+  });
+});
