@@ -84,6 +84,29 @@ describeRoot('data plane on the real kernel (3 hosts, 2 networks, same CIDR)', (
     expect(await sendOnce('tcp', ctrNs('b1'), ctrNs('a2'), '10.240.0.11', 7001, 'leak')).toBe('');
   });
 
+  it('anti-spoofing: a container cannot send with another source IP', async () => {
+    inNs(ctrNs('a1'), ['ip', 'addr', 'add', '10.240.0.99/32', 'dev', 'eth1']);
+    try {
+      expect(await sendOnce('udp', ctrNs('a3'), ctrNs('a1'), '10.240.0.13', 40002, 'honest')).toBe('honest');
+      const spoofed = await sendOnceFrom('10.240.0.99');
+      expect(spoofed).toBe('');
+    } finally {
+      inNs(ctrNs('a1'), ['ip', 'addr', 'del', '10.240.0.99/32', 'dev', 'eth1']);
+    }
+  });
+
+  /** UDP from a1 to a3 with a forged source address; returns what a3 received. */
+  async function sendOnceFrom(src: string): Promise<string> {
+    const listener = spawn('ip', ['netns', 'exec', ctrNs('a3'), 'timeout', '3', 'nc', '-u', '-l', '10.240.0.13', '40003'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let got = '';
+    listener.stdout.on('data', (d) => (got += d));
+    const done = new Promise((r) => listener.once('exit', r));
+    await sleep(300);
+    try { inNs(ctrNs('a1'), ['nc', '-u', '-w', '1', '-s', src, '10.240.0.13', '40003'], 'spoofed\n'); } catch { /* dropped */ }
+    await done;
+    return got.trim();
+  }
+
   it('MTU 1370 end to end: 1342-byte pings pass with DF, 1343 do not', () => {
     expect(pingOk(ctrNs('a1'), '10.240.0.12', { size: 1342, df: true, count: 1 })).toBe(true);
     expect(pingOk(ctrNs('a1'), '10.240.0.12', { size: 1343, df: true, count: 1 })).toBe(false);
