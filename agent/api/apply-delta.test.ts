@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import type { ContainerModel, HostConfig, HostDelta } from '../model.ts';
+import { applyDelta } from './apply-delta.ts';
+
+const ctr = (id: string, ip: string, over: Partial<ContainerModel> = {}): ContainerModel => ({
+  id,
+  applicationId: 'ap-1',
+  processType: 'web',
+  number: 1,
+  hostId: 'host-2',
+  hostMeshIp: '100.64.0.2',
+  ip,
+  mac: '02:00:0a:f0:00:02',
+  state: 'PENDING',
+  hostname: 'h',
+  ...over,
+});
+const base: HostConfig = {
+  revision: 10,
+  host: { id: 'host-1', name: 'h1', meshIp: '100.64.0.1', meshCidr: '100.64.0.0/16', endpoint: '192.0.2.1:51820', publicKey: 'k' },
+  peers: [{ hostId: 'host-2', name: 'h2', publicKey: 'k2', endpoint: '192.0.2.2:51820', meshIp: '100.64.0.2' }],
+  networks: [{ id: 'pn-1', projectId: 'prj-1', vni: 7, cidr: '10.240.0.0/22', gateway: '10.240.0.1', dnsTtl: 5, applications: [{ id: 'ap-1', name: 'a', defaultProcessType: 'web' }], containers: [ctr('c1', '10.240.0.2', { hostId: 'host-1' })] }],
+};
+
+const cases: [string, HostDelta, (c: HostConfig) => unknown, unknown][] = [
+  ['created remote container appears', { revision: 11, kind: 'container.created', networkId: 'pn-1', container: ctr('c2', '10.240.0.10') }, (c) => c.networks[0].containers.map((x) => x.id), ['c1', 'c2']],
+  ['running replaces the same id', { revision: 11, kind: 'container.running', networkId: 'pn-1', container: ctr('c1', '10.240.0.2', { hostId: 'host-1', state: 'RUNNING' }) }, (c) => c.networks[0].containers.map((x) => x.state), ['RUNNING']],
+  ['removed container goes', { revision: 11, kind: 'container.removed', networkId: 'pn-1', containerId: 'c1' }, (c) => c.networks[0].containers, []],
+  ['network left drops the network', { revision: 11, kind: 'network.left', networkId: 'pn-1' }, (c) => c.networks, []],
+  ['peer upserted replaces', { revision: 11, kind: 'peer.upserted', peer: { hostId: 'host-2', name: 'h2', publicKey: 'k3', endpoint: '192.0.2.9:51820', meshIp: '100.64.0.2' } }, (c) => c.peers.map((p) => p.publicKey), ['k3']],
+  ['peer removed', { revision: 11, kind: 'peer.removed', hostId: 'host-2' }, (c) => c.peers, []],
+  ['default type changes', { revision: 11, kind: 'application.updated', networkId: 'pn-1', application: { id: 'ap-1', name: 'a', defaultProcessType: 'worker' } }, (c) => c.networks[0].applications[0].defaultProcessType, 'worker'],
+  ['unknown kinds are ignored', { revision: 11, kind: 'project.created' } as unknown as HostDelta, (c) => c.networks.length, 1],
+  ['change of a network we are not in is ignored', { revision: 11, kind: 'container.created', networkId: 'pn-9', container: ctr('c9', '10.0.0.2') }, (c) => c.networks.length, 1],
+];
+
+describe('applyDelta', () => {
+  it.each(cases)('%s', (_name, delta, pick, expected) => {
+    const result = applyDelta(base, delta);
+    expect(result.kind).toBe('applied');
+    if (result.kind !== 'applied') return;
+    expect(pick(result.config)).toEqual(expected);
+    expect(result.config.revision).toBe(11);
+  });
+  it('does not mutate its input', () => {
+    const copy = structuredClone(base);
+    applyDelta(base, { revision: 11, kind: 'container.removed', networkId: 'pn-1', containerId: 'c1' });
+    expect(base).toEqual(copy);
+  });
+  it('asks for a relist when this host joins a network', () => {
+    expect(applyDelta(base, { revision: 11, kind: 'network.joined', networkId: 'pn-2' }).kind).toBe('relist');
+    expect(applyDelta(base, { revision: 11, kind: 'container.created', networkId: 'pn-2', container: ctr('c5', '10.0.0.5', { hostId: 'host-1' }) }).kind).toBe('relist');
+  });
+});
