@@ -171,6 +171,9 @@ export class FakeHost implements CommandRunner {
         if (!l.master) throw new LineError('RTNETLINK answers: Operation not supported');
         l.learning = w[i + 3] !== 'off';
         i += 3;
+      } else if (k === 'type' && w[i + 1] === 'bridge' && w[i + 2] === 'mcast_snooping') {
+        l.mcastSnooping = Number(w[i + 3]);
+        i += 3;
       } else if (k === 'netns') {
         const dst = this.ns(w[++i]);
         if (dst.links.has(l.name)) throw new LineError('RTNETLINK answers: File exists');

@@ -123,6 +123,7 @@ function emit(op: Op): Emit[] {
       parts.push('up');
       const out: Emit[] = [{ bucket: 4, tool: 'ip', ns: op.ns, text: parts.join(' ') }];
       if (op.learningOff) out.push({ bucket: 4, tool: 'ip', ns: op.ns, text: `link set ${op.name} type bridge_slave learning off` });
+      if (op.mcastSnoopingOff) out.push({ bucket: 4, tool: 'ip', ns: op.ns, text: `link set ${op.name} type bridge mcast_snooping 0` });
       return out;
     }
     case 'link.del':

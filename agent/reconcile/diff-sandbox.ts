@@ -29,7 +29,7 @@ export function diffSandbox(d: DesiredSandbox, o: ObservedSandbox | undefined, i
     if (ob) ops.push({ kind: 'link.del', ns, vni, name: ob.name, why: 'incompatible' });
     ops.push({ kind: 'bridge.add', ns, vni, name: d.bridge.name, mac: d.bridge.mac, mtu, alias: d.bridge.alias });
     fresh.add(d.bridge.name);
-  } else pushSet(ops, ns, vni, ob, { mtu, alias: d.bridge.alias, mac: d.bridge.mac });
+  } else pushSet(ops, ns, vni, ob, { mtu, alias: d.bridge.alias, mac: d.bridge.mac, bridge: true });
   const bridgeAddrs = fresh.has(d.bridge.name) ? [] : (ob?.addrs ?? []);
   if (!bridgeAddrs.includes(d.bridge.address)) ops.push({ kind: 'addr.add', ns, vni, dev: d.bridge.name, cidr: d.bridge.address });
 
@@ -90,6 +90,7 @@ interface Want {
   mac?: string;
   master?: string;
   port?: boolean; // a bridge port: learning must be off
+  bridge?: boolean; // the bridge itself: multicast snooping must be off
 }
 
 /** Emits one link.set carrying only the attributes that differ (none → no op). */
@@ -101,5 +102,6 @@ function pushSet(ops: Op[], ns: string, vni: number, l: ObservedLink, w: Want, m
   if (w.master && (masterGone || l.master !== w.master)) op.master = w.master;
   if (!l.up) op.up = true;
   if (w.port && (l.learning !== false || op.master)) op.learningOff = true;
+  if (w.bridge && l.mcastSnooping !== 0) op.mcastSnoopingOff = true;
   if (Object.keys(op).length > 4) ops.push(op);
 }

@@ -117,6 +117,8 @@ describe('reconciler on the fake host: order, repetition, failures', () => {
     ns.tables.delete('bridge t1pn_guard');
     const r = await rec.reconcile(STATES.twoNetworks, ATTACHED);
     expect(r.ops.map((o) => o.kind).sort()).toEqual(['fdb.add', 'nft.replace']);
+    ns.links.get('t1pnb-100')!.mcastSnooping = 1;
+    expect((await rec.reconcile(STATES.twoNetworks, ATTACHED)).ops).toMatchObject([{ kind: 'link.set', mcastSnoopingOff: true }]);
     ns.removeLink('t1pnb-100');
     const r2 = await rec.reconcile(STATES.twoNetworks, ATTACHED);
     expect(r2.failures).toEqual([]);
