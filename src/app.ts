@@ -9,6 +9,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { type Actor, resolveActor } from './auth/actor.ts';
+import { assertTokenSettings } from './auth/jwt.ts';
 import type { SigningKeys } from './auth/keys.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/client.ts';
@@ -60,6 +61,7 @@ export function contextFactory(deps: AppDeps) {
 
 /** Creates the Hono app and its Yoga instance. */
 export function createApp(deps: AppDeps) {
+  assertTokenSettings(deps.config.auth);
   const makeContext = contextFactory(deps);
   const limits: Plugin = {
     onValidate({ addValidationRule }) {

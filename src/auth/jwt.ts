@@ -3,9 +3,10 @@
  *   admin: { kind: "admin" }                                  operators, the scheduler
  *   user:  { kind: "user", projects: { "<prj-id>": "read" | "write" } }
  *   agent: { kind: "agent", host: "<host-id>", ver: <n> }    one host; `ver` revokes old tokens
- * Verification always pins the algorithm, issuer and audience and requires an expiry.
+ * Verification always pins the algorithm, issuer and audience and requires an expiry. Tokens of an
+ * external IdP (optional) are recognised by their issuer and are only ever user tokens.
  */
-import { createRemoteJWKSet, errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, decodeJwt, errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import type { SigningKeys } from './keys.ts';
 
 export type Role = 'read' | 'write';
@@ -58,16 +59,37 @@ function toClaims(payload: JWTPayload, allowed: TokenClaims['kind'][]): TokenCla
 
 const remoteSets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
 
-/** Verifies a bearer token with Weft's keys, then (for user tokens only) with the external IdP. */
+/**
+ * Refuses token settings that would verify less than they seem to: an external IdP must name its
+ * issuer (jose skips the issuer check when none is given), and that issuer must differ from Weft's
+ * own so that a token is only ever checked against one key set. Called once at start-up.
+ */
+export function assertTokenSettings(settings: TokenSettings): void {
+  if (!settings.issuer || !settings.audience) throw new Error('AUTH_ISSUER and AUTH_AUDIENCE must not be empty');
+  if (!settings.userJwksUrl) return;
+  if (!settings.userIssuer) throw new Error('AUTH_USER_JWKS_URL needs AUTH_USER_ISSUER: IdP tokens are only accepted from a named issuer');
+  if (settings.userIssuer === settings.issuer) throw new Error('AUTH_USER_ISSUER must differ from AUTH_ISSUER');
+}
+
+/** The unverified `iss`, only to pick the key set; the chosen verifier checks it again. */
+function claimedIssuer(token: string): unknown {
+  try {
+    return decodeJwt(token).iss;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Verifies a bearer token. A token whose issuer is the configured IdP's is verified against the
+ * IdP's JWKS and can only ever be a user token (whatever `kind` it claims); every other token is
+ * verified with Weft's own key and issuer.
+ */
 export async function verifyToken(keys: SigningKeys, settings: TokenSettings, token: string): Promise<TokenClaims> {
   try {
-    const { payload } = await jwtVerify(token, keys.verifyKey, { algorithms: [keys.alg], issuer: settings.issuer, audience: settings.audience, requiredClaims: ['exp', 'sub'] });
-    return toClaims(payload, ['admin', 'user', 'agent']);
-  } catch (error) {
-    if (!settings.userJwksUrl || error instanceof TokenError) throw describe(error);
-    let set = remoteSets.get(settings.userJwksUrl);
-    if (!set) remoteSets.set(settings.userJwksUrl, (set = createRemoteJWKSet(new URL(settings.userJwksUrl))));
-    try {
+    if (settings.userJwksUrl && settings.userIssuer && claimedIssuer(token) === settings.userIssuer) {
+      let set = remoteSets.get(settings.userJwksUrl);
+      if (!set) remoteSets.set(settings.userJwksUrl, (set = createRemoteJWKSet(new URL(settings.userJwksUrl))));
       const { payload } = await jwtVerify(token, set, {
         algorithms: ['EdDSA', 'ES256', 'RS256'],
         issuer: settings.userIssuer,
@@ -75,9 +97,11 @@ export async function verifyToken(keys: SigningKeys, settings: TokenSettings, to
         requiredClaims: ['exp', 'sub'],
       });
       return toClaims({ ...payload, kind: 'user' }, ['user']);
-    } catch (second) {
-      throw describe(second);
     }
+    const { payload } = await jwtVerify(token, keys.verifyKey, { algorithms: [keys.alg], issuer: settings.issuer, audience: settings.audience, requiredClaims: ['exp', 'sub'] });
+    return toClaims(payload, ['admin', 'user', 'agent']);
+  } catch (error) {
+    throw describe(error);
   }
 }
 
