@@ -75,14 +75,14 @@ export class FakeHost implements CommandRunner {
     if (cmd === 'ip -j neigh show') return sp.neighJson();
     if (cmd === 'bridge -j fdb show') return sp.fdbJson();
     if (cmd === 'nft -j list ruleset') return sp.nftJson();
-    if (cmd === 'nft -f -') return this.nft(sp, stdin);
+    if (cmd === 'nft -f -') return (sp.applyNft(stdin), '');
     if (a[0] === 'sysctl') { for (const kv of a.slice(2)) { const [k, v] = kv.split('='); sp.sysctl[k] = v; } return ''; }
     if (a[0] === 'wg' && a[1] === 'show' && a[3] === 'dump') {
       const d = sp.wgDump(a[2]);
       if (d === null) throw new LineError(`Unable to access interface: No such device`);
       return d;
     }
-    if (a[0] === 'wg' && a[1] === 'set') return this.wgSet(sp, a.slice(2));
+    if (a[0] === 'wg' && a[1] === 'set') return (sp.wgSet(a.slice(2), this.opts.privateKeys ?? {}), '');
     throw new LineError(`fake host: unknown command: ${argv.join(' ')}`);
   }
 
@@ -197,48 +197,6 @@ export class FakeHost implements CommandRunner {
       if (!self && !l.master) throw new LineError('RTNETLINK answers: Invalid argument');
       sp.fdb.push(self ? { mac, dev, self, dst, state: 'permanent' } : { mac, dev, self, master: l.master, state: 'static' });
     } else if (had === sp.fdb.length) throw new LineError('RTNETLINK answers: No such file or directory');
-  }
-
-  private nft(sp: FakeNs, text: string): string {
-    // Only the agent's own shape: `table F N` / `delete table F N` / `table F N { … }`, repeated.
-    const lines = text.split('\n');
-    const staged = new Map(sp.tables);
-    for (let i = 0; i < lines.length; i++) {
-      const m = /^(delete )?table (\S+) (\S+)( \{)?$/.exec(lines[i]);
-      if (!m) continue;
-      const key = `${m[2]} ${m[3]}`;
-      if (m[1]) staged.delete(key);
-      else if (m[4]) {
-        let j = i, depth = 0;
-        do { depth += (lines[j].match(/\{/g) ?? []).length - (lines[j].match(/\}/g) ?? []).length; j++; } while (depth > 0 && j < lines.length);
-        staged.set(key, lines.slice(i, j).join('\n'));
-        i = j - 1;
-      } else if (!staged.has(key)) staged.set(key, `table ${key} {\n}`);
-    }
-    sp.tables = staged; // all or nothing, like an nft transaction
-    return '';
-  }
-
-  private wgSet(sp: FakeNs, w: string[]): string {
-    const dev = sp.wg.get(w[0]);
-    if (!dev) throw new LineError(`Unable to modify interface: No such device`);
-    for (let i = 1; i < w.length; i++) {
-      if (w[i] === 'private-key') dev.publicKey = this.opts.privateKeys?.[w[++i]] ?? `${'F'.repeat(43)}=`;
-      else if (w[i] === 'listen-port') dev.listenPort = Number(w[++i]);
-      else if (w[i] === 'peer') {
-        const key = w[++i];
-        if (w[i + 1] === 'remove') { dev.peers.delete(key); i++; continue; }
-        const p = { endpoint: '', allowedIps: [] as string[], keepalive: 0 };
-        while (i + 1 < w.length && w[i + 1] !== 'peer') {
-          const k = w[++i], v = w[++i];
-          if (k === 'endpoint') p.endpoint = v;
-          if (k === 'allowed-ips') p.allowedIps = v.split(',');
-          if (k === 'persistent-keepalive') p.keepalive = Number(v);
-        }
-        dev.peers.set(key, p);
-      }
-    }
-    return '';
   }
 
   private dev(sp: FakeNs, name: string): FakeLink {

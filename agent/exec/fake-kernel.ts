@@ -54,6 +54,48 @@ export class FakeNs {
     }
   }
 
+  /** `nft -f -` for the agent's own shape: `table F N` / `delete table F N` / `table F N { … }`. */
+  applyNft(text: string): void {
+    const lines = text.split('\n');
+    const staged = new Map(this.tables);
+    for (let i = 0; i < lines.length; i++) {
+      const m = /^(delete )?table (\S+) (\S+)( \{)?$/.exec(lines[i]);
+      if (!m) continue;
+      const key = `${m[2]} ${m[3]}`;
+      if (m[1]) staged.delete(key);
+      else if (m[4]) {
+        let j = i, depth = 0;
+        do { depth += (lines[j].match(/\{/g) ?? []).length - (lines[j].match(/\}/g) ?? []).length; j++; } while (depth > 0 && j < lines.length);
+        staged.set(key, lines.slice(i, j).join('\n'));
+        i = j - 1;
+      } else if (!staged.has(key)) staged.set(key, `table ${key} {\n}`);
+    }
+    this.tables = staged; // all or nothing, like an nft transaction
+  }
+
+  /** `wg set <if> …`: private key (looked up in `keys`, no crypto), listen port, peers. */
+  wgSet(w: string[], keys: Record<string, string>): void {
+    const dev = this.wg.get(w[0]);
+    if (!dev) throw new Error(`Unable to modify interface: No such device`);
+    for (let i = 1; i < w.length; i++) {
+      if (w[i] === 'private-key') dev.publicKey = keys[w[++i]] ?? `${'F'.repeat(43)}=`;
+      else if (w[i] === 'listen-port') dev.listenPort = Number(w[++i]);
+      else if (w[i] === 'peer') {
+        const key = w[++i];
+        if (w[i + 1] === 'remove') { dev.peers.delete(key); i++; continue; }
+        const p = { endpoint: '', allowedIps: [] as string[], keepalive: 0 };
+        while (i + 1 < w.length && w[i + 1] !== 'peer') {
+          const k = w[++i], v = w[++i];
+          if (k === 'endpoint') p.endpoint = v;
+          if (k === 'allowed-ips') p.allowedIps = v.split(',');
+          if (k === 'persistent-keepalive') p.keepalive = Number(v);
+        }
+        dev.peers.set(key, p);
+      }
+    }
+  }
+
+
   /** `ip -j -d addr show`. */
   addrJson(): string {
     return JSON.stringify([...this.links.values()].map((l, i) => {
