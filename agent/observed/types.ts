@@ -71,4 +71,5 @@ export interface ObservedState {
   wg: ObservedWg | null; // null: the device is missing or not answering
   hostTables: ObservedTable[];
   sandboxes: Record<string, ObservedSandbox>; // by namespace name, only ours
+  unreadable?: Record<string, string>; // sandboxes whose read failed (ns → error): left alone this pass
 }

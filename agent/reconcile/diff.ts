@@ -31,13 +31,19 @@ export function diff(desired: DesiredState, observed: ObservedState, opts: DiffO
   const isOur = (n: string) => opts.names.isOurIfname(n);
   const host = diffHost(desired, observed, { wgMode: opts.wgMode, privateKeyPath: opts.privateKeyPath, isOurIfname: isOur });
   const ops: Op[] = [...host.ops];
-  for (const sb of desired.sandboxes) ops.push(...diffSandbox(sb, observed.sandboxes[sb.ns], isOur));
+  const problems = [...host.problems];
+  const unreadable = observed.unreadable ?? {};
+  for (const sb of desired.sandboxes) {
+    // Unknown is not absent: a sandbox we could not read is left alone rather than rebuilt blindly.
+    if (unreadable[sb.ns]) problems.push(`sandbox ${sb.ns} unreadable, skipped: ${unreadable[sb.ns]}`);
+    else ops.push(...diffSandbox(sb, observed.sandboxes[sb.ns], isOur));
+  }
   const wanted = new Set(desired.sandboxes.map((s) => s.ns));
   for (const ns of observed.namespaces) {
     const vni = opts.names.vniOfSandbox(ns);
     if (vni !== null && !wanted.has(ns)) ops.push({ kind: 'netns.del', ns, vni });
   }
-  return { ops: order(ops), problems: host.problems };
+  return { ops: order(ops), problems };
 }
 
 /** Phase of an op; a stable sort by phase keeps the diff's order inside a phase. */

@@ -34,11 +34,17 @@ export async function observe(runner: CommandRunner, names: Names): Promise<Obse
   const hostTables = parseNftRuleset(nftJson).filter((t) => t.name === names.hostTable);
   const ours = namespaces.filter((ns) => names.vniOfSandbox(ns) !== null);
   const sandboxes: Record<string, ObservedSandbox> = {};
+  const unreadable: Record<string, string> = {};
   for (let i = 0; i < ours.length; i += CONCURRENCY) {
-    const chunk = await Promise.all(ours.slice(i, i + CONCURRENCY).map((ns) => observeSandbox(out, ns, names)));
-    for (const sb of chunk) sandboxes[sb.ns] = sb;
+    const chunk = ours.slice(i, i + CONCURRENCY);
+    const results = await Promise.allSettled(chunk.map((ns) => observeSandbox(out, ns, names)));
+    // One sandbox that cannot be read (deleted mid-pass, a parse error) must not stop the others.
+    results.forEach((r, j) => {
+      if (r.status === 'fulfilled') sandboxes[r.value.ns] = r.value;
+      else unreadable[chunk[j]] = r.reason instanceof Error ? r.reason.message : String(r.reason);
+    });
   }
-  return { namespaces, hostLinks, wg, hostTables, sandboxes };
+  return { namespaces, hostLinks, wg, hostTables, sandboxes, unreadable };
 }
 
 async function observeSandbox(out: (argv: string[]) => Promise<string>, ns: string, names: Names): Promise<ObservedSandbox> {

@@ -125,6 +125,17 @@ describe('reconciler on the fake host: order, repetition, failures', () => {
     expect((await rec.reconcile(STATES.twoNetworks, ATTACHED)).ops).toEqual([]);
   });
 
+  it('a sandbox that cannot be read is left alone and reported; the others are reconciled', async () => {
+    const { fake, rec } = fakeAgent();
+    await rec.reconcile(STATES.oneNetwork, ATTACHED);
+    fake.failOn = /-n t1pn-100 -j neigh show/;
+    const r = await rec.reconcile(STATES.twoNetworks, ATTACHED);
+    expect(r.problems.join()).toMatch(/t1pn-100 unreadable/);
+    expect(r.ops.every((o) => !('ns' in o) || o.ns !== 't1pn-100')).toBe(true);
+    expect(fake.named.has('t1pn-200')).toBe(true);
+    fake.failOn = null;
+  });
+
   it('never touches links, FDB entries or namespaces that are not ours', async () => {
     const { fake, rec } = fakeAgent();
     await rec.reconcile(STATES.twoNetworks, ATTACHED);
