@@ -10,7 +10,7 @@ export function benchNetwork(count: number): NetworkModel {
     const ip = `10.242.${Math.floor(i / 250)}.${(i % 250) + 2}`;
     containers.push({
       id: `ctr-${i}`, applicationId: app, processType: 'web', number: (i % 10) + 1, hostId: 'host-1', hostMeshIp: '100.64.0.1',
-      ip, mac: '02:00:00:00:00:00', state: 'RUNNING', hostname: `${(i % 10) + 1}.web.${app}.pn-bench.private-network.internal`,
+      ip, mac: `02:00:${ip.split('.').map((o) => Number(o).toString(16).padStart(2, '0')).join(':')}`, state: 'RUNNING', hostname: `${(i % 10) + 1}.web.${app}.pn-bench.private-network.internal`,
     });
   }
   return {

@@ -33,6 +33,7 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
+/** Relays outside names for every network of the host; one instance per server. */
 export class Forwarder {
   private sockets = new Map<string, dgram.Socket>(); // one per address family, ephemeral port
   private pending = new Map<number, Pending>();

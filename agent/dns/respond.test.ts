@@ -54,6 +54,28 @@ describe('fast path', () => {
   });
 });
 
+describe('round trip through dns-packet', () => {
+  it('decodes our compressed replies to exactly what answer() decided', async () => {
+    const { answer } = await import('./answer.ts');
+    for (const name of [...names, `nope.${A}`]) for (const type of ['A', 'AAAA', 'SOA', 'TXT']) {
+      const q = query(name, type, { edns: 1232 });
+      const decided = answer(dnsPacket.decode(q), zone);
+      const out = respond(q, zone, fast, 'udp');
+      if (decided.kind !== 'reply' || out.kind !== 'reply') throw new Error('expected replies');
+      const back = dnsPacket.decode(out.bytes);
+      // Compression points names into the question, so the SOA's names take the query's case:
+      // equal as DNS names (case-insensitive), which is what the comparison uses.
+      const strip = (rs: dnsPacket.Answer[] | undefined) => JSON.parse(JSON.stringify((rs ?? []).map((r) => ({ ...r, class: 'IN', flush: false }))).toLowerCase());
+      expect(back.id).toBe(decided.response.id);
+      expect(back.flags).toBe(decided.response.flags! & 0x7fff);
+      expect(back.questions).toEqual(decided.response.questions);
+      expect(strip(back.answers)).toEqual(strip(decided.response.answers));
+      expect(strip(back.authorities)).toEqual(strip(decided.response.authorities));
+      expect(back.additionals?.[0]).toMatchObject({ type: 'OPT', udpPayloadSize: 1232 });
+    }
+  });
+});
+
 describe('sizes', () => {
   const wide = buildZone(wideNetwork('pn-wide', 7, 80));
   const wideFast = buildFastTable(wide);

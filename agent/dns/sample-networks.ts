@@ -6,8 +6,8 @@
  */
 import type { ContainerModel, ContainerState, NetworkModel } from '../model.ts';
 
-function ctr(net: string, vni: number, app: string, type: string, n: number, ip: string, state: ContainerState = 'RUNNING'): ContainerModel {
-  const last = ip.split('.').map((o) => Number(o).toString(16).padStart(2, '0'));
+function ctr(net: string, _vni: number, app: string, type: string, n: number, ip: string, state: ContainerState = 'RUNNING'): ContainerModel {
+  const bytes = ip.split('.').map((o) => Number(o).toString(16).padStart(2, '0'));
   return {
     id: `ctr-${app}-${type}-${n}`,
     applicationId: app,
@@ -16,7 +16,7 @@ function ctr(net: string, vni: number, app: string, type: string, n: number, ip:
     hostId: 'host-1',
     hostMeshIp: '100.64.0.1',
     ip,
-    mac: `02:${(vni >> 8).toString(16).padStart(2, '0')}:${last.join(':')}`,
+    mac: `02:00:${bytes.join(':')}`, // the model's rule: 02:00 + the IP's 4 bytes
     state,
     hostname: `${n}.${type}.${app}.${net}.private-network.internal`,
   };

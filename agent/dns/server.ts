@@ -39,6 +39,7 @@ export interface Binding {
 interface View { zone: Zone; fast: FastTable; source: string }
 interface Listener { sockets: BoundSockets; tcp: { close(): void }; address: string; port: number; namespace?: string; nsId?: string }
 
+/** One per host (inside the DNS daemon): every local network's views, sockets and counters. */
 export class DnsServer {
   private views: ReadonlyMap<string, View> = new Map();
   private listeners = new Map<string, Listener>();
