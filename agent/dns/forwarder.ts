@@ -19,9 +19,10 @@ export interface ForwarderOptions {
   attemptTimeoutMs: number; // per upstream try
   ratePerSecond: number; // per network, sustained
   burst: number; // per network
+  sourcePorts: number; // UDP sockets per address family; each query picks one at random
 }
 
-export const DEFAULT_FORWARDER: Omit<ForwarderOptions, 'upstreams'> = { attemptTimeoutMs: 1500, ratePerSecond: 500, burst: 1000 };
+export const DEFAULT_FORWARDER: Omit<ForwarderOptions, 'upstreams'> = { attemptTimeoutMs: 1500, ratePerSecond: 500, burst: 1000, sourcePorts: 16 };
 
 /** Why a forward produced the bytes it did. */
 export type ForwardResult = { bytes: Buffer; outcome: 'answered' | 'failed' | 'limited' };
@@ -30,19 +31,22 @@ interface Pending {
   resolve: (msg: Buffer | null) => void;
   upstream: Upstream;
   question: Buffer;
+  socket: dgram.Socket;
   timer: NodeJS.Timeout;
 }
 
 /** Relays outside names for every network of the host; one instance per server. */
 export class Forwarder {
-  private sockets = new Map<string, dgram.Socket>(); // one per address family, ephemeral port
+  // Per address family, a pool of sockets on ephemeral ports: an off-path spoofer must guess the
+  // port as well as the 16-bit ID (RFC 5452).
+  private sockets = new Map<string, dgram.Socket[]>();
   private pending = new Map<number, Pending>();
   private buckets = new Map<string, { tokens: number; at: number }>();
 
   private readonly opts: ForwarderOptions;
 
-  constructor(opts: ForwarderOptions) {
-    this.opts = { ...opts };
+  constructor(opts: Omit<ForwarderOptions, 'sourcePorts'> & { sourcePorts?: number }) {
+    this.opts = { sourcePorts: DEFAULT_FORWARDER.sourcePorts, ...opts };
   }
 
   /** Replaces the upstream list (e.g. after resolv.conf changed). In-flight queries finish. */
@@ -87,7 +91,7 @@ export class Forwarder {
   close(): void {
     for (const p of this.pending.values()) { clearTimeout(p.timer); p.resolve(null); }
     this.pending.clear();
-    for (const s of this.sockets.values()) s.close();
+    for (const pool of this.sockets.values()) for (const s of pool) s.close();
     this.sockets.clear();
   }
 
@@ -100,7 +104,7 @@ export class Forwarder {
     out.writeUInt16BE(id, 0);
     return new Promise((resolve) => {
       const timer = setTimeout(() => { this.pending.delete(id); resolve(null); }, this.opts.attemptTimeoutMs);
-      this.pending.set(id, { resolve, upstream, question, timer });
+      this.pending.set(id, { resolve, upstream, question, socket, timer });
       socket.send(out, upstream.port, upstream.address, (err) => {
         if (err) { clearTimeout(timer); this.pending.delete(id); resolve(null); }
       });
@@ -109,21 +113,24 @@ export class Forwarder {
 
   private socketFor(upstream: Upstream): dgram.Socket {
     const family = isIPv6(upstream.address) ? 'udp6' : 'udp4';
-    let s = this.sockets.get(family);
-    if (s) return s;
-    s = dgram.createSocket(family);
-    s.on('message', (msg, rinfo) => this.onReply(msg, rinfo));
+    let pool = this.sockets.get(family);
+    if (!pool) this.sockets.set(family, (pool = []));
+    const i = randomInt(Math.max(1, this.opts.sourcePorts));
+    if (pool[i]) return pool[i];
+    const s = dgram.createSocket(family);
+    s.on('message', (msg, rinfo) => this.onReply(s, msg, rinfo));
     s.on('error', () => undefined); // ICMP errors surface here; the attempt times out instead
-    this.sockets.set(family, s);
+    pool[i] = s;
     return s;
   }
 
-  private onReply(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+  private onReply(socket: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo): void {
     if (msg.length < HEADER_BYTES) return;
     const p = this.pending.get(msg.readUInt16BE(0));
     if (!p) return;
-    // Accept only the upstream we asked, echoing our question: anything else is spoofed or stale.
-    if (rinfo.address !== p.upstream.address || rinfo.port !== p.upstream.port) return;
+    // Accept only the upstream we asked, on the port we asked from, echoing our question:
+    // anything else is spoofed or stale.
+    if (socket !== p.socket || rinfo.address !== p.upstream.address || rinfo.port !== p.upstream.port) return;
     const q = readQuestion(msg);
     if (!q || !msg.subarray(HEADER_BYTES, q.end).equals(p.question)) return;
     clearTimeout(p.timer);

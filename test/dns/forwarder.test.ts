@@ -20,24 +20,27 @@ beforeAll(async () => { good = await startFakeUpstream('127.0.0.1'); });
 afterAll(async () => { for (const s of sockets) s.close(); await good.close(); });
 
 describe('Forwarder', () => {
-  it('remaps IDs upstream and restores the client ID', async () => {
+  it('remaps IDs upstream, spreads queries over source ports, and restores the client ID', async () => {
     const seen: number[] = [];
+    const ports = new Set<number>();
     const spy = await udp();
     spy.on('message', (msg, r) => {
       seen.push(msg.readUInt16BE(0));
+      ports.add(r.port);
       const d = dnsPacket.decode(msg);
       spy.send(dnsPacket.encode({ type: 'response', id: d.id, questions: d.questions, answers: [{ name: 'example.test', type: 'A', data: '192.0.2.1' }] }), r.port, r.address);
     });
     const f = new Forwarder({ upstreams: [{ address: '127.0.0.1', port: spy.address().port }], attemptTimeoutMs: 500, ratePerSecond: 100, burst: 100 });
     const ids = [];
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 10; i++) {
       const r = await f.forward('pn-a', query(0x1234), 512);
       ids.push(r.bytes.readUInt16BE(0));
       expect(r.outcome).toBe('answered');
     }
     f.close();
-    expect(ids).toEqual([0x1234, 0x1234, 0x1234, 0x1234, 0x1234]);
-    expect(seen.filter((id) => id !== 0x1234).length).toBeGreaterThanOrEqual(4);
+    expect(ids).toEqual(Array(10).fill(0x1234));
+    expect(seen.filter((id) => id !== 0x1234).length).toBeGreaterThanOrEqual(9);
+    expect(ports.size).toBeGreaterThan(1);
   });
 
   it('ignores replies from the wrong source and with the wrong question', async () => {
