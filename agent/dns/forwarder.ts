@@ -91,7 +91,7 @@ export class Forwarder {
   close(): void {
     for (const p of this.pending.values()) { clearTimeout(p.timer); p.resolve(null); }
     this.pending.clear();
-    for (const pool of this.sockets.values()) for (const s of pool) s.close();
+    for (const pool of this.sockets.values()) pool.forEach((s) => s.close()); // forEach skips unused slots
     this.sockets.clear();
   }
 
