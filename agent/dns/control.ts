@@ -6,6 +6,7 @@
  * agent restart nor a daemon handover leaves a stale connection behind. Never accepts anything but
  * a unix socket: only root on this host may steer DNS.
  */
+import { chmodSync } from 'node:fs';
 import net from 'node:net';
 import type { NetworkModel } from '../model.ts';
 import type { NetworkMetrics } from './metrics.ts';
@@ -71,7 +72,8 @@ export function serveControl(
       );
     });
   });
-  control.listen(path);
+  // Only root may steer DNS: the socket file is 0600 (connect needs write permission).
+  control.listen(path, () => chmodSync(path, 0o600));
   return control;
 }
 

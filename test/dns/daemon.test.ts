@@ -1,7 +1,7 @@
 // Resilience: the DNS daemon outlives agent restarts, and a new daemon takes over from a running
 // one without a failed lookup. Loopback only; daemons are separate processes killed by their PID.
 import dgram from 'node:dgram';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,8 +79,12 @@ describe('DNS daemon', () => {
     const client = new DnsDaemonClient(control);
     const m = sampleNetworkA();
     m.containers[0].state = 'DRAINING';
+    const t0 = performance.now();
     await client.setNetworks([m]);
     expect((await lookupA('127.0.0.1', port, NAME)).rcode).toBe('NXDOMAIN');
+    // Through the control socket, the state file and the swap: well inside the 100 ms.
+    expect(performance.now() - t0).toBeLessThan(100);
+    expect(statSync(control).mode & 0o777).toBe(0o600);
   });
 
   it('a daemon started from the state file alone serves the last-known-good model', async () => {
