@@ -7,10 +7,20 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair } from 'jose';
 
+/** Where the development key of a data directory lives. */
+export const devKeyPath = (dir: string) => join(dir, 'dev-signing-key.json');
+
+/** The private JWK (JSON text) stored in `dir`, or null when none was generated yet. Never creates one. */
+export function readDevKey(dir: string): { jwk: string; path: string } | null {
+  const path = devKeyPath(dir);
+  return existsSync(path) ? { jwk: readFileSync(path, 'utf8'), path } : null;
+}
+
 /** Returns the private JWK (JSON text) stored in `dir`, creating it on first use. */
 export async function loadOrCreateDevKey(dir: string): Promise<{ jwk: string; created: boolean; path: string }> {
-  const path = join(dir, 'dev-signing-key.json');
-  if (existsSync(path)) return { jwk: readFileSync(path, 'utf8'), created: false, path };
+  const path = devKeyPath(dir);
+  const stored = readDevKey(dir);
+  if (stored) return { ...stored, created: false };
   const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
   const jwk = JSON.stringify(await exportJWK(privateKey));
   writeFileSync(path, jwk, { mode: 0o600 });

@@ -36,14 +36,17 @@ export async function startNodeServer(config: Config, log: (line: string) => voi
   let devAdminToken: string | undefined;
   let auth = config.auth;
   const devDir = embeddedDataDir(config.databaseUrl);
-  if (!auth.eddsaPrivateKey && !auth.hs256Secret) {
+  // The development admin token is minted only with the generated development key, never with a
+  // configured one (whether it came from the environment or from a Config built in code).
+  const usingDevKey = !auth.eddsaPrivateKey && !auth.hs256Secret;
+  if (usingDevKey) {
     if (!devDir) throw new Error('no signing key configured: set AUTH_EDDSA_PRIVATE_KEY or AUTH_HS256_SECRET (a development key is only generated for an embedded database)');
     const dev = await loadOrCreateDevKey(devDir);
     auth = { ...auth, eddsaPrivateKey: dev.jwk };
     config = { ...config, auth };
   }
   const keys = await loadSigningKeys(auth);
-  if (devDir && !config.auth.hs256Secret && !process.env.AUTH_EDDSA_PRIVATE_KEY) {
+  if (usingDevKey && devDir) {
     devAdminToken = await signToken(keys, auth, { kind: 'admin', sub: 'dev-admin' }, 30 * 24 * 3600);
     writeFileSync(join(devDir, 'dev-admin-token'), `${devAdminToken}\n`, { mode: 0o600 });
   }
