@@ -47,6 +47,7 @@ export class DnsServer {
   private readonly forwarder: Forwarder;
   private readonly tcpLimits: TcpLimits;
   private networks: NetworkModel[] = [];
+  private syncing: Promise<void> = Promise.resolve();
 
   private readonly opts: DnsServerOptions;
 
@@ -118,7 +119,14 @@ export class DnsServer {
    * its gateway in `namespaceFor(network)`. Listeners of other networks are closed. Returns one error
    * per network that could not be bound (e.g. its sandbox is not ready yet); call again next pass.
    */
-  async syncListeners(bindings: ReadonlyMap<string, Binding> = this.defaultBindings()): Promise<Map<string, Error>> {
+  syncListeners(bindings: ReadonlyMap<string, Binding> = this.defaultBindings()): Promise<Map<string, Error>> {
+    // One sync at a time: two overlapping passes would both bind a missing network.
+    const run = this.syncing.then(() => this.syncNow(bindings));
+    this.syncing = run.then(() => undefined, () => undefined);
+    return run;
+  }
+
+  private async syncNow(bindings: ReadonlyMap<string, Binding>): Promise<Map<string, Error>> {
     const errors = new Map<string, Error>();
     for (const id of [...this.listeners.keys()]) if (!bindings.has(id)) this.unlisten(id);
     await Promise.all([...bindings].map(async ([id, b]) => {
