@@ -2,13 +2,14 @@
  * Obtains a network's DNS sockets from inside its sandbox namespace (DESIGN §5, DNS path).
  *
  * Owns: starting bind-helper.ts with `ip netns exec`, receiving its UDP and TCP handles over IPC, and
+ * (for tests) binding the same pair in our own namespace, and
  * making sure the helper is gone afterwards (killed by its own PID on timeout). It never enters a
  * namespace itself and never touches a namespace's configuration: the reconciler creates the
  * sandbox and its gateway address first.
  */
 import { spawn } from 'node:child_process';
-import type dgram from 'node:dgram';
-import type net from 'node:net';
+import dgram from 'node:dgram';
+import net from 'node:net';
 import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -73,5 +74,24 @@ export function namespaceIdentity(namespace: string): string | undefined {
     return `${st.dev}:${st.ino}`;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Binds UDP and TCP on the same port in this process's own namespace (tests, benchmarks; port 0
+ * picks a free one), with SO_REUSEPORT like the helper.
+ */
+export async function bindLocal(address: string, port: number): Promise<BoundSockets> {
+  for (let attempt = 0; ; attempt++) {
+    const udp = dgram.createSocket({ type: net.isIPv6(address) ? 'udp6' : 'udp4', reusePort: true });
+    await new Promise<void>((resolve, reject) => { udp.once('error', reject); udp.bind(port, address, () => resolve()); });
+    const tcp = net.createServer();
+    try {
+      await new Promise<void>((resolve, reject) => { tcp.once('error', reject); tcp.listen({ host: address, port: udp.address().port, reusePort: true }, () => resolve()); });
+      return { udp, tcp };
+    } catch (err) {
+      udp.close();
+      if (port !== 0 || attempt >= 5) throw err; // a random UDP port may be taken on TCP: retry
+    }
   }
 }

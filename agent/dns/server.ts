@@ -7,13 +7,12 @@
  * reconciler does, then asks for sockets with `listen`. It keeps answering from the last model it
  * was given: nothing here expires a view because the API went quiet.
  */
-import dgram from 'node:dgram';
-import net from 'node:net';
+import type dgram from 'node:dgram';
 import type { NetworkModel } from '../model.ts';
 import { buildFastTable, type FastTable } from './fast-path.ts';
 import { DEFAULT_FORWARDER, errorReply, Forwarder, type ForwarderOptions } from './forwarder.ts';
 import { countRcode, emptyMetrics, type NetworkMetrics } from './metrics.ts';
-import { bindInNamespace, namespaceIdentity, type BoundSockets } from './netns-bind.ts';
+import { bindInNamespace, bindLocal, namespaceIdentity, type BoundSockets } from './netns-bind.ts';
 import type { Upstream } from './resolv-conf.ts';
 import { respond, TCP_LIMIT, type Transport } from './respond.ts';
 import { DEFAULT_TCP_LIMITS, serveTcp, type TcpLimits } from './tcp-server.ts';
@@ -91,7 +90,7 @@ export class DnsServer {
     const nsId = binding.namespace ? namespaceIdentity(binding.namespace) : undefined;
     const sockets = binding.namespace
       ? await bindInNamespace(binding.namespace, binding.address, binding.port)
-      : await bindHere(binding.address, binding.port);
+      : await bindLocal(binding.address, binding.port);
     const port = sockets.udp.address().port;
     sockets.udp.on('message', (msg, rinfo) => this.onDatagram(networkId, sockets.udp, msg, rinfo));
     sockets.udp.on('error', () => undefined);
@@ -218,20 +217,4 @@ function closeListener(l: Listener): void {
   l.tcp.close();
   l.sockets.tcp.close();
   try { l.sockets.udp.close(); } catch { /* already closed */ }
-}
-
-/** Binds UDP and TCP on the same port in this process's namespace (port 0 picks a free one). */
-async function bindHere(address: string, port: number): Promise<BoundSockets> {
-  for (let attempt = 0; ; attempt++) {
-    const udp = dgram.createSocket({ type: net.isIPv6(address) ? 'udp6' : 'udp4', reusePort: true });
-    await new Promise<void>((resolve, reject) => { udp.once('error', reject); udp.bind(port, address, () => resolve()); });
-    const tcp = net.createServer();
-    try {
-      await new Promise<void>((resolve, reject) => { tcp.once('error', reject); tcp.listen({ host: address, port: udp.address().port, reusePort: true }, () => resolve()); });
-      return { udp, tcp };
-    } catch (err) {
-      udp.close();
-      if (port !== 0 || attempt >= 5) throw err; // a random UDP port may be taken on TCP: retry
-    }
-  }
 }
