@@ -30,6 +30,12 @@ const schema = z.object({
   AUTH_USER_ISSUER: z.string().optional(),
   AUTH_USER_AUDIENCE: z.string().optional(),
   AGENT_TOKEN_TTL_SECONDS: intFrom(365 * 24 * 3600, 60),
+  WEBHOOK_MAX_ATTEMPTS: intFrom(12, 1),
+  WEBHOOK_TIMEOUT_MS: intFrom(10_000, 100),
+  WEBHOOK_BACKOFF_BASE_MS: intFrom(10_000, 1),
+  WEBHOOK_BACKOFF_CAP_MS: intFrom(3_600_000, 1),
+  WEBHOOK_SECRET_OVERLAP_SECONDS: intFrom(24 * 3600, 0),
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: z.enum(['true', 'false']).default('false'),
 });
 
 export type EnvInput = Record<string, string | undefined>;
@@ -60,6 +66,17 @@ export interface Config {
     userAudience?: string;
     agentTokenTtlSeconds: number;
   };
+  webhooks: WebhookSettings;
+}
+
+/** Webhook delivery settings (docs/webhooks.md). */
+export interface WebhookSettings {
+  maxAttempts: number;
+  timeoutMs: number;
+  backoffBaseMs: number;
+  backoffCapMs: number;
+  secretOverlapMs: number;
+  allowPrivateTargets: boolean;
 }
 
 /** Parses the environment; throws one readable error listing every bad variable. */
@@ -95,6 +112,14 @@ export function parseConfig(env: EnvInput): Config {
       userIssuer: e.AUTH_USER_ISSUER,
       userAudience: e.AUTH_USER_AUDIENCE,
       agentTokenTtlSeconds: e.AGENT_TOKEN_TTL_SECONDS,
+    },
+    webhooks: {
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      backoffBaseMs: e.WEBHOOK_BACKOFF_BASE_MS,
+      backoffCapMs: e.WEBHOOK_BACKOFF_CAP_MS,
+      secretOverlapMs: e.WEBHOOK_SECRET_OVERLAP_SECONDS * 1000,
+      allowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE_TARGETS === 'true',
     },
   };
 }

@@ -1,6 +1,6 @@
 /**
  * Node-only: start the API — database and migrations, keys, the Hono app on @hono/node-server,
- * graphql-ws on the same /graphql path, the feed wake-ups and the retention timer.
+ * graphql-ws on the same /graphql path, the feed wake-ups, the retention timer and the webhook worker.
  */
 import { writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -18,6 +18,7 @@ import { compactFeed } from '../feed/compact.ts';
 import { createFeedHub } from '../feed/hub.ts';
 import { openDatabase, migrateDatabase, embeddedDataDir } from './database.ts';
 import { loadOrCreateDevKey } from './dev-keys.ts';
+import { startWebhookWorker } from './webhook-worker.ts';
 
 export interface RunningServer {
   url: string;
@@ -82,6 +83,7 @@ export async function startNodeServer(config: Config, log: (line: string) => voi
     compactFeed(db, { before: Date.now() - config.feedRetentionMs }).catch((error) => log(`feed retention failed: ${(error as Error).message}`));
   }, 60_000);
   retention.unref();
+  const webhooks = startWebhookWorker({ db, hub, config, log });
 
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
@@ -96,6 +98,7 @@ export async function startNodeServer(config: Config, log: (line: string) => voi
     devAdminToken,
     async close() {
       clearInterval(retention);
+      await webhooks.close();
       await wsServer.dispose();
       wss.close();
       const closed = new Promise<void>((r) => server.close(() => r()));

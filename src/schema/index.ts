@@ -9,6 +9,7 @@ import './application.ts';
 import './host.ts';
 import './container.ts';
 import './feed.ts';
+import './webhook.ts';
 
 /** The schema, with types and fields sorted so that schema.graphql diffs stay readable. */
 export const schema = lexicographicSortSchema(builder.toSchema());

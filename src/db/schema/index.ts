@@ -5,3 +5,4 @@ export * from './hosts.ts';
 export * from './networks.ts';
 export * from './projects.ts';
 export * from './status.ts';
+export * from './webhooks.ts';

@@ -1,0 +1,57 @@
+/**
+ * Node-only webhook sender: node:http(s) with a DNS lookup that refuses private and loopback
+ * addresses at connection time. The URL check at registration cannot see where a name resolves
+ * *now*; checking the addresses the socket is about to connect to closes the DNS-rebinding gap
+ * (the name is resolved once, checked, and that same answer is used to connect). With
+ * WEBHOOK_ALLOW_PRIVATE_TARGETS=true the stock lookup is used.
+ */
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { LookupFunction } from 'node:net';
+import type { WebhookSettings } from '../config.ts';
+import { baseHeaders, type Sender } from '../webhooks/send.ts';
+import { checkWebhookUrl, isPublicAddress } from '../webhooks/url-guard.ts';
+
+type Resolve = (hostname: string, options: LookupOptions & { all: true }, callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
+
+/** A `lookup` for net/http that fails when any address of the name is not public. */
+export function guardedLookup(resolve: Resolve = dnsLookup as unknown as Resolve): LookupFunction {
+  return (hostname, options, callback) => {
+    resolve(hostname, { ...options, all: true }, (error, addresses) => {
+      if (error) return callback(error, '', 0);
+      const refused = addresses.find((a) => !isPublicAddress(a.address));
+      if (refused || !addresses.length) {
+        const e = Object.assign(new Error(`${hostname} resolves to ${refused?.address ?? 'no address'}, which is not a public address (set WEBHOOK_ALLOW_PRIVATE_TARGETS=true to allow it)`), { code: 'EWEBHOOKPRIVATE' });
+        return callback(e, '', 0);
+      }
+      if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
+      callback(null, addresses[0].address, addresses[0].family);
+    });
+  };
+}
+
+/** The Node sender; `resolve` is injectable for tests. */
+export function createNodeSender(settings: Pick<WebhookSettings, 'allowPrivateTargets'>, resolve?: Resolve): Sender {
+  const lookup = settings.allowPrivateTargets ? undefined : guardedLookup(resolve);
+  return ({ url, headers, body, timeoutMs, signal }) => {
+    // Re-check the URL itself: the setting may have been stricter than when it was registered.
+    checkWebhookUrl(url, settings);
+    const target = new URL(url);
+    const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    return new Promise((resolvePromise, reject) => {
+      const req = request(
+        target,
+        { method: 'POST', headers: { ...baseHeaders, ...headers, 'content-length': String(Buffer.byteLength(body)) }, lookup, signal: signal ? AbortSignal.any([timeout, signal]) : timeout },
+        (res) => {
+          res.on('error', () => {}); // the status is all we need; a body cut short later is not a failure
+          res.resume();
+          resolvePromise({ status: res.statusCode ?? 0 });
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  };
+}
