@@ -6,7 +6,7 @@ import { parseConfig } from '../src/config.ts';
 import { migrateDatabase, openDatabase } from '../src/node/database.ts';
 
 const config = parseConfig(process.env);
-const client = await openDatabase(config.databaseUrl, config.databaseAuthToken);
-await migrateDatabase(client);
-client.close();
+const opened = await openDatabase(config.databaseUrl, config.databaseAuthToken);
+await migrateDatabase(opened.writeClient);
+opened.close();
 console.log(`migrations applied to ${config.databaseUrl.replace(/\/\/[^@/]*@/, '//***@')}`);

@@ -11,6 +11,7 @@ const schema = z.object({
   HOST: z.string().default('127.0.0.1'),
   DATABASE_URL: z.string().default('file:./data/weft.db'),
   DATABASE_AUTH_TOKEN: z.string().optional(),
+  DATABASE_SYNCHRONOUS: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
   MESH_CIDR: z.string().default('100.64.0.0/16'),
   DEFAULT_NETWORK_CIDR: z.string().default('10.240.0.0/22'),
   DEFAULT_DNS_TTL: intFrom(5, 0),
@@ -45,6 +46,7 @@ export interface Config {
   host: string;
   databaseUrl: string;
   databaseAuthToken?: string;
+  databaseSynchronous: 'NORMAL' | 'FULL';
   meshCidr: string;
   defaultNetworkCidr: string;
   defaultDnsTtl: number;
@@ -92,6 +94,7 @@ export function parseConfig(env: EnvInput): Config {
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     databaseAuthToken: e.DATABASE_AUTH_TOKEN,
+    databaseSynchronous: e.DATABASE_SYNCHRONOUS,
     meshCidr: e.MESH_CIDR,
     defaultNetworkCidr: e.DEFAULT_NETWORK_CIDR,
     defaultDnsTtl: e.DEFAULT_DNS_TTL,

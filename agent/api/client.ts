@@ -9,7 +9,7 @@ import type { HostConfig } from '../model.ts';
 export interface FeedEventMessage {
   type: 'CHANGE' | 'RESYNC' | 'CURSOR';
   revision: number;
-  change: { revision: number; kind: string; networkId: string | null; payload: Record<string, unknown> } | null;
+  change: { revision: number; kind: string; networkId: string | null; committedAt: string; payload: Record<string, unknown> } | null;
 }
 
 export interface HostStatusReport {
@@ -35,7 +35,7 @@ export class ApiError extends Error {
   }
 }
 
-const WATCH = `subscription($h: ID!, $s: Int!) { hostChanges(hostId: $h, since: $s) { type revision change { revision kind networkId payload } } }`;
+const WATCH = `subscription($h: ID!, $s: Int!) { hostChanges(hostId: $h, since: $s) { type revision change { revision kind networkId committedAt payload } } }`;
 
 /** A client for `apiUrl` (the API's base URL, e.g. http://10.0.0.1:4000) with a bearer token. */
 export function createApiClient(apiUrl: string, token: string, timeoutMs = 10_000): ApiClient {

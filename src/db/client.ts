@@ -25,14 +25,21 @@ const isBusy = (error: unknown): boolean => {
   return /SQLITE_BUSY|database is locked/i.test(text);
 };
 
-/** Wraps a libSQL client. `afterWrite` is called after every committed write (feed wake-ups). */
-export function createDatabase(client: Client, afterWrite: () => void = () => {}): Database {
+/**
+ * Wraps a libSQL client. `afterWrite` is called after every committed write (feed wake-ups) with
+ * what the write returned: for service verbs `{ result, changes }`, which a Worker routes wake-ups by.
+ * `writeClient` (default: the same client) runs the write transactions: on Node it is a
+ * one-connection client over the same embedded file, so per-connection settings such as
+ * `synchronous` hold for every write, and since writes are queued anyway one connection loses nothing.
+ */
+export function createDatabase(client: Client, afterWrite: (committed: unknown) => void = () => {}, writeClient: Client = client): Database {
   const read = makeDrizzle(client);
+  const writer = writeClient === client ? read : makeDrizzle(writeClient);
   let queue: Promise<unknown> = Promise.resolve();
   const runWithRetry = async <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await read.transaction(fn, { behavior: 'immediate' });
+        return await writer.transaction(fn, { behavior: 'immediate' });
       } catch (error) {
         if (!isBusy(error) || attempt >= 50) throw error;
         await new Promise((resolve) => setTimeout(resolve, Math.min(5 + attempt * 5, 100) * (0.5 + Math.random())));
@@ -49,7 +56,7 @@ export function createDatabase(client: Client, afterWrite: () => void = () => {}
         () => undefined,
       );
       return run.then((value) => {
-        afterWrite();
+        afterWrite(value);
         return value;
       });
     },

@@ -46,7 +46,9 @@ export async function readFeedPage(db: Database, scope: FeedScope, since: number
   return db.read.transaction(
     async (tx) => {
       const head = await headRevision(tx);
-      if (since < (await compactedThrough(tx))) return { resync: true, head };
+      // Behind the retained window, or ahead of the head (the database lost its tail, e.g. a
+      // restore): either way the reader's state cannot be advanced by deltas — list again.
+      if (since < (await compactedThrough(tx)) || since > head) return { resync: true, head };
       const rows = (
         await tx
           .select()

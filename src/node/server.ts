@@ -29,10 +29,10 @@ export interface RunningServer {
 
 /** Starts the API and resolves once it listens. `log` receives the start-up banner. */
 export async function startNodeServer(config: Config, log: (line: string) => void = console.log): Promise<RunningServer> {
-  const client = await openDatabase(config.databaseUrl, config.databaseAuthToken);
-  await migrateDatabase(client);
+  const opened = await openDatabase(config.databaseUrl, config.databaseAuthToken, config.databaseSynchronous);
+  await migrateDatabase(opened.writeClient);
   const hub = createFeedHub(config.feedPollMs);
-  const db = createDatabase(client, () => hub.notify());
+  const db = createDatabase(opened.client, () => hub.notify(), opened.writeClient);
 
   let devAdminToken: string | undefined;
   let auth = config.auth;
@@ -104,7 +104,7 @@ export async function startNodeServer(config: Config, log: (line: string) => voi
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections?.();
       await closed;
-      client.close();
+      opened.close();
     },
   };
 }

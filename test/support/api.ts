@@ -41,10 +41,10 @@ export async function startTestApi(env: Record<string, string> = {}, options: { 
   const dbFile = options.dbFile ?? join(dir, 'weft.db');
   const key = env.AUTH_HS256_SECRET ? undefined : (env.AUTH_EDDSA_PRIVATE_KEY ?? (await newEdKey()));
   const config = parseConfig({ DATABASE_URL: `file:${dbFile}`, FEED_POLL_MS: '200', ...(key ? { AUTH_EDDSA_PRIVATE_KEY: key } : {}), ...env });
-  const client = await openDatabase(config.databaseUrl);
-  await migrateDatabase(client);
+  const opened = await openDatabase(config.databaseUrl);
+  await migrateDatabase(opened.writeClient);
   const hub = createFeedHub(config.feedPollMs);
-  const db = createDatabase(client, () => hub.notify());
+  const db = createDatabase(opened.client, () => hub.notify(), opened.writeClient);
   const keys = await loadSigningKeys(config.auth);
   const { app } = createApp({ config, db, keys, hub, now: options.now });
   const token = (claims: TokenClaims, ttl = 3600) => signToken(keys, config.auth, claims, ttl);
@@ -71,7 +71,7 @@ export async function startTestApi(env: Record<string, string> = {}, options: { 
       return result.data as never;
     },
     async close() {
-      client.close();
+      opened.close();
       if (!options.dbFile) rmSync(dir, { recursive: true, force: true });
     },
   };

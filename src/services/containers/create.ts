@@ -1,4 +1,4 @@
-import { and, eq, gt } from 'drizzle-orm';
+import { and, count, eq, gt, max } from 'drizzle-orm';
 import { containers, networks, processTypes, releasedAddresses } from '../../db/schema/index.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { formatIpv4, macOf, parseCidr, usableOffsets } from '../../domain/ipv4.ts';
@@ -30,11 +30,7 @@ export async function createContainer(ctx: ServiceContext, input: CreateContaine
     const app = await getApplication(tx, input.applicationId);
     const host = await getHost(tx, input.hostId);
     const network = await getNetwork(tx, app.networkId);
-    const taken = await tx
-      .select({ number: containers.number })
-      .from(containers)
-      .where(and(eq(containers.applicationId, app.id), eq(containers.processType, processType)));
-    const number = lowestFreeNumber(taken.map((t) => t.number));
+    const number = await nextNumber(tx, app.id, processType);
     const ipOffset = await allocateOffset(tx, network, now - ctx.config.ipCooldownMs);
     const cidr = parseCidr(network.cidr)!;
     const ip = formatIpv4(cidr.base + ipOffset);
@@ -60,6 +56,20 @@ export async function createContainer(ctx: ServiceContext, input: CreateContaine
 }
 
 type Tx = Parameters<Parameters<ServiceContext['db']['write']>[0]>[0];
+
+/**
+ * Lowest free number for an application + type. When the numbers are exactly 1..n (the common
+ * case: count = max, answered from the unique index) it is n+1 without reading the rows; only when
+ * there is a gap are the numbers read to find it.
+ */
+async function nextNumber(tx: Tx, applicationId: string, processType: string): Promise<number> {
+  const scope = and(eq(containers.applicationId, applicationId), eq(containers.processType, processType));
+  const [stats] = await tx.select({ n: count(), top: max(containers.number) }).from(containers).where(scope);
+  const n = Number(stats?.n ?? 0);
+  if (n === Number(stats?.top ?? 0)) return n + 1;
+  const taken = await tx.select({ number: containers.number }).from(containers).where(scope);
+  return lowestFreeNumber(taken.map((t) => t.number));
+}
 
 /**
  * Next free address offset after the cursor, wrapping once; throws NETWORK_FULL. The first few

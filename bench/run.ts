@@ -1,0 +1,35 @@
+/**
+ * `npm run bench [-- part …]`: runs the named benchmark parts (all by default), prints one Markdown
+ * table with the command behind each row, and writes it with JSON to bench/results/ (git-ignored).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { benchApiThroughput } from './api-throughput.ts';
+import { benchFeedLatency } from './feed-latency.ts';
+import { type BenchRow, toMarkdown } from './table.ts';
+
+const parts: Record<string, () => Promise<BenchRow[]>> = {
+  api: benchApiThroughput,
+  feed: benchFeedLatency,
+};
+
+const asked = process.argv.slice(2).filter((a) => !a.startsWith('--') && !/^\d+$/.test(a));
+const unknown = asked.filter((a) => !parts[a]);
+if (unknown.length) {
+  console.error(`unknown part(s): ${unknown.join(', ')}; known: ${Object.keys(parts).join(', ')}`);
+  process.exit(2);
+}
+const rows: BenchRow[] = [];
+for (const name of asked.length ? asked : Object.keys(parts)) {
+  console.error(`bench: running ${name} …`);
+  rows.push(...(await parts[name]()));
+}
+const table = toMarkdown(rows);
+console.log(table);
+const dir = join(dirname(fileURLToPath(import.meta.url)), 'results');
+mkdirSync(dir, { recursive: true });
+const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+writeFileSync(join(dir, `${stamp}.md`), `${table}\n`);
+writeFileSync(join(dir, `${stamp}.json`), JSON.stringify(rows, null, 2));
+process.exit(0);
