@@ -4,11 +4,11 @@
  * here, once, from the Authorization header.
  */
 import { createYoga, type Plugin } from 'graphql-yoga';
-import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
+import { type ExecutionResult, GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
-import { type Actor, resolveActor } from './auth/actor.ts';
+import { type Actor, actorLapsed, resolveActor } from './auth/actor.ts';
 import { assertTokenSettings } from './auth/jwt.ts';
 import type { SigningKeys } from './auth/keys.ts';
 import type { Config } from './config.ts';
@@ -50,6 +50,39 @@ const quietDomainErrors = {
   },
 };
 
+/**
+ * Wraps a subscription's event stream so that each event is delivered only while the subscriber's
+ * token is still valid: authorization happens at subscribe time, but an agent token revoked (or any
+ * token expired) while its stream is open must not go on receiving changes. The stream then ends with
+ * one UNAUTHENTICATED error. `return()` passes straight through, so a client going away still aborts
+ * the underlying feed reader at once.
+ */
+function guardStream(source: AsyncIterable<ExecutionResult>, lapsed: () => Promise<string | null>): AsyncIterableIterator<ExecutionResult> {
+  const inner = source[Symbol.asyncIterator]();
+  let over = false;
+  const done = (): IteratorResult<ExecutionResult> => ({ done: true, value: undefined });
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    async next() {
+      if (over) return done();
+      const next = await inner.next();
+      if (next.done || over) return next.done ? next : done();
+      const reason = await lapsed();
+      if (!reason) return next;
+      over = true;
+      await inner.return?.();
+      return { done: false, value: { errors: [new GraphQLError(`subscription ended: ${reason}`, { extensions: { code: 'UNAUTHENTICATED' } })] } };
+    },
+    async return() {
+      over = true;
+      await inner.return?.();
+      return done();
+    },
+  };
+}
+
 /** Builds the GraphQL context for one request or one WebSocket connection. */
 export function contextFactory(deps: AppDeps) {
   const services = { db: deps.db, config: deps.config, now: deps.now ?? (() => Date.now()) };
@@ -69,6 +102,15 @@ export function createApp(deps: AppDeps) {
       if (!deps.config.introspection) addValidationRule(NoSchemaIntrospectionCustomRule);
     },
   };
+  const tokenGuard: Plugin<GraphQLContext> = {
+    onSubscribe: ({ args }) => ({
+      onSubscribeResult: ({ result, setResult }) => {
+        if (!(Symbol.asyncIterator in result)) return;
+        const actor = args.contextValue.actor;
+        setResult(guardStream(result, () => actorLapsed(actor, { db: deps.db.read, now: Date.now })));
+      },
+    }),
+  };
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -76,7 +118,7 @@ export function createApp(deps: AppDeps) {
     landingPage: false,
     maskedErrors: { maskError },
     logging: quietDomainErrors,
-    plugins: [limits],
+    plugins: [limits, tokenGuard],
     context: ({ request }) => makeContext(request.headers.get('authorization')),
   });
 

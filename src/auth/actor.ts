@@ -1,7 +1,8 @@
 /**
  * The one seam where a request's actor is resolved: from the `Authorization: Bearer` header only
  * (never a query string), verified with jose, and — for agents — checked against the host's current
- * token version so that rotation and revocation take effect at once.
+ * token version so that rotation and revocation take effect at once — also on open subscriptions,
+ * which check `actorLapsed` before each event (app.ts).
  */
 import { eq } from 'drizzle-orm';
 import type { Reader } from '../db/client.ts';
@@ -9,11 +10,12 @@ import { hosts } from '../db/schema/index.ts';
 import type { SigningKeys } from './keys.ts';
 import { type Role, type TokenSettings, verifyToken } from './jwt.ts';
 
+/** `expiresAt` (ms since the epoch) lets a long-lived subscription notice that its token ran out. */
 export type Actor =
   | { kind: 'anonymous'; reason?: string }
-  | { kind: 'admin'; sub: string }
-  | { kind: 'user'; sub: string; projects: Record<string, Role> }
-  | { kind: 'agent'; sub: string; hostId: string };
+  | { kind: 'admin'; sub: string; expiresAt: number }
+  | { kind: 'user'; sub: string; projects: Record<string, Role>; expiresAt: number }
+  | { kind: 'agent'; sub: string; hostId: string; ver: number; expiresAt: number };
 
 /** Resolves the actor of a request; an invalid token yields anonymous with the reason. */
 export async function resolveActor(authorization: string | null | undefined, deps: { keys: SigningKeys; settings: TokenSettings; db: Reader }): Promise<Actor> {
@@ -22,13 +24,30 @@ export async function resolveActor(authorization: string | null | undefined, dep
   if (!match) return { kind: 'anonymous', reason: 'Authorization header must be "Bearer <token>"' };
   try {
     const claims = await verifyToken(deps.keys, deps.settings, match[1]);
-    if (claims.kind !== 'agent') return claims;
-    const [host] = await deps.db.select({ ver: hosts.tokenVersion }).from(hosts).where(eq(hosts.id, claims.host));
-    if (!host || host.ver !== claims.ver) return { kind: 'anonymous', reason: 'agent token was revoked or its host no longer exists' };
-    return { kind: 'agent', sub: claims.sub, hostId: claims.host };
+    const expiresAt = claims.exp * 1000;
+    if (claims.kind === 'admin') return { kind: 'admin', sub: claims.sub, expiresAt };
+    if (claims.kind === 'user') return { kind: 'user', sub: claims.sub, projects: claims.projects, expiresAt };
+    const revoked = await agentRevoked(deps.db, claims.host, claims.ver);
+    if (revoked) return { kind: 'anonymous', reason: revoked };
+    return { kind: 'agent', sub: claims.sub, hostId: claims.host, ver: claims.ver, expiresAt };
   } catch (error) {
     return { kind: 'anonymous', reason: (error as Error).message };
   }
+}
+
+async function agentRevoked(db: Reader, hostId: string, ver: number): Promise<string | null> {
+  const [host] = await db.select({ ver: hosts.tokenVersion }).from(hosts).where(eq(hosts.id, hostId));
+  return !host || host.ver !== ver ? 'agent token was revoked or its host no longer exists' : null;
+}
+
+/**
+ * Why an actor resolved earlier is no longer valid (its token expired, or an agent's token was
+ * rotated or revoked since), or null. Open subscriptions ask this before delivering each event.
+ */
+export async function actorLapsed(actor: Actor, deps: { db: Reader; now: () => number }): Promise<string | null> {
+  if (actor.kind === 'anonymous') return null;
+  if (deps.now() >= actor.expiresAt) return 'token expired';
+  return actor.kind === 'agent' ? agentRevoked(deps.db, actor.hostId, actor.ver) : null;
 }
 
 /**

@@ -16,6 +16,9 @@ export type TokenClaims =
   | { kind: 'user'; sub: string; projects: Record<string, Role> }
   | { kind: 'agent'; sub: string; host: string; ver: number };
 
+/** Claims of a verified token, with its expiry (seconds since the epoch; `exp` is required). */
+export type VerifiedClaims = TokenClaims & { exp: number };
+
 export interface TokenSettings {
   issuer: string;
   audience: string;
@@ -85,7 +88,7 @@ function claimedIssuer(token: string): unknown {
  * IdP's JWKS and can only ever be a user token (whatever `kind` it claims); every other token is
  * verified with Weft's own key and issuer.
  */
-export async function verifyToken(keys: SigningKeys, settings: TokenSettings, token: string): Promise<TokenClaims> {
+export async function verifyToken(keys: SigningKeys, settings: TokenSettings, token: string): Promise<VerifiedClaims> {
   try {
     if (settings.userJwksUrl && settings.userIssuer && claimedIssuer(token) === settings.userIssuer) {
       let set = remoteSets.get(settings.userJwksUrl);
@@ -96,10 +99,10 @@ export async function verifyToken(keys: SigningKeys, settings: TokenSettings, to
         audience: settings.userAudience ?? settings.audience,
         requiredClaims: ['exp', 'sub'],
       });
-      return toClaims({ ...payload, kind: 'user' }, ['user']);
+      return { ...toClaims({ ...payload, kind: 'user' }, ['user']), exp: payload.exp! };
     }
     const { payload } = await jwtVerify(token, keys.verifyKey, { algorithms: [keys.alg], issuer: settings.issuer, audience: settings.audience, requiredClaims: ['exp', 'sub'] });
-    return toClaims(payload, ['admin', 'user', 'agent']);
+    return { ...toClaims(payload, ['admin', 'user', 'agent']), exp: payload.exp! };
   } catch (error) {
     throw describe(error);
   }

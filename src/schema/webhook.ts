@@ -132,7 +132,7 @@ builder.queryFields((t) => ({
     authScopes: { authenticated: true },
     resolve: (_r, { id }, ctx) => loadDelivery(ctx, String(id), 'read'),
   }),
-  webhookEventTypes: t.stringList({ description: 'Event types a webhook endpoint may filter on.', resolve: () => [...WEBHOOK_EVENT_TYPES] }),
+  webhookEventTypes: t.stringList({ description: 'Event types a webhook endpoint may filter on.', authScopes: { authenticated: true }, resolve: () => [...WEBHOOK_EVENT_TYPES] }),
   publicRoutes: t.field({
     type: [PublicRoute],
     description: "A project's PUBLIC process types with their RUNNING containers (follow process.exposure_changed and container.* webhooks to keep it current).",

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../support/api.ts';
-import { buildWorld, registerTestHost, tamperSignature, tokenVersion } from '../support/auth-world.ts';
+import { buildWorld, head, registerTestHost, subscribeSse, tamperSignature, tokenVersion } from '../support/auth-world.ts';
 
 let api: TestApi;
 afterEach(async () => api?.close());
@@ -112,5 +112,56 @@ describe('no leak through nested fields', () => {
       const write = await api.gql(`mutation($p: ID!) { createApplication(input: { projectId: $p, name: "x" }) { revision } }`, { p: id }, user);
       expect(code(write), id).toEqual(['NOT_FOUND']);
     }
+  });
+});
+
+describe('open subscriptions follow the token', () => {
+  const HOST_STREAM = `subscription($h: ID!, $s: Int!) { hostChanges(hostId: $h, since: $s) { type revision change { kind } } }`;
+
+  it('ends an agent stream at the first event after its token is revoked, without delivering it', async () => {
+    api = await startTestApi();
+    const w = await buildWorld(api);
+    const sse = await subscribeSse(api, HOST_STREAM, { h: w.host1, s: await head(api) }, w.agentToken1, 5000, {
+      untilEnd: true,
+      onOpen: async () => {
+        await new Promise((r) => setTimeout(r, 100));
+        await api.ok(`mutation($h: ID!) { revokeHostToken(hostId: $h) { revision } }`, { h: w.host1 });
+        await api.ok(`mutation($i: CreateContainerInput!) { createContainer(input: $i) { revision } }`, { i: { applicationId: w.appA, processType: 'worker', hostId: w.host1 } });
+      },
+    });
+    expect(sse.ended).toBe(true);
+    const nexts = sse.events.filter((e) => e.event === 'next').map((e) => e.data as { data?: unknown; errors?: { extensions?: { code?: string } }[] });
+    expect(nexts.filter((n) => n.data)).toEqual([]);
+    expect(nexts.at(-1)?.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('keeps streaming to a valid token', async () => {
+    api = await startTestApi();
+    const w = await buildWorld(api);
+    const sse = await subscribeSse(api, HOST_STREAM, { h: w.host1, s: await head(api) }, w.agentToken1, 3000, {
+      onOpen: async () => {
+        await new Promise((r) => setTimeout(r, 100));
+        await api.ok(`mutation($i: CreateContainerInput!) { createContainer(input: $i) { revision } }`, { i: { applicationId: w.appA, processType: 'worker', hostId: w.host1 } });
+      },
+    });
+    expect(sse.events.find((e) => e.event === 'next')?.data).toMatchObject({ data: { hostChanges: { type: 'CHANGE', change: { kind: 'container.created' } } } });
+  });
+
+  it('ends a stream whose token expires while it is open', async () => {
+    api = await startTestApi();
+    const w = await buildWorld(api);
+    const shortLived = await api.token({ kind: 'user', sub: 'r', projects: { [w.projectA]: 'read' } }, 2);
+    const sse = await subscribeSse(api, `subscription($p: ID!, $s: Int!) { projectChanges(projectId: $p, since: $s) { type } }`, { p: w.projectA, s: await head(api) }, shortLived, 5000, {
+      untilEnd: true,
+      onOpen: async () => {
+        await new Promise((r) => setTimeout(r, 2100));
+        await api.ok(`mutation($a: ID!) { setProcessExposure(applicationId: $a, processType: "worker", exposure: PUBLIC) { revision } }`, { a: w.appA });
+      },
+    });
+    expect(sse.ended).toBe(true);
+    const nexts = sse.events.filter((e) => e.event === 'next').map((e) => e.data as { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] });
+    expect(nexts.filter((n) => n.data)).toEqual([]);
+    expect(nexts.at(-1)?.errors?.[0]).toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+    expect(nexts.at(-1)?.errors?.[0].message).toContain('expired');
   });
 });

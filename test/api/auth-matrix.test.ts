@@ -70,6 +70,10 @@ const rows: Row[] = [
       else expect(ids).toEqual(want[actor]);
     },
   },
+  { op: 'query', field: 'publicRoutes', args: '$p: ID!', call: 'publicRoutes(projectId: $p)', select: '{ processType }', vars: (w) => ({ p: w.projectA }), ghost: () => ({ p: ghostId('prj') }), expect: projectRead },
+  { op: 'query', field: 'webhookDelivery', args: '$id: ID!', call: 'webhookDelivery(id: $id)', select: '{ id }', ...byId((w) => w.deliveryA, 'whd'), expect: projectRead },
+  { op: 'query', field: 'webhookEndpoint', args: '$id: ID!', call: 'webhookEndpoint(id: $id)', select: '{ id }', ...byId((w) => w.webhookA, 'wh'), expect: projectRead },
+  { op: 'query', field: 'webhookEventTypes', args: '', call: 'webhookEventTypes', select: '', vars: () => ({}), expect: { admin: OK, userARead: OK, userAWrite: OK, userB: OK, agentHost1: OK, agentHost2: OK } },
   { op: 'query', field: 'resolve', args: '$n: ID!', call: 'resolve(networkId: $n, name: "api.private-network.internal")', select: '{ rcode }', vars: (w) => ({ n: w.networkA }), ghost: () => ({ n: ghostId('pn') }), expect: projectRead },
 
   // ── mutations ──
@@ -79,6 +83,8 @@ const rows: Row[] = [
   { op: 'mutation', field: 'createProject', args: '$n: String!', call: 'createProject(input: { name: $n })', select: '{ revision }', vars: () => ({ n: `made-${nextSerial()}` }), expect: adminOnly },
   { op: 'mutation', field: 'deleteApplication', args: '$id: ID!', call: 'deleteApplication(id: $id)', select: '{ deletedId }', ...byId((w) => w.appA, 'ap'), expect: projectWrite },
   { op: 'mutation', field: 'deleteProject', args: '$id: ID!', call: 'deleteProject(id: $id)', select: '{ deletedId }', ...byId((w) => w.projectA, 'prj'), expect: projectWrite },
+  { op: 'mutation', field: 'createWebhookEndpoint', args: '$p: ID!', call: 'createWebhookEndpoint(input: { projectId: $p, url: "https://hooks.example.com/new" })', select: '{ secret }', vars: (w) => ({ p: w.projectA }), ghost: () => ({ p: ghostId('prj') }), expect: projectWrite },
+  { op: 'mutation', field: 'deleteWebhookEndpoint', args: '$id: ID!', call: 'deleteWebhookEndpoint(id: $id)', select: '{ deletedId }', ...byId((w) => w.webhookA, 'wh'), expect: projectWrite },
   { op: 'mutation', field: 'drainContainer', args: '$id: ID!', call: 'drainContainer(id: $id)', select: '{ revision }', ...byId((w) => w.containerA, 'ctr'), expect: adminOnly },
   { op: 'mutation', field: 'markContainerRunning', args: '$id: ID!', call: 'markContainerRunning(id: $id)', select: '{ revision }', ...byId((w) => w.containerA, 'ctr'), expect: adminOnly },
   {
@@ -93,12 +99,15 @@ const rows: Row[] = [
     },
     expect: adminOnly,
   },
+  { op: 'mutation', field: 'redeliver', args: '$d: ID!', call: 'redeliver(deliveryId: $d)', select: '{ delivery { id } }', vars: (w) => ({ d: w.deliveryA }), ghost: () => ({ d: ghostId('whd') }), expect: projectWrite },
   { op: 'mutation', field: 'removeContainer', args: '$id: ID!', call: 'removeContainer(id: $id)', select: '{ deletedId }', ...byId((w) => w.containerA, 'ctr'), expect: adminOnly },
   { op: 'mutation', field: 'reportHostStatus', args: '$h: ID!', call: 'reportHostStatus(input: { hostId: $h, appliedRevision: 0 })', select: '{ hostId }', vars: (w) => ({ h: w.host1 }), ghost: () => ({ h: ghostId('host') }), expect: agentOnly },
   { op: 'mutation', field: 'revokeHostToken', args: '$h: ID!', call: 'revokeHostToken(hostId: $h)', select: '{ revision }', vars: (w) => ({ h: w.host1 }), ghost: () => ({ h: ghostId('host') }), expect: adminOnly },
   { op: 'mutation', field: 'rotateHostToken', args: '$h: ID!', call: 'rotateHostToken(hostId: $h)', select: '{ revision }', vars: (w) => ({ h: w.host1 }), ghost: () => ({ h: ghostId('host') }), expect: adminOnly },
+  { op: 'mutation', field: 'rotateWebhookSecret', args: '$id: ID!', call: 'rotateWebhookSecret(id: $id)', select: '{ secret }', ...byId((w) => w.webhookA, 'wh'), expect: projectWrite },
   { op: 'mutation', field: 'setDefaultProcessType', args: '$a: ID!', call: 'setDefaultProcessType(applicationId: $a, processType: "worker")', select: '{ revision }', vars: (w) => ({ a: w.appA }), ghost: () => ({ a: ghostId('ap') }), expect: projectWrite },
   { op: 'mutation', field: 'setProcessExposure', args: '$a: ID!', call: 'setProcessExposure(applicationId: $a, processType: "web", exposure: PRIVATE)', select: '{ revision }', vars: (w) => ({ a: w.appA }), ghost: () => ({ a: ghostId('ap') }), expect: projectWrite },
+  { op: 'mutation', field: 'updateWebhookEndpoint', args: '$id: ID!', call: 'updateWebhookEndpoint(input: { id: $id, enabled: false })', select: '{ endpoint { id } }', ...byId((w) => w.webhookA, 'wh'), expect: projectWrite },
   { op: 'mutation', field: 'updateHost', args: '$h: ID!', call: 'updateHost(input: { hostId: $h, endpoint: "198.51.100.9:51820" })', select: '{ revision }', vars: (w) => ({ h: w.host1 }), ghost: () => ({ h: ghostId('host') }), expect: hostOwn },
 
   // ── subscriptions (over SSE; `$s` is filled in by the runner) ──

@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { eq, max } from 'drizzle-orm';
 import { signToken } from '../../src/auth/jwt.ts';
 import type { SigningKeys } from '../../src/auth/keys.ts';
-import { changes, hosts } from '../../src/db/schema/index.ts';
+import { changes, hosts, webhookDeliveries } from '../../src/db/schema/index.ts';
+import { runDeliveryPass } from '../../src/webhooks/deliver.ts';
 import { fakeKey, type TestApi } from './api.ts';
 
 export interface World {
@@ -20,6 +21,8 @@ export interface World {
   containerB: string; // on host 2
   host1: string;
   host2: string;
+  webhookA: string; // an endpoint of project A
+  deliveryA: string; // one delivered change of it
   agentToken1: string; // as returned by registerHost
   agentToken2: string;
 }
@@ -47,13 +50,29 @@ async function project(api: TestApi, label: string, hostId: string) {
   return { projectId, networkId: p.createProject.project.network.id as string, applicationId, containerId: c.createContainer.container.id as string };
 }
 
-/** Builds a fresh world (admin only): project A with a container on host 1, project B on host 2. */
+/**
+ * A webhook endpoint of a project with one delivered change: the endpoint starts at the head, so a
+ * change is made after it, and one delivery pass sends it to a sender that answers 200.
+ */
+async function webhookWithDelivery(api: TestApi, projectId: string, applicationId: string) {
+  const e = await api.ok(`mutation($i: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $i) { endpoint { id } } }`, { i: { projectId, url: 'https://hooks.example.com/weft' } });
+  const webhookA: string = e.createWebhookEndpoint.endpoint.id;
+  await api.ok(`mutation($a: ID!) { setProcessExposure(applicationId: $a, processType: "worker", exposure: PUBLIC) { revision } }`, { a: applicationId });
+  await runDeliveryPass({ db: api.db, settings: api.config.webhooks, send: async () => ({ status: 200 }) });
+  const [delivery] = await api.db.read.select({ id: webhookDeliveries.id }).from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, webhookA));
+  if (!delivery) throw new Error('test world: the webhook delivery was not created');
+  return { webhookA, deliveryA: delivery.id };
+}
+
+/** Builds a fresh world (admin only): project A with a container on host 1 and a webhook, project B on host 2. */
 export async function buildWorld(api: TestApi): Promise<World> {
   const h1 = await registerTestHost(api, 'one');
   const h2 = await registerTestHost(api, 'two');
   const a = await project(api, 'alpha', h1.id);
   const b = await project(api, 'beta', h2.id);
+  const hook = await webhookWithDelivery(api, a.projectId, a.applicationId);
   return {
+    ...hook,
     projectA: a.projectId,
     networkA: a.networkId,
     appA: a.applicationId,
@@ -155,8 +174,16 @@ export interface SseResult {
  * Opens a subscription over SSE (graphql-sse "distinct connections" mode, as Yoga serves it) and
  * reads until the first `next` event carrying data, the end of the stream, or `waitMs` — then hangs
  * up. A refusal (a `next` with errors only) is read on to the end, to see the server close it.
+ * `untilEnd` reads every event until the server closes the stream; `onOpen` runs once it is open.
  */
-export async function subscribeSse(api: TestApi, query: string, variables: Record<string, unknown>, token: string | null, waitMs = 2000): Promise<SseResult> {
+export async function subscribeSse(
+  api: TestApi,
+  query: string,
+  variables: Record<string, unknown>,
+  token: string | null,
+  waitMs = 2000,
+  options: { untilEnd?: boolean; onOpen?: () => Promise<void> } = {},
+): Promise<SseResult> {
   const started = Date.now();
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'text/event-stream' };
   if (token) headers.authorization = `Bearer ${token}`;
@@ -168,8 +195,9 @@ export async function subscribeSse(api: TestApi, query: string, variables: Recor
   const decoder = new TextDecoder();
   let buffer = '';
   const deadline = Date.now() + waitMs;
+  const opened = options.onOpen?.();
   try {
-    while (!result.events.some((e) => e.event === 'next' && (e.data as { data?: unknown } | null)?.data)) {
+    while (options.untilEnd || !result.events.some((e) => e.event === 'next' && (e.data as { data?: unknown } | null)?.data)) {
       const left = deadline - Date.now();
       if (left <= 0) break;
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -197,6 +225,7 @@ export async function subscribeSse(api: TestApi, query: string, variables: Recor
   } finally {
     await reader.cancel().catch(() => {});
     abort.abort();
+    await opened;
   }
   return { ...result, elapsedMs: Date.now() - started };
 }
