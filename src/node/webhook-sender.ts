@@ -34,13 +34,13 @@ export function guardedLookup(resolve: Resolve = dnsLookup as unknown as Resolve
 /** The Node sender; `resolve` is injectable for tests. */
 export function createNodeSender(settings: Pick<WebhookSettings, 'allowPrivateTargets'>, resolve?: Resolve): Sender {
   const lookup = settings.allowPrivateTargets ? undefined : guardedLookup(resolve);
-  return ({ url, headers, body, timeoutMs, signal }) => {
+  return async ({ url, headers, body, timeoutMs, signal }) => {
     // Re-check the URL itself: the setting may have been stricter than when it was registered.
     checkWebhookUrl(url, settings);
     const target = new URL(url);
     const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
     const timeout = AbortSignal.timeout(timeoutMs);
-    return new Promise((resolvePromise, reject) => {
+    return new Promise<{ status: number }>((resolvePromise, reject) => {
       const req = request(
         target,
         { method: 'POST', headers: { ...baseHeaders, ...headers, 'content-length': String(Buffer.byteLength(body)) }, lookup, signal: signal ? AbortSignal.any([timeout, signal]) : timeout },
