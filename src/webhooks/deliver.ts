@@ -103,7 +103,7 @@ async function advanceCursor(tx: Tx, endpointId: string, revision: number): Prom
 
 /** Step 1 inside the write transaction: open the next line delivery of every idle endpoint. */
 async function feedLines(tx: Tx, now: number): Promise<void> {
-  const todo = await endpointsToFeed(tx);
+  let todo = await endpointsToFeed(tx);
   for (const { endpoint, gap } of todo) {
     if (gap !== null) {
       // Changes after the cursor were deleted by feed retention before they could be delivered:
@@ -122,6 +122,7 @@ async function feedLines(tx: Tx, now: number): Promise<void> {
       await advanceCursor(tx, endpoint.id, gap);
     }
   }
+  if (todo.some((t) => t.gap !== null)) todo = await endpointsToFeed(tx); // past the gap, carry on at once
   const fed = todo.filter((t) => t.gap === null && t.next !== null);
   if (!fed.length) return;
   const rows = await tx.select().from(changes).where(inArray(changes.revision, [...new Set(fed.map((t) => t.next!))]));
