@@ -155,7 +155,7 @@ describe('open subscriptions follow the token', () => {
       untilEnd: true,
       onOpen: async () => {
         await new Promise((r) => setTimeout(r, 2100));
-        await api.ok(`mutation($a: ID!) { setProcessExposure(applicationId: $a, processType: "worker", exposure: PUBLIC) { revision } }`, { a: w.appA });
+        await api.ok(`mutation($a: ID!) { setProcessExposure(applicationId: $a, processType: "web", exposure: PRIVATE) { revision } }`, { a: w.appA });
       },
     });
     expect(sse.ended).toBe(true);
