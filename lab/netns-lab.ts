@@ -11,8 +11,8 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeNames, type Names } from '../../agent/config-names';
-import { createExecRunner, type CommandRunner } from '../../agent/exec/runner';
+import { makeNames, type Names } from '../agent/config-names.ts';
+import { createExecRunner, type CommandRunner } from '../agent/exec/runner.ts';
 
 /** One simulated host. */
 export interface LabHost {

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ensureDnsDaemon } from '../../agent/dns/launch.ts';
 import { sampleNetworkA } from '../../agent/dns/sample-networks.ts';
 import { dig } from '../dns/dig.ts';
+import { isRunning } from '../dns/process-alive.ts';
 import { NetnsLab } from '../dns/netns-lab.ts';
 import { describeRootDns } from '../support/root-dns.ts';
 
@@ -32,12 +33,12 @@ describeRootDns('DNS across agent restarts and daemon handover (root)', () => {
   });
 
   afterAll(async () => {
-    for (const pid of pids) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+    for (const pid of pids) if (isRunning(pid)) process.kill(pid, 'SIGKILL');
     await lab.teardown();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function loopInContainer(ms: number): Promise<{ ok: number; failed: number; retried: number; failures: string[] }> {
+  function loopInContainer(ms: number): Promise<{ ok: number; failed: number; retried: number; failures: string[]; retriedAtMs: number[] }> {
     const child = spawn('ip', ['netns', 'exec', container, process.execPath, LOOP, GW, '53', NAME, '10.240.0.4', String(ms)], { stdio: ['ignore', 'pipe', 'inherit'] });
     pids.push(child.pid!);
     let out = '';
@@ -45,7 +46,7 @@ describeRootDns('DNS across agent restarts and daemon handover (root)', () => {
     return new Promise((resolve, reject) => child.on('exit', () => { pids.splice(pids.indexOf(child.pid!), 1); try { resolve(JSON.parse(out)); } catch { reject(new Error(`loop printed: ${out}`)); } }));
   }
 
-  it('zero failed lookups across an agent restart and a daemon takeover', async () => {
+  it('zero failed lookups across an agent restart, a daemon upgrade and a takeover', async () => {
     const first = await ensureDnsDaemon(opts);
     pids.push(first.startedPid!);
     await first.client.setNetworks([sampleNetworkA()]);
@@ -53,7 +54,7 @@ describeRootDns('DNS across agent restarts and daemon handover (root)', () => {
     expect(await first.client.syncListeners(bindings)).toEqual({});
     expect((await dig(GW, 53, NAME, 'A', [], container)).answer).toHaveLength(1);
 
-    const loop = loopInContainer(2500);
+    let loop = loopInContainer(2000);
     await new Promise((r) => setTimeout(r, 400));
     // Agent restart: a fresh agent finds the daemon and re-sends the same model (idempotent).
     const agent2 = await ensureDnsDaemon(opts);
@@ -61,14 +62,26 @@ describeRootDns('DNS across agent restarts and daemon handover (root)', () => {
     await agent2.client.setNetworks([sampleNetworkA()]);
     expect(await agent2.client.syncListeners(bindings)).toEqual({});
     await new Promise((r) => setTimeout(r, 400));
-    // Daemon upgrade: the successor binds inside the sandbox alongside, then the old one exits.
-    const next = await ensureDnsDaemon({ ...opts, replace: true });
-    pids.push(next.startedPid!);
-    const stats = await loop;
-    console.log(`restart+handover from ${container}: ${stats.ok} lookups, ${stats.retried} retried, ${stats.failed} failed`);
+    // Daemon upgrade: the old daemon hands the sandbox's sockets to its successor and exits.
+    const upgraded = await ensureDnsDaemon({ ...opts, replace: 'upgrade' });
+    pids.push(upgraded.startedPid!);
+    let stats = await loop;
+    console.log(`agent restart + upgrade from ${container}: ${stats.ok} lookups, ${stats.retried} retried, ${stats.failed} failed`);
     expect(stats.failures).toEqual([]);
+    expect(stats.retried).toBe(0);
     expect(stats.ok).toBeGreaterThan(50);
-    expect(() => process.kill(first.startedPid!, 0)).toThrow(); // the old daemon is gone
+    expect(isRunning(first.startedPid!)).toBe(false); // the old daemon is gone
+
+    // Takeover: a new daemon binds inside the sandbox alongside (SO_REUSEPORT), then the old exits.
+    loop = loopInContainer(1500);
+    await new Promise((r) => setTimeout(r, 400));
+    const next = await ensureDnsDaemon({ ...opts, replace: 'takeover' });
+    pids.push(next.startedPid!);
+    stats = await loop;
+    console.log(`takeover from ${container}: ${stats.ok} lookups, ${stats.retried} retried, ${stats.failed} failed`);
+    expect(stats.failures).toEqual([]);
+    for (let i = 0; i < 50 && isRunning(upgraded.startedPid!); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(isRunning(upgraded.startedPid!)).toBe(false);
     expect((await dig(GW, 53, NAME, 'A', ['+tcp'], container)).answer).toHaveLength(1);
   });
 });

@@ -1,0 +1,129 @@
+/**
+ * One running agent: the feed follower, the reconcile loop, the DNS daemon and the attach API,
+ * wired together. It owns the current model and hands it to each part; the parts own their effects
+ * (the reconciler the kernel, the daemon the DNS sockets, the store the attachments file).
+ *
+ * What survives this process: the data plane (kernel objects stay; the next agent reconciles them),
+ * the DNS daemon (a separate long-lived process, see docs/dns.md), the attachments and the
+ * last-known-good model on disk. So restarting the agent interrupts neither traffic nor lookups.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Server } from 'node:http';
+import { createApiClient } from './api/client.ts';
+import { startFollower } from './api/follower.ts';
+import type { AgentConfig } from './config.ts';
+import { makeNames } from './config-names.ts';
+import { bindingsFor } from './dns/server.ts';
+import { ensureDnsDaemon } from './dns/launch.ts';
+import type { DnsDaemonClient } from './dns/control.ts';
+import { createExecRunner } from './exec/runner.ts';
+import { ensureWgKey } from './exec/wg-key.ts';
+import type { HostConfig } from './model.ts';
+import { createReconciler } from './reconcile/reconciler.ts';
+import { startReconcileLoop } from './reconcile/loop.ts';
+import { startAttachServer } from './runtime/server.ts';
+import { AttachmentStore } from './runtime/store.ts';
+import { loadLastKnownGood, saveLastKnownGood } from './state/last-known-good.ts';
+
+export interface AgentOptions {
+  config: AgentConfig;
+  /** Run every kernel command inside this named namespace (several agents on one machine: tests, demo). */
+  hostNetns?: string;
+  log?: (line: string) => void;
+}
+
+/** Starts an agent; resolves once the attach API listens. */
+export async function startAgent({ config, hostNetns, log = console.log }: AgentOptions) {
+  const runner = createExecRunner(hostNetns ? { prefix: ['nsenter', `--net=/run/netns/${hostNetns}`] } : {});
+  const names = makeNames({ prefix: config.prefix });
+  const { privateKeyPath, publicKey } = await ensureWgKey(runner, config.stateDir);
+  const client = createApiClient(config.apiUrl, config.token);
+  const store = new AttachmentStore(config.stateDir);
+  store.prune?.(existsSync);
+  const reconciler = createReconciler({ runner, names, wgMode: config.wgMode, privateKeyPath, brake: { confirmAfterMs: config.brakeConfirmMs }, log });
+
+  let model: HostConfig | null = loadLastKnownGood(config.stateDir);
+  if (model) log(`agent: serving last-known-good model at revision ${model.revision} until the API answers`);
+
+  const { client: dns, startedPid } = await ensureDnsDaemon({ control: join(config.stateDir, 'dns.sock'), state: join(config.stateDir, 'dns-state.json'), logFile: join(config.stateDir, 'dns.log') });
+  if (startedPid) log(`agent: started DNS daemon pid ${startedPid}`);
+  if (config.dnsUpstreams) await dns.setUpstreams(config.dnsUpstreams.map(parseUpstream));
+  const syncDns = async (m: HostConfig) => {
+    await dns.setNetworks(m.networks);
+  };
+  if (model) await syncDns(model);
+
+  let keyChecked = false;
+  const loop = startReconcileLoop({
+    reconciler,
+    getConfig: () => model,
+    getAttachments: () => store.paths(),
+    debounceMs: config.debounceMs,
+    resyncMs: config.resyncMs,
+    onReport: async (report, applied) => {
+      // sockets only after the pass: the gateway address must exist in the sandbox first
+      const errors: Record<string, string> = await bindDns(dns, applied, names.sandboxNs, config.dnsPort).catch((e) => Object.fromEntries(applied.networks.map((n) => [n.id, String(e)])));
+      const networks = applied.networks.map((n) => {
+        const status = report.networks[n.id];
+        const problems = [...(status?.errors ?? []), ...(errors[n.id] ? [`dns: ${errors[n.id]}`] : [])];
+        return { networkId: n.id, healthy: problems.length === 0, message: problems.join('; ') || undefined };
+      });
+      if (report.ops.length || report.failures.length) log(`agent: pass at revision ${applied.revision}: ${report.summary}`);
+      await client.report({ hostId: config.hostId, appliedRevision: applied.revision, applyMs: Math.round(report.durationMs), networks }).catch((e) => log(`agent: report failed: ${(e as Error).message}`));
+    },
+    onError: (e) => log(`agent: pass failed: ${(e as Error).message}`),
+  });
+
+  const follower = startFollower({
+    client,
+    hostId: config.hostId,
+    log,
+    onModel: (next, why) => {
+      model = next;
+      if (!keyChecked && next.host.publicKey !== publicKey) {
+        keyChecked = true;
+        log('agent: the API has another public key for this host; sending ours');
+        void client.updateHost({ hostId: config.hostId, publicKey }).catch((e) => log(`agent: updateHost failed: ${(e as Error).message}`));
+      }
+      keyChecked = true;
+      saveLastKnownGood(config.stateDir, next);
+      if (why !== 'cursor') void syncDns(next).catch((e) => log(`agent: DNS update failed: ${(e as Error).message}`));
+      loop.kick();
+    },
+  });
+
+  const attachServer: Server = await startAttachServer({
+    socketPath: config.attachSocket,
+    store,
+    getConfig: () => model,
+    reconcile: async () => {
+      const report = await reconciler.reconcile(model!, store.paths());
+      await bindDns(dns, model!, names.sandboxNs, config.dnsPort);
+      return report;
+    },
+    envPrefix: config.envPrefix,
+  });
+  log(`agent: host ${config.hostId}, attach API on ${config.attachSocket}`);
+
+  return {
+    current: () => model,
+    confirmDeletes: () => reconciler.confirmDeletes(),
+    passNow: () => loop.passNow(),
+    async stop() {
+      await follower.stop();
+      loop.stop();
+      await new Promise<void>((resolve) => attachServer.close(() => resolve()));
+    },
+  };
+}
+
+/** Makes the DNS daemon's sockets match the local networks; returns bind errors by network id. */
+async function bindDns(dns: DnsDaemonClient, model: HostConfig, sandboxNs: (vni: number) => string, port: number): Promise<Record<string, string>> {
+  return dns.syncListeners(bindingsFor(model.networks, (n) => sandboxNs(n.vni), port));
+}
+
+function parseUpstream(text: string) {
+  const m = /^(.*?)(?::(\d+))?$/.exec(text)!;
+  return { address: m[1], port: m[2] ? Number(m[2]) : 53 };
+}
