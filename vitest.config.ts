@@ -13,7 +13,8 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'agent/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // Root-only suites create namespaces with fixed prefixes; run files one at a time there.
-    fileParallelism: process.env.WEFT_SERIAL_TESTS === '1' ? false : true,
+    // As root the namespace suites run (wireguard-go, real agents, timing-sensitive pings): on a
+    // 2-core machine they run one file at a time, so a suite never starves another into a flake.
+    fileParallelism: !(process.getuid?.() === 0 || process.env.WEFT_SERIAL_TESTS === '1'),
   },
 });
