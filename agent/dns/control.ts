@@ -21,20 +21,27 @@ export type ControlRequest =
   | { op: 'syncListeners'; bindings: [string, Binding][] }
   | { op: 'metrics' }
   | { op: 'state' }
-  | { op: 'handover' };
+  | { op: 'handover' } // from a successor that bound alongside: close and exit
+  | { op: 'upgrade' }; // start a successor, hand it the sockets, exit (upgrade.ts)
 
 type Reply = { ok: true; result?: unknown } | { ok: false; error: string };
 
+/** How the daemon leaves: `run` produces the reply, `after` runs once the reply is sent. */
+export interface Exit {
+  run(): Promise<unknown>;
+  after(): void;
+}
+
 /**
  * Serves the control protocol on `path` for `server`. `persist` runs before a change is applied;
- * `onHandover` runs after replying to a successor (it closes sockets and exits).
+ * `exits` implements `handover` and `upgrade`, which end this daemon.
  */
 export function serveControl(
   path: string,
   server: DnsServer,
   persist: (state: DnsState) => Promise<void>,
   state: () => DnsState,
-  onHandover: () => void,
+  exits: { handover: Exit; upgrade: Exit },
 ): net.Server {
   const exec = async (req: ControlRequest): Promise<unknown> => {
     switch (req.op) {
@@ -54,7 +61,8 @@ export function serveControl(
       }
       case 'metrics': return server.metrics();
       case 'state': return state();
-      case 'handover': return null;
+      case 'handover': return exits.handover.run();
+      case 'upgrade': return exits.upgrade.run();
     }
   };
   const control = net.createServer((conn) => {
@@ -67,7 +75,9 @@ export function serveControl(
       let req: ControlRequest;
       try { req = JSON.parse(buf.slice(0, nl)); } catch { conn.end(JSON.stringify({ ok: false, error: 'bad json' }) + '\n'); return; }
       exec(req).then(
-        (result) => conn.end(JSON.stringify({ ok: true, result } satisfies Reply) + '\n', () => { if (req.op === 'handover') onHandover(); }),
+        (result) => conn.end(JSON.stringify({ ok: true, result } satisfies Reply) + '\n', () => {
+          if (req.op === 'handover' || req.op === 'upgrade') exits[req.op].after();
+        }),
         (err) => conn.end(JSON.stringify({ ok: false, error: String(err?.message ?? err) } satisfies Reply) + '\n'),
       );
     });
@@ -113,6 +123,8 @@ export class DnsDaemonClient {
   syncListeners(bindings: ReadonlyMap<string, Binding>): Promise<Record<string, string>> {
     return request(this.path, { op: 'syncListeners', bindings: [...bindings] });
   }
+  /** Upgrades the daemon in place to the code on disk, losing no query; resolves with the new PID. */
+  async upgrade(): Promise<number> { return (await request<{ pid: number }>(this.path, { op: 'upgrade' }, 15_000)).pid; }
   /** Counters per network. */
   metrics(): Promise<Record<string, NetworkMetrics>> { return request(this.path, { op: 'metrics' }); }
 }

@@ -3,12 +3,14 @@
  *
  * Owns: the process that holds every network's DNS sockets, so that restarting the agent (crash,
  * upgrade, config change) never interrupts lookups — the daemon keeps answering from its last model,
- * which it also keeps on disk. A new daemon takes over from a running one without a gap: it fetches
- * the old one's state, binds the same addresses alongside it (SO_REUSEPORT), and only then tells the
- * old one to close and exit. It never programs the kernel; it only binds sockets the agent names.
+ * which it also keeps on disk. Upgrades lose nothing: the running daemon starts the new code as its
+ * child and hands it the very same sockets (upgrade.ts). A daemon started while another runs takes
+ * over instead: it binds the same addresses alongside (SO_REUSEPORT) and only then tells the old
+ * one to close and exit. It never programs the kernel; it only binds sockets the agent names.
  *
  *   node agent/dns/daemon.ts --control <unix socket> --state <json file> [--resolv-conf <file>]
  */
+import type { ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import type net from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +18,7 @@ import { request, serveControl } from './control.ts';
 import { readResolvConf } from './resolv-conf.ts';
 import { DnsServer } from './server.ts';
 import { readState, writeState, type DnsState } from './state-file.ts';
+import { receiveFromParent, reportAdopted, spawnSuccessor } from './upgrade.ts';
 
 export interface DaemonOptions {
   control: string;
@@ -24,16 +27,34 @@ export interface DaemonOptions {
   log?: (line: string) => void;
 }
 
-/** Starts serving (taking over from a running daemon on `control` if there is one). */
-export async function runDnsDaemon(opts: DaemonOptions): Promise<{ server: DnsServer; control: net.Server; close(): void }> {
+/**
+ * Starts serving. Three ways in: inheriting sockets from a parent daemon (`adopt`, an upgrade),
+ * taking over from a running daemon on `control` (bind alongside, then `handover`), or cold from
+ * the state file.
+ */
+export async function runDnsDaemon(opts: DaemonOptions & { adopt?: boolean }): Promise<{ server: DnsServer; control: net.Server; close(): void }> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`weft-dns[${process.pid}] ${line}\n`));
-  const predecessor = await request<DnsState>(opts.control, { op: 'state' }, 3000).catch(() => null);
-  let state: DnsState = predecessor ?? (await readState(opts.state));
+  const inherited = opts.adopt ? await receiveFromParent() : null;
+  const predecessor = inherited ? null : await request<DnsState>(opts.control, { op: 'state' }, 3000).catch(() => null);
+  let state: DnsState = inherited?.state ?? predecessor ?? (await readState(opts.state));
   const gateways = new Set(state.networks.map((n) => n.gateway));
   const upstreams = state.upstreams ?? (await readResolvConf(opts.resolvConf, gateways));
   const server = new DnsServer({ upstreams });
   server.setNetworks(state.networks);
-  // Bind before the predecessor lets go: both serve for a moment, never neither.
+  if (inherited) {
+    for (const [id, h] of inherited.inherited) {
+      if (h.udp && h.tcp) server.adopt(id, h.binding, { udp: h.udp, tcp: h.tcp }, h.nsId);
+      h.release(); // answer what arrived while we were starting
+    }
+    // The parent closes its copies and its control socket once told; its exit disconnects us.
+    const gone = new Promise((r) => process.once('disconnect', r));
+    reportAdopted(inherited.inherited.size);
+    await gone;
+    await waitGone(opts.control);
+    log(`upgraded in place with ${inherited.inherited.size} networks`);
+  }
+  // Bind before a predecessor lets go: both serve for a moment, never neither. (After an
+  // upgrade this only binds what the parent lacked.)
   const errors = await server.syncListeners(new Map(state.bindings));
   for (const [id, err] of errors) log(`cannot bind ${id}: ${err.message}`);
   if (predecessor) {
@@ -56,10 +77,20 @@ export async function runDnsDaemon(opts: DaemonOptions): Promise<{ server: DnsSe
     const bound = server.bindings();
     return { ...state, bindings: state.bindings.map(([id, b]) => [id, bound.get(id) ?? b]) };
   };
-  const control = serveControl(opts.control, server, persist, current, () => {
-    log('handing over to a successor');
-    close();
-    setTimeout(() => process.exit(0), 50).unref();
+  const leave = () => { close(); setTimeout(() => process.exit(0), 50).unref(); };
+  let successor: ChildProcess | undefined;
+  const args = ['--control', opts.control, '--state', opts.state, ...(opts.resolvConf ? ['--resolv-conf', opts.resolvConf] : [])];
+  const control = serveControl(opts.control, server, persist, current, {
+    handover: { run: async () => null, after: () => { log('handing over to a successor'); leave(); } },
+    upgrade: {
+      run: async () => { successor = await spawnSuccessor(server, current(), args); return { pid: successor.pid }; },
+      after: () => {
+        log(`upgraded: successor ${successor?.pid} serves the sockets`);
+        close(); // closes only our descriptors: the successor holds the same sockets
+        successor?.disconnect();
+        setTimeout(() => process.exit(0), 50).unref();
+      },
+    },
   });
   return { server, control, close };
 }
@@ -84,7 +115,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     process.stderr.write('usage: node daemon.ts --control <unix socket> --state <file> [--resolv-conf <file>]\n');
     process.exit(2);
   }
-  const daemon = await runDnsDaemon({ control, state, resolvConf: arg('resolv-conf') });
+  const daemon = await runDnsDaemon({ control, state, resolvConf: arg('resolv-conf'), adopt: process.argv.includes('--adopt') });
   process.stderr.write(`weft-dns[${process.pid}] ready\n`);
   for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => { daemon.close(); process.exit(0); });
 }

@@ -17,8 +17,12 @@ export interface LaunchOptions {
   state: string;
   resolvConf?: string;
   logFile?: string; // where the daemon's stderr goes; default: discarded
-  /** Start a new daemon even if one runs: it takes over (upgrade). */
-  replace?: boolean;
+  /**
+   * Replace a running daemon with the code on disk: `upgrade` (it hands its sockets to its
+   * successor, nothing lost) or `takeover` (a new daemon binds alongside, then the old one closes;
+   * a query queued on the old socket at that instant is lost and retried by the client).
+   */
+  replace?: 'upgrade' | 'takeover';
 }
 
 /**
@@ -27,11 +31,17 @@ export interface LaunchOptions {
  */
 export async function ensureDnsDaemon(opts: LaunchOptions): Promise<{ client: DnsDaemonClient; startedPid?: number }> {
   const client = new DnsDaemonClient(opts.control);
-  if (!opts.replace && (await client.alive())) return { client };
+  const running = await pidOf(client);
+  if (running !== undefined && !opts.replace) return { client };
+  if (running !== undefined && opts.replace === 'upgrade') {
+    const pid = await client.upgrade();
+    await waitFor(client, pid);
+    return { client, startedPid: pid };
+  }
   const args = [DAEMON, '--control', opts.control, '--state', opts.state];
   if (opts.resolvConf) args.push('--resolv-conf', opts.resolvConf);
   const err = opts.logFile ? openSync(opts.logFile, 'a') : 'ignore';
-  const before = opts.replace ? await pidOf(client) : undefined;
+  const before = running;
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'ignore', err] });
   child.unref();
   for (let i = 0; i < 200; i++) {
@@ -41,6 +51,14 @@ export async function ensureDnsDaemon(opts: LaunchOptions): Promise<{ client: Dn
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error('dns daemon did not come up within 5 s');
+}
+
+async function waitFor(client: DnsDaemonClient, pid: number): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if ((await pidOf(client)) === pid) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`dns daemon ${pid} did not take the control socket within 10 s`);
 }
 
 async function pidOf(client: DnsDaemonClient): Promise<number | undefined> {

@@ -91,6 +91,14 @@ export class DnsServer {
     const sockets = binding.namespace
       ? await bindInNamespace(binding.namespace, binding.address, binding.port)
       : await bindLocal(binding.address, binding.port);
+    return this.adopt(networkId, binding, sockets, nsId);
+  }
+
+  /**
+   * Serves `networkId` on sockets bound elsewhere — by `listen`, or by a predecessor daemon that
+   * handed them over (upgrade.ts). An existing listener of the network is closed afterwards.
+   */
+  adopt(networkId: string, binding: Binding, sockets: BoundSockets, nsId?: string): { address: string; port: number } {
     const port = sockets.udp.address().port;
     sockets.udp.on('message', (msg, rinfo) => this.onDatagram(networkId, sockets.udp, msg, rinfo));
     sockets.udp.on('error', () => undefined);
@@ -99,10 +107,16 @@ export class DnsServer {
       if (ok) m.tcpConnections++;
       else m.tcpRejected++;
     });
+    sockets.release?.(); // answer what arrived before our listeners were attached
     const old = this.listeners.get(networkId);
     this.listeners.set(networkId, { sockets, tcp, address: binding.address, port, namespace: binding.namespace, nsId });
     if (old) closeListener(old);
     return { address: binding.address, port };
+  }
+
+  /** Every listener's binding, sockets and namespace identity: what an upgrade hands over. */
+  handles(): Map<string, { binding: Binding; sockets: BoundSockets; nsId?: string }> {
+    return new Map([...this.listeners].map(([id, l]) => [id, { binding: { address: l.address, port: l.port, namespace: l.namespace }, sockets: l.sockets, nsId: l.nsId }]));
   }
 
   /** Stops serving `networkId`'s sockets (the network left this host). */

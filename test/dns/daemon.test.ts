@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DnsDaemonClient } from '../../agent/dns/control.ts';
 import { ensureDnsDaemon } from '../../agent/dns/launch.ts';
 import { sampleNetworkA } from '../../agent/dns/sample-networks.ts';
+import { isRunning } from './process-alive.ts';
 import { lookupA, lookupLoop } from './udp-client.ts';
 
 const NAME = '1.web.ap-shop.pn-aaaa.private-network.internal';
@@ -26,9 +27,7 @@ async function freePort(): Promise<number> {
   return p;
 }
 
-function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch { return false; }
-}
+const alive = isRunning;
 
 beforeAll(async () => {
   port = await freePort();
@@ -62,17 +61,34 @@ describe('DNS daemon', () => {
     expect(stats.ok).toBeGreaterThan(10);
   });
 
-  it('hands over to a new daemon (upgrade) with zero failed lookups', async () => {
+  it('upgrades in place (sockets handed to the successor) without losing a single query', async () => {
     const oldPid = pids[0];
     const loop = lookupLoop('127.0.0.1', port, NAME, '10.240.0.4');
     await new Promise((r) => setTimeout(r, 200));
-    const next = await ensureDnsDaemon({ control, state, resolvConf, replace: true });
+    const next = await ensureDnsDaemon({ control, state, resolvConf, replace: 'upgrade' });
+    pids.push(next.startedPid!);
+    expect(next.startedPid).not.toBe(oldPid);
+    for (let i = 0; i < 100 && alive(oldPid); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(alive(oldPid)).toBe(false);
+    await new Promise((r) => setTimeout(r, 300));
+    const stats = await loop.stop();
+    console.log(`upgrade: ${stats.ok} lookups, ${stats.retried} needed a retry, ${stats.failed} failed`);
+    expect(stats.failures).toEqual([]);
+    expect(stats.retried).toBe(0);
+    expect(stats.ok).toBeGreaterThan(10);
+  });
+
+  it('a daemon started alongside takes over (SO_REUSEPORT) with zero failed lookups', async () => {
+    const oldPid = pids[pids.length - 1];
+    const loop = lookupLoop('127.0.0.1', port, NAME, '10.240.0.4');
+    await new Promise((r) => setTimeout(r, 200));
+    const next = await ensureDnsDaemon({ control, state, resolvConf, replace: 'takeover' });
     pids.push(next.startedPid!);
     for (let i = 0; i < 100 && alive(oldPid); i++) await new Promise((r) => setTimeout(r, 20));
     expect(alive(oldPid)).toBe(false);
     await new Promise((r) => setTimeout(r, 300));
     const stats = await loop.stop();
-    console.log(`handover: ${stats.ok} lookups, ${stats.retried} needed a retry, ${stats.failed} failed`);
+    console.log(`takeover: ${stats.ok} lookups, ${stats.retried} needed a retry, ${stats.failed} failed`);
     expect(stats.failures).toEqual([]);
     expect(stats.ok).toBeGreaterThan(10);
     // The successor serves the same model and obeys the agent.

@@ -37,14 +37,15 @@ export async function lookupA(server: string, port: number, name: string, tries 
 
 /** Looks `name` up in a loop until `stop()` is called; returns counts of successes, failures, retries. */
 export function lookupLoop(server: string, port: number, name: string, expect: string) {
-  const stats = { ok: 0, failed: 0, retried: 0, failures: [] as string[] };
+  const stats = { ok: 0, failed: 0, retried: 0, failures: [] as string[], retriedAtMs: [] as number[] };
+  const t0 = performance.now();
   let running = true;
   const done = (async () => {
     while (running) {
       const r = await lookupA(server, port, name);
       if (r.ok && r.addresses.includes(expect)) stats.ok++;
       else { stats.failed++; stats.failures.push(JSON.stringify(r)); }
-      if (r.tries > 1) stats.retried++;
+      if (r.tries > 1) { stats.retried++; stats.retriedAtMs.push(Math.round(performance.now() - t0)); }
     }
   })();
   return { stats, stop: async () => { running = false; await done; return stats; } };

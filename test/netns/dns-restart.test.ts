@@ -39,7 +39,7 @@ describeRootDns('DNS across agent restarts and daemon handover (root)', () => {
   });
 
   function loopInContainer(ms: number): Promise<{ ok: number; failed: number; retried: number; failures: string[]; retriedAtMs: number[] }> {
-    const child = spawn('ip', ['netns', 'exec', container, process.execPath, LOOP, GW, '53', NAME, '10.240.0.4', String(ms)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn('ip', ['netns', 'exec', container, process.execPath, LOOP, 'loop', GW, '53', NAME, '10.240.0.4', String(ms)], { stdio: ['ignore', 'pipe', 'inherit'] });
     pids.push(child.pid!);
     let out = '';
     child.stdout.on('data', (d) => { out += d; });
