@@ -3,12 +3,19 @@
  * also wakes on a timer (the polling floor), so changes committed by another API process over the
  * same database are still seen within `pollMs`. The change table stays the only source of truth:
  * a wake-up carries no data, it only says "read again".
+ *
+ * The optional arguments let a hub that spans isolates (Workers: src/feed/hub-durable.ts) route
+ * wake-ups: `notify` gets the change rows a write committed, `wait` the scope of the waiting stream.
+ * The in-memory hub ignores both.
  */
+import type { ChangeRecord } from './append.ts';
+import type { FeedScope } from './read.ts';
+
 export interface FeedHub {
-  /** Called after every committed write. */
-  notify(): void;
+  /** Called after every committed write, with the change rows it appended when known. */
+  notify(changes?: readonly ChangeRecord[]): void;
   /** Resolves on the next notify, after `pollMs`, or when `signal` aborts — whichever comes first. */
-  wait(signal?: AbortSignal): Promise<void>;
+  wait(signal?: AbortSignal, scope?: FeedScope): Promise<void>;
   readonly pollMs: number;
 }
 

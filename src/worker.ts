@@ -1,0 +1,78 @@
+/**
+ * Cloudflare Workers entry point (docs/workers.md): the same Hono app and schema as on Node, over a
+ * remote libSQL through `@libsql/client/web`. Configuration is parsed once per isolate from the
+ * Worker's env; feed wake-ups go through Durable Object hubs; migrations are never run here.
+ */
+import { createClient } from '@libsql/client/web';
+import { waitUntil } from 'cloudflare:workers';
+import { createApp } from './app.ts';
+import { loadSigningKeys } from './auth/keys.ts';
+import { parseConfig } from './config.ts';
+import { createDatabase, type Database } from './db/client.ts';
+import type { ChangeRecord } from './feed/append.ts';
+import { compactFeed } from './feed/compact.ts';
+import { createDurableFeedHub } from './feed/hub-durable.ts';
+import type { HubNamespace } from './feed/hub-durable-object.ts';
+
+export { FeedHubObject } from './feed/hub-durable-object.ts';
+
+export interface Env {
+  FEED_HUB: DurableObjectNamespace;
+  [name: string]: unknown;
+}
+
+interface Runtime {
+  app: ReturnType<typeof createApp>['app'];
+  db: Database;
+  config: ReturnType<typeof parseConfig>;
+}
+
+let runtime: Promise<Runtime> | undefined;
+
+/** Only the string bindings are configuration; objects (the Durable Object namespace) are not. */
+const stringVars = (env: Env) => Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+
+const changesOf = (committed: unknown): ChangeRecord[] | undefined => {
+  const changes = (committed as { changes?: unknown } | null)?.changes;
+  return Array.isArray(changes) ? (changes as ChangeRecord[]) : undefined;
+};
+
+async function build(env: Env): Promise<Runtime> {
+  const config = parseConfig(stringVars(env));
+  if (!/^(libsql|https?|wss?):/.test(config.databaseUrl)) throw new Error('DATABASE_URL must be a remote libSQL URL (libsql://, https://) on Workers');
+  const keys = await loadSigningKeys(config.auth);
+  const client = createClient({ url: config.databaseUrl, authToken: config.databaseAuthToken });
+  let db: Database | undefined;
+  const hub = createDurableFeedHub({ namespace: env.FEED_HUB as unknown as HubNamespace, db: () => db!, pollMs: config.feedPollMs, defer: waitUntil });
+  db = createDatabase(client, (committed) => hub.notify(changesOf(committed)));
+  const { app } = createApp({ config, db, keys, hub });
+  return { app, db, config };
+}
+
+/** The isolate's runtime, built on first use; a failed build is retried by the next request. */
+function getRuntime(env: Env): Promise<Runtime> {
+  if (!runtime) {
+    runtime = build(env);
+    runtime.catch(() => (runtime = undefined));
+  }
+  return runtime;
+}
+
+export default {
+  async fetch(request, env) {
+    let current: Runtime;
+    try {
+      current = await getRuntime(env);
+    } catch (error) {
+      console.error(`weft: cannot start: ${(error as Error).message}`);
+      return Response.json({ errors: [{ message: 'service misconfigured', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }, { status: 500 });
+    }
+    return current.app.fetch(request);
+  },
+
+  /** Cron Trigger (every minute): feed retention. TODO(webhooks): retries once src/webhooks lands. */
+  async scheduled(_controller, env, ctx) {
+    const { db, config } = await getRuntime(env);
+    ctx.waitUntil(compactFeed(db, { before: Date.now() - config.feedRetentionMs }));
+  },
+} satisfies ExportedHandler<Env>;

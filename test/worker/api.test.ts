@@ -1,0 +1,85 @@
+/**
+ * The API on Cloudflare Workers (issue 9): the real Worker in local workerd over remote libSQL
+ * (the test-only Hrana server), migrated with `npm run db:migrate`'s script. The shared scenario
+ * runs on Node and on the Worker and must answer the same; then the authorization matrix's key
+ * cells, over HTTP and over SSE.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApi } from '../support/api.ts';
+import { subscribeSse } from '../support/auth-world.ts';
+import { runSharedScenario } from './shared-scenario.ts';
+import { startWorkerApi, type WorkerApi } from './worker-api.ts';
+
+let worker: WorkerApi;
+beforeAll(async () => {
+  worker = await startWorkerApi();
+});
+afterAll(async () => worker?.close());
+
+describe('the API on Workers', () => {
+  it('serves health and JWKS, and its database traffic goes through Hrana', async () => {
+    const before = worker.hrana.requests;
+    const health = await fetch(`${worker.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ ok: true });
+    expect(worker.hrana.requests).toBeGreaterThan(before);
+    const jwks = (await (await fetch(`${worker.url}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
+    expect(jwks.keys.map((k) => k.kid)).toEqual([worker.keys.kid]);
+  });
+
+  it('answers the shared scenario exactly as the Node API does', async () => {
+    const node = await startTestApi();
+    try {
+      const onNode = await runSharedScenario(node);
+      const onWorker = await runSharedScenario(worker);
+      expect(onWorker).toEqual(onNode);
+      expect(onWorker.length).toBeGreaterThan(25);
+      // Spot checks, so that "equal" cannot mean "equally broken".
+      expect(onWorker).toContainEqual({ fill: { code: 'NETWORK_FULL' } });
+      expect(onWorker).toContainEqual({ error: { code: 'CONFLICT', data: null } });
+      expect(onWorker).toContainEqual({ gone: 'NOT_FOUND' });
+      expect(JSON.stringify(onWorker)).toContain('"rcode":"NXDOMAIN"');
+    } finally {
+      await node.close();
+    }
+  });
+
+  describe('authorization, key cells', () => {
+    let world: { projectA: string; projectB: string; host1: string; host2: string; agent1: string; userB: string };
+    beforeAll(async () => {
+      const project = async (name: string) => (await worker.ok(`mutation($n: String!) { createProject(input: { name: $n }) { project { id } } }`, { n: name })).createProject.project.id as string;
+      const host = async (name: string, n: number) => {
+        const r = await worker.ok(`mutation($i: RegisterHostInput!) { registerHost(input: $i) { host { id } agentToken } }`, { i: { name, endpoint: `192.0.2.${n}:51820`, publicKey: Buffer.alloc(32, n).toString('base64') } });
+        return { id: r.registerHost.host.id as string, token: r.registerHost.agentToken as string };
+      };
+      const [projectA, projectB, h1, h2] = [await project('auth-a'), await project('auth-b'), await host('auth-h1', 41), await host('auth-h2', 42)];
+      world = { projectA, projectB, host1: h1.id, host2: h2.id, agent1: h1.token, userB: await worker.token({ kind: 'user', sub: 'b', projects: { [projectB]: 'write' } }) };
+    });
+
+    const code = (r: { errors?: { extensions?: { code?: string } }[] }) => r.errors?.[0]?.extensions?.code ?? 'ok';
+
+    it('anonymous → UNAUTHENTICATED', async () => {
+      expect(code(await worker.gql(`query($p: ID!) { project(id: $p) { id } }`, { p: world.projectA }, null))).toBe('UNAUTHENTICATED');
+      expect(code(await worker.gql(`mutation { createProject(input: { name: "anon" }) { revision } }`, {}, null))).toBe('UNAUTHENTICATED');
+    });
+
+    it('a user of B on A → NOT_FOUND (no existence leak), on B → ok', async () => {
+      expect(code(await worker.gql(`query($p: ID!) { project(id: $p) { id } }`, { p: world.projectA }, world.userB))).toBe('NOT_FOUND');
+      expect(code(await worker.gql(`query($p: ID!) { project(id: $p) { id } }`, { p: 'prj-00000000-0000-4000-8000-000000000000' }, world.userB))).toBe('NOT_FOUND');
+      expect(code(await worker.gql(`query($p: ID!) { project(id: $p) { id } }`, { p: world.projectB }, world.userB))).toBe('ok');
+    });
+
+    it('the agent of host 1 on host 2 → FORBIDDEN, on host 1 → ok; the same over SSE', async () => {
+      expect(code(await worker.gql(`query($h: ID!) { hostConfig(hostId: $h) { revision } }`, { h: world.host2 }, world.agent1))).toBe('FORBIDDEN');
+      expect(code(await worker.gql(`query($h: ID!) { hostConfig(hostId: $h) { revision } }`, { h: world.host1 }, world.agent1))).toBe('ok');
+      const sub = `subscription($h: ID!, $s: Int!) { hostChanges(hostId: $h, since: $s) { type revision } }`;
+      const refused = await subscribeSse(worker, sub, { h: world.host2, s: 0 }, world.agent1, 3000);
+      expect(refused.ended).toBe(true);
+      expect(JSON.stringify(refused.events)).toContain('FORBIDDEN');
+      const anonymous = await subscribeSse(worker, sub, { h: world.host1, s: 0 }, null, 3000);
+      expect(JSON.stringify(anonymous.events)).toContain('UNAUTHENTICATED');
+      const allowed = await subscribeSse(worker, sub, { h: world.host1, s: 0 }, world.agent1, 5000);
+      expect(allowed.events.find((e) => e.event === 'next')?.data).toMatchObject({ data: { hostChanges: { type: 'CHANGE' } } });
+    });
+  });
+});
