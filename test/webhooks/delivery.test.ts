@@ -100,7 +100,7 @@ describe('webhook delivery', () => {
   });
 
   it('a hanging receiver delays neither API mutations nor another endpoint', async () => {
-    api = await startWebhookApi({ WEBHOOK_TIMEOUT_MS: '4000' });
+    api = await startWebhookApi({ WEBHOOK_TIMEOUT_MS: '15000' }); // the hung request outlives the whole test
     const w = await seedWorld(api, { hosts: 1 });
     const slow = await receiver(() => 'hang');
     const fast = await receiver();
@@ -111,15 +111,15 @@ describe('webhook delivery', () => {
     worker = startWorker(api);
     const c = (await api.ok(CREATE_CONTAINER, { i: { applicationId: w.applicationId, processType: 'web', hostId: w.hostIds[0] } })).createContainer.container;
     await slow.until((got) => got.length === 1);
-    await fast.until((got) => got.length === 2, 2000);
+    await fast.until((got) => got.length === 2, 5000);
     const t0 = Date.now();
     for (const mutation of ['markContainerRunning', 'drainContainer', 'removeContainer']) {
       const started = Date.now();
       await api.ok(`mutation($id: ID!) { ${mutation}(id: $id) { revision } }`, { id: c.id });
-      expect(Date.now() - started).toBeLessThan(500);
+      expect(Date.now() - started).toBeLessThan(2000);
     }
-    await fast.until((got) => got.length === 6, 2000);
-    expect(Date.now() - t0).toBeLessThan(2000);
+    await fast.until((got) => got.length === 6, 8000);
+    expect(Date.now() - t0).toBeLessThan(8000); // far below the 15 s the hung request may take
     expect(fast.received.map((m) => m.type)).toEqual(['network.joined', 'container.created', 'container.running', 'container.draining', 'container.removed', 'network.left']);
     expect(slow.received.map((m) => m.type)).toEqual(['network.joined']); // its line waits for the hung one
     const state = await api.ok(`query($id: ID!) { webhookEndpoint(id: $id) { deliveries(first: 10) { edges { node { eventType status attempts } } } } }`, { id: epSlow.id });
