@@ -1,6 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { convergenceSamples, hostNetworkStatus, hosts } from '../../db/schema/index.ts';
 import { badInput } from '../../domain/errors.ts';
+import { networksOfHost } from '../../feed/membership.ts';
 import { readFeedPage } from '../../feed/read.ts';
 import { type ServiceContext } from '../context.ts';
 import { getHost } from '../lookups.ts';
@@ -29,7 +30,10 @@ export async function reportHostStatus(ctx: ServiceContext, input: ReportHostSta
       .update(hosts)
       .set({ lastHeartbeatAt: now, appliedRevision: sql`max(coalesce(${hosts.appliedRevision}, 0), ${input.appliedRevision})` })
       .where(eq(hosts.id, host.id));
-    for (const n of input.networks ?? []) {
+    // Health rows only for networks the host is a member of now: a report racing a `network.left`
+    // (or a confused agent) must not write status for a network it is not in.
+    const member = new Set(await networksOfHost(tx, host.id));
+    for (const n of (input.networks ?? []).filter((x) => member.has(x.networkId))) {
       await tx
         .insert(hostNetworkStatus)
         .values({ hostId: host.id, networkId: n.networkId, healthy: n.healthy, message: n.message ?? null, appliedRevision: input.appliedRevision, reportedAt: now })
