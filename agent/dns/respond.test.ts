@@ -23,22 +23,25 @@ const names = [
 const variants = [{}, { rd: false }, { cd: true }, { edns: 1232 }, { edns: 4096, do: true }, { edns: 512, rd: false }, { edns: 0 }];
 
 describe('fast path', () => {
-  it('is byte-identical to the slow path for every name, type and flag variant', () => {
+  it('is byte-identical to the slow path for every name, type and flag variant, NXDOMAIN included', () => {
     let hits = 0;
-    for (const name of names) for (const type of ['A', 'AAAA']) for (const v of variants) {
+    const unknown = [`nope.${A}`, `X.1.WEB.ap-shop.${A}`, 'pn-bbbb.private-network.internal', `3.web.ap-shop.${A}`];
+    for (const name of [...names, ...unknown]) for (const type of ['A', 'AAAA']) for (const v of variants) {
       const q = query(name, type, { ...v, id: (hits * 7919) & 0xffff });
-      const f = lookupFast(q, fast, 'udp');
+      const f = lookupFast(q, fast, 'udp', zone);
       const s = respondSlow(q, zone, 'udp');
       expect(f, `${name} ${type} ${JSON.stringify(v)}`).not.toBeNull();
       expect(f!.kind === 'reply' && s.kind === 'reply' && f!.bytes.equals(s.bytes), `${name} ${type} ${JSON.stringify(v)}`).toBe(true);
       hits++;
     }
-    expect(hits).toBe(names.length * 2 * variants.length);
+    expect(hits).toBe((names.length + unknown.length) * 2 * variants.length);
   });
 
   it('misses unusual queries, which the slow path answers', () => {
     expect(lookupFast(query(`web.ap-shop.${A}`, 'TXT'), fast, 'udp')).toBeNull();
-    expect(lookupFast(query(`nope.${A}`, 'A'), fast, 'udp')).toBeNull();
+    expect(lookupFast(query(`nope.${A}`, 'A'), fast, 'udp')).toBeNull(); // NXDOMAIN needs the zone
+    expect(lookupFast(query(`nope.${A}`, 'TXT'), fast, 'udp', zone)).toMatchObject({ rcode: 3, fast: true });
+    expect(lookupFast(query('xprivate-network.internal', 'A'), fast, 'udp', zone)).toBeNull();
     expect(lookupFast(query('example.com', 'A'), fast, 'udp')).toBeNull();
     const notify = Buffer.from(query(A, 'A'));
     notify[2] |= 4 << 3; // opcode NOTIFY

@@ -24,7 +24,7 @@ export type Outcome =
 /** Answers `msg` for the network whose zone (and fast table) are given. */
 export function respond(msg: Buffer, zone: Zone | undefined, fast: FastTable | undefined, transport: Transport): Outcome {
   if (fast) {
-    const hit = lookupFast(msg, fast, transport);
+    const hit = lookupFast(msg, fast, transport, zone);
     if (hit) return hit;
   }
   return respondSlow(msg, zone, transport);
