@@ -9,7 +9,7 @@
  * namespaces and loopback.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createExecRunner } from '../agent/exec/runner.ts';
@@ -17,11 +17,11 @@ import { enroll } from '../agent/enroll.ts';
 import { request } from '../agent/dns/control.ts';
 import { attachContainer } from '../agent/runtime/client.ts';
 import type { AttachResult } from '../agent/runtime/env.ts';
-import { parseConfig } from '../src/config.ts';
+import { type Config, parseConfig } from '../src/config.ts';
 import { signToken } from '../src/auth/jwt.ts';
 import { loadSigningKeys } from '../src/auth/keys.ts';
 import { startNodeServer, type RunningServer } from '../src/node/server.ts';
-import { Lab, sleep } from './netns-lab.ts';
+import { inNs, Lab, sleep } from './netns-lab.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 
@@ -38,34 +38,56 @@ export interface WorldContainer {
   id: string;
   ns: string;
   ip: string;
+  mac: string;
+  iface: string;
   hostname: string;
   host: number;
   env: Record<string, string>;
 }
+
+/** A container the API allocated but no runtime attached yet. */
+export interface Allocated {
+  id: string;
+  ip: string;
+  mac: string;
+  hostname: string;
+  host: number;
+}
+
+/** Called with every process the world starts (the demo keeps a PID file for crash recovery). */
+export type ProcessHook = (pid: number, what: string) => void;
 
 export class World {
   readonly lab: Lab;
   readonly hosts: WorldHost[] = [];
   api!: RunningServer;
   admin = '';
+  /** The first API's config: its database file and (once started) its port. */
+  apiConfig!: Config;
+  private readonly extraApis: RunningServer[] = [];
   private readonly dnsPids = new Set<number>();
+  private readonly children = new Set<ChildProcess>();
   private containerSeq = 0;
   private readonly etcNetns: string[] = [];
 
   constructor(
     prefix: string,
     private readonly log: (line: string) => void = () => {},
+    private readonly onProcess: ProcessHook = () => {},
   ) {
     this.lab = new Lab(prefix);
   }
 
   /** Underlay, hosts with wireguard-go, the API, and one enrolled agent per host. */
   async up(hostCount = 3, env: Record<string, string> = {}): Promise<void> {
+    this.removeStaleEtcNetns();
     await this.lab.up(hostCount);
+    for (const h of this.lab.hosts) if (h.wg?.pid) this.onProcess(h.wg.pid, `wireguard-go ${h.names.wg}`);
     const dbDir = join(this.lab.dir, 'api');
     mkdirSync(dbDir, { recursive: true });
     const config = parseConfig({ DATABASE_URL: `file:${join(dbDir, 'weft.db')}`, PORT: '0', FEED_POLL_MS: '500', AUTH_HS256_SECRET: `lab-${this.lab.prefix}-`.padEnd(40, 'x'), ...env });
     this.api = await startNodeServer(config, this.log);
+    this.apiConfig = { ...config, port: this.api.port };
     this.admin = await signToken(await loadSigningKeys(config.auth), config.auth, { kind: 'admin', sub: 'lab' }, 3600);
     for (const h of this.lab.hosts) {
       const stateDir = join(this.lab.dir, `state-${h.n}`);
@@ -97,6 +119,7 @@ export class World {
     });
     host.agent = child;
     host.agentLog = '';
+    if (child.pid) this.onProcess(child.pid, `weft-agent ${this.lab.hosts[n - 1].names.prefix} (process group)`);
     child.stdout!.on('data', (d) => (host.agentLog += d));
     child.stderr!.on('data', (d) => (host.agentLog += d));
     for (let i = 0; i < 300 && !host.agentLog.includes('attach API on'); i++) {
@@ -105,7 +128,10 @@ export class World {
     }
     if (!host.agentLog.includes('attach API on')) throw new Error(`agent ${n} did not start: ${host.agentLog}`);
     const pong = await request<{ pid: number }>(join(host.stateDir, 'dns.sock'), { op: 'ping' }).catch(() => null);
-    if (pong) this.dnsPids.add(pong.pid);
+    if (pong && !this.dnsPids.has(pong.pid)) {
+      this.dnsPids.add(pong.pid);
+      this.onProcess(pong.pid, `weft DNS daemon of host ${n}`);
+    }
   }
 
   /** Stops host `n`'s agent by PID (the data plane and DNS daemon stay, by design). */
@@ -119,62 +145,131 @@ export class World {
     await Promise.race([exited, sleep(5000)]);
   }
 
-  /** GraphQL against the API as admin; throws on errors. */
-  async gql<T = any>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-    const r = await fetch(`${this.api.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${this.admin}` }, body: JSON.stringify({ query, variables }) });
+  /** GraphQL as admin against the first API, or against `url` (another API process); throws on errors. */
+  async gql<T = any>(query: string, variables: Record<string, unknown> = {}, url = this.api.url): Promise<T> {
+    const r = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${this.admin}` }, body: JSON.stringify({ query, variables }) });
     const body = (await r.json()) as { data: T; errors?: unknown[] };
     if (body.errors) throw new Error(JSON.stringify(body.errors));
     return body.data;
   }
 
+  /** Stops the first API server (agents keep pointing at its URL and retry). */
+  async stopApi(): Promise<void> {
+    await this.api.close();
+  }
+
+  /** Starts the first API again on the same port and database file. */
+  async startApi(): Promise<void> {
+    this.api = await startNodeServer(this.apiConfig, this.log);
+  }
+
+  /** Another API process on the same database (any free port); closed by `destroy()`. */
+  async startExtraApi(): Promise<RunningServer> {
+    const server = await startNodeServer({ ...this.apiConfig, port: 0 }, this.log);
+    this.extraApis.push(server);
+    return server;
+  }
+
   /** A project with one application and the given process types; returns their ids. */
   async project(name: string, processTypes: string[]): Promise<{ projectId: string; networkId: string; appId: string }> {
     const p = await this.gql(`mutation($n: String!) { createProject(input: { name: $n }) { project { id network { id } } } }`, { n: name });
-    const a = await this.gql(`mutation($p: ID!, $t: [String!]) { createApplication(input: { projectId: $p, name: "app", processTypes: $t }) { application { id } } }`, { p: p.createProject.project.id, t: processTypes });
-    return { projectId: p.createProject.project.id, networkId: p.createProject.project.network.id, appId: a.createApplication.application.id };
+    const appId = await this.application(p.createProject.project.id, 'app', processTypes);
+    return { projectId: p.createProject.project.id, networkId: p.createProject.project.network.id, appId };
   }
 
-  /** The tiny runtime: allocate via the API, make a namespace, attach it through the agent, mark RUNNING. */
-  async runContainer(appId: string, processType: string, host: number, opts: { markRunning?: boolean } = {}): Promise<WorldContainer> {
-    const c = await this.gql(`mutation($a: ID!, $t: String!, $h: ID!) { createContainer(input: { applicationId: $a, processType: $t, hostId: $h }) { container { id ip hostname } } }`, {
+  /** Another application in a project; returns its id. */
+  async application(projectId: string, name: string, processTypes: string[]): Promise<string> {
+    const a = await this.gql(`mutation($p: ID!, $n: String!, $t: [String!]) { createApplication(input: { projectId: $p, name: $n, processTypes: $t }) { application { id } } }`, { p: projectId, n: name, t: processTypes });
+    return a.createApplication.application.id;
+  }
+
+  /** The scheduler's half: the API allocates a container on host `host` (PENDING). */
+  async allocate(appId: string, processType: string, host: number, url = this.api.url): Promise<Allocated> {
+    const c = await this.gql(`mutation($a: ID!, $t: String!, $h: ID!) { createContainer(input: { applicationId: $a, processType: $t, hostId: $h }) { container { id ip mac hostname } } }`, {
       a: appId,
       t: processType,
       h: this.hosts[host - 1].hostId,
-    });
-    const { id, ip, hostname } = c.createContainer.container;
+    }, url);
+    return { ...c.createContainer.container, host };
+  }
+
+  /** The scheduler marks a container RUNNING. */
+  async markRunning(id: string, url = this.api.url): Promise<void> {
+    await this.gql(`mutation($id: ID!) { markContainerRunning(id: $id) { revision } }`, { id }, url);
+  }
+
+  /** The runtime's half: a namespace attached through the host's agent, with its resolv.conf. */
+  async attach(c: Allocated): Promise<WorldContainer> {
     const name = `${++this.containerSeq}`;
     const netnsPath = this.lab.container(name);
-    const socket = join(this.hosts[host - 1].stateDir, 'attach.sock');
+    const socket = join(this.hosts[c.host - 1].stateDir, 'attach.sock');
     let result: AttachResult | null = null;
-    for (let i = 0; i < 100 && !result; i++) {
-      result = await attachContainer(socket, id, netnsPath).catch((e) => {
-        if (i === 99) throw e;
+    for (let i = 0; i < 200 && !result; i++) {
+      result = await attachContainer(socket, c.id, netnsPath).catch((e) => {
+        if (i === 199) throw e;
         return null;
       });
       if (!result) await sleep(50); // the agent has not seen the container in its feed yet
     }
     // like a real runtime: the container's resolv.conf points at its network's resolver
     // (`ip netns exec` bind-mounts /etc/netns/<ns>/resolv.conf over /etc/resolv.conf)
-    mkdirSync(`/etc/netns/${this.lab.containerNs(name)}`, { recursive: true });
-    writeFileSync(`/etc/netns/${this.lab.containerNs(name)}/resolv.conf`, `${result!.resolvConf}\noptions timeout:1 attempts:2\n`);
-    this.etcNetns.push(`/etc/netns/${this.lab.containerNs(name)}`);
-    if (opts.markRunning !== false) await this.gql(`mutation($id: ID!) { markContainerRunning(id: $id) { revision } }`, { id });
-    return { id, ns: this.lab.containerNs(name), ip, hostname, host, env: result!.env };
+    const ns = this.lab.containerNs(name);
+    mkdirSync(`/etc/netns/${ns}`, { recursive: true });
+    writeFileSync(`/etc/netns/${ns}/resolv.conf`, `${result!.resolvConf}\noptions timeout:1 attempts:2\n`);
+    this.etcNetns.push(`/etc/netns/${ns}`);
+    return { id: c.id, ns, ip: result!.ip, mac: result!.mac, iface: result!.interface, hostname: c.hostname, host: c.host, env: result!.env };
+  }
+
+  /** The tiny runtime: allocate via the API, make a namespace, attach it through the agent, mark RUNNING. */
+  async runContainer(appId: string, processType: string, host: number, opts: { markRunning?: boolean } = {}): Promise<WorldContainer> {
+    const allocated = await this.allocate(appId, processType, host);
+    const c = await this.attach(allocated);
+    if (opts.markRunning !== false) await this.markRunning(c.id);
+    return c;
+  }
+
+  /** Runs `argv` in a container with the environment its runtime got from the agent; returns stdout. */
+  exec(c: WorldContainer, argv: string[], input?: string): string {
+    return inNs(c.ns, ['env', ...Object.entries(c.env).map(([k, v]) => `${k}=${v}`), ...argv], input);
+  }
+
+  /**
+   * Starts a long-running command in namespace `ns` (its own process group); `destroy()` ends it
+   * by PID if it is still running, so nothing outlives the world when a test fails.
+   */
+  spawnIn(ns: string, argv: string[]): ChildProcess {
+    const child = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    this.children.add(child);
+    child.once('exit', () => this.children.delete(child));
+    if (child.pid) this.onProcess(child.pid, `${argv[0]} in ${ns} (process group)`);
+    return child;
   }
 
   /** Waits until every agent reported the API's head revision (convergence), or throws. */
   async converged(networkId: string, timeoutMs = 10_000): Promise<void> {
     const end = Date.now() + timeoutMs;
     while (Date.now() < end) {
-      const c = await this.gql(`query($n: ID!) { network(id: $n) { convergence { converged } } }`, { n: networkId });
-      if (c.network.convergence.converged) return;
+      const c = await this.gql(`query($n: ID!) { network(id: $n) { convergence { converged } } }`, { n: networkId }).catch(() => null);
+      if (c?.network.convergence.converged) return;
       await sleep(50);
     }
     throw new Error(`network ${networkId} did not converge in ${timeoutMs} ms`);
   }
 
-  /** Stops agents, DNS daemons and the API, then removes every namespace of the lab. Never throws. */
+  /** Every PID this world started and still knows of (agents are process groups). */
+  pids(): number[] {
+    const agents = this.hosts.map((h) => h.agent?.pid).filter((p): p is number => !!p);
+    const wg = this.lab.hosts.map((h) => h.wg?.pid).filter((p): p is number => !!p);
+    return [...agents, ...wg, ...this.dnsPids, ...[...this.children].map((c) => c.pid!).filter(Boolean)];
+  }
+
+  /** Stops agents, DNS daemons, spawned commands and the APIs, then removes every namespace of the lab. Never throws. */
   async destroy(): Promise<void> {
+    for (const child of this.children) {
+      try {
+        process.kill(-child.pid!, 'SIGKILL'); // the group we created: `ip netns exec` became the command
+      } catch {}
+    }
     for (const h of this.hosts) await this.stopAgent(h.n).catch(() => {});
     for (const h of this.hosts) {
       const pong = await request<{ pid: number }>(join(h.stateDir, 'dns.sock'), { op: 'ping' }, 1000).catch(() => null);
@@ -185,8 +280,16 @@ export class World {
         process.kill(pid, 'SIGTERM');
       } catch {}
     }
+    for (const server of this.extraApis) await server.close().catch(() => {});
     await this.api?.close().catch(() => {});
     for (const dir of this.etcNetns) rmSync(dir, { recursive: true, force: true });
     await this.lab.destroy();
+  }
+
+  /** Resolver files of container namespaces a crashed run of this prefix left in /etc/netns. */
+  private removeStaleEtcNetns(): void {
+    if (!existsSync('/etc/netns')) return;
+    const mine = new RegExp(`^${this.lab.containerNs('')}\\d+$`);
+    for (const name of readdirSync('/etc/netns').filter((n) => mine.test(n))) rmSync(join('/etc/netns', name), { recursive: true, force: true });
   }
 }

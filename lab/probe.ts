@@ -1,0 +1,198 @@
+/**
+ * Traffic probes run INSIDE a namespace by plain Node 24 (type stripping, no imports outside
+ * `node:`): `ip netns exec <ns> node lab/probe.ts <command> …`. One process does what would take
+ * dozens of `nc`/`dig` runs, so the e2e matrices stay fast on a 2-core machine. Every address it is
+ * given is inside the lab's namespaces; it never picks one itself.
+ *
+ *   serve <label> <ip> <port>                  TCP and UDP echo: answers "<label>:<payload>"
+ *   matrix <port> <ip,ip,…>                    TCP and UDP to each ip; prints {ip: {tcp, udp}} (label or null)
+ *   listen-bcast <port> <group> <local-ip>     prints every UDP datagram (broadcast or multicast) received
+ *   send-bcast <port> <bcast> <group> <local-ip> <payload>   sends to the broadcast address and the group
+ *   vxlan <dst-ip> <vni> <dst-mac> <src-mac> <src-ip> <inner-dst-ip> <port> <payload>   crafted VXLAN frames to <dst-ip>:4789
+ *   dns-wait <server> <name> <timeout-ms>      polls an A query every 5 ms; prints {answeredAt} (epoch ms) or {answeredAt: null}
+ *   dns-loop <server> <name> <interval-ms>     queries until SIGTERM/SIGINT; prints {sent, answered, failed, maxMs}
+ */
+import { createSocket } from 'node:dgram';
+import { connect, createServer } from 'node:net';
+
+const [command, ...args] = process.argv.slice(2);
+const out = (value: unknown) => process.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value)}\n`);
+
+function serve(label: string, ip: string, port: number): void {
+  createServer((sock) => sock.on('data', (d) => sock.end(`${label}:${d.toString().trim()}\n`))).listen(port, ip);
+  const udp = createSocket('udp4');
+  udp.on('message', (msg, from) => udp.send(`${label}:${msg.toString().trim()}\n`, from.port, from.address));
+  udp.bind(port, ip, () => out('ready'));
+}
+
+function tcpProbe(ip: string, port: number): Promise<string | null> {
+  return new Promise((resolve) => {
+    let got = '';
+    const sock = connect({ host: ip, port, timeout: 1500 }, () => sock.write('probe\n'));
+    sock.on('data', (d) => (got += d));
+    sock.on('timeout', () => sock.destroy());
+    sock.on('error', () => {});
+    sock.on('close', () => resolve(got ? got.split(':')[0] : null));
+  });
+}
+
+function udpProbe(ip: string, port: number): Promise<string | null> {
+  return new Promise((resolve) => {
+    const sock = createSocket('udp4');
+    let tries = 0;
+    const send = () => (tries++ < 3 ? sock.send('probe\n', port, ip, () => {}) : finish(null));
+    const timer = setInterval(send, 400);
+    const finish = (label: string | null) => {
+      clearInterval(timer);
+      sock.close();
+      resolve(label);
+    };
+    sock.on('message', (msg) => finish(msg.toString().split(':')[0]));
+    sock.on('error', () => {});
+    send();
+  });
+}
+
+async function matrix(port: number, ips: string[]): Promise<void> {
+  const result: Record<string, { tcp: string | null; udp: string | null }> = {};
+  await Promise.all(ips.map(async (ip) => (result[ip] = { tcp: await tcpProbe(ip, port), udp: await udpProbe(ip, port) })));
+  out(result);
+}
+
+function listenBcast(port: number, group: string, localIp: string): void {
+  const sock = createSocket({ type: 'udp4', reuseAddr: true });
+  sock.on('message', (msg, from) => out({ from: from.address, payload: msg.toString() }));
+  sock.bind(port, '0.0.0.0', () => {
+    sock.addMembership(group, localIp);
+    out('ready');
+  });
+}
+
+function sendBcast(port: number, bcast: string, group: string, localIp: string, payload: string): void {
+  const sock = createSocket('udp4');
+  sock.bind(0, localIp, async () => {
+    sock.setBroadcast(true);
+    sock.setMulticastInterface(localIp);
+    sock.setMulticastTTL(1);
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => sock.send(`${payload}/broadcast`, port, bcast, r));
+      await new Promise((r) => sock.send(`${payload}/multicast`, port, group, r));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    sock.close();
+    out({ sent: 6 });
+  });
+}
+
+const mac = (text: string) => Buffer.from(text.split(':').map((h) => parseInt(h, 16)));
+const ip4 = (text: string) => Buffer.from(text.split('.').map(Number));
+
+function checksum(buf: Buffer): number {
+  let sum = 0;
+  for (let i = 0; i < buf.length; i += 2) sum += buf.readUInt16BE(i);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return ~sum & 0xffff;
+}
+
+/** VXLAN header + Ethernet + IPv4 + UDP (checksum 0) carrying `payload` to innerDst:port. */
+function vxlanFrame(vni: number, dstMac: string, srcMac: string, srcIp: string, dstIp: string, port: number, payload: string): Buffer {
+  const data = Buffer.from(`${payload}\n`);
+  const udp = Buffer.alloc(8);
+  udp.writeUInt16BE(40_000, 0);
+  udp.writeUInt16BE(port, 2);
+  udp.writeUInt16BE(8 + data.length, 4);
+  const ip = Buffer.alloc(20);
+  ip.writeUInt8(0x45, 0);
+  ip.writeUInt16BE(20 + 8 + data.length, 2);
+  ip.writeUInt8(64, 8); // TTL
+  ip.writeUInt8(17, 9); // UDP
+  ip4(srcIp).copy(ip, 12);
+  ip4(dstIp).copy(ip, 16);
+  ip.writeUInt16BE(checksum(ip), 10);
+  const eth = Buffer.concat([mac(dstMac), mac(srcMac), Buffer.from([0x08, 0x00])]);
+  const vxlan = Buffer.alloc(8);
+  vxlan.writeUInt8(0x08, 0); // "VNI present"
+  vxlan.writeUIntBE(vni, 4, 3);
+  return Buffer.concat([vxlan, eth, ip, udp, data]);
+}
+
+function injectVxlan(dst: string, vni: number, dstMac: string, srcMac: string, srcIp: string, innerDst: string, port: number, payload: string): void {
+  const sock = createSocket('udp4');
+  const frame = vxlanFrame(vni, dstMac, srcMac, srcIp, innerDst, port, payload);
+  let sent = 0;
+  const next = () => (sent++ < 5 ? sock.send(frame, 4789, dst, () => setTimeout(next, 50)) : (sock.close(), out({ sent: 5, bytes: frame.length })));
+  next();
+}
+
+/** A DNS query for `name` (A, RD) with id `id`. */
+function query(id: number, name: string): Buffer {
+  const labels = name.replace(/\.$/, '').split('.').map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)]));
+  const header = Buffer.from([id >> 8, id & 0xff, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]);
+  return Buffer.concat([header, ...labels, Buffer.from([0, 0, 1, 0, 1])]);
+}
+
+function dnsWait(server: string, name: string, timeoutMs: number): void {
+  const sock = createSocket('udp4');
+  let id = 0;
+  const deadline = Date.now() + timeoutMs;
+  const timer = setInterval(() => {
+    if (Date.now() > deadline) return finish(null);
+    sock.send(query(++id & 0xffff, name), 53, server);
+  }, 5);
+  const finish = (at: number | null) => {
+    clearInterval(timer);
+    sock.close();
+    out({ answeredAt: at });
+  };
+  sock.on('message', (msg) => {
+    if ((msg[3] & 0x0f) === 0 && msg.readUInt16BE(6) > 0) finish(Date.now());
+  });
+  sock.bind(0, () => out('ready'));
+}
+
+function dnsLoop(server: string, name: string, intervalMs: number): void {
+  const sock = createSocket('udp4');
+  const pending = new Map<number, number>();
+  let id = 0;
+  let sent = 0;
+  let answered = 0;
+  let failed = 0;
+  let maxMs = 0;
+  const timer = setInterval(() => {
+    const now = Date.now();
+    for (const [qid, at] of pending) if (now - at > 1000) (pending.delete(qid), failed++);
+    id = (id + 1) & 0xffff;
+    pending.set(id, now);
+    sent++;
+    sock.send(query(id, name), 53, server);
+  }, intervalMs);
+  sock.on('message', (msg) => {
+    const at = pending.get(msg.readUInt16BE(0));
+    if (at === undefined) return;
+    pending.delete(msg.readUInt16BE(0));
+    if ((msg[3] & 0x0f) === 0 && msg.readUInt16BE(6) > 0) answered++;
+    else failed++;
+    maxMs = Math.max(maxMs, Date.now() - at);
+  });
+  const stop = () => {
+    clearInterval(timer);
+    setTimeout(() => {
+      failed += pending.size;
+      out({ sent, answered, failed, maxMs });
+      process.exit(0);
+    }, 1000);
+  };
+  process.on('SIGTERM', stop).on('SIGINT', stop);
+  sock.bind(0, () => out('ready'));
+}
+
+switch (command) {
+  case 'serve': serve(args[0], args[1], Number(args[2])); break;
+  case 'matrix': void matrix(Number(args[0]), args[1].split(',')); break;
+  case 'listen-bcast': listenBcast(Number(args[0]), args[1], args[2]); break;
+  case 'send-bcast': sendBcast(Number(args[0]), args[1], args[2], args[3], args[4]); break;
+  case 'vxlan': injectVxlan(args[0], Number(args[1]), args[2], args[3], args[4], args[5], Number(args[6]), args[7]); break;
+  case 'dns-wait': dnsWait(args[0], args[1], Number(args[2])); break;
+  case 'dns-loop': dnsLoop(args[0], args[1], Number(args[2])); break;
+  default: process.stderr.write(`unknown probe command ${command}\n`); process.exit(2);
+}
