@@ -62,6 +62,16 @@ export async function runDnsDaemon(opts: DaemonOptions & { adopt?: boolean }): P
     await waitGone(opts.control);
     log(`took over from the previous daemon with ${state.networks.length} networks`);
   }
+  if (inherited || predecessor) {
+    // The predecessor kept taking changes until it left, persisting each before applying it:
+    // the file, not the snapshot it sent us, is the latest model.
+    const latest = await readState(opts.state);
+    if (JSON.stringify(latest.networks) !== JSON.stringify(state.networks)) server.setNetworks(latest.networks);
+    if (latest.upstreams) server.setUpstreams(latest.upstreams);
+    state = { networks: latest.networks, bindings: latest.bindings.length ? latest.bindings : state.bindings, upstreams: latest.upstreams ?? state.upstreams };
+    const late = await server.syncListeners(new Map(state.bindings));
+    for (const [id, err] of late) log(`cannot bind ${id}: ${err.message}`);
+  }
   await rm(opts.control, { force: true }); // a stale socket file from a killed daemon
   const persist = async (next: DnsState) => { await writeState(opts.state, next); state = next; };
   await persist(state);
