@@ -1,7 +1,9 @@
 /**
  * Cloudflare Workers entry point (docs/workers.md): the same Hono app and schema as on Node, over a
  * remote libSQL through `@libsql/client/web`. Configuration is parsed once per isolate from the
- * Worker's env; feed wake-ups go through Durable Object hubs; migrations are never run here.
+ * Worker's env; feed wake-ups go through Durable Object hubs; after a commit the first webhook
+ * attempt runs in `waitUntil`, and the Cron Trigger runs retries and retention. Migrations are never
+ * run here (`npm run db:migrate` before deploy).
  */
 import { createClient } from '@libsql/client/web';
 import { waitUntil } from 'cloudflare:workers';
@@ -13,6 +15,8 @@ import type { ChangeRecord } from './feed/append.ts';
 import { compactFeed } from './feed/compact.ts';
 import { createDurableFeedHub } from './feed/hub-durable.ts';
 import type { HubNamespace } from './feed/hub-durable-object.ts';
+import { type DeliveryDeps, runDeliveryPass } from './webhooks/deliver.ts';
+import { webhookHousekeeping } from './webhooks/housekeeping.ts';
 
 export { FeedHubObject } from './feed/hub-durable-object.ts';
 
@@ -25,6 +29,7 @@ interface Runtime {
   app: ReturnType<typeof createApp>['app'];
   db: Database;
   config: ReturnType<typeof parseConfig>;
+  webhooks: DeliveryDeps;
 }
 
 let runtime: Promise<Runtime> | undefined;
@@ -42,11 +47,19 @@ async function build(env: Env): Promise<Runtime> {
   if (!/^(libsql|https?|wss?):/.test(config.databaseUrl)) throw new Error('DATABASE_URL must be a remote libSQL URL (libsql://, https://) on Workers');
   const keys = await loadSigningKeys(config.auth);
   const client = createClient({ url: config.databaseUrl, authToken: config.databaseAuthToken });
-  let db: Database | undefined;
-  const hub = createDurableFeedHub({ namespace: env.FEED_HUB as unknown as HubNamespace, db: () => db!, pollMs: config.feedPollMs, defer: waitUntil });
-  db = createDatabase(client, (committed) => hub.notify(changesOf(committed)));
+  const log = (line: string) => console.warn(line);
+  const hub = createDurableFeedHub({ namespace: env.FEED_HUB as unknown as HubNamespace, db: () => db, pollMs: config.feedPollMs, defer: waitUntil });
+  const db = createDatabase(client, (committed) => {
+    const changes = changesOf(committed);
+    hub.notify(changes);
+    // The first webhook attempt right after the commit; failures and lost passes are retried by the cron.
+    if (changes?.some((c) => c.projectId)) waitUntil(runDeliveryPass(webhooks).catch((error) => log(`webhook pass failed: ${(error as Error).message}`)));
+  });
+  // The runtime's fetch sends (src/webhooks/send.ts): URLs are checked at registration, and a
+  // deployed Worker has no route to private networks.
+  const webhooks: DeliveryDeps = { db, settings: config.webhooks, log };
   const { app } = createApp({ config, db, keys, hub });
-  return { app, db, config };
+  return { app, db, config, webhooks };
 }
 
 /** The isolate's runtime, built on first use; a failed build is retried by the next request. */
@@ -70,9 +83,16 @@ export default {
     return current.app.fetch(request);
   },
 
-  /** Cron Trigger (every minute): feed retention. TODO(webhooks): retries once src/webhooks lands. */
+  /** Cron Trigger (every minute): webhook retries and housekeeping, feed retention. */
   async scheduled(_controller, env, ctx) {
-    const { db, config } = await getRuntime(env);
-    ctx.waitUntil(compactFeed(db, { before: Date.now() - config.feedRetentionMs }));
+    const { db, config, webhooks } = await getRuntime(env);
+    const now = Date.now();
+    const jobs: [string, Promise<unknown>][] = [
+      ['webhook pass', runDeliveryPass(webhooks, now)],
+      ['webhook housekeeping', webhookHousekeeping(db, now - config.feedRetentionMs)],
+      ['feed retention', compactFeed(db, { before: now - config.feedRetentionMs })],
+    ];
+    const settled = await Promise.allSettled(jobs.map(([, job]) => job));
+    settled.forEach((s, i) => s.status === 'rejected' && console.error(`weft cron: ${jobs[i][0]} failed: ${(s.reason as Error)?.message}`));
   },
 } satisfies ExportedHandler<Env>;
