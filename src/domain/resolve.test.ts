@@ -38,12 +38,15 @@ const network: NetworkModel = {
 
 // name, type, rcode, answers (zone-file style data)
 const table: [string, string, string, string[]][] = [
-  [`ap-a.pn-1.${Z}`, 'A', 'NOERROR', ['10.240.0.2', '10.240.0.10']],
+  [`ap-a.pn-1.${Z}`, 'A', 'NOERROR', ['10.240.0.2', '10.240.0.10']], // by number, then IP
   [`AP-A.PN-1.${Z.toUpperCase()}.`, 'A', 'NOERROR', ['10.240.0.2', '10.240.0.10']],
   [`web.ap-a.pn-1.${Z}`, 'A', 'NOERROR', ['10.240.0.2', '10.240.0.10']],
   [`1.web.ap-a.pn-1.${Z}`, 'A', 'NOERROR', ['10.240.0.2']],
-  [`3.web.ap-a.pn-1.${Z}`, 'A', 'NOERROR', []], // DRAINING: left DNS, name still known
-  [`worker.ap-a.pn-1.${Z}`, 'A', 'NOERROR', []], // PENDING only
+  [`3.web.ap-a.pn-1.${Z}`, 'A', 'NXDOMAIN', []], // DRAINING: its own name left DNS at once
+  [`worker.ap-a.pn-1.${Z}`, 'A', 'NOERROR', []], // only PENDING: the type exists, no address yet
+  [`1.worker.ap-a.pn-1.${Z}`, 'A', 'NXDOMAIN', []], // PENDING containers are not in DNS
+  [`backend.ap-b.pn-1.${Z}`, 'A', 'NOERROR', ['10.240.0.5']],
+  [`web.ap-b.pn-1.${Z}`, 'A', 'NXDOMAIN', []], // no web containers and web is not b's default
   [`ap-b.pn-1.${Z}`, 'A', 'NOERROR', ['10.240.0.5']], // default process type "backend"
   [`1.web.ap-a.pn-1.${Z}`, 'AAAA', 'NOERROR', []],
   [`pn-1.${Z}`, 'A', 'NOERROR', []], // empty non-terminal

@@ -51,32 +51,34 @@ async function world(url: string, name: string) {
 const createOn = (url: string, appId: string, hostId: string) => post(url, `mutation($a: ID!, $h: ID!) { createContainer(input: { applicationId: $a, processType: "web", hostId: $h }) { container { id } } }`, { a: appId, h: hostId });
 const SUB = `subscription($h: ID!, $s: Int!) { hostChanges(hostId: $h, since: $s) { type revision change { kind } } }`;
 
+/** Subscribes with either official client and resolves with the kinds of the first `n` CHANGE events. */
+function firstKinds(client: { subscribe: (payload: any, sink: any) => () => void }, payload: { query: string; variables: Record<string, unknown> }, n: number): Promise<string[]> {
+  const kinds: string[] = [];
+  return new Promise((resolve, reject) => {
+    const stop = client.subscribe(payload, {
+      next: (msg: any) => {
+        if (msg.errors) return reject(new Error(JSON.stringify(msg.errors)));
+        if (msg.data.hostChanges.type === 'CHANGE') kinds.push(msg.data.hostChanges.change.kind);
+        if (kinds.length === n) {
+          stop();
+          resolve(kinds);
+        }
+      },
+      error: reject,
+      complete: () => {},
+    });
+  });
+}
+
 describe('transports and replicas', () => {
   it('graphql-sse client with a bearer header gets a change made through the other process', async () => {
     const w = await world(child.url, 'sse');
     const snap = await post(inProcess.url, `query($h: ID!) { hostConfig(hostId: $h) { revision } }`, { h: w.hostId });
     const client = createSseClient({ url: `${inProcess.url}/graphql`, headers: { authorization: `Bearer ${w.agentToken}` }, retryAttempts: 0 });
-    const kinds: string[] = [];
-    const done = new Promise<void>((resolve, reject) => {
-      const stop = client.subscribe(
-        { query: SUB, variables: { h: w.hostId, s: snap.hostConfig.revision } },
-        {
-          next: (msg: any) => {
-            if (msg.errors) return reject(new Error(JSON.stringify(msg.errors)));
-            if (msg.data.hostChanges.type === 'CHANGE') kinds.push(msg.data.hostChanges.change.kind);
-            if (kinds.length === 2) {
-              stop();
-              resolve();
-            }
-          },
-          error: reject,
-          complete: () => {},
-        },
-      );
-    });
+    const done = firstKinds(client, { query: SUB, variables: { h: w.hostId, s: snap.hostConfig.revision } }, 2);
     await new Promise((r) => setTimeout(r, 100));
     await createOn(child.url, w.appId, w.hostId); // written by the child process
-    await done;
+    const kinds = await done;
     client.dispose();
     expect(kinds).toEqual(['network.joined', 'container.created']);
   });
@@ -91,27 +93,10 @@ describe('transports and replicas', () => {
       }
     }
     const client = createWsClient({ url: `${child.url.replace('http', 'ws')}/graphql`, webSocketImpl: BearerWebSocket, retryAttempts: 0 });
-    const kinds: string[] = [];
-    const done = new Promise<void>((resolve, reject) => {
-      const stop = client.subscribe(
-        { query: SUB, variables: { h: w.hostId, s: snap.hostConfig.revision } },
-        {
-          next: (msg: any) => {
-            if (msg.errors) return reject(new Error(JSON.stringify(msg.errors)));
-            if (msg.data.hostChanges.type === 'CHANGE') kinds.push(msg.data.hostChanges.change.kind);
-            if (kinds.length === 2) {
-              stop();
-              resolve();
-            }
-          },
-          error: reject,
-          complete: () => {},
-        },
-      );
-    });
+    const done = firstKinds(client, { query: SUB, variables: { h: w.hostId, s: snap.hostConfig.revision } }, 2);
     await new Promise((r) => setTimeout(r, 200));
     await createOn(inProcess.url, w.appId, w.hostId); // written by this process, read by the child
-    await done;
+    const kinds = await done;
     await client.dispose();
     expect(kinds).toEqual(['network.joined', 'container.created']);
   });
