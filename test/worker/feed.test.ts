@@ -63,6 +63,11 @@ async function commit(applicationId: string, hostId: string) {
   return { revision: r.createContainer.revision as number, sent, answered: performance.now() };
 }
 
+async function networkIds() {
+  const q = `query($p: ID!) { project(id: $p) { network { id } } }`;
+  return { networkA: (await api.ok(q, { p: world.projectA })).project.network.id as string };
+}
+
 const percentile = (values: number[], p: number) => [...values].sort((x, y) => x - y)[Math.min(values.length - 1, Math.floor((values.length * p) / 100))];
 
 describe('the change feed on Workers, through Durable Objects', () => {
@@ -122,6 +127,21 @@ describe('the change feed on Workers, through Durable Objects', () => {
     expect(resumed).toEqual(expected.filter((r: number) => r <= after.revision));
     expect(resumed[0]).toBeGreaterThan(last);
     for (const m of missed) expect(resumed).toContain(m.revision);
+  });
+
+  it('survives evicted hubs: registrations persist in storage, a closed socket is reopened', async () => {
+    const s = await watch(HOST_WATCH, { h: world.host1, s: await head() }, world.token1);
+    await new Promise((r) => setTimeout(r, 300));
+    const worker = api.harness.getWorker();
+    // The network hub forgets its memory (registrations must come back from storage); the host hub
+    // drops its sockets (the stream must reconnect). Neither may cost more than latency.
+    const { networkA } = await networkIds();
+    await worker.evictDurableObject('FEED_HUB', { name: `network:${networkA}` });
+    await worker.evictDurableObject('FEED_HUB', { name: `host:${world.host1}`, webSockets: 'close' });
+    await new Promise((r) => setTimeout(r, 300));
+    const c = await commit(world.appA, world.host2);
+    const e = await s.next((x) => x.revision >= c.revision, 5000); // the polling floor is 60 s
+    expect(e.at - c.answered).toBeLessThan(2000);
   });
 
   it("the production agent follower lists, then watches through the hubs and agrees with a fresh snapshot", async () => {
