@@ -4,6 +4,8 @@
  *
  *   node bench/dns.ts [--names 1000] [--seconds 10] [--clients 16] [--runs 1] [--edns]
  *
+ * Also part `dns` of `npm run bench` (benchDns returns the same figures as BenchRows).
+ *
  * Cores are the server process's utime+stime over the dnsperf run (from /proc), so the load
  * generator sharing the machine does not count. Never touches anything but 127.0.0.1.
  */
@@ -14,13 +16,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { benchNetwork } from './dns-names.ts';
+import { type BenchRow, arg } from './table.ts';
 
 const run = promisify(execFile);
-const arg = (name: string, def: number) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? Number(process.argv[i + 1]) : def; };
 const NAMES = arg('names', 1000), SECONDS = arg('seconds', 10), CLIENTS = arg('clients', 16), RUNS = arg('runs', 1);
 const EDNS = process.argv.includes('--edns');
-const dir = mkdtempSync(join(tmpdir(), 'weft-dns-bench-'));
-const children: ChildProcess[] = [];
 
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
@@ -51,7 +51,9 @@ async function measure(label: string, pid: number, port: number, queries: string
   return { label, qps, latencyMs, cores, perCore: qps / cores, lost: Number(lost) };
 }
 
-async function main() {
+type Measured = Awaited<ReturnType<typeof measure>>;
+
+async function main(dir: string, children: ChildProcess[]): Promise<Measured[]> {
   const model = benchNetwork(NAMES);
   const hosts = model.containers.map((c) => `${c.ip} ${c.hostname}`).join('\n') + '\n';
   writeFileSync(join(dir, 'hosts'), hosts);
@@ -67,15 +69,49 @@ async function main() {
   children.push(mask);
   await Promise.all([waitReady(weft, weftPort), waitReady(mask, maskPort)]);
 
-  const rows: Awaited<ReturnType<typeof measure>>[] = [];
+  const rows: Measured[] = [];
   for (let r = 0; r < RUNS; r++) {
     rows.push(await measure('dnsmasq', mask.pid!, maskPort, queries));
     rows.push(await measure('weft', weft.pid!, weftPort, queries));
   }
-  const median = (label: string, key: 'qps' | 'latencyMs' | 'cores' | 'perCore') => {
-    const v = rows.filter((x) => x.label === label).map((x) => x[key]).sort((a, b) => a - b);
-    return v[Math.floor(v.length / 2)];
-  };
+  return rows;
+}
+
+const medianOf = (rows: Measured[], label: string, key: 'qps' | 'latencyMs' | 'cores' | 'perCore') => {
+  const v = rows.filter((x) => x.label === label).map((x) => x[key]).sort((a, b) => a - b);
+  return v[Math.floor(v.length / 2)];
+};
+
+/** Runs both servers under dnsperf (loopback only) and always stops them and removes the temp dir. */
+async function measureBoth(): Promise<Measured[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'weft-dns-bench-'));
+  const children: ChildProcess[] = [];
+  try {
+    return await main(dir, children);
+  } finally {
+    for (const c of children) if (c.exitCode === null && c.pid) process.kill(c.pid, 'SIGTERM');
+    await new Promise((r) => setTimeout(r, 200));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Part `dns`: Weft's QPS, latency and QPS per core next to dnsmasq's, and the ratios. */
+export async function benchDns(): Promise<BenchRow[]> {
+  const rows = await measureBoth();
+  const command = `node bench/dns.ts --names ${NAMES} --seconds ${SECONDS} --clients ${CLIENTS} --runs ${RUNS}${EDNS ? ' --edns' : ''}`;
+  const m = (label: string, key: 'qps' | 'latencyMs' | 'cores' | 'perCore') => medianOf(rows, label, key);
+  const lost = (label: string) => rows.filter((x) => x.label === label).reduce((a, x) => a + x.lost, 0);
+  const row = (metric: string, value: number, unit: string, target: string, anchor: string): BenchRow => ({ part: 'dns', metric, value, unit, target, anchor, command });
+  return [
+    row('Weft DNS QPS (dnsperf, loopback)', m('weft', 'qps'), 'q/s', '–', `dnsmasq ${Math.round(m('dnsmasq', 'qps'))} q/s, same names`),
+    row('Weft DNS average latency', m('weft', 'latencyMs'), 'ms', '–', `dnsmasq ${m('dnsmasq', 'latencyMs').toFixed(3)} ms`),
+    row('QPS ratio Weft / dnsmasq', m('weft', 'qps') / m('dnsmasq', 'qps'), '×', '–', `lost: weft ${lost('weft')}, dnsmasq ${lost('dnsmasq')}`),
+    row('QPS-per-core ratio Weft / dnsmasq', m('weft', 'perCore') / m('dnsmasq', 'perCore'), '×', '–', `weft ${Math.round(m('weft', 'perCore'))}/core, dnsmasq ${Math.round(m('dnsmasq', 'perCore'))}/core`),
+  ];
+}
+
+function printText(rows: Measured[]): void {
+  const median = (label: string, key: 'qps' | 'latencyMs' | 'cores' | 'perCore') => medianOf(rows, label, key);
   console.log(`dnsperf -l ${SECONDS} -c ${CLIENTS} -q 100${EDNS ? ' -e' : ''}, ${NAMES} names, ${RUNS} run(s), medians; node ${process.version}`);
   console.log('server    QPS       latency   cores  QPS/core  lost');
   for (const label of ['dnsmasq', 'weft']) {
@@ -85,10 +121,4 @@ async function main() {
   console.log(`ratio weft/dnsmasq: QPS ${(median('weft', 'qps') / median('dnsmasq', 'qps')).toFixed(2)}×, QPS per core ${(median('weft', 'perCore') / median('dnsmasq', 'perCore')).toFixed(2)}×`);
 }
 
-try {
-  await main();
-} finally {
-  for (const c of children) if (c.exitCode === null && c.pid) process.kill(c.pid, 'SIGTERM');
-  await new Promise((r) => setTimeout(r, 200));
-  rmSync(dir, { recursive: true, force: true });
-}
+if (import.meta.url === `file://${process.argv[1]}`) printText(await measureBoth());

@@ -7,14 +7,19 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchApiThroughput } from './api-throughput.ts';
 import { benchFeedLatency } from './feed-latency.ts';
+import { benchDns } from './dns.ts';
+import { benchScale } from './scale.ts';
 import { type BenchRow, toMarkdown } from './table.ts';
 
 const parts: Record<string, () => Promise<BenchRow[]>> = {
   api: benchApiThroughput,
   feed: benchFeedLatency,
+  scale: benchScale,
+  dns: benchDns,
 };
 
-const asked = process.argv.slice(2).filter((a) => !a.startsWith('--') && !/^\d+$/.test(a));
+// part names are the bare words; `--name value` pairs are options of the parts
+const asked = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !(all[i - 1]?.startsWith('--') && /^[\d.,]+$/.test(a)));
 const unknown = asked.filter((a) => !parts[a]);
 if (unknown.length) {
   console.error(`unknown part(s): ${unknown.join(', ')}; known: ${Object.keys(parts).join(', ')}`);
