@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchApiThroughput } from './api-throughput.ts';
 import { benchFeedLatency } from './feed-latency.ts';
+import { benchAgent } from './agent-apply.ts';
 import { benchDns } from './dns.ts';
 import { benchScale } from './scale.ts';
 import { type BenchRow, toMarkdown } from './table.ts';
@@ -15,6 +16,7 @@ const parts: Record<string, () => Promise<BenchRow[]>> = {
   api: benchApiThroughput,
   feed: benchFeedLatency,
   scale: benchScale,
+  agent: benchAgent,
   dns: benchDns,
 };
 
