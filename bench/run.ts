@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { benchApiThroughput } from './api-throughput.ts';
 import { benchFeedLatency } from './feed-latency.ts';
 import { benchAgent } from './agent-apply.ts';
+import { benchConvergence } from './convergence.ts';
 import { benchDns } from './dns.ts';
 import { benchScale } from './scale.ts';
 import { type BenchRow, toMarkdown } from './table.ts';
@@ -15,6 +16,7 @@ import { type BenchRow, toMarkdown } from './table.ts';
 const parts: Record<string, () => Promise<BenchRow[]>> = {
   api: benchApiThroughput,
   feed: benchFeedLatency,
+  convergence: benchConvergence,
   scale: benchScale,
   agent: benchAgent,
   dns: benchDns,
