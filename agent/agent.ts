@@ -49,8 +49,13 @@ export async function startAgent({ config, hostNetns, log = console.log }: Agent
   const { client: dns, startedPid } = await ensureDnsDaemon({ control: join(config.stateDir, 'dns.sock'), state: join(config.stateDir, 'dns-state.json'), logFile: join(config.stateDir, 'dns.log') });
   if (startedPid) log(`agent: started DNS daemon pid ${startedPid}`);
   if (config.dnsUpstreams) await dns.setUpstreams(config.dnsUpstreams.map(parseUpstream));
-  const syncDns = async (m: HostConfig) => {
-    await dns.setNetworks(m.networks);
+  // One update at a time, each sending the newest model: concurrent ones could reach the daemon out
+  // of order and leave it serving an older model until the next change.
+  let dnsSync: Promise<void> = Promise.resolve();
+  const syncDns = (m: HostConfig): Promise<void> => {
+    const next = dnsSync.catch(() => undefined).then(() => dns.setNetworks((model ?? m).networks));
+    dnsSync = next;
+    return next;
   };
   if (model) await syncDns(model);
 

@@ -65,6 +65,15 @@ export function serveControl(
       case 'upgrade': return exits.upgrade.run();
     }
   };
+  // Changes run one at a time, in arrival order: each persists `{ ...state(), <its field> }` through
+  // one temp file, so two at once failed the second rename (ENOENT) and could drop the other's field.
+  let changes: Promise<unknown> = Promise.resolve();
+  const run = (req: ControlRequest): Promise<unknown> => {
+    if (req.op !== 'setNetworks' && req.op !== 'setUpstreams' && req.op !== 'syncListeners') return exec(req);
+    const result = changes.then(() => exec(req));
+    changes = result.catch(() => undefined);
+    return result;
+  };
   const control = net.createServer((conn) => {
     let buf = '';
     conn.on('error', () => undefined);
@@ -74,7 +83,7 @@ export function serveControl(
       if (nl < 0) return;
       let req: ControlRequest;
       try { req = JSON.parse(buf.slice(0, nl)); } catch { conn.end(JSON.stringify({ ok: false, error: 'bad json' }) + '\n'); return; }
-      exec(req).then(
+      run(req).then(
         (result) => conn.end(JSON.stringify({ ok: true, result } satisfies Reply) + '\n', () => {
           if (req.op === 'handover' || req.op === 'upgrade') exits[req.op].after();
         }),
