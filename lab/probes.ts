@@ -32,6 +32,8 @@ export interface Background {
   lines: () => string[];
   /** Sends `signal` and resolves with every stdout line once it exits. */
   stop(signal?: NodeJS.Signals): Promise<string[]>;
+  /** Resolves with every stdout line once it exits by itself. */
+  done(): Promise<string[]>;
 }
 
 /** Starts a long-running command in `ns` and resolves once it printed `ready` (or after 10 s). */
@@ -41,7 +43,7 @@ export async function startBackground(world: World, ns: string, argv: string[], 
   let errText = '';
   child.stdout!.on('data', (d) => (text += d));
   child.stderr!.on('data', (d) => (errText += d));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const closed = new Promise<void>((r) => child.once('close', () => r())); // exited, stdout drained
   if (readyLine) {
     const end = Date.now() + 10_000;
     while (!text.split('\n').includes(readyLine)) {
@@ -55,10 +57,18 @@ export async function startBackground(world: World, ns: string, argv: string[], 
     lines,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      await Promise.race([closed, new Promise((r) => setTimeout(r, 5000))]);
       return lines();
     },
+    done: () => closed.then(lines),
   };
+}
+
+/** Parses ping's summary: transmitted and received counts. */
+export function pingSummary(lines: string[]): { sent: number; received: number } {
+  const m = /(\d+) packets transmitted, (\d+) received/.exec(lines.join('\n'));
+  if (!m) throw new Error(`no ping summary in: ${lines.slice(-3).join(' | ')}`);
+  return { sent: Number(m[1]), received: Number(m[2]) };
 }
 
 /** Starts `probe serve` (TCP and UDP echo answering with `label`) in a container. */

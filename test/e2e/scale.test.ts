@@ -65,7 +65,7 @@ describeRoot(`end to end: ${TOTAL} containers across 3 hosts`, () => {
       const waiter = await startBackground(world, asker.ns, probeArgv('dns-wait', (await gateway()) as string, c.hostname, 10_000));
       const marked = Date.now();
       await world.markRunning(c.id);
-      const [line] = await new Promise<string[]>((r) => waiter.child.once('exit', () => r(waiter.lines())));
+      const [line] = await waiter.done();
       const { answeredAt } = JSON.parse(line) as { answeredAt: number | null };
       expect(answeredAt, `${c.hostname} from host ${asker.host}`).not.toBeNull();
       latencies.push(answeredAt! - marked);
