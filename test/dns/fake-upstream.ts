@@ -33,11 +33,18 @@ function reply(msg: Buffer, overUdp: boolean): Buffer | null {
 
 /** Starts the fake upstream on `address` (a 127.0.0.x) on a free port, UDP and TCP. */
 export async function startFakeUpstream(address = '127.0.0.1'): Promise<FakeUpstream> {
-  const udp = dgram.createSocket('udp4');
-  await new Promise<void>((r) => udp.bind(0, address, () => r()));
-  const port = udp.address().port;
-  const tcp = net.createServer();
-  await new Promise<void>((r) => tcp.listen(port, address, () => r()));
+  // A free UDP port may be taken on TCP by another suite running in parallel: try again.
+  let udp: dgram.Socket, tcp: net.Server, port: number;
+  for (let attempt = 0; ; attempt++) {
+    udp = dgram.createSocket('udp4');
+    await new Promise<void>((r) => udp.bind(0, address, () => r()));
+    port = udp.address().port;
+    tcp = net.createServer();
+    const ok = await new Promise<boolean>((r) => { tcp.once('error', () => r(false)); tcp.listen(port, address, () => r(true)); });
+    if (ok) break;
+    udp.close();
+    if (attempt >= 10) throw new Error('fake upstream: no port free on both UDP and TCP');
+  }
   const state: FakeUpstream = {
     address, port, udpQueries: 0, tcpQueries: 0,
     close: async () => { udp.close(); await new Promise((r) => tcp.close(r)); },
