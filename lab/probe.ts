@@ -4,7 +4,7 @@
  * dozens of `nc`/`dig` runs, so the e2e matrices stay fast on a 2-core machine. Every address it is
  * given is inside the lab's namespaces; it never picks one itself.
  *
- *   serve <label> <ip> <port>                  TCP and UDP echo: answers "<label>:<payload>"
+ *   serve <label> <ip> <port>                  TCP and UDP echo: answers "<label>:<payload>", prints {proto, from, payload}
  *   matrix <port> <ip,ip,…>                    TCP and UDP to each ip; prints {ip: {tcp, udp}} (label or null)
  *   listen-bcast <port> <group> <local-ip>     prints every UDP datagram (broadcast or multicast) received
  *   send-bcast <port> <bcast> <group> <local-ip> <payload>   sends to the broadcast address and the group
@@ -19,9 +19,17 @@ const [command, ...args] = process.argv.slice(2);
 const out = (value: unknown) => process.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value)}\n`);
 
 function serve(label: string, ip: string, port: number): void {
-  createServer((sock) => sock.on('data', (d) => sock.end(`${label}:${d.toString().trim()}\n`))).listen(port, ip);
+  createServer((sock) =>
+    sock.on('data', (d) => {
+      out({ proto: 'tcp', from: sock.remoteAddress, payload: d.toString().trim() });
+      sock.end(`${label}:${d.toString().trim()}\n`);
+    }),
+  ).listen(port, ip);
   const udp = createSocket('udp4');
-  udp.on('message', (msg, from) => udp.send(`${label}:${msg.toString().trim()}\n`, from.port, from.address));
+  udp.on('message', (msg, from) => {
+    out({ proto: 'udp', from: from.address, payload: msg.toString().trim() });
+    udp.send(`${label}:${msg.toString().trim()}\n`, from.port, from.address);
+  });
   udp.bind(port, ip, () => out('ready'));
 }
 
