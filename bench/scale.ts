@@ -13,6 +13,9 @@
  * grows from 90 to 100) are the scale-up burst, created over GraphQL while the agents watch. A
  * step with N < H agents runs agents for hosts 0…N−1 only; the other hosts are silent members.
  *
+ * The burst stops after --scale-burst-seconds (120) if it has not finished; the row says how many
+ * creations it reached.
+ *
  *   npm run bench -- scale [--scale-agents 100,1000] [--scale-containers 20000] [--scale-burst 2000]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -26,6 +29,7 @@ import { installByteCounter } from './sse-bytes.ts';
 import { type BenchRow, arg } from './table.ts';
 
 let BURST = 2000;
+let BURST_SECONDS = 120; // a step that cannot keep up stops early and says how far it got
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface StepResult {
@@ -71,7 +75,7 @@ async function step(agentCount: number, total: number, seedFile: string, seeded:
     const marks: { sse: number; delivered: number }[] = [];
     await Promise.all(
       Array.from({ length: 16 }, async () => {
-        while (next < total) {
+        while (next < total && Date.now() - t0 < BURST_SECONDS * 1000) {
           const k = next++;
           if (k === first + Math.floor(BURST * 0.1) || k === first + Math.floor(BURST * 0.9)) marks.push({ sse: bytes.sse, delivered: deliveredNow() });
           const host = seeded.hostIds[hostOf(k, hostCount)];
@@ -104,7 +108,7 @@ async function step(agentCount: number, total: number, seedFile: string, seeded:
     if (retried.internal) errors.unshift(`${retried.internal} masked internal errors retried by the load generator`);
     retried.internal = 0;
     // bytes per delivered change while the networks were small (first 10% of the burst) and full (last 10%)
-    const [m10, m90] = marks;
+    const [m10, m90] = [marks[0] ?? { sse: sse0, delivered: delivered0 }, marks[1] ?? marks[0] ?? { sse: sse0, delivered: delivered0 }];
     return {
       agents: agentCount,
       reached: true,
@@ -139,6 +143,7 @@ export async function benchScale(): Promise<BenchRow[]> {
   const steps = String(process.argv[process.argv.indexOf('--scale-agents') + 1] ?? '').match(/^[\d,]+$/) ? process.argv[process.argv.indexOf('--scale-agents') + 1].split(',').map(Number) : [100, 1000];
   const total = arg('scale-containers', 20000);
   BURST = Math.min(total, arg('scale-burst', 2000));
+  BURST_SECONDS = arg('scale-burst-seconds', 120);
   const hostCount = Math.max(...steps);
   const command = `npm run bench -- scale --scale-agents ${steps.join(',')} --scale-containers ${total} --scale-burst ${BURST}`;
   const rows: BenchRow[] = [];
