@@ -54,6 +54,14 @@ export async function startApiProcess(env: Record<string, string> = {}, seedFile
   const config = parseConfig(vars);
   const admin = await signToken(await loadSigningKeys(config.auth), config.auth, { kind: 'admin', sub: 'bench' }, 3600);
   const pid = child.pid!;
+  // an interrupted benchmark must not leave its API running: end our own child on the way out
+  const orphanGuard = () => {
+    try {
+      process.kill(-pid, 'SIGTERM');
+    } catch {}
+  };
+  process.once('exit', orphanGuard);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => (orphanGuard(), process.exit(130)));
   const status = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
   return {
     url: `http://127.0.0.1:${port}`,
@@ -66,6 +74,7 @@ export async function startApiProcess(env: Record<string, string> = {}, seedFile
     },
     rss: () => ({ now: status('VmRSS'), peak: status('VmHWM') }),
     async stop() {
+      process.removeListener('exit', orphanGuard);
       if (child.exitCode === null && child.signalCode === null) {
         try {
           process.kill(-pid, 'SIGTERM');
