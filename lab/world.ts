@@ -241,7 +241,7 @@ export class World {
     const child = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     this.children.add(child);
     child.once('exit', () => this.children.delete(child));
-    if (child.pid) this.onProcess(child.pid, `${argv[0]} in ${ns} (process group)`);
+    if (child.pid) this.onProcess(child.pid, `${argv.slice(0, 3).map((a) => a.split('/').at(-1)).join(' ')} in ${ns} (process group)`);
     return child;
   }
 
@@ -280,6 +280,8 @@ export class World {
         process.kill(pid, 'SIGTERM');
       } catch {}
     }
+    // let the API's feed streams notice their agents are gone before the database closes under them
+    if (this.hosts.length) await sleep((this.apiConfig?.feedPollMs ?? 500) + 200);
     for (const server of this.extraApis) await server.close().catch(() => {});
     await this.api?.close().catch(() => {});
     for (const dir of this.etcNetns) rmSync(dir, { recursive: true, force: true });
