@@ -51,8 +51,12 @@ const cleanUp = () =>
     forgetAll();
     say(`done in ${since(start)}`);
   })());
+let interrupted = false;
 for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-  process.on(signal, () => void cleanUp().finally(() => process.exit(code)));
+  process.on(signal, () => {
+    interrupted = true;
+    void cleanUp().finally(() => process.exit(code));
+  });
 }
 
 const label = (c: WorldContainer, app: string) => `${app} ${c.hostname.split('.').slice(0, 2).reverse().join('.')} (host ${c.host}, ${c.ip})`;
@@ -164,6 +168,7 @@ main()
   .then(() => cleanUp())
   .then(() => process.exit(0)) // the in-process API's feed timers would otherwise outlive the world
   .catch(async (error) => {
+    if (interrupted) return; // the signal handler is cleaning up and exits
     console.error(`\nweft demo failed: ${(error as Error).stack ?? error}`);
     await cleanUp();
     process.exit(1);
