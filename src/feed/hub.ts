@@ -17,13 +17,20 @@ export interface FeedHub {
   /** Resolves on the next notify, after `pollMs`, or when `signal` aborts — whichever comes first. */
   wait(signal?: AbortSignal, scope?: FeedScope): Promise<void>;
   readonly pollMs: number;
+  /** Aborted when the server shuts down: every open stream ends instead of reading a closed database. */
+  readonly stopping?: AbortSignal;
 }
 
-/** An in-memory hub for one process. */
-export function createFeedHub(pollMs: number): FeedHub {
+/** An in-memory hub for one process; `close()` ends every open stream (server shutdown). */
+export function createFeedHub(pollMs: number): FeedHub & { close(): void } {
   let waiters = new Set<() => void>();
+  const stopping = new AbortController();
   return {
     pollMs,
+    stopping: stopping.signal,
+    close() {
+      stopping.abort();
+    },
     notify() {
       const current = waiters;
       waiters = new Set();

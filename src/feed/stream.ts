@@ -19,8 +19,15 @@ export type FeedEvent =
 export async function* streamFeed(db: Database, hub: FeedHub, scope: FeedScope, since: number, signal?: AbortSignal, pageSize = 500): AsyncGenerator<FeedEvent> {
   let cursor = since;
   let announced = since;
-  while (!signal?.aborted) {
-    const page = await readFeedPage(db, scope, cursor, pageSize);
+  const stop = hub.stopping && signal ? AbortSignal.any([signal, hub.stopping]) : (hub.stopping ?? signal);
+  while (!stop?.aborted) {
+    let page: Awaited<ReturnType<typeof readFeedPage>>;
+    try {
+      page = await readFeedPage(db, scope, cursor, pageSize);
+    } catch (error) {
+      if (stop?.aborted) return; // shutting down: the database may already be closed
+      throw error;
+    }
     if (page.resync) {
       yield { type: 'RESYNC', revision: page.head };
       return;
@@ -30,6 +37,6 @@ export async function* streamFeed(db: Database, hub: FeedHub, scope: FeedScope, 
     if (page.hasMore) continue;
     if (cursor > announced && (page.rows.length === 0 || page.rows[page.rows.length - 1].revision < cursor)) yield { type: 'CURSOR', revision: cursor };
     announced = cursor;
-    await hub.wait(signal, scope);
+    await hub.wait(stop, scope);
   }
 }

@@ -97,6 +97,7 @@ export async function startNodeServer(config: Config, log: (line: string) => voi
     port,
     devAdminToken,
     async close() {
+      hub.close(); // open feed streams end now, before the database closes under them
       clearInterval(retention);
       await webhooks.close();
       await wsServer.dispose();
