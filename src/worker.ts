@@ -11,7 +11,7 @@ import { createApp } from './app.ts';
 import { loadSigningKeys } from './auth/keys.ts';
 import { parseConfig } from './config.ts';
 import { createDatabase, type Database } from './db/client.ts';
-import type { ChangeRecord } from './feed/append.ts';
+import { changesOf } from './feed/hub.ts';
 import { compactFeed } from './feed/compact.ts';
 import { createDurableFeedHub } from './feed/hub-durable.ts';
 import type { HubNamespace } from './feed/hub-durable-object.ts';
@@ -37,10 +37,6 @@ let runtime: Promise<Runtime> | undefined;
 /** Only the string bindings are configuration; objects (the Durable Object namespace) are not. */
 const stringVars = (env: Env) => Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
 
-const changesOf = (committed: unknown): ChangeRecord[] | undefined => {
-  const changes = (committed as { changes?: unknown } | null)?.changes;
-  return Array.isArray(changes) ? (changes as ChangeRecord[]) : undefined;
-};
 
 async function build(env: Env): Promise<Runtime> {
   const config = parseConfig(stringVars(env));

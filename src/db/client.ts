@@ -16,6 +16,12 @@ function makeDrizzle(client: Client) {
 
 export interface Database {
   read: ReturnType<typeof makeDrizzle>;
+  /**
+   * A consistent multi-statement read (a snapshot). At most a few run at once: each holds a pooled
+   * connection for its whole duration, and a burst of them (agents relisting together) must queue
+   * rather than exhaust the pool and fail.
+   */
+  snapshot<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   write<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   client: Client;
 }
@@ -46,9 +52,11 @@ export function createDatabase(client: Client, afterWrite: (committed: unknown) 
       }
     }
   };
+  const snapshots = limiter(4);
   return {
     read,
     client,
+    snapshot: (fn) => snapshots(() => read.transaction(fn, { behavior: 'deferred' })),
     write<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
       const run = queue.then(() => runWithRetry(fn));
       queue = run.then(
@@ -60,5 +68,22 @@ export function createDatabase(client: Client, afterWrite: (committed: unknown) 
         return value;
       });
     },
+  };
+}
+
+/** Runs at most `max` of the given tasks at once, the rest in arrival order. */
+function limiter(max: number) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (running >= max) await new Promise<void>((resolve) => waiting.push(resolve)); // a finishing task hands its slot over
+    else running++;
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
   };
 }

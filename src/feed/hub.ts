@@ -14,16 +14,37 @@ import type { FeedScope } from './read.ts';
 export interface FeedHub {
   /** Called after every committed write, with the change rows it appended when known. */
   notify(changes?: readonly ChangeRecord[]): void;
-  /** Resolves on the next notify, after `pollMs`, or when `signal` aborts — whichever comes first. */
-  wait(signal?: AbortSignal, scope?: FeedScope): Promise<void>;
+  /** Resolves on the next notify that may concern `scope`, after `pollMs`, or when `signal` aborts. */
+  wait(signal?: AbortSignal, scope?: WaitScope): Promise<void>;
   readonly pollMs: number;
   /** Aborted when the server shuts down: every open stream ends instead of reading a closed database. */
   readonly stopping?: AbortSignal;
 }
 
-/** An in-memory hub for one process; `close()` ends every open stream (server shutdown). */
+/** The change rows a write committed, when the write was a service verb (`{ result, changes }`). */
+export function changesOf(committed: unknown): ChangeRecord[] | undefined {
+  const changes = (committed as { changes?: unknown } | null)?.changes;
+  return Array.isArray(changes) ? (changes as ChangeRecord[]) : undefined;
+}
+
+/** A waiting stream's scope; a host stream adds the networks it is a member of (from its last read). */
+export type WaitScope = FeedScope & { networks?: readonly string[] };
+
+/** Whether any of `changes` can concern a stream of `scope` (false only when it certainly cannot). */
+export function mayConcern(scope: WaitScope | undefined, changes: readonly ChangeRecord[]): boolean {
+  if (!scope) return true;
+  if ('projectId' in scope) return changes.some((c) => c.projectId === scope.projectId);
+  return changes.some((c) => c.hostId === scope.hostId || (c.hostId == null && c.networkId != null && (!scope.networks || scope.networks.includes(c.networkId))));
+}
+
+/**
+ * An in-memory hub for one process. A commit wakes only the streams it may concern (a host stream
+ * for its own rows and its networks' rows, a project stream for its project's rows), so a burst of
+ * commits does not make every open stream read the table; a commit whose rows are unknown wakes
+ * all. `close()` ends every open stream (server shutdown).
+ */
 export function createFeedHub(pollMs: number): FeedHub & { close(): void } {
-  let waiters = new Set<() => void>();
+  let waiters = new Map<() => void, WaitScope | undefined>();
   const stopping = new AbortController();
   return {
     pollMs,
@@ -31,12 +52,10 @@ export function createFeedHub(pollMs: number): FeedHub & { close(): void } {
     close() {
       stopping.abort();
     },
-    notify() {
-      const current = waiters;
-      waiters = new Set();
-      for (const wake of current) wake();
+    notify(changes) {
+      for (const [wake, scope] of waiters) if (!changes || mayConcern(scope, changes)) wake();
     },
-    wait(signal) {
+    wait(signal, scope) {
       return new Promise<void>((resolve) => {
         const done = () => {
           clearTimeout(timer);
@@ -45,7 +64,7 @@ export function createFeedHub(pollMs: number): FeedHub & { close(): void } {
           resolve();
         };
         const timer = setTimeout(done, pollMs);
-        waiters.add(done);
+        waiters.set(done, scope);
         signal?.addEventListener('abort', done, { once: true });
       });
     },

@@ -37,6 +37,6 @@ export async function* streamFeed(db: Database, hub: FeedHub, scope: FeedScope, 
     if (page.hasMore) continue;
     if (cursor > announced && (page.rows.length === 0 || page.rows[page.rows.length - 1].revision < cursor)) yield { type: 'CURSOR', revision: cursor };
     announced = cursor;
-    await hub.wait(stop, scope);
+    await hub.wait(stop, page.networks ? { ...scope, networks: page.networks } : scope);
   }
 }

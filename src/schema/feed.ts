@@ -91,7 +91,7 @@ builder.queryFields((t) => ({
     args: { hostId: t.arg.id({ required: true }) },
     authScopes: (_r, args) => ({ admin: true, agentOf: String(args.hostId) }),
     resolve: async (_r, { hostId }, ctx) => {
-      const config = await ctx.services.db.read.transaction((tx) => buildHostConfig(tx, String(hostId), ctx.services.config.meshCidr), { behavior: 'deferred' });
+      const config = await ctx.services.db.snapshot((tx) => buildHostConfig(tx, String(hostId), ctx.services.config.meshCidr));
       return { revision: config.revision, config };
     },
   }),
