@@ -92,8 +92,11 @@ export async function startAgent({ config, hostNetns, log = console.log }: Agent
         void client.updateHost({ hostId: config.hostId, publicKey }).catch((e) => log(`agent: updateHost failed: ${(e as Error).message}`));
       }
       keyChecked = true;
+      // A CURSOR only moves the revision (nothing in between concerned this host): no pass, no DNS
+      // update; the next pass (feed change or resync timer) reports the newer revision.
+      if (why === 'cursor') return;
       saveLastKnownGood(config.stateDir, next);
-      if (why !== 'cursor') void syncDns(next).catch((e) => log(`agent: DNS update failed: ${(e as Error).message}`));
+      void syncDns(next).catch((e) => log(`agent: DNS update failed: ${(e as Error).message}`));
       loop.kick();
     },
   });

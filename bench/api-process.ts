@@ -38,7 +38,7 @@ export async function startApiProcess(env: Record<string, string> = {}, seedFile
   if (seedFile) copyFileSync(seedFile, dbFile);
   const port = await freePort();
   const vars = { DATABASE_URL: `file:${dbFile}`, AUTH_HS256_SECRET: BENCH_SECRET, HOST: '127.0.0.1', PORT: String(port), ...env };
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/node.ts'], { cwd: ROOT, env: { ...process.env, ...vars }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_API_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_API_PROF}`] : []), '--import', 'tsx', 'src/node.ts'], { cwd: ROOT, env: { ...process.env, ...vars }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += String(d).slice(0, 2000)));

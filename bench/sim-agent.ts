@@ -75,9 +75,9 @@ export function startSimAgent(apiUrl: string, hostId: string, token: string, pub
   const follower = startFollower({
     client,
     hostId,
-    onModel: (next) => {
+    onModel: (next, why) => {
       model = next;
-      loop.kick();
+      if (why !== 'cursor') loop.kick(); // like agent/agent.ts: a CURSOR moves only the revision
     },
     log: (line) => line.includes('retrying') && agent.errors.length < 3 && agent.errors.push(line),
   });

@@ -11,7 +11,7 @@ import { createApp } from './app.ts';
 import { loadSigningKeys } from './auth/keys.ts';
 import { parseConfig } from './config.ts';
 import { createDatabase, type Database } from './db/client.ts';
-import { changesOf } from './feed/hub.ts';
+import { changesOf, notifyCommitted } from './feed/hub.ts';
 import { compactFeed } from './feed/compact.ts';
 import { createDurableFeedHub } from './feed/hub-durable.ts';
 import type { HubNamespace } from './feed/hub-durable-object.ts';
@@ -47,7 +47,7 @@ async function build(env: Env): Promise<Runtime> {
   const hub = createDurableFeedHub({ namespace: env.FEED_HUB as unknown as HubNamespace, db: () => db, pollMs: config.feedPollMs, defer: waitUntil });
   const db = createDatabase(client, (committed) => {
     const changes = changesOf(committed);
-    hub.notify(changes);
+    notifyCommitted(hub, committed);
     // The first webhook attempt right after the commit; failures and lost passes are retried by the cron.
     if (changes?.some((c) => c.projectId)) waitUntil(runDeliveryPass(webhooks).catch((error) => log(`webhook pass failed: ${(error as Error).message}`)));
   });

@@ -27,6 +27,16 @@ export function changesOf(committed: unknown): ChangeRecord[] | undefined {
   return Array.isArray(changes) ? (changes as ChangeRecord[]) : undefined;
 }
 
+/**
+ * After a commit: wake the streams its change rows may concern. A write that appended no change
+ * (an agent's status report, webhook bookkeeping) wakes nobody — waking every stream on every
+ * report would make each agent's report trigger a read in every other agent's stream.
+ */
+export function notifyCommitted(hub: Pick<FeedHub, 'notify'>, committed: unknown): void {
+  const changes = changesOf(committed);
+  if (changes?.length) hub.notify(changes);
+}
+
 /** A waiting stream's scope; a host stream adds the networks it is a member of (from its last read). */
 export type WaitScope = FeedScope & { networks?: readonly string[] };
 

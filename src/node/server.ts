@@ -15,7 +15,7 @@ import { loadSigningKeys } from '../auth/keys.ts';
 import type { Config } from '../config.ts';
 import { createDatabase } from '../db/client.ts';
 import { compactFeed } from '../feed/compact.ts';
-import { changesOf, createFeedHub } from '../feed/hub.ts';
+import { createFeedHub, notifyCommitted } from '../feed/hub.ts';
 import { openDatabase, migrateDatabase, embeddedDataDir } from './database.ts';
 import { loadOrCreateDevKey } from './dev-keys.ts';
 import { startWebhookWorker } from './webhook-worker.ts';
@@ -32,7 +32,7 @@ export async function startNodeServer(config: Config, log: (line: string) => voi
   const opened = await openDatabase(config.databaseUrl, config.databaseAuthToken, config.databaseSynchronous);
   await migrateDatabase(opened.writeClient);
   const hub = createFeedHub(config.feedPollMs);
-  const db = createDatabase(opened.client, (committed) => hub.notify(changesOf(committed)), opened.writeClient);
+  const db = createDatabase(opened.client, (committed) => notifyCommitted(hub, committed), opened.writeClient);
 
   let devAdminToken: string | undefined;
   let auth = config.auth;

@@ -11,7 +11,7 @@ import { type TokenClaims, signToken } from '../../src/auth/jwt.ts';
 import { loadSigningKeys, type SigningKeys } from '../../src/auth/keys.ts';
 import { type Config, parseConfig } from '../../src/config.ts';
 import { createDatabase, type Database } from '../../src/db/client.ts';
-import { changesOf, createFeedHub, type FeedHub } from '../../src/feed/hub.ts';
+import { createFeedHub, type FeedHub, notifyCommitted } from '../../src/feed/hub.ts';
 import { migrateDatabase, openDatabase } from '../../src/node/database.ts';
 
 export interface TestApi {
@@ -44,7 +44,7 @@ export async function startTestApi(env: Record<string, string> = {}, options: { 
   const opened = await openDatabase(config.databaseUrl);
   await migrateDatabase(opened.writeClient);
   const hub = createFeedHub(config.feedPollMs);
-  const db = createDatabase(opened.client, (committed) => hub.notify(changesOf(committed)), opened.writeClient);
+  const db = createDatabase(opened.client, (committed) => notifyCommitted(hub, committed), opened.writeClient);
   const keys = await loadSigningKeys(config.auth);
   const { app } = createApp({ config, db, keys, hub, now: options.now });
   const token = (claims: TokenClaims, ttl = 3600) => signToken(keys, config.auth, claims, ttl);

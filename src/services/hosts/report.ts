@@ -22,8 +22,11 @@ export async function reportHostStatus(ctx: ServiceContext, input: ReportHostSta
   if (!Number.isInteger(input.appliedRevision) || input.appliedRevision < 0) throw badInput('appliedRevision must be a non-negative integer', { field: 'appliedRevision' });
   const host = await getHost(ctx.db.read, input.hostId);
   const now = ctx.now();
+  // Samples only between two reports of a running agent, and at most the most recent 200 changes:
+  // a first report (or one after a long gap) would otherwise read and insert the whole history.
   const previous = host.appliedRevision ?? 0;
-  const page = input.appliedRevision > previous ? await readFeedPage(ctx.db, { hostId: host.id }, previous, 1000) : null;
+  const from = Math.max(previous, input.appliedRevision - 200);
+  const page = previous > 0 && input.appliedRevision > previous ? await readFeedPage(ctx.db, { hostId: host.id }, from, 200) : null;
   const applied = page && !page.resync ? page.rows.filter((r) => r.revision <= input.appliedRevision) : [];
   await ctx.db.write(async (tx) => {
     await tx
