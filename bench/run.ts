@@ -9,6 +9,7 @@ import { benchApiThroughput } from './api-throughput.ts';
 import { benchFeedLatency } from './feed-latency.ts';
 import { benchAgent } from './agent-apply.ts';
 import { benchConvergence } from './convergence.ts';
+import { benchDataplane } from './dataplane.ts';
 import { benchDns } from './dns.ts';
 import { benchScale } from './scale.ts';
 import { type BenchRow, toMarkdown } from './table.ts';
@@ -20,6 +21,7 @@ const parts: Record<string, () => Promise<BenchRow[]>> = {
   scale: benchScale,
   agent: benchAgent,
   dns: benchDns,
+  dataplane: benchDataplane,
 };
 
 // part names are the bare words; `--name value` pairs are options of the parts

@@ -1,0 +1,111 @@
+/**
+ * Part `dataplane` (root): 2 hosts in namespaces with wireguard-go and real agent processes
+ * (lab/world.ts, prefix `xd`), one container on each. iperf3 TCP throughput in interleaved pairs:
+ * (c) plain WireGuard, host namespace → host namespace over the mesh addresses, and (d) container →
+ * container across the hosts through the agent-built VXLAN-in-WireGuard path. Reports both medians
+ * and the ratio of the medians (d)/(c), plus the per-pair ratios' range. Also checks the container
+ * MTU: `ping -M do -s 1342` (1370-byte packets) passes container→container and `-s 1343` fails.
+ * Only the processes it starts are ended (by PID, through World.spawnIn); the world is destroyed
+ * even on failure. All traffic stays inside the lab's namespaces.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { World } from '../lab/world.ts';
+import { sleep } from '../lab/netns-lab.ts';
+import { type BenchRow, arg } from './table.ts';
+
+const run = promisify(execFile);
+
+const median = (v: number[]) => {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** One iperf3 run: a one-off server bound to `serverIp` in `serverNs`, the client in `clientNs`; Gbit/s received. */
+async function iperf(world: World, serverNs: string, serverIp: string, clientNs: string, seconds: number): Promise<number> {
+  const server = world.spawnIn(serverNs, ['iperf3', '-s', '-1', '-B', serverIp]);
+  const exited = new Promise((r) => server.once('exit', r));
+  try {
+    // wait until the server listens (ss inside its namespace)
+    for (let i = 0; i < 100; i++) {
+      const { stdout } = await run('ip', ['netns', 'exec', serverNs, 'ss', '-Hltn', `sport = :5201`]).catch(() => ({ stdout: '' }));
+      if (stdout.includes(serverIp)) break;
+      await sleep(50);
+    }
+    const { stdout } = await run('ip', ['netns', 'exec', clientNs, 'iperf3', '-c', serverIp, '-t', String(seconds), '-J'], { maxBuffer: 64 << 20 });
+    const result = JSON.parse(stdout);
+    if (result.error) throw new Error(`iperf3: ${result.error}`);
+    return result.end.sum_received.bits_per_second / 1e9;
+  } finally {
+    await Promise.race([exited, sleep(3000)]);
+    if (server.exitCode === null && server.signalCode === null) {
+      try {
+        process.kill(-server.pid!, 'SIGKILL');
+      } catch {}
+    }
+  }
+}
+
+/** Whether `ping -M do -s size` from `ns` to `ip` gets a reply (DF set, no fragmentation). */
+async function pingDf(ns: string, ip: string, size: number): Promise<boolean> {
+  return run('ip', ['netns', 'exec', ns, 'ping', '-M', 'do', '-c', '2', '-i', '0.2', '-W', '1', '-s', String(size), ip]).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Part `dataplane`. */
+export async function benchDataplane(): Promise<BenchRow[]> {
+  const pairs = arg('dp-pairs', 4);
+  const seconds = arg('dp-seconds', 5);
+  const command = `npm run bench -- dataplane --dp-pairs ${pairs} --dp-seconds ${seconds}  # root`;
+  const row = (metric: string, value: number, unit: string, target = '–', anchor = ''): BenchRow => ({ part: 'dataplane', metric, value, unit, target, anchor, command });
+  if (process.getuid?.() !== 0) return [row('skipped: needs root (network namespaces, wireguard-go, iperf3)', NaN, '', '(d)/(c) ≥ 0.90')];
+  const world = new World('xd');
+  try {
+    await world.up(2);
+    const { networkId, appId } = await world.project('dp', ['web']);
+    const a = await world.runContainer(appId, 'web', 1);
+    const b = await world.runContainer(appId, 'web', 2);
+    await world.converged(networkId, 30_000);
+
+    // mesh addresses of the hosts' WireGuard interfaces, as the agents configured them
+    const mesh = await Promise.all(
+      world.lab.hosts.map(async (h) => {
+        const { stdout } = await run('ip', ['-n', h.ns, '-j', 'addr', 'show', h.names.wg]);
+        const addr = (JSON.parse(stdout) as { addr_info: { family: string; local: string }[] }[])[0]?.addr_info.find((x) => x.family === 'inet')?.local;
+        if (!addr) throw new Error(`no IPv4 address on ${h.names.wg} in ${h.ns}`);
+        return addr;
+      }),
+    );
+    const [h1, h2] = world.lab.hosts;
+
+    // the path must work before it is measured (first packets also settle WireGuard handshakes and neighbours)
+    for (let i = 0; i < 50 && !(await pingDf(a.ns, b.ip, 56)); i++) await sleep(100);
+    for (let i = 0; i < 50 && !(await pingDf(h1.ns, mesh[1], 56)); i++) await sleep(100);
+    const mtuPass = await pingDf(a.ns, b.ip, 1342);
+    const mtuFail = !(await pingDf(a.ns, b.ip, 1343));
+    const { stdout: mtuOut } = await run('ip', ['-n', a.ns, '-j', 'link', 'show', a.iface]);
+    const ifMtu: number = JSON.parse(mtuOut)[0]?.mtu ?? NaN;
+
+    const c: number[] = [];
+    const d: number[] = [];
+    for (let i = 0; i < pairs; i++) {
+      c.push(await iperf(world, h2.ns, mesh[1], h1.ns, seconds));
+      d.push(await iperf(world, b.ns, b.ip, a.ns, seconds));
+      console.error(`bench: dataplane pair ${i + 1}/${pairs}: wg ${c[i].toFixed(3)} Gbit/s, vxlan-in-wg ${d[i].toFixed(3)} Gbit/s (${(d[i] / c[i]).toFixed(2)})`);
+    }
+    const mc = median(c);
+    const md = median(d);
+    const pairRatios = d.map((x, i) => x / c[i]);
+    const fmt = (v: number[]) => v.map((x) => x.toFixed(2)).join(', ');
+    return [
+      row(`(c) plain WireGuard host→host (${mesh[0]} → ${mesh[1]}), median of ${pairs}×${seconds} s`, mc, 'Gbit/s', '–', `runs ${fmt(c)}`),
+      row(`(d) container→container across hosts via VXLAN-in-WireGuard, median of ${pairs}×${seconds} s`, md, 'Gbit/s', '–', `runs ${fmt(d)}`),
+      row('ratio of medians (d)/(c), interleaved pairs', md / mc, '×', '≥ 0.90', `pairs ${Math.min(...pairRatios).toFixed(2)}–${Math.max(...pairRatios).toFixed(2)}; reference lab 0.85–0.90 (wireguard-go without TUN offloads)`),
+      row(`container MTU ${ifMtu}: ping -M do -s 1342 ${mtuPass ? 'passes' : 'FAILS'}, -s 1343 ${mtuFail ? 'fails' : 'PASSES'} (container→container across hosts)`, mtuPass && mtuFail && ifMtu === 1370 ? 1 : 0, mtuPass && mtuFail && ifMtu === 1370 ? 'ok' : 'NOT OK', 'MTU 1370, no fragmentation'),
+    ];
+  } finally {
+    await world.destroy();
+  }
+}
