@@ -10,6 +10,7 @@
  */
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
 import { World } from '../lab/world.ts';
 import { sleep } from '../lab/netns-lab.ts';
@@ -46,12 +47,19 @@ function procs(): Map<number, Proc> {
  * lab's wireguard-go, agents, iperf3 are all descendants): other work on the machine that competes
  * with the measurement. A lower bound — processes that start and end within the interval are missed.
  */
-async function outsideCpu<T>(fn: () => Promise<T>): Promise<{ value: T; cores: number }> {
+async function outsideCpu<T>(fn: () => Promise<T>, wgPids: number[]): Promise<{ value: T; cores: number; wg: number; busy: number }> {
+  const busyTicks = () => {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    return f.slice(0, 8).reduce((a, b) => a + b, 0) - f[3] - f[4]; // all but idle and iowait
+  };
+  const busy0 = busyTicks();
   const before = procs();
   const t0 = performance.now();
   const value = await fn();
   const seconds = (performance.now() - t0) / 1000;
   const after = procs();
+  const busy = (busyTicks() - busy0) / 100 / seconds;
+  const wg = wgPids.reduce((sum, pid) => sum + Math.max(0, (after.get(pid)?.ticks ?? 0) - (before.get(pid)?.ticks ?? 0)), 0) / 100 / seconds;
   const mine = new Set([process.pid]);
   for (let grew = true; grew; ) {
     grew = false;
@@ -59,7 +67,7 @@ async function outsideCpu<T>(fn: () => Promise<T>): Promise<{ value: T; cores: n
   }
   let ticks = 0;
   for (const [pid, p] of after) if (!mine.has(pid)) ticks += Math.max(0, p.ticks - (before.get(pid)?.ticks ?? 0));
-  return { value, cores: ticks / 100 / seconds }; // USER_HZ is 100 on Linux
+  return { value, cores: ticks / 100 / seconds, wg, busy }; // USER_HZ is 100 on Linux
 }
 
 /** One iperf3 run: a one-off server bound to `serverIp` in `serverNs`, the client in `clientNs`; Gbit/s received. */
@@ -132,9 +140,13 @@ export async function benchDataplane(): Promise<BenchRow[]> {
     const c: number[] = [];
     const d: number[] = [];
     const outside: number[] = [];
+    const wgPids = world.lab.hosts.map((h) => h.wg?.pid).filter((p): p is number => !!p);
+    const cpu = { c: [] as { wg: number; busy: number }[], d: [] as { wg: number; busy: number }[] };
     for (let i = 0; i < pairs; i++) {
-      const rc = await outsideCpu(() => iperf(world, h2.ns, mesh[1], h1.ns, seconds));
-      const rd = await outsideCpu(() => iperf(world, b.ns, b.ip, a.ns, seconds));
+      const rc = await outsideCpu(() => iperf(world, h2.ns, mesh[1], h1.ns, seconds), wgPids);
+      const rd = await outsideCpu(() => iperf(world, b.ns, b.ip, a.ns, seconds), wgPids);
+      cpu.c.push(rc);
+      cpu.d.push(rd);
       c.push(rc.value);
       d.push(rd.value);
       outside.push(Math.max(rc.cores, rd.cores));
@@ -156,6 +168,13 @@ export async function benchDataplane(): Promise<BenchRow[]> {
         '×',
         '≥ 0.90',
         quiet.length ? `${(median(quiet.map((i) => d[i])) / median(quiet.map((i) => c[i]))).toFixed(3)}` : 'no quiet pair',
+      ),
+      row(
+        'machine CPU busy during (c) / (d), median (wireguard-go processes of both hosts)',
+        median(cpu.c.map((x) => x.busy)),
+        `/ ${median(cpu.d.map((x) => x.busy)).toFixed(2)} cores of ${availableParallelism()}`,
+        '–',
+        `wireguard-go ${median(cpu.c.map((x) => x.wg)).toFixed(2)} / ${median(cpu.d.map((x) => x.wg)).toFixed(2)} cores; Gbit/s per wireguard-go core ${(mc / median(cpu.c.map((x) => x.wg))).toFixed(3)} / ${(md / median(cpu.d.map((x) => x.wg))).toFixed(3)}`,
       ),
       row('CPU used by other processes on the machine during the runs, max per pair', Math.max(...outside), 'cores', '≈ 0 (quiet machine)', `per pair ${fmt(outside)}; lower bound from /proc/<pid>/stat of processes outside the bench's tree`),
       row(`container MTU ${ifMtu}: ping -M do -s 1342 ${mtuPass ? 'passes' : 'FAILS'}, -s 1343 ${mtuFail ? 'fails' : 'PASSES'} (container→container across hosts)`, mtuPass && mtuFail && ifMtu === 1370 ? 1 : 0, mtuPass && mtuFail && ifMtu === 1370 ? 'ok' : 'NOT OK', 'MTU 1370, no fragmentation'),
