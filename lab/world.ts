@@ -246,6 +246,25 @@ export class World {
   }
 
   /** Waits until every agent reported the API's head revision (convergence), or throws. */
+  /**
+   * A common opening for a test: the world with `hostCount` hosts, one project whose app runs one
+   * `web` container per host, converged. Destroys the world before rethrowing if any step fails.
+   */
+  async upWithWebOnEveryHost(projectName: string, hostCount = 3): Promise<{ project: { projectId: string; networkId: string; appId: string }; containers: WorldContainer[]; gateway: string }> {
+    try {
+      await this.up(hostCount);
+      const project = await this.project(projectName, ['web']);
+      const containers: WorldContainer[] = [];
+      for (let host = 1; host <= hostCount; host++) containers.push(await this.runContainer(project.appId, 'web', host));
+      await this.converged(project.networkId);
+      const gateway: string = (await this.gql(`query($n: ID!) { network(id: $n) { gateway } }`, { n: project.networkId })).network.gateway;
+      return { project, containers, gateway };
+    } catch (error) {
+      await this.destroy();
+      throw error;
+    }
+  }
+
   async converged(networkId: string, timeoutMs = 10_000): Promise<void> {
     const end = Date.now() + timeoutMs;
     while (Date.now() < end) {

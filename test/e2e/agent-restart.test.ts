@@ -19,16 +19,10 @@ describeRoot('end to end: agent restarts under a 20 ms ping', () => {
   const c: WorldContainer[] = [];
 
   beforeAll(async () => {
-    try {
-      await world.up(3);
-      p = await world.project('restart', ['web']);
-      for (const host of [1, 2, 3]) c.push(await world.runContainer(p.appId, 'web', host));
-      await world.converged(p.networkId);
-      gateway = (await world.gql(`query($n: ID!) { network(id: $n) { gateway } }`, { n: p.networkId })).network.gateway;
-    } catch (error) {
-      await world.destroy();
-      throw error;
-    }
+    const opened = await world.upWithWebOnEveryHost('restart');
+    p = opened.project;
+    gateway = opened.gateway;
+    c.push(...opened.containers);
   }, 120_000);
 
   afterAll(async () => world.destroy(), 60_000);

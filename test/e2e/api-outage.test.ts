@@ -20,16 +20,10 @@ describeRoot('end to end: API outage of 30 s', () => {
   const c: WorldContainer[] = [];
 
   beforeAll(async () => {
-    try {
-      await world.up(3);
-      p = await world.project('outage', ['web']);
-      for (const host of [1, 2, 3]) c.push(await world.runContainer(p.appId, 'web', host));
-      await world.converged(p.networkId);
-      gateway = (await world.gql(`query($n: ID!) { network(id: $n) { gateway } }`, { n: p.networkId })).network.gateway;
-    } catch (error) {
-      await world.destroy();
-      throw error;
-    }
+    const opened = await world.upWithWebOnEveryHost('outage');
+    p = opened.project;
+    gateway = opened.gateway;
+    c.push(...opened.containers);
   }, 120_000);
 
   afterAll(async () => world.destroy(), 60_000);

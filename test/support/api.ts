@@ -65,15 +65,20 @@ export async function startTestApi(env: Record<string, string> = {}, options: { 
     token,
     admin,
     gql,
-    async ok(query, variables, bearer) {
-      const result = await gql(query, variables, bearer);
-      if (result.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(result.errors)}`);
-      return result.data as never;
-    },
+    ok: okFrom(gql),
     async close() {
       opened.close();
       if (!options.dbFile) rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** `ok()` for a `gql()`: throws on GraphQL errors and returns the data. */
+export function okFrom(gql: TestApi['gql']): TestApi['ok'] {
+  return async (query, variables, bearer) => {
+    const result = await gql(query, variables, bearer);
+    if (result.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(result.errors)}`);
+    return result.data as never;
   };
 }
 

@@ -19,7 +19,7 @@ import { loadSigningKeys } from '../../src/auth/keys.ts';
 import { parseConfig } from '../../src/config.ts';
 import { createDatabase } from '../../src/db/client.ts';
 import { createFeedHub } from '../../src/feed/hub.ts';
-import { newEdKey, type TestApi } from '../support/api.ts';
+import { newEdKey, okFrom, type TestApi } from '../support/api.ts';
 import { type HranaTestServer, startHranaTestServer } from './hrana-test-server.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -84,11 +84,7 @@ export async function startWorkerApi(vars: Record<string, string> = {}): Promise
       token,
       admin,
       gql,
-      async ok(query, variables, bearer) {
-        const result = await gql(query, variables, bearer);
-        if (result.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(result.errors)}`);
-        return result.data as never;
-      },
+      ok: okFrom(gql),
       async close() {
         await running.close();
         client.close();
