@@ -40,7 +40,7 @@ export async function startAgent({ config, hostNetns, log = console.log }: Agent
   const { privateKeyPath, publicKey } = await ensureWgKey(runner, config.stateDir);
   const client = createApiClient(config.apiUrl, config.token);
   const store = new AttachmentStore(config.stateDir);
-  store.prune?.(existsSync);
+  store.prune(existsSync); // attachments whose container namespace is gone
   const reconciler = createReconciler({ runner, names, wgMode: config.wgMode, privateKeyPath, brake: { confirmAfterMs: config.brakeConfirmMs }, log });
 
   let model: HostConfig | null = loadLastKnownGood(config.stateDir);
