@@ -6,7 +6,7 @@ import { createApplication } from '../services/applications/create.ts';
 import { deleteApplication } from '../services/applications/delete.ts';
 import { setDefaultProcessType, setProcessExposure } from '../services/applications/update.ts';
 import { getApplication, getNetwork, getProject } from '../services/lookups.ts';
-import { assertProjectAccess } from './access.ts';
+import { assertProjectAccess, loadVisible } from './access.ts';
 import { builder } from './builder.ts';
 import type { GraphQLContext } from './context.ts';
 import { DeletePayload, entityPayload, lastRevision } from './payloads.ts';
@@ -14,9 +14,7 @@ import { type ApplicationRow, ApplicationRef, ContainerRef, ExposureEnum, Networ
 
 /** Loads an application the caller may access with `role`; hidden ones are NOT_FOUND. */
 export async function loadApplication(ctx: GraphQLContext, id: string, role: 'read' | 'write'): Promise<ApplicationRow> {
-  const app = await getApplication(ctx.services.db.read, id).catch(() => null);
-  if (app) assertProjectAccess(ctx, app.projectId, role, 'application', id);
-  return app ?? getApplication(ctx.services.db.read, id);
+  return loadVisible(ctx, 'application', id, getApplication, (a) => a.projectId, role);
 }
 
 async function namesOf(ctx: GraphQLContext, app: ApplicationRow): Promise<string[]> {

@@ -3,7 +3,7 @@ import { createContainer } from '../services/containers/create.ts';
 import { removeContainer } from '../services/containers/remove.ts';
 import { transitionContainer } from '../services/containers/transition.ts';
 import { getApplication, getContainer, getHost, getNetwork } from '../services/lookups.ts';
-import { assertProjectAccess } from './access.ts';
+import { loadVisible } from './access.ts';
 import { builder } from './builder.ts';
 import { DeletePayload, entityPayload, lastRevision } from './payloads.ts';
 import { ApplicationRef, ContainerRef, ContainerStateEnum, HostRef, NetworkRef } from './refs.ts';
@@ -41,9 +41,8 @@ builder.queryFields((t) => ({
     args: { id: t.arg.id({ required: true }) },
     authScopes: { authenticated: true },
     resolve: async (_r, { id }, ctx) => {
-      const row = await getContainer(ctx.services.db.read, String(id)).catch(() => null);
-      if (row && !(ctx.actor.kind === 'agent' && ctx.actor.hostId === row.hostId)) assertProjectAccess(ctx, row.projectId, 'read', 'container', String(id));
-      return row ?? getContainer(ctx.services.db.read, String(id));
+      const ownHost = (c: { hostId: string }) => ctx.actor.kind === 'agent' && ctx.actor.hostId === c.hostId;
+      return loadVisible(ctx, 'container', String(id), getContainer, (c) => c.projectId, 'read', ownHost);
     },
   }),
 }));

@@ -4,7 +4,7 @@ import { containers } from '../db/schema/index.ts';
 import { resolveName } from '../domain/resolve.ts';
 import { buildNetworkModel } from '../feed/snapshot.ts';
 import { getNetwork, getProject } from '../services/lookups.ts';
-import { assertProjectAccess } from './access.ts';
+import { loadVisible } from './access.ts';
 import { builder } from './builder.ts';
 import { ContainerRef, ContainerStateEnum, NetworkRef, ProjectRef } from './refs.ts';
 
@@ -53,9 +53,7 @@ builder.queryFields((t) => ({
     args: { id: t.arg.id({ required: true }) },
     authScopes: { authenticated: true },
     resolve: async (_root, { id }, ctx) => {
-      const network = await getNetwork(ctx.services.db.read, String(id)).catch(() => null);
-      if (network) assertProjectAccess(ctx, network.projectId, 'read', 'network', String(id));
-      return network ?? getNetwork(ctx.services.db.read, String(id));
+      return loadVisible(ctx, 'network', String(id), getNetwork, (n) => n.projectId);
     },
   }),
   resolve: t.field({
@@ -64,8 +62,7 @@ builder.queryFields((t) => ({
     args: { networkId: t.arg.id({ required: true }), name: t.arg.string({ required: true }), type: t.arg.string({ defaultValue: 'A' }) },
     authScopes: { authenticated: true },
     resolve: async (_root, args, ctx) => {
-      const network = await getNetwork(ctx.services.db.read, String(args.networkId)).catch(() => null);
-      if (network) assertProjectAccess(ctx, network.projectId, 'read', 'network', String(args.networkId));
+      await loadVisible(ctx, 'network', String(args.networkId), getNetwork, (n) => n.projectId);
       const model = await buildNetworkModel(ctx.services.db.read, String(args.networkId));
       return resolveName(model, args.name, args.type ?? 'A');
     },

@@ -1,5 +1,5 @@
 import { resolveOffsetConnection } from '@pothos/plugin-relay';
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, inArray } from 'drizzle-orm';
 import { applications, projects } from '../db/schema/index.ts';
 import { createProject } from '../services/projects/create.ts';
 import { deleteProject } from '../services/projects/delete.ts';
@@ -32,10 +32,13 @@ builder.queryFields((t) => ({
     type: ProjectRef,
     description: 'Projects visible to the caller: all for an admin, the listed ones for a user.',
     authScopes: { authenticated: true },
-    resolve: async (_root, args, ctx) => {
-      const all = await ctx.services.db.read.select().from(projects).orderBy(asc(projects.createdAt), asc(projects.id));
-      const visible = ctx.actor.kind === 'admin' ? all : ctx.actor.kind === 'user' ? all.filter((p) => (ctx.actor as { projects: Record<string, string> }).projects[p.id]) : [];
-      return resolveOffsetConnection({ args }, ({ limit, offset }) => visible.slice(offset, offset + limit));
+    resolve: (_root, args, ctx) => {
+      // One page from the database: every project for an admin, the token's projects for a user.
+      const { actor } = ctx;
+      const scope = actor.kind === 'admin' ? undefined : inArray(projects.id, actor.kind === 'user' ? Object.keys(actor.projects) : []);
+      return resolveOffsetConnection({ args }, ({ limit, offset }) =>
+        ctx.services.db.read.select().from(projects).where(scope).orderBy(asc(projects.createdAt), asc(projects.id)).limit(limit).offset(offset),
+      );
     },
   }),
   project: t.field({

@@ -14,7 +14,7 @@ import { redeliverWebhook } from '../services/webhooks/redeliver.ts';
 import { deleteWebhookEndpoint, rotateWebhookSecret, updateWebhookEndpoint } from '../services/webhooks/update.ts';
 import { WEBHOOK_EVENT_TYPES } from '../webhooks/events.ts';
 import { messageId } from '../webhooks/sign.ts';
-import { assertProjectAccess } from './access.ts';
+import { assertProjectAccess, loadVisible } from './access.ts';
 import { builder } from './builder.ts';
 import type { GraphQLContext } from './context.ts';
 import { DeletePayload } from './payloads.ts';
@@ -37,9 +37,7 @@ const DeliveryStatusEnum = builder.enumType('WebhookDeliveryStatus', {
 
 /** Loads an endpoint the caller may access with `role`; hidden ones are NOT_FOUND. */
 async function loadEndpoint(ctx: GraphQLContext, id: string, role: 'read' | 'write'): Promise<EndpointRow> {
-  const row = await getWebhookEndpoint(ctx.services.db.read, id).catch(() => null);
-  if (row) assertProjectAccess(ctx, row.projectId, role, 'webhook endpoint', id);
-  return row ?? getWebhookEndpoint(ctx.services.db.read, id);
+  return loadVisible(ctx, 'webhook endpoint', id, getWebhookEndpoint, (e) => e.projectId, role);
 }
 
 async function loadDelivery(ctx: GraphQLContext, id: string, role: 'read' | 'write'): Promise<DeliveryRow> {
