@@ -4,10 +4,10 @@
  * Owns: nothing at run time — it is data. Two networks reuse one CIDR on purpose: the same IP in
  * both proves answers come from the receiving socket's network, not from the address.
  */
+import { macOf } from '../../src/domain/ipv4.ts';
 import type { ContainerModel, ContainerState, NetworkModel } from '../model.ts';
 
 function ctr(net: string, _vni: number, app: string, type: string, n: number, ip: string, state: ContainerState = 'RUNNING'): ContainerModel {
-  const bytes = ip.split('.').map((o) => Number(o).toString(16).padStart(2, '0'));
   return {
     id: `ctr-${app}-${type}-${n}`,
     applicationId: app,
@@ -16,7 +16,7 @@ function ctr(net: string, _vni: number, app: string, type: string, n: number, ip
     hostId: 'host-1',
     hostMeshIp: '100.64.0.1',
     ip,
-    mac: `02:00:${bytes.join(':')}`, // the model's rule: 02:00 + the IP's 4 bytes
+    mac: macOf(ip), // the API's rule
     state,
     hostname: `${n}.${type}.${app}.${net}.private-network.internal`,
   };

@@ -3,16 +3,15 @@
  * MAC derived from the IP the way the API does (`02:00:<ip bytes>`).
  */
 import type { ContainerModel, HostConfig, HostModel, NetworkModel, PeerModel } from '../../agent/model';
+import { macOf } from '../../src/domain/ipv4.ts';
 
 /** A host with mesh IP 100.64.0.<n>. */
 export function host(n: number, publicKey: string, underlay = `192.0.2.${10 + n}`): HostModel {
   return { id: `host-${n}`, name: `h${n}`, meshIp: `100.64.0.${n}`, meshCidr: '100.64.0.0/16', endpoint: `${underlay}:51820`, publicKey };
 }
 
-/** The MAC the API derives from a container IP: `02:00:<4 IP bytes>` (agent/model.ts). */
-export function macOf(ip: string): string {
-  return [2, 0, ...ip.split('.').map(Number)].map((b) => b.toString(16).padStart(2, '0')).join(':');
-}
+/** The MAC the API derives from a container IP (`02:00:<4 IP bytes>`): the API's own function. */
+export { macOf };
 
 /** A container; `id` must carry 8+ hex digits (veth names use them). */
 export function container(id: string, networkId: string, h: HostModel, ip: string, state: ContainerModel['state'] = 'RUNNING', n = 1): ContainerModel {

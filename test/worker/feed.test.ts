@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiClient } from '../../agent/api/client.ts';
 import { startFollower } from '../../agent/api/follower.ts';
 import type { HostConfig } from '../../agent/model.ts';
+import { percentile as percentileOfSorted } from '../../src/feed/convergence.ts';
 import { CREATE_CONTAINER, fakeKey } from '../support/api.ts';
 import { openSse, type SseSubscription } from './sse-reader.ts';
 import { startWorkerApi, type WorkerApi } from './worker-api.ts';
@@ -68,7 +69,7 @@ async function networkIds() {
   return { networkA: (await api.ok(q, { p: world.projectA })).project.network.id as string };
 }
 
-const percentile = (values: number[], p: number) => [...values].sort((x, y) => x - y)[Math.min(values.length - 1, Math.floor((values.length * p) / 100))];
+const percentile = (values: number[], p: number): number => percentileOfSorted([...values].sort((x, y) => x - y), p) ?? Number.NaN;
 
 describe('the change feed on Workers, through Durable Objects', () => {
   it('wakes a host stream for network-wide rows (fan-in) and measures commit-to-subscriber latency', async () => {
