@@ -54,14 +54,17 @@ export function diffSandbox(d: DesiredSandbox, o: ObservedSandbox | undefined, i
   // Add before delete: every add/update above, every removal below.
   const fdb = (o?.fdb ?? []).filter((e) => !fresh.has(e.dev));
   const neigh = (o?.neigh ?? []).filter((n) => !fresh.has(n.dev));
+  // Observed entries as keys, so a pass over N containers costs O(N), not O(N²).
+  const selfFdb = new Set(fdb.filter((e) => e.self).map((e) => `${e.dev}|${e.mac}|${e.dst}`));
+  const staticFdb = new Set(fdb.filter((e) => e.master && e.state === 'static').map((e) => `${e.dev}|${e.mac}`));
+  const permanentNeigh = new Set(neigh.filter((n) => n.permanent).map((n) => `${n.dev}|${n.ip}|${n.mac}`));
   for (const c of d.locals) {
-    if (!fdb.some((e) => e.dev === c.veth && e.mac === c.mac && e.master && e.state === 'static'))
-      ops.push({ kind: 'fdb.add', ns, vni, dev: c.veth, mac: c.mac, dst: null });
+    if (!staticFdb.has(`${c.veth}|${c.mac}`)) ops.push({ kind: 'fdb.add', ns, vni, dev: c.veth, mac: c.mac, dst: null });
   }
   for (const r of d.remotes) {
-    if (!fdb.some((e) => e.dev === v.name && e.mac === r.mac && e.self && e.dst === r.dst)) ops.push({ kind: 'fdb.add', ns, vni, dev: v.name, mac: r.mac, dst: r.dst });
-    if (!fdb.some((e) => e.dev === v.name && e.mac === r.mac && e.master && e.state === 'static')) ops.push({ kind: 'fdb.add', ns, vni, dev: v.name, mac: r.mac, dst: null });
-    if (!neigh.some((n) => n.dev === v.name && n.ip === r.ip && n.mac === r.mac && n.permanent)) ops.push({ kind: 'neigh.add', ns, vni, dev: v.name, ip: r.ip, mac: r.mac });
+    if (!selfFdb.has(`${v.name}|${r.mac}|${r.dst}`)) ops.push({ kind: 'fdb.add', ns, vni, dev: v.name, mac: r.mac, dst: r.dst });
+    if (!staticFdb.has(`${v.name}|${r.mac}`)) ops.push({ kind: 'fdb.add', ns, vni, dev: v.name, mac: r.mac, dst: null });
+    if (!permanentNeigh.has(`${v.name}|${r.ip}|${r.mac}`)) ops.push({ kind: 'neigh.add', ns, vni, dev: v.name, ip: r.ip, mac: r.mac });
   }
   ops.push(...diffTables(ns, vni, d.tables, o?.tables ?? []));
 

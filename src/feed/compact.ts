@@ -3,7 +3,7 @@
  * deleted revision is remembered, so a reader asking for an older `since` is told to RESYNC instead
  * of silently missing changes. The newest row is always kept, so revisions never restart.
  */
-import { and, lt, lte, max } from 'drizzle-orm';
+import { and, eq, lt, lte, max } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { changes, convergenceSamples, feedState } from '../db/schema/index.ts';
 
@@ -18,7 +18,10 @@ export async function compactFeed(db: Database, options: { before?: number; thro
       through = Math.max(through, Number(old?.r ?? 0));
     }
     through = Math.min(through, keep - 1);
-    if (through <= 0) return { compactedThrough: 0, deleted: 0 };
+    // The mark only moves forward: lowering it would let a reader behind an earlier compaction pass
+    // the RESYNC check and silently miss the rows that compaction deleted.
+    const [mark] = await tx.select().from(feedState).where(eq(feedState.key, 'compacted_through'));
+    if (through <= (mark?.value ?? 0)) return { compactedThrough: mark?.value ?? 0, deleted: 0 };
     const deleted = await tx.delete(changes).where(lte(changes.revision, through)).returning({ r: changes.revision });
     await tx.insert(feedState).values({ key: 'compacted_through', value: through }).onConflictDoUpdate({ target: feedState.key, set: { value: through } });
     if (options.before !== undefined) await tx.delete(convergenceSamples).where(and(lt(convergenceSamples.reportedAt, options.before)));
