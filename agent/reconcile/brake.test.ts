@@ -17,7 +17,7 @@ describe('safety brake (DESIGN §6)', () => {
     expect(held.ops.filter((o) => o.kind.endsWith('.del'))).toEqual([]);
     expect(held.hostErrors.join()).toMatch(/safety brake/);
     expect(fake.named.has('t1pn-100')).toBe(true);
-    // drift repair still works while braked
+    // a change under the agent while braked (drift) does not release the brake: the hold persists
     fake.named.get('t1pn-100')!.neigh = [];
     tick(30_000);
     const repair = await rec.reconcile(STATES.empty, ATTACHED);

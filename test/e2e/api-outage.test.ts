@@ -68,6 +68,7 @@ describeRoot('end to end: API outage of 30 s', () => {
       expect(r.answered).toBe(r.sent);
     }
     expect(hosts.headRevision).toBeGreaterThanOrEqual(head.headRevision);
+    for (const h of hosts.hosts) expect(h.pendingChanges).toBe(0); // every agent applied what concerned it
 
     // every host now answers the new set: the drained container is gone, the added one is in
     const want = [c[0].ip, c[1].ip, added.ip].sort();
