@@ -20,7 +20,7 @@ import type { DnsDaemonClient } from './dns/control.ts';
 import { createExecRunner } from './exec/runner.ts';
 import { ensureWgKey } from './exec/wg-key.ts';
 import type { HostConfig } from './model.ts';
-import { createReconciler } from './reconcile/reconciler.ts';
+import { createReconciler, type PassReport } from './reconcile/reconciler.ts';
 import { startReconcileLoop } from './reconcile/loop.ts';
 import { startAttachServer } from './runtime/server.ts';
 import { AttachmentStore } from './runtime/store.ts';
@@ -52,12 +52,23 @@ export async function startAgent({ config, hostNetns, log = console.log }: Agent
   // One update at a time, each sending the newest model: concurrent ones could reach the daemon out
   // of order and leave it serving an older model until the next change.
   let dnsSync: Promise<void> = Promise.resolve();
-  const syncDns = (m: HostConfig): Promise<void> => {
-    const next = dnsSync.catch(() => undefined).then(() => dns.setNetworks((model ?? m).networks));
+  const syncDns = (): Promise<void> => {
+    const next = dnsSync.catch(() => undefined).then(() => dns.setNetworks(model!.networks));
     dnsSync = next;
     return next;
   };
-  if (model) await syncDns(model);
+  if (model) await syncDns();
+  /** After a pass: bind the DNS sockets (the gateway address must exist first) and fold bind errors into the report. */
+  const withDns = async (report: PassReport, applied: HostConfig): Promise<PassReport> => {
+    const errors: Record<string, string> = await bindDns(dns, applied, names.sandboxNs, config.dnsPort).catch((e) => Object.fromEntries(applied.networks.map((n) => [n.id, String(e)])));
+    const networks = { ...report.networks };
+    for (const n of applied.networks) {
+      if (!errors[n.id]) continue;
+      const status = networks[n.id] ?? { vni: n.vni, ok: true, errors: [] };
+      networks[n.id] = { ...status, ok: false, errors: [...status.errors, `dns: ${errors[n.id]}`] };
+    }
+    return { ...report, networks };
+  };
 
   let keyChecked = false;
   const loop = startReconcileLoop({
@@ -66,12 +77,10 @@ export async function startAgent({ config, hostNetns, log = console.log }: Agent
     getAttachments: () => store.paths(),
     debounceMs: config.debounceMs,
     resyncMs: config.resyncMs,
-    onReport: async (report, applied) => {
-      // sockets only after the pass: the gateway address must exist in the sandbox first
-      const errors: Record<string, string> = await bindDns(dns, applied, names.sandboxNs, config.dnsPort).catch((e) => Object.fromEntries(applied.networks.map((n) => [n.id, String(e)])));
+    onReport: async (pass, applied) => {
+      const report = await withDns(pass, applied);
       const networks = applied.networks.map((n) => {
-        const status = report.networks[n.id];
-        const problems = [...(status?.errors ?? []), ...(errors[n.id] ? [`dns: ${errors[n.id]}`] : [])];
+        const problems = report.networks[n.id]?.errors ?? [];
         return { networkId: n.id, healthy: problems.length === 0, message: problems.join('; ') || undefined };
       });
       if (report.ops.length || report.failures.length) log(`agent: pass at revision ${applied.revision}: ${report.summary}`);
@@ -87,7 +96,6 @@ export async function startAgent({ config, hostNetns, log = console.log }: Agent
     onModel: (next, why) => {
       model = next;
       if (!keyChecked && next.host.publicKey !== publicKey) {
-        keyChecked = true;
         log('agent: the API has another public key for this host; sending ours');
         void client.updateHost({ hostId: config.hostId, publicKey }).catch((e) => log(`agent: updateHost failed: ${(e as Error).message}`));
       }
@@ -96,7 +104,7 @@ export async function startAgent({ config, hostNetns, log = console.log }: Agent
       // update; the next pass (feed change or resync timer) reports the newer revision.
       if (why === 'cursor') return;
       saveLastKnownGood(config.stateDir, next);
-      void syncDns(next).catch((e) => log(`agent: DNS update failed: ${(e as Error).message}`));
+      void syncDns().catch((e) => log(`agent: DNS update failed: ${(e as Error).message}`));
       loop.kick();
     },
   });
@@ -105,19 +113,13 @@ export async function startAgent({ config, hostNetns, log = console.log }: Agent
     socketPath: config.attachSocket,
     store,
     getConfig: () => model,
-    reconcile: async () => {
-      const report = await reconciler.reconcile(model!, store.paths());
-      await bindDns(dns, model!, names.sandboxNs, config.dnsPort);
-      return report;
-    },
+    reconcile: async () => withDns(await reconciler.reconcile(model!, store.paths()), model!),
     envPrefix: config.envPrefix,
   });
   log(`agent: host ${config.hostId}, attach API on ${config.attachSocket}`);
 
   return {
-    current: () => model,
     confirmDeletes: () => reconciler.confirmDeletes(),
-    passNow: () => loop.passNow(),
     async stop() {
       await follower.stop();
       loop.stop();
@@ -131,7 +133,11 @@ async function bindDns(dns: DnsDaemonClient, model: HostConfig, sandboxNs: (vni:
   return dns.syncListeners(bindingsFor(model.networks, (n) => sandboxNs(n.vni), port));
 }
 
-function parseUpstream(text: string) {
-  const m = /^(.*?)(?::(\d+))?$/.exec(text)!;
-  return { address: m[1], port: m[2] ? Number(m[2]) : 53 };
+/** `ip`, `ip:port`, `ipv6` or `[ipv6]:port` → an upstream (port 53 unless given). */
+export function parseUpstream(text: string): { address: string; port: number } {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
+  if (bracketed) return { address: bracketed[1], port: bracketed[2] ? Number(bracketed[2]) : 53 };
+  if (text.split(':').length > 2) return { address: text, port: 53 }; // bare IPv6
+  const [address, port] = text.split(':');
+  return { address, port: port ? Number(port) : 53 };
 }

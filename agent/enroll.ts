@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ApiError, graphqlCall } from './api/client.ts';
 import { ENROLMENT_FILE, type Enrolment } from './config.ts';
 import type { CommandRunner } from './exec/runner.ts';
 import { ensureWgKey } from './exec/wg-key.ts';
@@ -21,17 +22,15 @@ export interface EnrollOptions {
 /** Registers this host and writes `<stateDir>/enrolment.json`; returns the identity. */
 export async function enroll(opts: EnrollOptions): Promise<Enrolment & { meshIp: string; publicKey: string }> {
   const { publicKey } = await ensureWgKey(opts.runner, opts.stateDir);
-  const response = await fetch(`${opts.apiUrl.replace(/\/$/, '')}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${opts.adminToken}` },
-    body: JSON.stringify({
-      query: `mutation($i: RegisterHostInput!) { registerHost(input: $i) { host { id meshIp } agentToken } }`,
-      variables: { i: { name: opts.name, endpoint: opts.endpoint, publicKey } },
-    }),
+  const data = await graphqlCall<{ registerHost: { host: { id: string; meshIp: string }; agentToken: string } }>(
+    opts.apiUrl,
+    opts.adminToken,
+    `mutation($i: RegisterHostInput!) { registerHost(input: $i) { host { id meshIp } agentToken } }`,
+    { i: { name: opts.name, endpoint: opts.endpoint, publicKey } },
+  ).catch((error: ApiError) => {
+    throw new Error(`registerHost failed: ${error.code ?? ''} ${error.message}`.trim());
   });
-  const body = (await response.json()) as { data?: { registerHost: { host: { id: string; meshIp: string }; agentToken: string } }; errors?: { message: string; extensions?: { code?: string } }[] };
-  if (body.errors?.length || !body.data) throw new Error(`registerHost failed: ${body.errors?.[0]?.extensions?.code ?? response.status} ${body.errors?.[0]?.message ?? ''}`);
-  const enrolment: Enrolment = { hostId: body.data.registerHost.host.id, token: body.data.registerHost.agentToken };
+  const enrolment: Enrolment = { hostId: data.registerHost.host.id, token: data.registerHost.agentToken };
   writeFileSync(join(opts.stateDir, ENROLMENT_FILE), JSON.stringify(enrolment), { mode: 0o600 });
-  return { ...enrolment, meshIp: body.data.registerHost.host.meshIp, publicKey };
+  return { ...enrolment, meshIp: data.registerHost.host.meshIp, publicKey };
 }

@@ -37,17 +37,22 @@ export class ApiError extends Error {
 
 const WATCH = `subscription($h: ID!, $s: Int!) { hostChanges(hostId: $h, since: $s) { type revision change { revision kind networkId committedAt payload } } }`;
 
+/** One GraphQL request over HTTP with a bearer token and a timeout; GraphQL errors become ApiError. */
+export async function graphqlCall<T>(apiUrl: string, token: string, query: string, variables: Record<string, unknown>, timeoutMs = 10_000): Promise<T> {
+  const url = `${apiUrl.replace(/\/$/, '')}/graphql`;
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }), signal: AbortSignal.timeout(timeoutMs) });
+  const body = (await response.json().catch(() => ({}))) as { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
+  if (body.errors?.length) throw new ApiError(body.errors[0].message, body.errors[0].extensions?.code);
+  if (!response.ok || !body.data) throw new ApiError(`HTTP ${response.status} from ${url}`);
+  return body.data;
+}
+
 /** A client for `apiUrl` (the API's base URL, e.g. http://10.0.0.1:4000) with a bearer token. */
 export function createApiClient(apiUrl: string, token: string, timeoutMs = 10_000): ApiClient {
   const url = `${apiUrl.replace(/\/$/, '')}/graphql`;
-  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-  const call = async <T>(query: string, variables: Record<string, unknown>): Promise<T> => {
-    const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }), signal: AbortSignal.timeout(timeoutMs) });
-    const body = (await response.json().catch(() => ({}))) as { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
-    if (body.errors?.length) throw new ApiError(body.errors[0].message, body.errors[0].extensions?.code);
-    if (!response.ok || !body.data) throw new ApiError(`HTTP ${response.status} from ${url}`);
-    return body.data;
-  };
+  const headers = { authorization: `Bearer ${token}` };
+  const call = <T>(query: string, variables: Record<string, unknown>) => graphqlCall<T>(apiUrl, token, query, variables, timeoutMs);
   const sse = createClient({ url, headers: () => ({ authorization: headers.authorization }), retryAttempts: 0 });
   return {
     async hostConfig(hostId) {

@@ -165,11 +165,6 @@ export class DnsServer {
     return new Map([...this.listeners].map(([id, l]) => [id, { address: l.address, port: l.port, namespace: l.namespace }]));
   }
 
-  /** The model the views were built from. */
-  currentNetworks(): NetworkModel[] {
-    return [...this.networks];
-  }
-
   /** Counters per network since start. */
   metrics(): Record<string, NetworkMetrics> {
     return Object.fromEntries([...this.counters].map(([id, m]) => [id, structuredClone(m)]));

@@ -28,8 +28,6 @@ export type Op =
   | { kind: 'nft.replace'; ns: string | null; vni: number | null; table: DesiredTable }
   | { kind: 'nft.del'; ns: string | null; vni: number | null; family: string; name: string };
 
-export type OpKind = Op['kind'];
-
 /** True for ops that remove something: these are what the safety brake counts and may hold back. */
 export function isDelete(op: Op): boolean {
   return op.kind.endsWith('.del') || (op.kind === 'wg.peers' && op.remove.length > 0);

@@ -7,8 +7,8 @@
  *
  * Owns: validating requests, the attachment store, and the network-ready gate: attach answers only
  * after a reconcile pass programmed the container's veth and everything its network needs (every
- * peer and remote entry known now), plus an optional readiness hook (e.g. "its own name resolves",
- * wired by main.ts to DNS). Never: runs kernel commands — it calls the one reconciler.
+ * peer and remote entry known now) and the network's DNS socket is bound (agent.ts folds bind errors
+ * into the pass report). Never: runs kernel commands — it calls the one reconciler.
  * The socket is created mode 0600: only root (the runtime) may attach containers.
  */
 import { chmodSync, existsSync, rmSync } from 'node:fs';
@@ -30,12 +30,6 @@ export interface AttachServerOptions {
   containerIf?: string;
   envPrefix?: string;
   pathExists?: (p: string) => boolean;
-  /** Extra gate before attach answers (DNS: the container's name resolves). Throw to fail. */
-  readiness?: (result: AttachResult) => Promise<void>;
-  /** Called before a detach tears down (drain: report DRAINING to the API). */
-  onDetach?: (containerId: string) => Promise<void>;
-  /** Called after a successful attach (report RUNNING to the API). */
-  onAttached?: (result: AttachResult) => Promise<void>;
 }
 
 const attachBody = z.object({ containerId: z.string().min(1).max(200), netnsPath: z.string().startsWith('/').max(4096) });
@@ -62,7 +56,7 @@ async function handle(opts: AttachServerOptions, req: IncomingMessage, res: Serv
   }
 }
 
-/** Attach: validate, persist, reconcile, gate on readiness, answer with the environment. */
+/** Attach: validate, persist, reconcile, answer with the environment once the network is ready. */
 export async function attach(opts: AttachServerOptions, req: { containerId: string; netnsPath: string }): Promise<AttachResult> {
   const { network, container } = findLocalContainer(opts.getConfig(), req.containerId);
   if (!(opts.pathExists ?? existsSync)(req.netnsPath)) throw new AttachError('NETNS_NOT_FOUND', `network namespace ${req.netnsPath} does not exist`, 400);
@@ -75,14 +69,11 @@ export async function attach(opts: AttachServerOptions, req: { containerId: stri
   ];
   if (errors.length) throw new AttachError('NETWORK_NOT_READY', `network ${network.id} is not ready for ${container.id}`, 503, errors);
   const result = attachResult(network, container, opts.containerIf ?? 'eth1', opts.envPrefix);
-  await opts.readiness?.(result);
-  await opts.onAttached?.(result);
   return result;
 }
 
 /** Detach: drain hook first, then forget the attachment and tear the veth down. Idempotent. */
 export async function detach(opts: AttachServerOptions, containerId: string): Promise<{ containerId: string; detached: boolean }> {
-  await opts.onDetach?.(containerId);
   const had = opts.store.delete(containerId);
   if (had) {
     const report = await opts.reconcile();

@@ -33,9 +33,3 @@ export async function loadVisible<T>(
   if (!allowed(row)) assertProjectAccess(ctx, projectOf(row), role, what, id);
   return row;
 }
-
-/** Only admins act on hosts, containers' placement and the whole fleet. */
-export function assertAdmin(ctx: GraphQLContext): void {
-  if (ctx.actor.kind === 'anonymous') throw new DomainError('UNAUTHENTICATED', 'not authenticated');
-  if (ctx.actor.kind !== 'admin') throw new DomainError('FORBIDDEN', 'admin only');
-}

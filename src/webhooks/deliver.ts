@@ -227,9 +227,3 @@ export async function runDeliveryPass(deps: DeliveryDeps, now: number = Date.now
   const count = (o: AttemptOutcome) => outcomes.filter((x) => x === o).length;
   return { attempted: claimed.length, succeeded: count('SUCCEEDED'), failed: count('FAILED'), dead: count('DEAD') };
 }
-
-/** Alias used by the Workers entry point's `scheduled` handler. */
-export const deliverDue = runDeliveryPass;
-
-/** Endpoint rows as the verbs and the schema see them (events parsed). */
-export const endpointEvents = (endpoint: EndpointRow): string[] => JSON.parse(endpoint.events) as string[];
