@@ -38,7 +38,11 @@ export function inNs(ns: string, argv: string[], input?: string): string {
  * prefixes are `<prefix><n>` (3 chars, so interface names stay ≤ 15).
  */
 export class Lab {
-  readonly dir = mkdtempSync(join(tmpdir(), 'weft-lab-'));
+  private labDir: string | null = null;
+  /** Scratch directory, made on first use: a skipped suite constructs its Lab but never uses it. */
+  get dir(): string {
+    return (this.labDir ??= mkdtempSync(join(tmpdir(), 'weft-lab-')));
+  }
   readonly hosts: LabHost[] = [];
   private readonly containers: string[] = [];
   readonly ul: string;
@@ -105,7 +109,7 @@ export class Lab {
       rmSync(`/var/run/wireguard/${h.names.wg}.sock`, { force: true });
     }
     this.cleanupLeftovers();
-    rmSync(this.dir, { recursive: true, force: true });
+    if (this.labDir) rmSync(this.labDir, { recursive: true, force: true });
   }
 
   private cleanupLeftovers(): void {

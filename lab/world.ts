@@ -245,7 +245,6 @@ export class World {
     return child;
   }
 
-  /** Waits until every agent reported the API's head revision (convergence), or throws. */
   /**
    * A common opening for a test: the world with `hostCount` hosts, one project whose app runs one
    * `web` container per host, converged. Destroys the world before rethrowing if any step fails.
@@ -265,6 +264,7 @@ export class World {
     }
   }
 
+  /** Waits until every agent reported the API's head revision (convergence), or throws. */
   async converged(networkId: string, timeoutMs = 10_000): Promise<void> {
     const end = Date.now() + timeoutMs;
     while (Date.now() < end) {

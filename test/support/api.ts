@@ -4,7 +4,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { exportJWK, generateKeyPair } from 'jose';
 import { createApp } from '../../src/app.ts';
 import { type TokenClaims, signToken } from '../../src/auth/jwt.ts';
@@ -37,16 +37,30 @@ export async function newEdKey(): Promise<string> {
 
 /** Starts an in-process API over a temporary database file. `dbFile` lets two apps share one file. */
 export async function startTestApi(env: Record<string, string> = {}, options: { dbFile?: string; now?: () => number } = {}): Promise<TestApi> {
-  const dir = mkdtempSync(join(tmpdir(), 'weft-api-'));
+  // A shared file lives in its owner's directory: only a private database gets (and removes) its own.
+  const dir = options.dbFile ? dirname(options.dbFile) : mkdtempSync(join(tmpdir(), 'weft-api-'));
   const dbFile = options.dbFile ?? join(dir, 'weft.db');
   const key = env.AUTH_HS256_SECRET ? undefined : (env.AUTH_EDDSA_PRIVATE_KEY ?? (await newEdKey()));
   const config = parseConfig({ DATABASE_URL: `file:${dbFile}`, FEED_POLL_MS: '200', ...(key ? { AUTH_EDDSA_PRIVATE_KEY: key } : {}), ...env });
+  let keys: SigningKeys;
+  try {
+    keys = await loadSigningKeys(config.auth); // before the database: a refused key leaves nothing open
+  } catch (error) {
+    if (!options.dbFile) rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   const opened = await openDatabase(config.databaseUrl);
   await migrateDatabase(opened.writeClient);
   const hub = createFeedHub(config.feedPollMs);
   const db = createDatabase(opened.client, (committed) => notifyCommitted(hub, committed), opened.writeClient);
-  const keys = await loadSigningKeys(config.auth);
-  const { app } = createApp({ config, db, keys, hub, now: options.now });
+  let app: ReturnType<typeof createApp>['app'];
+  try {
+    ({ app } = createApp({ config, db, keys, hub, now: options.now })); // refuses some settings
+  } catch (error) {
+    opened.close();
+    if (!options.dbFile) rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   const token = (claims: TokenClaims, ttl = 3600) => signToken(keys, config.auth, claims, ttl);
   const admin = await token({ kind: 'admin', sub: 'test-admin' });
   const gql: TestApi['gql'] = async (query, variables = {}, bearer = admin) => {
