@@ -16,8 +16,16 @@ type ContainerRow = typeof containers.$inferSelect;
 export async function releaseContainers(tx: Tx, rows: ContainerRow[], ctx: { projectId: string; now: number; announceEach: boolean }): Promise<NewChange[]> {
   if (rows.length === 0) return [];
   const networkId = rows[0].networkId;
-  const members = await hostsOfNetwork(tx, networkId);
-  const before = await peerSets(tx, members);
+  // Hosts whose last containers of the network these rows are: only they change any peer set, so
+  // the (per member host) peer computation runs only when one of them leaves.
+  const removedPerHost = new Map<string, number>();
+  for (const r of rows) removedPerHost.set(r.hostId, (removedPerHost.get(r.hostId) ?? 0) + 1);
+  const leaving: string[] = [];
+  for (const [hostId, n] of [...removedPerHost].sort(([a], [b]) => a.localeCompare(b))) {
+    if ((await countOnHost(tx, hostId, networkId)) === n) leaving.push(hostId);
+  }
+  const members = leaving.length ? await hostsOfNetwork(tx, networkId) : [];
+  const before = leaving.length ? await peerSets(tx, members) : new Map<string, Set<string>>();
   await tx.delete(containers).where(inArray(containers.id, rows.map((r) => r.id)));
   for (const row of rows) {
     await tx
@@ -29,10 +37,7 @@ export async function releaseContainers(tx: Tx, rows: ContainerRow[], ctx: { pro
   if (ctx.announceEach) {
     for (const row of rows) out.push({ kind: 'container.removed', projectId: ctx.projectId, networkId, payload: { containerId: row.id, applicationId: row.applicationId, processType: row.processType, number: row.number, hostId: row.hostId, ip: row.ip } });
   }
-  for (const hostId of [...new Set(rows.map((r) => r.hostId))].sort()) {
-    if ((await countOnHost(tx, hostId, networkId)) === 0) out.push({ kind: 'network.left', projectId: ctx.projectId, networkId, hostId, payload: { networkId } });
-  }
-  const after = await peerSets(tx, members);
-  out.push(...(await peerChanges(tx, before, after)));
+  for (const hostId of leaving) out.push({ kind: 'network.left', projectId: ctx.projectId, networkId, hostId, payload: { networkId } });
+  if (leaving.length) out.push(...(await peerChanges(tx, before, await peerSets(tx, members))));
   return out;
 }

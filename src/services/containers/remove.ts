@@ -1,6 +1,6 @@
 import { appendChanges } from '../../feed/append.ts';
 import { type Changed, type ServiceContext } from '../context.ts';
-import { getApplication, getContainer } from '../lookups.ts';
+import { getContainer } from '../lookups.ts';
 import { releaseContainers } from './release.ts';
 
 /**
@@ -10,9 +10,8 @@ import { releaseContainers } from './release.ts';
 export async function removeContainer(ctx: ServiceContext, containerId: string): Promise<Changed<{ containerId: string }>> {
   return ctx.db.write(async (tx) => {
     const row = await getContainer(tx, containerId);
-    const app = await getApplication(tx, row.applicationId);
     const now = ctx.now();
-    const list = await releaseContainers(tx, [row], { projectId: app.projectId, now, announceEach: true });
+    const list = await releaseContainers(tx, [row], { projectId: row.projectId, now, announceEach: true });
     return { result: { containerId }, changes: await appendChanges(tx, list, now) };
   });
 }

@@ -4,7 +4,7 @@ import { conflict } from '../../domain/errors.ts';
 import { appendChanges } from '../../feed/append.ts';
 import { toContainerModel } from '../../feed/models.ts';
 import { type Changed, type ServiceContext } from '../context.ts';
-import { getApplication, getContainer, getHost } from '../lookups.ts';
+import { getContainer, getHost } from '../lookups.ts';
 
 type State = 'PENDING' | 'RUNNING' | 'DRAINING';
 
@@ -28,9 +28,8 @@ export async function transitionContainer(ctx: ServiceContext, containerId: stri
     const now = ctx.now();
     const [updated] = await tx.update(containers).set({ state: to, updatedAt: now }).where(eq(containers.id, containerId)).returning();
     const host = await getHost(tx, row.hostId);
-    const app = await getApplication(tx, row.applicationId);
     const kind = to === 'RUNNING' ? 'container.running' : 'container.draining';
-    const changes = await appendChanges(tx, [{ kind, projectId: app.projectId, networkId: row.networkId, payload: { container: toContainerModel(updated, host.meshIp) } }], now);
+    const changes = await appendChanges(tx, [{ kind, projectId: row.projectId, networkId: row.networkId, payload: { container: toContainerModel(updated, host.meshIp) } }], now);
     return { result: { containerId }, changes };
   });
 }

@@ -27,8 +27,12 @@ export async function reportHostStatus(ctx: ServiceContext, input: ReportHostSta
   const previous = host.appliedRevision ?? 0;
   const from = Math.max(previous, input.appliedRevision - 200);
   const page = previous > 0 && input.appliedRevision > previous ? await readFeedPage(ctx.db, { hostId: host.id }, from, 200) : null;
-  const applied = page && !page.resync ? page.rows.filter((r) => r.revision <= input.appliedRevision) : [];
-  await ctx.db.write(async (tx) => {
+  const candidates = page && !page.resync ? page.rows.filter((r) => r.revision <= input.appliedRevision) : [];
+  return ctx.db.write(async (tx) => {
+    // Two reports racing each other must not both sample the same changes: keep only those above
+    // the applied revision as it is now, inside the write.
+    const [current] = await tx.select({ applied: hosts.appliedRevision }).from(hosts).where(eq(hosts.id, host.id));
+    const applied = candidates.filter((r) => r.revision > (current?.applied ?? 0));
     await tx
       .update(hosts)
       .set({ lastHeartbeatAt: now, appliedRevision: sql`max(coalesce(${hosts.appliedRevision}, 0), ${input.appliedRevision})` })
@@ -42,9 +46,9 @@ export async function reportHostStatus(ctx: ServiceContext, input: ReportHostSta
         .values({ hostId: host.id, networkId: n.networkId, healthy: n.healthy, message: n.message ?? null, appliedRevision: input.appliedRevision, reportedAt: now })
         .onConflictDoUpdate({ target: [hostNetworkStatus.hostId, hostNetworkStatus.networkId], set: { healthy: n.healthy, message: n.message ?? null, appliedRevision: input.appliedRevision, reportedAt: now } });
     }
-    for (const row of applied) {
-      await tx.insert(convergenceSamples).values({ hostId: host.id, networkId: row.networkId, revision: row.revision, latencyMs: Math.max(0, now - row.createdAt), reportedAt: now });
+    if (applied.length) {
+      await tx.insert(convergenceSamples).values(applied.map((row) => ({ hostId: host.id, networkId: row.networkId, revision: row.revision, latencyMs: Math.max(0, now - row.createdAt), reportedAt: now })));
     }
+    return { hostId: host.id, samples: applied.length };
   });
-  return { hostId: host.id, samples: applied.length };
 }
