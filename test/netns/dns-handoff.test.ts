@@ -11,7 +11,7 @@ import { dig } from '../dns/dig.ts';
 import { isRunning } from '../dns/process-alive.ts';
 import { startFakeUpstream, type FakeUpstream } from '../dns/fake-upstream.ts';
 import { NetnsLab, sh } from '../dns/netns-lab.ts';
-import { describeRootDns } from '../support/root-dns.ts';
+import { describeRoot } from '../support/root.ts';
 
 const A = 'pn-aaaa.private-network.internal';
 const GW = '10.240.0.1';
@@ -27,7 +27,7 @@ function networkA(): NetworkModel {
   return n;
 }
 
-describeRootDns('DNS through namespace socket handoff (root)', () => {
+describeRoot('DNS through namespace socket handoff (root)', () => {
   const lab = new NetnsLab('wtdh');
   let server: DnsServer | undefined;
   let upstream: FakeUpstream | undefined;
@@ -128,4 +128,4 @@ describeRootDns('DNS through namespace socket handoff (root)', () => {
     expect([...(await server!.syncListeners()).values()].map(String)).toEqual([]);
     expect((await dig(GW, 53, 'web.ap-other.pn-bbbb.private-network.internal', 'A', [], cB)).answer).toHaveLength(1);
   });
-});
+}, { tools: ['dig', 'host'] });

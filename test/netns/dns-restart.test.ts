@@ -11,13 +11,13 @@ import { sampleNetworkA } from '../../agent/dns/sample-networks.ts';
 import { dig } from '../dns/dig.ts';
 import { isRunning } from '../dns/process-alive.ts';
 import { NetnsLab } from '../dns/netns-lab.ts';
-import { describeRootDns } from '../support/root-dns.ts';
+import { describeRoot } from '../support/root.ts';
 
 const NAME = '1.web.ap-shop.pn-aaaa.private-network.internal';
 const GW = '10.240.0.1';
 const LOOP = fileURLToPath(new URL('../dns/lookup-loop-cli.ts', import.meta.url));
 
-describeRootDns('DNS across agent restarts and daemon handover (root)', () => {
+describeRoot('DNS across agent restarts and daemon handover (root)', () => {
   const lab = new NetnsLab('wtdr');
   const dir = mkdtempSync(join(tmpdir(), 'weft-dns-restart-'));
   const opts = { control: join(dir, 'dns.sock'), state: join(dir, 'state.json'), resolvConf: join(dir, 'resolv.conf'), logFile: join(dir, 'dns.log') };
@@ -84,4 +84,4 @@ describeRootDns('DNS across agent restarts and daemon handover (root)', () => {
     expect(isRunning(upgraded.startedPid!)).toBe(false);
     expect((await dig(GW, 53, NAME, 'A', ['+tcp'], container)).answer).toHaveLength(1);
   });
-});
+}, { tools: ['dig', 'host'] });

@@ -1,17 +1,37 @@
 /**
- * The one switch for root-only suites. Without root they skip with a clear message; with
- * WEFT_REQUIRE_ROOT_SUITES=1 (CI) a missing root is a failure, so a skip can never pass silently.
+ * The one switch for root-only suites. Without root (or a needed tool) they skip with a clear
+ * message; with WEFT_REQUIRE_ROOT_SUITES=1 (CI) they fail instead, so a skip can never pass silently.
  */
-import { describe } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { describe, it } from 'vitest';
 
 /** True when the process can create network namespaces. */
 export const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
-/** `describe` for root-only suites: skips without root, throws when root is required but missing. */
-export function describeRoot(name: string, fn: () => void): void {
-  if (!isRoot && process.env.WEFT_REQUIRE_ROOT_SUITES === '1') {
-    throw new Error(`${name}: needs root (network namespaces) and WEFT_REQUIRE_ROOT_SUITES=1 forbids skipping`);
+/** Why a root suite needing `tools` cannot run here, or null when it can. */
+export function rootUnavailable(tools: readonly string[] = []): string | null {
+  if (!isRoot) return 'needs root (network namespaces)';
+  for (const tool of ['ip', ...tools]) {
+    try {
+      execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+    } catch {
+      return `${tool} not installed`;
+    }
   }
-  if (!isRoot) console.warn(`[skip] ${name}: needs root (network namespaces); set WEFT_REQUIRE_ROOT_SUITES=1 to fail instead`);
-  describe.skipIf(!isRoot)(name, fn);
+  return null;
+}
+
+/** `describe` for root-only suites: runs, skips with the reason, or (CI) fails with the reason. */
+export function describeRoot(name: string, fn: () => void, opts: { tools?: readonly string[] } = {}): void {
+  const why = rootUnavailable(opts.tools);
+  if (!why) {
+    describe(name, fn);
+  } else if (process.env.WEFT_REQUIRE_ROOT_SUITES === '1') {
+    describe(name, () => it('can run (WEFT_REQUIRE_ROOT_SUITES=1 forbids skipping)', () => {
+      throw new Error(`${name}: ${why}`);
+    }));
+  } else {
+    console.warn(`[skip] ${name}: ${why}; set WEFT_REQUIRE_ROOT_SUITES=1 to fail instead`);
+    describe.skip(`${name} (${why})`, fn);
+  }
 }
