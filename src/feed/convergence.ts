@@ -6,7 +6,7 @@ import { and, desc, eq, gt } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { convergenceSamples, hostNetworkStatus, hosts } from '../db/schema/index.ts';
 import { hostsOfNetwork } from './membership.ts';
-import { readFeedPage } from './read.ts';
+import { countPending } from './read.ts';
 import { headRevision } from './snapshot.ts';
 
 export interface HostConvergence {
@@ -45,12 +45,12 @@ export async function networkConvergence(db: Database, networkId: string, now: n
       .from(hostNetworkStatus)
       .where(and(eq(hostNetworkStatus.hostId, hostId), eq(hostNetworkStatus.networkId, networkId)));
     const applied = host.appliedRevision ?? 0;
-    const page = await readFeedPage(db, { hostId }, applied, 10_000);
+    const pending = await countPending(db.read, { hostId }, applied, head);
     out.push({
       hostId,
       hostName: host.name,
       appliedRevision: applied,
-      pendingChanges: page.resync ? -1 : page.rows.length,
+      pendingChanges: pending,
       healthy: status?.healthy ?? null,
       message: status?.message ?? null,
       lastReportAt: host.lastHeartbeatAt,

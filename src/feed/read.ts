@@ -7,7 +7,7 @@
  * network it has left are not needed (its `network.left` row tears the sandbox down) and rows of a
  * network from before it joined are not needed either (`network.joined` makes it list again).
  */
-import { and, asc, eq, gt, inArray, isNull, lte, or } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, isNull, lte, or } from 'drizzle-orm';
 import type { Database, Reader } from '../db/client.ts';
 import { changes, containers, feedState } from '../db/schema/index.ts';
 import { networksOfHost } from './membership.ts';
@@ -33,10 +33,21 @@ export async function compactedThrough(db: Reader): Promise<number> {
   return row?.value ?? 0;
 }
 
-function scopeFilter(db: Reader, scope: FeedScope) {
+/** The rows a host or project reader sees (see the header). */
+export function scopeFilter(db: Reader, scope: FeedScope) {
   if ('projectId' in scope) return eq(changes.projectId, scope.projectId);
   const member = db.selectDistinct({ networkId: containers.networkId }).from(containers).where(eq(containers.hostId, scope.hostId));
   return or(eq(changes.hostId, scope.hostId), and(isNull(changes.hostId), inArray(changes.networkId, member)));
+}
+
+/** How many rows after `since` (up to `head`) a reader would receive, or -1 when it must RESYNC. */
+export async function countPending(db: Reader, scope: FeedScope, since: number, head: number): Promise<number> {
+  if (since > head || since < (await compactedThrough(db))) return -1;
+  const [row] = await db
+    .select({ n: count() })
+    .from(changes)
+    .where(and(gt(changes.revision, since), lte(changes.revision, head), scopeFilter(db, scope)));
+  return Number(row?.n ?? 0);
 }
 
 const toRow = (r: typeof changes.$inferSelect): FeedRow => ({ ...r, payload: JSON.parse(r.payload) as Record<string, unknown> });
