@@ -1,11 +1,22 @@
 /**
- * The ONLY code in the agent that spawns processes (STYLE habit 2).
+ * The one seam through which the agent runs short-lived commands (STYLE habit 2): every `ip`,
+ * `bridge`, `nft`, `sysctl` and `nsenter` of the observer and the reconciler, and the `wg genkey` /
+ * `wg pubkey` of enrolment.
  *
  * Owns: execFile with an argv array (never a shell), LC_ALL=C (so error texts are stable and
  * parseable), stdin for `-batch -` / `nft -f -`, and errors that carry argv + stderr.
  * Never: interprets output — callers parse it. Never logs stdin: it may hold key material paths.
  * A command prefix (e.g. `nsenter --net=<host-ns path>`) lets tests run a whole agent inside a
  * simulated host namespace with the real runner.
+ *
+ * Not the only code that spawns. Three DNS modules start Node children this interface cannot
+ * express, because a run here is "argv + stdin in, stdout + stderr out, then the child is gone":
+ * - agent/dns/netns-bind.ts starts bind-helper.ts under `ip netns exec` and receives the UDP and
+ *   TCP sockets it binds over an IPC channel (a socket handle cannot travel through stdout);
+ * - agent/dns/launch.ts starts daemon.ts detached, in its own session, so it outlives the agent;
+ * - agent/dns/upgrade.ts starts the successor daemon detached with an IPC channel and hands it
+ *   every network's sockets.
+ * None of them changes kernel state; nothing else in agent/ spawns.
  */
 import { execFile } from 'node:child_process';
 
@@ -20,7 +31,7 @@ export interface RunOptions {
   stdin?: string;
 }
 
-/** The side-effect seam: the reconciler, the observer and the attach server only talk to this. */
+/** The side-effect seam: the reconciler, the observer and enrolment only talk to this. */
 export interface CommandRunner {
   run(argv: string[], opts?: RunOptions): Promise<RunResult>;
 }
