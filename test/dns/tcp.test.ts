@@ -1,4 +1,5 @@
 // DNS over TCP on the loopback server: pipelining, the per-network connection cap, idle timeouts.
+// Eviction of idle connections at the caps is tested in issue-13-tcp-idle.test.ts.
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,14 +10,24 @@ const A = 'pn-aaaa.private-network.internal';
 let server: DnsServer;
 let portA: number;
 let portB: number;
+// An upstream that accepts and never answers: a query forwarded to it stays in flight.
+let silent: net.Server;
+const held = new Set<net.Socket>();
 
 beforeAll(async () => {
-  server = new DnsServer({ tcp: { maxConnections: 3, idleMs: 300 } });
+  silent = net.createServer((s) => { held.add(s); s.on('error', () => undefined); s.on('close', () => held.delete(s)); });
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+  const upstream = { address: '127.0.0.1', port: (silent.address() as net.AddressInfo).port };
+  server = new DnsServer({ tcp: { maxConnections: 3, idleMs: 300 }, upstreams: [upstream], forwarder: { attemptTimeoutMs: 2000 } });
   server.setNetworks([sampleNetworkA(), sampleNetworkB()]);
   portA = (await server.listen('pn-aaaa', { address: '127.0.0.1', port: 0 })).port;
   portB = (await server.listen('pn-bbbb', { address: '127.0.0.1', port: 0 })).port;
 });
-afterAll(() => server?.close());
+afterAll(() => {
+  server?.close();
+  for (const s of held) s.destroy();
+  silent?.close();
+});
 
 function frame(id: number, name: string): Buffer {
   const q = dnsPacket.encode({ type: 'query', id, questions: [{ name, type: 'A' }] });
@@ -67,7 +78,9 @@ describe('TCP', () => {
   });
 
   it('caps connections per network, not per host', async () => {
+    // Busy connections (a forwarded query in flight): an idle one would be evicted instead (issue 13).
     const open = await Promise.all([connect(portA), connect(portA), connect(portA)]);
+    open.forEach((s, i) => s.write(frame(20 + i, 'slow.example.test')));
     await new Promise((r) => setTimeout(r, 50));
     const fourth = await connect(portA);
     const closed = await new Promise<boolean>((r) => { fourth.on('close', () => r(true)); setTimeout(() => r(false), 1000); });
@@ -76,6 +89,7 @@ describe('TCP', () => {
     const b = await connect(portB);
     b.write(frame(9, 'web.ap-other.pn-bbbb.private-network.internal'));
     expect((await readReplies(b, 1))[0]?.answers).toHaveLength(1);
+    expect(open.every((s) => !s.destroyed && s.readyState === 'open')).toBe(true); // none evicted
     for (const s of [...open, b]) s.destroy();
     expect(server.metrics()['pn-aaaa'].tcpRejected).toBeGreaterThanOrEqual(1);
   });
