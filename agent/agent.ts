@@ -19,7 +19,7 @@ import { ensureDnsDaemon } from './dns/launch.ts';
 import type { DnsDaemonClient } from './dns/control.ts';
 import { createExecRunner } from './exec/runner.ts';
 import { ensureWgKey } from './exec/wg-key.ts';
-import type { HostConfig } from './model.ts';
+import type { HostConfig } from '../protocol/model.ts';
 import { createReconciler, type PassReport } from './reconcile/reconciler.ts';
 import { startReconcileLoop } from './reconcile/loop.ts';
 import { startAttachServer } from './runtime/server.ts';

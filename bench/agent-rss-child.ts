@@ -11,7 +11,7 @@ import type { ApiClient } from '../agent/api/client.ts';
 import { makeNames } from '../agent/config-names.ts';
 import { computeDesired } from '../agent/desired/compute.ts';
 import { DnsServer } from '../agent/dns/server.ts';
-import type { HostConfig } from '../agent/model.ts';
+import type { HostConfig } from '../protocol/model.ts';
 import { container, host, hostConfig, network } from '../test/support/model.ts';
 
 const count = Number(process.argv[2] ?? 20000);

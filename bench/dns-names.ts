@@ -1,5 +1,5 @@
 /** The benchmark's model: `count` RUNNING web containers, 10 per application, in one network. */
-import type { ContainerModel, NetworkModel } from '../agent/model.ts';
+import type { ContainerModel, NetworkModel } from '../protocol/model.ts';
 
 export function benchNetwork(count: number): NetworkModel {
   const containers: ContainerModel[] = [];

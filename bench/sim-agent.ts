@@ -8,7 +8,7 @@ import { createApiClient, type ApiClient } from '../agent/api/client.ts';
 import { startFollower } from '../agent/api/follower.ts';
 import { makeNames } from '../agent/config-names.ts';
 import { FakeHost } from '../agent/exec/fake-host.ts';
-import type { HostConfig } from '../agent/model.ts';
+import type { HostConfig } from '../protocol/model.ts';
 import { startReconcileLoop } from '../agent/reconcile/loop.ts';
 import { createReconciler } from '../agent/reconcile/reconciler.ts';
 

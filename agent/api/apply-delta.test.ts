@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ContainerModel, HostConfig, HostDelta } from '../model.ts';
+import type { ContainerModel, HostConfig, HostDelta } from '../../protocol/model.ts';
 import { applyDelta } from './apply-delta.ts';
 
 const ctr = (id: string, ip: string, over: Partial<ContainerModel> = {}): ContainerModel => ({

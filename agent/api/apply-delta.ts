@@ -6,7 +6,7 @@
  * first container of a network on this host is followed by a fresh `hostConfig`. Kinds the agent
  * does not know are ignored, so the API can add kinds without breaking older agents.
  */
-import type { ContainerModel, HostConfig, HostDelta, NetworkModel } from '../model.ts';
+import type { ContainerModel, HostConfig, HostDelta, NetworkModel } from '../../protocol/model.ts';
 
 export type ApplyResult = { kind: 'applied'; config: HostConfig } | { kind: 'relist'; reason: string };
 

@@ -4,7 +4,7 @@
  * It owns no state: the follower decides what to ask and when.
  */
 import { createClient } from 'graphql-sse';
-import type { HostConfig } from '../model.ts';
+import type { HostConfig } from '../../protocol/model.ts';
 
 export interface FeedEventMessage {
   type: 'CHANGE' | 'RESYNC' | 'CURSOR';

@@ -6,7 +6,7 @@
  * It owns the in-memory model and nothing else: it never touches the kernel or the disk. Every new
  * model goes to `onModel`, which debounces reconciles and keeps the last-known-good copy.
  */
-import type { HostConfig } from '../model.ts';
+import type { HostConfig } from '../../protocol/model.ts';
 import { applyDelta, toDelta } from './apply-delta.ts';
 import type { ApiClient } from './client.ts';
 

@@ -11,7 +11,7 @@
  *   clients finish their requests. Only DNS is limited to RUNNING (agent/dns).
  * - A local container gets its veth only once attached (the runtime gave a netns path).
  */
-import type { ContainerModel, HostConfig, NetworkModel } from '../model';
+import type { ContainerModel, HostConfig, NetworkModel } from '../../protocol/model.ts';
 import { aliasFor, makeNames, type Names } from '../config-names';
 import { guardTableText, gatewayTableText, hostTableText } from './nft-text';
 import type { DesiredLocal, DesiredRemote, DesiredSandbox, DesiredState } from './types';

@@ -8,7 +8,7 @@
  */
 import { chmodSync } from 'node:fs';
 import net from 'node:net';
-import type { NetworkModel } from '../model.ts';
+import type { NetworkModel } from '../../protocol/model.ts';
 import type { NetworkMetrics } from './metrics.ts';
 import type { Upstream } from './resolv-conf.ts';
 import type { Binding, DnsServer } from './server.ts';

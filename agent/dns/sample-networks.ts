@@ -4,8 +4,8 @@
  * Owns: nothing at run time — it is data. Two networks reuse one CIDR on purpose: the same IP in
  * both proves answers come from the receiving socket's network, not from the address.
  */
-import { macOf } from '../../src/domain/ipv4.ts';
-import type { ContainerModel, ContainerState, NetworkModel } from '../model.ts';
+import { macOf } from '../../protocol/addressing/ipv4.ts';
+import type { ContainerModel, ContainerState, NetworkModel } from '../../protocol/model.ts';
 
 function ctr(net: string, _vni: number, app: string, type: string, n: number, ip: string, state: ContainerState = 'RUNNING'): ContainerModel {
   return {

@@ -8,7 +8,7 @@
  * was given: nothing here expires a view because the API went quiet.
  */
 import type dgram from 'node:dgram';
-import type { NetworkModel } from '../model.ts';
+import type { NetworkModel } from '../../protocol/model.ts';
 import { buildFastTable, type FastTable } from './fast-path.ts';
 import { DEFAULT_FORWARDER, errorReply, Forwarder, type ForwarderOptions } from './forwarder.ts';
 import { countRcode, emptyMetrics, type NetworkMetrics } from './metrics.ts';

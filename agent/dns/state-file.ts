@@ -7,7 +7,7 @@
  * Never holds secrets: the model is plain, public-to-the-host data.
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import type { NetworkModel } from '../model.ts';
+import type { NetworkModel } from '../../protocol/model.ts';
 import type { Upstream } from './resolv-conf.ts';
 import type { Binding } from './server.ts';
 

@@ -1,6 +1,6 @@
 // Which names exist in a network's view (RFC 8020 and DESIGN §3), independent of the answer format.
 import { describe, expect, it } from 'vitest';
-import type { NetworkModel } from '../model.ts';
+import type { NetworkModel } from '../../protocol/model.ts';
 import { parseResolvConf } from './resolv-conf.ts';
 import { sampleNetworkA } from './sample-networks.ts';
 import { buildZone, inZone } from './zone.ts';

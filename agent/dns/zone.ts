@@ -14,7 +14,7 @@
  * - `<n>.<type>.<app>.<pn>` only while that container is RUNNING — DRAINING and PENDING containers
  *   are not in DNS at all.
  */
-import type { NetworkModel } from '../model.ts';
+import type { NetworkModel } from '../../protocol/model.ts';
 
 export const ZONE_APEX = 'private-network.internal';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { HostConfig } from '../model';
+import type { HostConfig } from '../../protocol/model.ts';
 import { startReconcileLoop } from './loop';
 import { ATTACHED, fakeAgent, STATES } from './test-scenarios';
 

@@ -7,7 +7,7 @@
  * Without a model (first snapshot pending) no pass runs: an empty desired state must never be
  * inferred from "not loaded yet".
  */
-import type { HostConfig } from '../model';
+import type { HostConfig } from '../../protocol/model.ts';
 import type { LocalAttachments } from '../desired/compute';
 import type { PassReport, Reconciler } from './reconciler';
 

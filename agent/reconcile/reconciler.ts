@@ -8,7 +8,7 @@
  * the current model; with an unchanged model and kernel a pass issues no write at all.
  */
 import { existsSync } from 'node:fs';
-import type { HostConfig } from '../model';
+import type { HostConfig } from '../../protocol/model.ts';
 import type { Names } from '../config-names';
 import { computeDesired, type DesiredOptions, type LocalAttachments } from '../desired/compute';
 import type { CommandRunner } from '../exec/runner';

@@ -3,7 +3,7 @@
  * (issue 5: empty → one network → two networks with remote containers → container removed → host
  * removed), and a fake-host agent builder. Test support only.
  */
-import type { HostConfig } from '../model';
+import type { HostConfig } from '../../protocol/model.ts';
 import { makeNames } from '../config-names';
 import { FakeHost } from '../exec/fake-host';
 import { createReconciler, type ReconcilerOptions } from './reconciler';

@@ -4,7 +4,7 @@
  * Pure. Owns the coded errors of attach (a container the model does not know yet, or one that is
  * scheduled on another host), so the runtime can tell "retry later" from "wrong host".
  */
-import type { ContainerModel, HostConfig, NetworkModel } from '../model';
+import type { ContainerModel, HostConfig, NetworkModel } from '../../protocol/model.ts';
 import { prefixLen, SANDBOX_MTU } from '../desired/compute';
 
 /** An attach error with a stable code and the HTTP status the attach API answers with. */

@@ -14,7 +14,7 @@
 import { chmodSync, existsSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { z } from 'zod';
-import type { HostConfig } from '../model';
+import type { HostConfig } from '../../protocol/model.ts';
 import type { PassReport } from '../reconcile/reconciler';
 import { vniOf } from '../reconcile/ops';
 import { AttachError, attachResult, findLocalContainer, type AttachResult } from './env';

@@ -5,7 +5,7 @@
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { HostConfig } from '../model.ts';
+import type { HostConfig } from '../../protocol/model.ts';
 
 const FILE = 'last-known-good.json';
 

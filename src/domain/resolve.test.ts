@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ContainerModel, NetworkModel } from '../../agent/model.ts';
+import type { ContainerModel, NetworkModel } from '../../protocol/model.ts';
 import { resolveName } from './resolve.ts';
 
 const Z = 'private-network.internal';

@@ -6,7 +6,7 @@
  * is NXDOMAIN. Names outside the zone are REFUSED here (the host DNS forwards them upstream).
  */
 import { buildZone, inZone } from '../../agent/dns/zone.ts';
-import type { NetworkModel } from '../../agent/model.ts';
+import type { NetworkModel } from '../../protocol/model.ts';
 
 export type Rcode = 'NOERROR' | 'NXDOMAIN' | 'REFUSED';
 

@@ -2,7 +2,7 @@
  * Validation of host-facing input: WireGuard keys and underlay endpoints. Pure.
  */
 import { badInput } from './errors.ts';
-import { parseIpv4 } from './ipv4.ts';
+import { parseIpv4 } from '../../protocol/addressing/ipv4.ts';
 
 /** A WireGuard public key: standard base64 of exactly 32 bytes. */
 export function assertWireguardKey(value: string): string {

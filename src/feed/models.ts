@@ -1,8 +1,8 @@
 /**
- * Row → host-model conversions (agent/model.ts is the wire contract). Used by the snapshot, by the
+ * Row → host-model conversions (protocol/model.ts is the wire contract). Used by the snapshot, by the
  * deltas written to the feed, and by `resolve`, so all three describe a container the same way.
  */
-import type { ApplicationModel, ContainerModel, HostModel, PeerModel } from '../../agent/model.ts';
+import type { ApplicationModel, ContainerModel, HostModel, PeerModel } from '../../protocol/model.ts';
 import type { applications, containers, hosts } from '../db/schema/index.ts';
 import { containerHostname } from '../domain/names.ts';
 

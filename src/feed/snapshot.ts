@@ -3,7 +3,7 @@
  * one read transaction so the revision stamp and the state agree (list-then-watch, DESIGN §4).
  */
 import { eq, inArray, max } from 'drizzle-orm';
-import type { HostConfig, NetworkModel } from '../../agent/model.ts';
+import type { HostConfig, NetworkModel } from '../../protocol/model.ts';
 import type { Reader } from '../db/client.ts';
 import { applications, changes, containers, hosts } from '../db/schema/index.ts';
 import { getHost, getNetwork } from '../services/lookups.ts';

@@ -1,7 +1,7 @@
 /**
  * The change feed in GraphQL (DESIGN §4): host snapshot (`hostConfig`), host and project deltas as
  * a paginated query and as a subscription sharing one reader, agent reports and convergence.
- * Payloads are JSON whose shapes are fixed by agent/model.ts (HostConfig, HostDelta).
+ * Payloads are JSON whose shapes are fixed by protocol/model.ts (HostConfig, HostDelta).
  */
 import { compactFeed } from '../feed/compact.ts';
 import { networkConvergence } from '../feed/convergence.ts';

@@ -11,7 +11,7 @@
  * exported for that (see src/node/webhook-sender.ts and docs/webhooks.md).
  */
 import { badInput } from '../domain/errors.ts';
-import { parseIpv4 } from '../domain/ipv4.ts';
+import { parseIpv4 } from '../../protocol/addressing/ipv4.ts';
 
 const V4_BLOCKED: [string, number][] = [
   ['0.0.0.0', 8], // "this network"

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApiClient } from '../../agent/api/client.ts';
 import { startFollower } from '../../agent/api/follower.ts';
-import type { HostConfig } from '../../agent/model.ts';
+import type { HostConfig } from '../../protocol/model.ts';
 import { signToken } from '../../src/auth/jwt.ts';
 import { loadSigningKeys } from '../../src/auth/keys.ts';
 import { parseConfig } from '../../src/config.ts';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { HostConfig } from '../../agent/model.ts';
+import type { HostConfig } from '../../protocol/model.ts';
 import { CREATE_CONTAINER, seedWorld, startTestApi, type TestApi } from '../support/api.ts';
 
 let apis: TestApi[] = [];

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { HostConfig } from '../../agent/model';
+import type { HostConfig } from '../../protocol/model.ts';
 import { createReconciler, type Reconciler } from '../../agent/reconcile/reconciler';
 import { attachContainer } from '../../agent/runtime/client';
 import { startAttachServer } from '../../agent/runtime/server';

@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { NetworkModel } from '../../agent/model.ts';
+import type { NetworkModel } from '../../protocol/model.ts';
 import { DnsServer } from '../../agent/dns/server.ts';
 import { sampleNetworkA, sampleNetworkB } from '../../agent/dns/sample-networks.ts';
 import { dig } from '../dns/dig.ts';

@@ -1,9 +1,9 @@
 /**
- * Builders of host models (agent/model.ts) for agent tests: hosts, networks, containers with the
+ * Builders of host models (protocol/model.ts) for agent tests: hosts, networks, containers with the
  * MAC derived from the IP the way the API does (`02:00:<ip bytes>`).
  */
-import type { ContainerModel, HostConfig, HostModel, NetworkModel, PeerModel } from '../../agent/model';
-import { macOf } from '../../src/domain/ipv4.ts';
+import type { ContainerModel, HostConfig, HostModel, NetworkModel, PeerModel } from '../../protocol/model.ts';
+import { macOf } from '../../protocol/addressing/ipv4.ts';
 
 /** A host with mesh IP 100.64.0.<n>. */
 export function host(n: number, publicKey: string, underlay = `192.0.2.${10 + n}`): HostModel {

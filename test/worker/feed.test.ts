@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiClient } from '../../agent/api/client.ts';
 import { startFollower } from '../../agent/api/follower.ts';
-import type { HostConfig } from '../../agent/model.ts';
+import type { HostConfig } from '../../protocol/model.ts';
 import { percentile as percentileOfSorted } from '../../src/feed/convergence.ts';
 import { CREATE_CONTAINER, fakeKey } from '../support/api.ts';
 import { openSse, type SseSubscription } from './sse-reader.ts';

@@ -1,7 +1,7 @@
 import { and, eq, gt, sql } from 'drizzle-orm';
 import { applications, containers, hosts, networks, processTypes, releasedAddresses } from '../../db/schema/index.ts';
 import { DomainError, notFound } from '../../domain/errors.ts';
-import { formatIpv4, macOf, parseCidr, usableOffsets } from '../../domain/ipv4.ts';
+import { formatIpv4, macOf, parseCidr, usableOffsets } from '../../../protocol/addressing/ipv4.ts';
 import { assertLabel, defaultExposure, lowestFreeNumber } from '../../domain/names.ts';
 import { appendChanges, type NewChange } from '../../feed/append.ts';
 import { hostsOfNetwork, peerChanges, peerSets } from '../../feed/membership.ts';

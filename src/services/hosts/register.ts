@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { hosts } from '../../db/schema/index.ts';
 import { badInput, conflict, DomainError } from '../../domain/errors.ts';
-import { formatIpv4, parseCidr } from '../../domain/ipv4.ts';
+import { formatIpv4, parseCidr } from '../../../protocol/addressing/ipv4.ts';
 import { assertEndpoint, assertHumanName, assertWireguardKey } from '../../domain/validate.ts';
 import { appendChanges } from '../../feed/append.ts';
 import { peersOfHost } from '../../feed/membership.ts';

@@ -1,7 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { networks, projects } from '../../db/schema/index.ts';
 import { badInput, conflict } from '../../domain/errors.ts';
-import { gatewayOf, parseNetworkCidr } from '../../domain/ipv4.ts';
+import { gatewayOf } from '../../../protocol/addressing/ipv4.ts';
+import { parseNetworkCidr } from '../../domain/network-cidr.ts';
 import { assertHumanName } from '../../domain/validate.ts';
 import { appendChanges } from '../../feed/append.ts';
 import { type Changed, newId, type ServiceContext } from '../context.ts';

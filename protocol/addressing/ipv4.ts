@@ -1,7 +1,8 @@
 /**
- * IPv4 arithmetic and CIDR rules for private networks and the mesh. Pure.
+ * IPv4 arithmetic for private networks and the mesh, and the MAC derived from a container's IP.
+ * Pure and runtime-neutral: the API (Node and Worker) and the agent both use it. IPv6 joins as a
+ * sibling module of this directory.
  */
-import { badInput } from './errors.ts';
 
 export interface Cidr {
   base: number; // network address as an unsigned 32-bit integer
@@ -34,20 +35,9 @@ export function parseCidr(text: string): Cidr | null {
   return { base, prefix, size };
 }
 
-const PRIVATE_BLOCKS = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'].map((c) => parseCidr(c)!);
-
 /** True when `inner` lies entirely inside `outer`. */
 export function cidrContains(outer: Cidr, inner: Cidr): boolean {
   return inner.base >= outer.base && inner.base + inner.size <= outer.base + outer.size;
-}
-
-/** Validates a private network's CIDR (RFC 1918, /16 to /28) and returns it parsed. */
-export function parseNetworkCidr(text: string): Cidr {
-  const cidr = parseCidr(text);
-  if (!cidr) throw badInput(`"${text}" is not an aligned IPv4 CIDR such as 10.240.0.0/22`, { field: 'cidr' });
-  if (cidr.prefix < 16 || cidr.prefix > 28) throw badInput(`CIDR prefix must be between /16 and /28, got /${cidr.prefix}`, { field: 'cidr' });
-  if (!PRIVATE_BLOCKS.some((block) => cidrContains(block, cidr))) throw badInput(`CIDR ${text} is not inside an RFC 1918 block`, { field: 'cidr' });
-  return cidr;
 }
 
 /** Offsets a container may take: not the network address, not the gateway (offset 1), not broadcast. */
