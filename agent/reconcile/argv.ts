@@ -3,12 +3,15 @@
  *
  * Owns: the exact iproute2 / bridge / nft / wg syntax (validated in reference/datapath-lab.md).
  * Batching: one `ip -n <ns> -force -batch -` and one `bridge -n <ns> -force -batch -` per namespace
- * and bucket, one `nft -f -` per namespace (atomic table replacement), one `wg set` for all peers —
+ * and batch, one `nft -f -` per namespace (atomic table replacement), one `wg set` for all peers —
  * never one process per entry. `-force` keeps a batch going after a failed line, and iproute2 then
  * prints `Command failed -:<line>`, which apply.ts maps back to the op (see `lines`).
+ * Which process a line goes into, and when it runs, is the phase table's (phases.ts): this module
+ * only names each line's phase.
  */
 import { replaceScript } from '../desired/nft-text';
 import type { Op } from './ops';
+import { phaseOf, phaseRow, rankOf, type PhaseName, type Tool } from './phases';
 
 /** How a failing line may still be a success: "exists" on add, "missing" on delete. */
 export type Tolerance = 'exists' | 'missing' | null;
@@ -32,36 +35,35 @@ const SANDBOX_SYSCTLS = [
   'net.bridge.bridge-nf-call-arptables=0',
 ];
 
-type Tool = 'ip' | 'bridge' | 'nft' | 'wg' | 'sysctl' | 'ctr';
 interface Emit {
-  bucket: number;
-  tool: Tool;
+  phase: PhaseName;
   ns: string | null;
   key?: string; // extra grouping key (container netns path, wg ifname)
   text: string;
   tolerate?: Tolerance;
 }
 
-/** Renders ops into commands, grouped by bucket, tool and namespace, buckets in order. */
+/** Renders ops into commands: one per batch, namespace and key, in phase order. */
 export function toCommands(ops: Op[]): Command[] {
-  const cmds = new Map<string, Command & { bucket: number }>();
-  for (const op of ops) {
-    for (const e of emit(op)) {
-      const k = `${e.bucket}|${e.tool}|${e.ns ?? ''}|${e.key ?? ''}`;
-      let c = cmds.get(k);
-      if (!c) cmds.set(k, (c = { bucket: e.bucket, ...shell(e), ns: e.ns, lines: [] }));
-      c.lines.push({ op, tolerate: e.tolerate ?? null });
-      if (e.tool === 'wg') c.argv.push(...e.text.split(' '));
-      else c.stdin = (c.stdin ?? '') + e.text + '\n';
-    }
+  const emitted = ops.flatMap((op, i) => emit(op).map((e) => ({ e, op, i, rank: rankOf(e.phase) })));
+  emitted.sort((a, b) => a.rank - b.rank || a.i - b.i); // stable: an op's lines keep their order
+  const cmds = new Map<string, Command>();
+  for (const { e, op } of emitted) {
+    const { tool, batch } = phaseRow(e.phase);
+    const k = `${batch}|${e.ns ?? ''}|${e.key ?? ''}`;
+    let c = cmds.get(k);
+    if (!c) cmds.set(k, (c = { ...shell(tool, e), ns: e.ns, lines: [] }));
+    c.lines.push({ op, tolerate: e.tolerate ?? null });
+    if (tool === 'wg') c.argv.push(...e.text.split(' '));
+    else c.stdin = (c.stdin ?? '') + e.text + '\n';
   }
-  return [...cmds.values()].sort((a, b) => a.bucket - b.bucket).map(({ bucket: _b, ...c }) => c);
+  return [...cmds.values()];
 }
 
-function shell(e: Emit): { argv: string[]; batch: boolean } {
+function shell(tool: Tool, e: Emit): { argv: string[]; batch: boolean } {
   const n = e.ns ? ['-n', e.ns] : [];
   const inNs = e.ns ? ['ip', 'netns', 'exec', e.ns] : [];
-  switch (e.tool) {
+  switch (tool) {
     case 'ip': return { argv: ['ip', ...n, '-force', '-batch', '-'], batch: true };
     case 'bridge': return { argv: ['bridge', ...n, '-force', '-batch', '-'], batch: true };
     case 'nft': return { argv: [...inNs, 'nft', '-f', '-'], batch: false };
@@ -71,47 +73,47 @@ function shell(e: Emit): { argv: string[]; batch: boolean } {
   }
 }
 
-// Buckets: 1 netns, 2 early link deletes, 3 host links, 4 sandbox links/addrs/neigh, 5 container
-// ends, 6 FDB, 7 nft, 8 wg set, 9+ removals (peers, fdb, ip, nft, netns).
+// Each line names its phase; `lead` is the op's own (phases.ts), the others are the exceptions.
 function emit(op: Op): Emit[] {
+  const lead = phaseOf(op);
   switch (op.kind) {
     case 'netns.add':
       return [
-        { bucket: 1, tool: 'ip', ns: null, text: `netns add ${op.ns}`, tolerate: 'exists' },
-        { bucket: 1.5, tool: 'sysctl', ns: op.ns, text: '' },
-        { bucket: 4, tool: 'ip', ns: op.ns, text: 'link set lo up' },
+        { phase: lead, ns: null, text: `netns add ${op.ns}`, tolerate: 'exists' },
+        { phase: 'sandbox.sysctl', ns: op.ns, text: '' },
+        { phase: 'sandbox.links', ns: op.ns, text: 'link set lo up' },
       ];
     case 'wg.create':
-      return [{ bucket: 3, tool: 'ip', ns: null, text: `link add ${op.ifname} type wireguard`, tolerate: 'exists' }];
+      return [{ phase: lead, ns: null, text: `link add ${op.ifname} type wireguard`, tolerate: 'exists' }];
     case 'wg.link':
       return [
-        { bucket: 3, tool: 'ip', ns: null, text: `link set ${op.ifname} mtu ${op.mtu} up` },
-        { bucket: 3, tool: 'ip', ns: null, text: `addr replace ${op.address} dev ${op.ifname}` },
-        ...op.addrsToDel.map((a): Emit => ({ bucket: 3, tool: 'ip', ns: null, text: `addr del ${a} dev ${op.ifname}`, tolerate: 'missing' })),
+        { phase: lead, ns: null, text: `link set ${op.ifname} mtu ${op.mtu} up` },
+        { phase: lead, ns: null, text: `addr replace ${op.address} dev ${op.ifname}` },
+        ...op.addrsToDel.map((a): Emit => ({ phase: lead, ns: null, text: `addr del ${a} dev ${op.ifname}`, tolerate: 'missing' })),
       ];
     case 'bridge.add':
       return [
-        { bucket: 4, tool: 'ip', ns: op.ns, text: `link add ${op.name} address ${op.mac} mtu ${op.mtu} type bridge mcast_snooping 0`, tolerate: 'exists' },
-        { bucket: 4, tool: 'ip', ns: op.ns, text: `link set ${op.name} alias ${op.alias} up` },
+        { phase: lead, ns: op.ns, text: `link add ${op.name} address ${op.mac} mtu ${op.mtu} type bridge mcast_snooping 0`, tolerate: 'exists' },
+        { phase: lead, ns: op.ns, text: `link set ${op.name} alias ${op.alias} up` },
       ];
     case 'vxlan.add':
       // Created in the host namespace so its UDP socket stays with WireGuard, then moved (DESIGN §5).
       // No `dev <wg>`: the kernel would delete the VXLAN and all its entries with the WireGuard device.
       return [
-        { bucket: 3, tool: 'ip', ns: null, text: `link add ${op.name} mtu ${op.mtu} type vxlan id ${op.id} local ${op.local} dstport ${op.port} nolearning proxy`, tolerate: 'exists' },
-        { bucket: 3, tool: 'ip', ns: null, text: `link set ${op.name} alias ${op.alias} netns ${op.ns}` },
-        { bucket: 4, tool: 'ip', ns: op.ns, text: `link set ${op.name} master ${op.bridge} up` },
-        { bucket: 4, tool: 'ip', ns: op.ns, text: `link set ${op.name} type bridge_slave learning off` },
+        { phase: 'host.links', ns: null, text: `link add ${op.name} mtu ${op.mtu} type vxlan id ${op.id} local ${op.local} dstport ${op.port} nolearning proxy`, tolerate: 'exists' },
+        { phase: 'host.links', ns: null, text: `link set ${op.name} alias ${op.alias} netns ${op.ns}` },
+        { phase: lead, ns: op.ns, text: `link set ${op.name} master ${op.bridge} up` },
+        { phase: lead, ns: op.ns, text: `link set ${op.name} type bridge_slave learning off` },
       ];
     case 'veth.add': {
       const c = op.local;
       return [
-        { bucket: 4, tool: 'ip', ns: op.ns, text: `link add ${c.veth} mtu ${op.mtu} type veth peer name ${c.containerIf} address ${c.mac} mtu ${op.mtu} netns ${c.netnsPath}`, tolerate: 'exists' },
-        { bucket: 4, tool: 'ip', ns: op.ns, text: `link set ${c.veth} alias ${c.alias} master ${op.bridge} up` },
-        { bucket: 4, tool: 'ip', ns: op.ns, text: `link set ${c.veth} type bridge_slave learning off` },
-        { bucket: 5, tool: 'ctr', ns: op.ns, key: c.netnsPath, text: 'link set lo up' },
-        { bucket: 5, tool: 'ctr', ns: op.ns, key: c.netnsPath, text: `addr replace ${c.ip}/${c.prefixLen} dev ${c.containerIf}` },
-        { bucket: 5, tool: 'ctr', ns: op.ns, key: c.netnsPath, text: `link set ${c.containerIf} up` },
+        { phase: lead, ns: op.ns, text: `link add ${c.veth} mtu ${op.mtu} type veth peer name ${c.containerIf} address ${c.mac} mtu ${op.mtu} netns ${c.netnsPath}`, tolerate: 'exists' },
+        { phase: lead, ns: op.ns, text: `link set ${c.veth} alias ${c.alias} master ${op.bridge} up` },
+        { phase: lead, ns: op.ns, text: `link set ${c.veth} type bridge_slave learning off` },
+        { phase: 'container.links', ns: op.ns, key: c.netnsPath, text: 'link set lo up' },
+        { phase: 'container.links', ns: op.ns, key: c.netnsPath, text: `addr replace ${c.ip}/${c.prefixLen} dev ${c.containerIf}` },
+        { phase: 'container.links', ns: op.ns, key: c.netnsPath, text: `link set ${c.containerIf} up` },
       ];
     }
     case 'link.set': {
@@ -121,38 +123,38 @@ function emit(op: Op): Emit[] {
       if (op.alias !== undefined) parts.push(`alias ${op.alias}`);
       if (op.master) parts.push(`master ${op.master}`);
       parts.push('up');
-      const out: Emit[] = [{ bucket: 4, tool: 'ip', ns: op.ns, text: parts.join(' ') }];
-      if (op.learningOff) out.push({ bucket: 4, tool: 'ip', ns: op.ns, text: `link set ${op.name} type bridge_slave learning off` });
-      if (op.mcastSnoopingOff) out.push({ bucket: 4, tool: 'ip', ns: op.ns, text: `link set ${op.name} type bridge mcast_snooping 0` });
+      const out: Emit[] = [{ phase: lead, ns: op.ns, text: parts.join(' ') }];
+      if (op.learningOff) out.push({ phase: lead, ns: op.ns, text: `link set ${op.name} type bridge_slave learning off` });
+      if (op.mcastSnoopingOff) out.push({ phase: lead, ns: op.ns, text: `link set ${op.name} type bridge mcast_snooping 0` });
       return out;
     }
     case 'link.del':
-      return [{ bucket: op.why === 'not desired' ? 9.2 : 2, tool: 'ip', ns: op.ns, text: `link del ${op.name}`, tolerate: 'missing' }];
+      return [{ phase: lead, ns: op.ns, text: `link del ${op.name}`, tolerate: 'missing' }];
     case 'addr.add':
-      return [{ bucket: 4, tool: 'ip', ns: op.ns, text: `addr replace ${op.cidr} dev ${op.dev}` }];
+      return [{ phase: lead, ns: op.ns, text: `addr replace ${op.cidr} dev ${op.dev}` }];
     case 'addr.del':
-      return [{ bucket: 9.2, tool: 'ip', ns: op.ns, text: `addr del ${op.cidr} dev ${op.dev}`, tolerate: 'missing' }];
+      return [{ phase: lead, ns: op.ns, text: `addr del ${op.cidr} dev ${op.dev}`, tolerate: 'missing' }];
     case 'neigh.add':
-      return [{ bucket: 4, tool: 'ip', ns: op.ns, text: `neigh replace ${op.ip} lladdr ${op.mac} dev ${op.dev} nud permanent` }];
+      return [{ phase: lead, ns: op.ns, text: `neigh replace ${op.ip} lladdr ${op.mac} dev ${op.dev} nud permanent` }];
     case 'neigh.del':
-      return [{ bucket: 9.2, tool: 'ip', ns: op.ns, text: `neigh del ${op.ip} dev ${op.dev}`, tolerate: 'missing' }];
+      return [{ phase: lead, ns: op.ns, text: `neigh del ${op.ip} dev ${op.dev}`, tolerate: 'missing' }];
     case 'fdb.add':
-      return [{ bucket: 6, tool: 'bridge', ns: op.ns, text: op.dst ? `fdb replace ${op.mac} dev ${op.dev} dst ${op.dst} self permanent` : `fdb replace ${op.mac} dev ${op.dev} master static` }];
+      return [{ phase: lead, ns: op.ns, text: op.dst ? `fdb replace ${op.mac} dev ${op.dev} dst ${op.dst} self permanent` : `fdb replace ${op.mac} dev ${op.dev} master static` }];
     case 'fdb.del':
-      return [{ bucket: 9.1, tool: 'bridge', ns: op.ns, text: op.self ? `fdb del ${op.mac} dev ${op.dev} dst ${op.dst} self` : `fdb del ${op.mac} dev ${op.dev} master`, tolerate: 'missing' }];
+      return [{ phase: lead, ns: op.ns, text: op.self ? `fdb del ${op.mac} dev ${op.dev} dst ${op.dst} self` : `fdb del ${op.mac} dev ${op.dev} master`, tolerate: 'missing' }];
     case 'nft.replace':
-      return [{ bucket: 7, tool: 'nft', ns: op.ns, text: replaceScript(op.table).trimEnd() }];
+      return [{ phase: lead, ns: op.ns, text: replaceScript(op.table).trimEnd() }];
     case 'nft.del':
       // Declaring before deleting makes the delete idempotent inside nft's all-or-nothing transaction.
-      return [{ bucket: 9.3, tool: 'nft', ns: op.ns, text: `table ${op.family} ${op.name}\ndelete table ${op.family} ${op.name}` }];
+      return [{ phase: lead, ns: op.ns, text: `table ${op.family} ${op.name}\ndelete table ${op.family} ${op.name}` }];
     case 'wg.device':
-      return [{ bucket: 8, tool: 'wg', ns: null, key: op.ifname, text: `private-key ${op.privateKeyPath} listen-port ${op.listenPort}` }];
+      return [{ phase: lead, ns: null, key: op.ifname, text: `private-key ${op.privateKeyPath} listen-port ${op.listenPort}` }];
     case 'wg.peers':
       return [
-        ...op.set.map((p): Emit => ({ bucket: 8, tool: 'wg', ns: null, key: op.ifname, text: `peer ${p.publicKey} endpoint ${p.endpoint} allowed-ips ${p.allowedIps.join(',')} persistent-keepalive ${p.keepalive}` })),
-        ...op.remove.map((k): Emit => ({ bucket: 9, tool: 'wg', ns: null, key: op.ifname, text: `peer ${k} remove` })),
+        ...op.set.map((p): Emit => ({ phase: 'wg.peers', ns: null, key: op.ifname, text: `peer ${p.publicKey} endpoint ${p.endpoint} allowed-ips ${p.allowedIps.join(',')} persistent-keepalive ${p.keepalive}` })),
+        ...op.remove.map((k): Emit => ({ phase: 'wg.peers.remove', ns: null, key: op.ifname, text: `peer ${k} remove` })),
       ];
     case 'netns.del':
-      return [{ bucket: 9.5, tool: 'ip', ns: null, text: `netns del ${op.ns}`, tolerate: 'missing' }];
+      return [{ phase: lead, ns: null, text: `netns del ${op.ns}`, tolerate: 'missing' }];
   }
 }

@@ -38,7 +38,7 @@ export function vniOf(op: Op): number | null {
   return 'vni' in op ? op.vni : null;
 }
 
-/** A one-line human summary of an op list, e.g. `+fdb.add×2 +neigh.add×1 -netns.del×1`. */
+/** A one-line human summary of an op list, e.g. `+neigh.add×1 +fdb.add×2 -netns.del×1`. */
 export function summarize(ops: Op[]): string {
   const counts = new Map<string, number>();
   for (const op of ops) {
