@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ATTACHED, fakeAgent, STATES } from './test-scenarios';
+import { ATTACHED, fakeAgent, STATES } from '../../test/support/reconcile-scenarios';
 
 describe('safety brake (DESIGN §6)', () => {
   const setup = () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { HostConfig } from '../../protocol/model.ts';
 import { startReconcileLoop } from './loop';
-import { ATTACHED, fakeAgent, STATES } from './test-scenarios';
+import { ATTACHED, fakeAgent, STATES } from '../../test/support/reconcile-scenarios';
 
 describe('reconcile loop', () => {
   it('debounces kicks into one pass, resyncs on a timer, never runs without a model', async () => {

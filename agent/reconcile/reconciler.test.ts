@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { computeDesired } from '../desired/compute';
-import { ATTACHED, fakeAgent, STATES } from './test-scenarios';
+import { ATTACHED, fakeAgent, STATES } from '../../test/support/reconcile-scenarios';
 
 /** Expected kernel facts for a state, checked against the fake kernel. */
 function expectKernelMatches(fake: ReturnType<typeof fakeAgent>['fake'], names: ReturnType<typeof fakeAgent>['names'], state: string) {

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ATTACHED, fakeAgent, STATES } from '../../agent/reconcile/test-scenarios';
+import { ATTACHED, fakeAgent, STATES } from '../support/reconcile-scenarios';
 import { AttachApiError, attachContainer, detachContainer } from '../../agent/runtime/client';
 import { main as cli } from '../../agent/runtime/cli';
 import { startAttachServer } from '../../agent/runtime/server';

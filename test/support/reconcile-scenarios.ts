@@ -1,13 +1,13 @@
 /**
  * Shared fixtures of the reconciler tests: host 1's view of a small cluster in named states
  * (issue 5: empty → one network → two networks with remote containers → container removed → host
- * removed), and a fake-host agent builder. Test support only.
+ * removed), and a fake-host agent builder. Used by agent/reconcile/*.test.ts and test/agent/.
  */
 import type { HostConfig } from '../../protocol/model.ts';
-import { makeNames } from '../config-names';
-import { FakeHost } from '../exec/fake-host';
-import { createReconciler, type ReconcilerOptions } from './reconciler';
-import { container, host, hostConfig, network } from '../../test/support/model';
+import { makeNames } from '../../agent/config-names';
+import { FakeHost } from '../../agent/exec/fake-host';
+import { createReconciler, type ReconcilerOptions } from '../../agent/reconcile/reconciler';
+import { container, host, hostConfig, network } from './model';
 
 const KEY = (n: number) => `${String.fromCharCode(64 + n).repeat(43)}=`;
 export const H = [1, 2, 3].map((n) => host(n, KEY(n)));
