@@ -1,10 +1,11 @@
 /**
  * SSRF guard for webhook URLs. An endpoint URL must be http(s), carry no credentials, and — unless
  * WEBHOOK_ALLOW_PRIVATE_TARGETS=true — must not point at this machine or a private network: no
- * loopback, RFC 1918, link-local, CGNAT (100.64.0.0/10, also Weft's mesh), unique-local, multicast or
- * reserved address, written in any form the WHATWG URL parser accepts (it canonicalises `127.1`,
- * `0x7f.0.0.1` and `2130706433` to `127.0.0.1`, and IPv6 to its compressed form), and no
- * `localhost`, `.localhost`, `.local`, `.internal`, `.home.arpa` or single-label name.
+ * address in V4_BLOCKED or V6_BLOCKED below (loopback, RFC 1918, link-local, CGNAT, which is also
+ * Weft's mesh, unique-local, multicast, reserved, and the IPv6 forms that embed or reach IPv4),
+ * written in any form the WHATWG URL parser accepts (it canonicalises `127.1`, `0x7f.0.0.1` and
+ * `2130706433` to `127.0.0.1`, and IPv6 to its compressed form), and no `localhost`, `.localhost`,
+ * `.local`, `.localdomain`, `.internal`, `.home.arpa` or single-label name (a trailing dot is ignored).
  *
  * This check sees the URL only. A public name can still resolve to a private address (DNS
  * rebinding): the sender must check the address it actually connects to — `isPublicAddress` is
@@ -52,17 +53,43 @@ export function parseIpv6(text: string): number[] | null {
   return groups.map((g) => parseInt(g, 16));
 }
 
+/**
+ * Blocked IPv6 prefixes, as [prefix, length, group of an embedded IPv4 address]. A prefix that
+ * embeds an IPv4 address at a known position blocks only what the embedded address would (a public
+ * IPv4 reached through IPv4-mapped or NAT64 stays a public target); every other one blocks outright.
+ */
+const V6_BLOCKED: [string, number, number?][] = [
+  ['::', 128], // unspecified
+  ['::1', 128], // loopback
+  ['::', 96, 6], // IPv4-compatible (deprecated), ::a.b.c.d
+  ['::ffff:0:0', 96, 6], // IPv4-mapped, ::ffff:a.b.c.d
+  ['::ffff:0:0:0', 96], // IPv4-translated (RFC 2765, SIIT): never a delivery target
+  ['64:ff9b::', 96, 6], // NAT64 well-known prefix (RFC 6052)
+  ['64:ff9b:1::', 48], // local-use NAT64 (RFC 8215): where the IPv4 sits depends on the operator's prefix length
+  ['100::', 64], // discard-only (RFC 6666)
+  ['2001::', 32], // Teredo: the client's IPv4 is obfuscated, so the embedded address cannot be checked
+  ['2001:db8::', 32], // documentation
+  ['2002::', 16, 1], // 6to4, 2002:a.b.c.d::/48
+  ['3fff::', 20], // documentation (RFC 9637)
+  ['fc00::', 7], // unique-local
+  ['fe80::', 10], // link-local
+  ['fec0::', 10], // site-local (deprecated)
+  ['ff00::', 8], // multicast
+];
+
+const V6_TABLE = V6_BLOCKED.map(([base, length, v4At]) => ({ base: parseIpv6(base)!, length, v4At }));
+
+/** True when the first `length` bits of two addresses (as 16-bit groups) agree. */
+function samePrefix(a: number[], b: number[], length: number): boolean {
+  for (let i = 0; i * 16 < length; i++) {
+    const mask = (0xffff << (16 - Math.min(16, length - i * 16))) & 0xffff;
+    if ((a[i] & mask) !== (b[i] & mask)) return false;
+  }
+  return true;
+}
+
 function v6Blocked(g: number[]): boolean {
-  const embedded = (hi: number, lo: number) => v4Blocked(hi * 65536 + lo);
-  if (g.every((x) => x === 0)) return true; // ::
-  if (g.slice(0, 7).every((x) => x === 0) && g[7] === 1) return true; // ::1
-  if ((g[0] & 0xfe00) === 0xfc00) return true; // fc00::/7 unique-local
-  if ((g[0] & 0xffc0) === 0xfe80 || (g[0] & 0xffc0) === 0xfec0) return true; // link-local, old site-local
-  if ((g[0] & 0xff00) === 0xff00) return true; // multicast
-  if (g.slice(0, 5).every((x) => x === 0) && (g[5] === 0xffff || g[5] === 0)) return embedded(g[6], g[7]); // IPv4-mapped / -compatible
-  if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) return embedded(g[6], g[7]); // NAT64
-  if (g[0] === 0x2002) return embedded(g[1], g[2]); // 6to4
-  return false;
+  return V6_TABLE.some(({ base, length, v4At }) => samePrefix(g, base, length) && (v4At === undefined || v4Blocked(g[v4At] * 65536 + g[v4At + 1])));
 }
 
 /** True for an IP address (v4 or v6 text) that an integration may be delivered to. */
@@ -73,7 +100,7 @@ export function isPublicAddress(address: string): boolean {
   return v6 !== null && !v6Blocked(v6);
 }
 
-const PRIVATE_SUFFIXES = ['.localhost', '.local', '.internal', '.home.arpa'];
+const PRIVATE_SUFFIXES = ['.localhost', '.local', '.localdomain', '.localdomain6', '.internal', '.home.arpa'];
 
 /**
  * Validates an endpoint URL and returns it normalised; throws BAD_USER_INPUT with the reason.
