@@ -13,10 +13,10 @@ import { assertTokenSettings } from './auth/jwt.ts';
 import type { SigningKeys } from './auth/keys.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/client.ts';
-import { DomainError } from './domain/errors.ts';
 import type { FeedHub } from './feed/hub.ts';
 import { headRevision } from './feed/snapshot.ts';
-import { limitRule } from './limits.ts';
+import { maskError, serverFaultLogger } from './graphql-errors.ts';
+import { FIXED_LIMITS, measureDocument, parseWithin, type QueryLimits } from './limits.ts';
 import type { GraphQLContext } from './schema/context.ts';
 import { schema } from './schema/index.ts';
 
@@ -26,29 +26,9 @@ export interface AppDeps {
   keys: SigningKeys;
   hub: FeedHub;
   now?: () => number;
+  /** Reads away the rest of a refused request body, given the runtime's bindings (Node only). */
+  drainRefusedBody?: (env: unknown) => Promise<void>;
 }
-
-/** Turns domain errors into coded GraphQL errors; masks everything else. */
-function maskError(error: unknown, message: string): Error {
-  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
-  if (original instanceof DomainError) {
-    return new GraphQLError(original.message, { ...(error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {}), extensions: { code: original.code, ...original.details } });
-  }
-  if (error instanceof GraphQLError && !error.originalError) return error; // validation and parse errors
-  if (error instanceof GraphQLError && error.originalError instanceof GraphQLError) return error.originalError;
-  return new GraphQLError(message, { ...(error instanceof GraphQLError ? { path: error.path } : {}), extensions: { code: 'INTERNAL_SERVER_ERROR' } });
-}
-
-/** Yoga's logger, minus domain errors: they are answers to the client, not faults of the server. */
-const isDomain = (value: unknown) => value instanceof DomainError || (value instanceof GraphQLError && value.originalError instanceof DomainError);
-const quietDomainErrors = {
-  debug: () => {},
-  info: (...args: unknown[]) => console.info(...args),
-  warn: (...args: unknown[]) => console.warn(...args),
-  error: (...args: unknown[]) => {
-    if (!args.some(isDomain)) console.error(...args);
-  },
-};
 
 /**
  * Wraps a subscription's event stream so that each event is delivered only while the subscriber's
@@ -96,9 +76,15 @@ export function contextFactory(deps: AppDeps) {
 export function createApp(deps: AppDeps) {
   assertTokenSettings(deps.config.auth);
   const makeContext = contextFactory(deps);
+  const queryLimits: QueryLimits = { ...FIXED_LIMITS, maxDepth: deps.config.maxQueryDepth };
+  // Structural limits first (src/limits.ts): a refused document never reaches graphql's own rules.
   const limits: Plugin = {
-    onValidate({ addValidationRule }) {
-      addValidationRule(limitRule(deps.config.maxQueryDepth, 2000));
+    onParse({ setParseFn }) {
+      setParseFn((source) => parseWithin(typeof source === 'string' ? source : source.body, queryLimits));
+    },
+    onValidate({ params, addValidationRule, setResult }) {
+      const refused = measureDocument(params.documentAST, queryLimits);
+      if (refused) return setResult([refused]);
       if (!deps.config.introspection) addValidationRule(NoSchemaIntrospectionCustomRule);
     },
   };
@@ -117,14 +103,24 @@ export function createApp(deps: AppDeps) {
     graphiql: deps.config.graphiql ? { title: 'Weft' } : false,
     landingPage: false,
     maskedErrors: { maskError },
-    logging: quietDomainErrors,
+    logging: serverFaultLogger,
     plugins: [limits, tokenGuard],
     context: ({ request }) => makeContext(request.headers.get('authorization')),
   });
 
   const app = new Hono();
   app.use('*', requestId());
-  app.use('/graphql', bodyLimit({ maxSize: deps.config.maxBodyBytes, onError: (c) => c.json({ errors: [{ message: `request body larger than ${deps.config.maxBodyBytes} bytes`, extensions: { code: 'BAD_USER_INPUT' } }] }, 413) }));
+  const tooLarge = { errors: [{ message: `request body larger than ${deps.config.maxBodyBytes} bytes`, extensions: { code: 'BAD_USER_INPUT' } }] };
+  app.use(
+    '/graphql',
+    bodyLimit({
+      maxSize: deps.config.maxBodyBytes,
+      onError: async (c) => {
+        await deps.drainRefusedBody?.(c.env); // so the client reads the 413, not a reset (src/node/drain.ts)
+        return c.json(tooLarge, 413);
+      },
+    }),
+  );
   app.get('/healthz', async (c) => {
     try {
       return c.json({ ok: true, revision: await headRevision(deps.db.read) });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { useServer } from 'graphql-ws/use/ws';
+import { GraphQLError } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { createApp } from '../app.ts';
 import { signToken } from '../auth/jwt.ts';
@@ -18,6 +19,7 @@ import { compactFeed } from '../feed/compact.ts';
 import { createFeedHub, notifyCommitted } from '../feed/hub.ts';
 import { openDatabase, migrateDatabase, embeddedDataDir } from './database.ts';
 import { loadOrCreateDevKey } from './dev-keys.ts';
+import { drainRefusedBody } from './drain.ts';
 import { startWebhookWorker } from './webhook-worker.ts';
 
 export interface RunningServer {
@@ -52,9 +54,9 @@ export async function startNodeServer(config: Config, log: (line: string) => voi
     writeFileSync(join(devDir, 'dev-admin-token'), `${devAdminToken}\n`, { mode: 0o600 });
   }
 
-  const { app, yoga, makeContext } = createApp({ config, db, keys, hub });
+  const { app, yoga, makeContext } = createApp({ config, db, keys, hub, drainRefusedBody });
   const server = await new Promise<Server>((resolveServer) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolveServer(s as Server)) as Server;
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, autoCleanupIncoming: false }, () => resolveServer(s as Server)) as Server;
   });
 
   const wss = new WebSocketServer({ noServer: true });
@@ -70,7 +72,13 @@ export async function startNodeServer(config: Config, log: (line: string) => voi
       onSubscribe: async (ctx: any, _id: string, params: any) => {
         const header = ctx.extra.request.headers.authorization ?? (typeof ctx.connectionParams?.authorization === 'string' ? ctx.connectionParams.authorization : null);
         const { schema, execute, subscribe, parse, validate } = yoga.getEnveloped({ request: ctx.extra.request, params });
-        const document = parse(params.query);
+        let document;
+        try {
+          document = parse(params.query); // refuses over-nested and over-long documents (src/limits.ts)
+        } catch (error) {
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
         const errors = validate(schema, document);
         if (errors.length) return errors;
         return { schema, operationName: params.operationName, document, variableValues: params.variables, contextValue: await makeContext(header), rootValue: { execute, subscribe } };

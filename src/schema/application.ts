@@ -1,4 +1,4 @@
-import { resolveOffsetConnection } from '@pothos/plugin-relay';
+import { resolvePage } from './pages.ts';
 import { asc, eq } from 'drizzle-orm';
 import { containers, processTypes } from '../db/schema/index.ts';
 import { applicationNames } from '../domain/names.ts';
@@ -42,7 +42,7 @@ ApplicationRef.implement({
     containers: t.connection({
       type: ContainerRef,
       resolve: (a, args, ctx) =>
-        resolveOffsetConnection({ args }, ({ limit, offset }) =>
+        resolvePage(args, ({ limit, offset }) =>
           ctx.services.db.read.select().from(containers).where(eq(containers.applicationId, a.id)).orderBy(asc(containers.processType), asc(containers.number)).limit(limit).offset(offset),
         ),
     }),

@@ -1,4 +1,4 @@
-import { resolveOffsetConnection } from '@pothos/plugin-relay';
+import { resolvePage } from './pages.ts';
 import { asc, eq } from 'drizzle-orm';
 import { signToken } from '../auth/jwt.ts';
 import { containers, hosts } from '../db/schema/index.ts';
@@ -25,7 +25,7 @@ HostRef.implement({
     containers: t.connection({
       type: ContainerRef,
       resolve: (h, args, ctx) =>
-        resolveOffsetConnection({ args }, ({ limit, offset }) =>
+        resolvePage(args, ({ limit, offset }) =>
           ctx.services.db.read.select().from(containers).where(eq(containers.hostId, h.id)).orderBy(asc(containers.networkId), asc(containers.ipOffset)).limit(limit).offset(offset),
         ),
     }),
@@ -37,7 +37,7 @@ builder.queryFields((t) => ({
     type: HostRef,
     authScopes: { admin: true },
     resolve: (_r, args, ctx) =>
-      resolveOffsetConnection({ args }, ({ limit, offset }) => ctx.services.db.read.select().from(hosts).orderBy(asc(hosts.name)).limit(limit).offset(offset)),
+      resolvePage(args, ({ limit, offset }) => ctx.services.db.read.select().from(hosts).orderBy(asc(hosts.name)).limit(limit).offset(offset)),
   }),
   host: t.field({
     type: HostRef,

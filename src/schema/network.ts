@@ -1,4 +1,4 @@
-import { resolveOffsetConnection } from '@pothos/plugin-relay';
+import { resolvePage } from './pages.ts';
 import { and, asc, eq } from 'drizzle-orm';
 import { containers } from '../db/schema/index.ts';
 import { resolveName } from '../domain/resolve.ts';
@@ -23,7 +23,7 @@ NetworkRef.implement({
       type: ContainerRef,
       args: { state: t.arg({ type: ContainerStateEnum }) },
       resolve: (n, args, ctx) =>
-        resolveOffsetConnection({ args }, ({ limit, offset }) =>
+        resolvePage(args, ({ limit, offset }) =>
           ctx.services.db.read
             .select()
             .from(containers)

@@ -1,4 +1,4 @@
-import { resolveOffsetConnection } from '@pothos/plugin-relay';
+import { resolvePage } from './pages.ts';
 import { asc, eq, inArray } from 'drizzle-orm';
 import { applications, projects } from '../db/schema/index.ts';
 import { createProject } from '../services/projects/create.ts';
@@ -20,7 +20,7 @@ ProjectRef.implement({
     applications: t.connection({
       type: ApplicationRef,
       resolve: (p, args, ctx) =>
-        resolveOffsetConnection({ args }, ({ limit, offset }) =>
+        resolvePage(args, ({ limit, offset }) =>
           ctx.services.db.read.select().from(applications).where(eq(applications.projectId, p.id)).orderBy(asc(applications.name)).limit(limit).offset(offset),
         ),
     }),
@@ -36,7 +36,7 @@ builder.queryFields((t) => ({
       // One page from the database: every project for an admin, the token's projects for a user.
       const { actor } = ctx;
       const scope = actor.kind === 'admin' ? undefined : inArray(projects.id, actor.kind === 'user' ? Object.keys(actor.projects) : []);
-      return resolveOffsetConnection({ args }, ({ limit, offset }) =>
+      return resolvePage(args, ({ limit, offset }) =>
         ctx.services.db.read.select().from(projects).where(scope).orderBy(asc(projects.createdAt), asc(projects.id)).limit(limit).offset(offset),
       );
     },

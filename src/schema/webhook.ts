@@ -4,7 +4,7 @@
  * on the project (or admin); reads the read role. Secrets leave the API only in the payload of the
  * mutation that creates them.
  */
-import { resolveOffsetConnection } from '@pothos/plugin-relay';
+import { resolvePage } from './pages.ts';
 import { and, asc, desc, eq } from 'drizzle-orm';
 import { applications, containers, processTypes, webhookDeliveries, webhookEndpoints } from '../db/schema/index.ts';
 import { getProject } from '../services/lookups.ts';
@@ -66,7 +66,7 @@ EndpointRef.implement({
       description: 'The delivery log, newest first.',
       args: { status: t.arg({ type: DeliveryStatusEnum }) },
       resolve: (e, args, ctx) =>
-        resolveOffsetConnection({ args }, async ({ limit, offset }) =>
+        resolvePage(args, async ({ limit, offset }) =>
           (
             await ctx.services.db.read
               .select()

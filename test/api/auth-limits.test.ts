@@ -37,7 +37,7 @@ describe('query limits', () => {
     const wide = `{ ${Array.from({ length: 700 }, (_, i) => `p${i}: projects { edges { node { id } } }`).join(' ')} }`;
     const r = await api.gql(wide);
     expect(r.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
-    expect(r.errors?.[0].message).toMatch(/selects 2800 fields, more than the limit of 2000/);
+    expect(r.errors?.[0].message).toBe("query selects more than 2000 fields, the limit"); // counting stops at the limit
   });
 
   it('refuses an oversized body with 413 and a coded error, with or without Content-Length', async () => {
