@@ -3,6 +3,7 @@ import { convergenceSamples, hostNetworkStatus, hosts } from '../../db/schema/in
 import { badInput } from '../../domain/errors.ts';
 import { networksOfHost } from '../../feed/membership.ts';
 import { readFeedPage } from '../../feed/read.ts';
+import { headRevision } from '../../feed/snapshot.ts';
 import { type ServiceContext } from '../context.ts';
 import { getHost } from '../lookups.ts';
 
@@ -16,7 +17,8 @@ export interface ReportHostStatusInput {
 /**
  * Records an agent's report: the revision it has applied, its per-network health, and — for every
  * change that concerned it since its previous report — the time from commit to applied (samples for
- * `network.convergence`). Reports never move a host's applied revision backwards.
+ * `network.convergence`). Reports never move a host's applied revision backwards, and never past
+ * the head: a revision that was never committed is refused (BAD_USER_INPUT) and nothing is written.
  */
 export async function reportHostStatus(ctx: ServiceContext, input: ReportHostStatusInput): Promise<{ hostId: string; samples: number }> {
   if (!Number.isInteger(input.appliedRevision) || input.appliedRevision < 0) throw badInput('appliedRevision must be a non-negative integer', { field: 'appliedRevision' });
@@ -29,6 +31,11 @@ export async function reportHostStatus(ctx: ServiceContext, input: ReportHostSta
   const page = previous > 0 && input.appliedRevision > previous ? await readFeedPage(ctx.db, { hostId: host.id }, from, 200) : null;
   const candidates = page && !page.resync ? page.rows.filter((r) => r.revision <= input.appliedRevision) : [];
   return ctx.db.write(async (tx) => {
+    // A revision above the head would leave the host "ahead" for good (pending -1, no more samples).
+    // Read inside the write: no commit can move the head meanwhile, so a report is never refused
+    // against a stale head.
+    const head = await headRevision(tx);
+    if (input.appliedRevision > head) throw badInput(`appliedRevision ${input.appliedRevision} is above the head revision ${head}`, { field: 'appliedRevision', head });
     // Two reports racing each other must not both sample the same changes: keep only those above
     // the applied revision as it is now, inside the write.
     const [current] = await tx.select({ applied: hosts.appliedRevision }).from(hosts).where(eq(hosts.id, host.id));
