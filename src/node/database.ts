@@ -2,7 +2,7 @@
  * Node-only: open the libSQL database (embedded file by default, remote with DATABASE_URL and an
  * auth token) and apply drizzle-kit migrations at start-up.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient, type Client } from '@libsql/client';
@@ -17,6 +17,29 @@ export function embeddedDataDir(url: string): string | null {
   return dirname(resolve(url.slice('file:'.length)));
 }
 
+/**
+ * The embedded file holds webhook signing secrets, so it is owner-only like the signing key beside
+ * it. A missing file is created 0600 before libSQL opens it (SQLite gives the -wal and -shm files the
+ * database file's mode); an existing one, or a -wal/-shm left behind, that group or others may access
+ * is tightened to 0600 (files of earlier versions were created with the umask's 0644).
+ */
+function restrictDatabaseFile(file: string): void {
+  try {
+    closeSync(openSync(file, 'wx', 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+    let mode: number;
+    try {
+      mode = statSync(path).mode;
+    } catch {
+      continue; // no such sibling
+    }
+    if (mode & 0o077) chmodSync(path, 0o600);
+  }
+}
+
 export interface OpenedDatabase {
   client: Client; // pooled: reads
   writeClient: Client; // one connection: the serialised write transactions
@@ -24,15 +47,20 @@ export interface OpenedDatabase {
 }
 
 /**
- * Opens the database. For an embedded file: creates its directory, turns on WAL, and opens a
- * one-connection write client with `synchronous` set as configured — NORMAL (default) survives a
- * crash of the process (kill -9) but may lose the last commits on power loss; FULL fsyncs every
- * commit (~500 writes/s on this kind of disk instead of thousands). Agents detect a feed that went
- * backwards (their revision above the head) and list again, so a lost tail never goes unnoticed.
+ * Opens the database. For an embedded file: creates its directory and the file owner-only, turns
+ * on WAL, and opens a one-connection write client with `synchronous` set as configured — NORMAL
+ * (default) survives a crash of the process (kill -9) but may lose the last commits on power loss;
+ * FULL fsyncs every commit (~500 writes/s on this kind of disk instead of thousands). Agents detect
+ * a feed that went backwards (their revision above the head) and list again, so a lost tail never
+ * goes unnoticed.
  */
 export async function openDatabase(url: string, authToken?: string, synchronous: 'NORMAL' | 'FULL' = 'NORMAL'): Promise<OpenedDatabase> {
   const dir = embeddedDataDir(url);
-  if (dir) mkdirSync(dir, { recursive: true });
+  if (dir) {
+    mkdirSync(dir, { recursive: true });
+    const file = url.slice('file:'.length).replace(/\?.*$/, '');
+    if (file !== ':memory:') restrictDatabaseFile(resolve(file));
+  }
   const client = createClient({ url, authToken, timeout: 5000 });
   if (!dir) return { client, writeClient: client, close: () => client.close() };
   await client.execute('PRAGMA journal_mode = WAL');

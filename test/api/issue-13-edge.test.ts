@@ -1,8 +1,12 @@
 /**
- * Issue 13, "Harden the API edge": an agent's report above the head revision. (Webhook SSRF:
- * test/webhooks/issue-13-ssrf.test.ts.)
+ * Issue 13, "Harden the API edge": an agent's report above the head revision and the embedded
+ * database file's mode. (Webhook SSRF: test/webhooks/issue-13-ssrf.test.ts.)
  */
+import { chmodSync, closeSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { migrateDatabase, openDatabase } from '../../src/node/database.ts';
 import { startTestApi, type TestApi } from '../support/api.ts';
 import { head, registerTestHost } from '../support/auth-world.ts';
 
@@ -30,5 +34,39 @@ describe('issue 13: reportHostStatus above the head revision', () => {
 
     await api.ok(REPORT, { h: host.id, r: top }, host.agentToken);
     expect((await api.ok(HOST, { h: host.id })).host.appliedRevision).toBe(top);
+  });
+});
+
+describe('issue 13: the embedded database file is owner-only', () => {
+  const modeOf = (path: string) => statSync(path).mode & 0o777;
+
+  it('creates the database file 0600, and its -wal after a write', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'weft-issue13-db-'));
+    const file = join(dir, 'weft.db');
+    const opened = await openDatabase(`file:${file}`);
+    try {
+      await migrateDatabase(opened.writeClient);
+      await opened.writeClient.execute(`insert into feed_state (key, value) values ('issue-13', 1)`);
+      expect(modeOf(file)).toBe(0o600);
+      expect(modeOf(`${file}-wal`)).toBe(0o600); // WAL mode keeps it while a connection is open
+      expect(modeOf(`${file}-shm`)).toBe(0o600);
+    } finally {
+      opened.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('tightens an existing group- or world-readable database file to 0600', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'weft-issue13-db-'));
+    const file = join(dir, 'weft.db');
+    closeSync(openSync(file, 'w'));
+    chmodSync(file, 0o644);
+    const opened = await openDatabase(`file:${file}`);
+    try {
+      expect(modeOf(file)).toBe(0o600);
+    } finally {
+      opened.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
