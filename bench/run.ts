@@ -11,11 +11,13 @@ import { benchAgent } from './agent-apply.ts';
 import { benchConvergence } from './convergence.ts';
 import { benchDataplane } from './dataplane.ts';
 import { benchDns } from './dns.ts';
+import { benchEdge } from './edge.ts';
 import { benchScale } from './scale.ts';
 import { type BenchRow, toMarkdown } from './table.ts';
 
 const parts: Record<string, () => Promise<BenchRow[]>> = {
   api: benchApiThroughput,
+  edge: benchEdge,
   feed: benchFeedLatency,
   convergence: benchConvergence,
   scale: benchScale,

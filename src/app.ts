@@ -8,6 +8,7 @@ import { type ExecutionResult, GraphQLError, NoSchemaIntrospectionCustomRule } f
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
+import { timing } from 'hono/timing';
 import { type Actor, actorLapsed, resolveActor } from './auth/actor.ts';
 import { assertTokenSettings } from './auth/jwt.ts';
 import type { SigningKeys } from './auth/keys.ts';
@@ -110,6 +111,7 @@ export function createApp(deps: AppDeps) {
 
   const app = new Hono();
   app.use('*', requestId());
+  app.use('*', timing({ totalDescription: 'server' })); // Server-Timing: total;dur=<ms>, what bench/edge.ts reads
   const tooLarge = { errors: [{ message: `request body larger than ${deps.config.maxBodyBytes} bytes`, extensions: { code: 'BAD_USER_INPUT' } }] };
   app.use(
     '/graphql',
