@@ -18,6 +18,21 @@ import { NetworkRef } from './refs.ts';
 
 builder.scalarType('JSON', { description: 'Arbitrary JSON (shapes documented in agent/model.ts).', serialize: (v) => v, parseValue: (v) => v });
 
+/**
+ * Where a container runs is for operators and agents only (`Container.host` is admin-only), yet
+ * project rows carry it: container payloads hold `hostId` and `hostMeshIp`, `container.removed`
+ * its `hostId`, and `network.joined`/`left` rows are addressed to a host. Users reading a project's
+ * feed get those keys removed and the row's `hostId` as null; admins and agents see them.
+ */
+const seesHosts = (ctx: GraphQLContext) => ctx.actor.kind === 'admin' || ctx.actor.kind === 'agent';
+const HOST_KEYS = new Set(['hostId', 'hostMeshIp']);
+
+function withoutHostKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutHostKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).flatMap(([k, v]) => (HOST_KEYS.has(k) ? [] : [[k, withoutHostKeys(v)]])));
+}
+
 const FeedChange = builder.objectRef<FeedRow>('FeedChange').implement({
   description: 'One committed change. For host agents, `{revision, kind, networkId, ...payload}` is a HostDelta.',
   fields: (t) => ({
@@ -25,9 +40,9 @@ const FeedChange = builder.objectRef<FeedRow>('FeedChange').implement({
     kind: t.exposeString('kind', { description: 'noun.verb, e.g. container.running' }),
     projectId: t.exposeID('projectId', { nullable: true }),
     networkId: t.exposeID('networkId', { nullable: true }),
-    hostId: t.exposeID('hostId', { nullable: true }),
+    hostId: t.id({ nullable: true, resolve: (r, _a, ctx) => (seesHosts(ctx) ? r.hostId : null) }),
     committedAt: t.field({ type: 'DateTime', resolve: (r) => r.createdAt }),
-    payload: t.field({ type: 'JSON', resolve: (r) => r.payload }),
+    payload: t.field({ type: 'JSON', resolve: (r, _a, ctx) => (seesHosts(ctx) ? r.payload : withoutHostKeys(r.payload)) }),
   }),
 });
 
