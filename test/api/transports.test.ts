@@ -12,6 +12,7 @@ import { startNodeServer, type RunningServer } from '../../src/node/server.ts';
 import { fakeKey } from '../support/api.ts';
 import { startServerProcess, type ServerProcess } from '../support/server-process.ts';
 import { newEdKey } from '../support/api.ts';
+import { fragmentFanOut } from '../support/structural-attacks.ts';
 
 // Two API processes over one libSQL file: one in this process, one a real child process.
 let dir: string;
@@ -99,6 +100,17 @@ describe('transports and replicas', () => {
     const kinds = await done;
     await client.dispose();
     expect(kinds).toEqual(['network.joined', 'container.created']);
+  });
+
+  it('issue 13: graphql-ws applies the structural limits too (fan-out and over-nesting refused with a code)', async () => {
+    const client = createWsClient({ url: `${inProcess.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0 });
+    const first = (query: string) =>
+      new Promise<any>((resolve) => {
+        client.subscribe({ query }, { next: (m: any) => resolve(m.errors?.[0] ?? m), error: (e: any) => resolve(Array.isArray(e) ? e[0] : e), complete: () => resolve(null) });
+      });
+    expect((await first(fragmentFanOut(8))).extensions).toMatchObject({ code: 'BAD_USER_INPUT', limit: 'cost' });
+    expect((await first(`${'{ a '.repeat(2000)}${'}'.repeat(2000)}`)).extensions).toMatchObject({ code: 'BAD_USER_INPUT', limit: 'nesting' });
+    await client.dispose();
   });
 
   it('refuses an agent token for another host on both transports', async () => {
