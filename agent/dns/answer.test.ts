@@ -1,9 +1,9 @@
 // Zone tables in zone-file text (CoreDNS test.Case style): question in, sections out.
 import dnsPacket, { type RecordType } from 'dns-packet';
 import { describe, expect, it } from 'vitest';
+import { buildZone } from '../../protocol/dns/zone.ts';
+import { sampleNetworkA, sampleNetworkB } from '../../test/support/sample-networks.ts';
 import { answer, RCODE } from './answer.ts';
-import { sampleNetworkA, sampleNetworkB } from './sample-networks.ts';
-import { buildZone } from './zone.ts';
 import { formatSection, zoneLines } from './zone-text.ts';
 
 const zoneA = buildZone(sampleNetworkA());

@@ -3,11 +3,14 @@
  *
  * Owns: every rule of DESIGN §3 about what the resolver says — authority for
  * `private-network.internal.`, NXDOMAIN+SOA, NODATA (RFC 8020), echoing the query's letter case,
- * EDNS (RFC 6891) and the rcodes for queries we do not serve. Pure: it never sees a socket, a size
- * limit or the clock; truncation belongs to the encoder, forwarding to the forwarder.
+ * EDNS (RFC 6891) and the rcodes for queries we do not serve. Which records answer a question is
+ * protocol/dns/answer.ts's call, shared with the API. Pure: it never sees a socket, a size limit or
+ * the clock; truncation belongs to the encoder, forwarding to the forwarder.
  */
 import type { Answer, DecodedPacket, OptAnswer, Packet, Question } from 'dns-packet';
-import { ZONE_APEX, inZone, type Zone } from './zone.ts';
+import { answer as answerFromZone } from '../../protocol/dns/answer.ts';
+import type { ZoneRecord } from '../../protocol/dns/records.ts';
+import { canonicalName, inZone, ZONE_APEX, type Zone } from '../../protocol/dns/zone.ts';
 
 export const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
 const BADVERS_HIGH = 1; // BADVERS (16) = extended rcode 1 << 4 | 0
@@ -42,18 +45,36 @@ export function answer(query: DecodedPacket, zone: Zone | undefined): Decision {
   if (questions.length !== 1) return reply(query, RCODE.FORMERR, [], []);
 
   const q = questions[0];
-  const name = q.name.toLowerCase().replace(/\.$/, '');
-  if (!inZone(name)) return { kind: 'forward' };
+  if (!inZone(canonicalName(q.name))) return { kind: 'forward' };
   if ((q.class ?? 'IN') !== 'IN' || !zone) return reply(query, RCODE.REFUSED, [], []);
 
-  const records = zone.names.get(name);
-  if (!records) return reply(query, RCODE.NXDOMAIN, [], [soaRecord(zone)]);
-  if ((q.type === 'A' || (q.type as string) === 'ANY') && records.length) {
-    const answers: Answer[] = records.map((ip) => ({ name: q.name, type: 'A', class: 'IN', ttl: zone.ttl, data: ip }));
-    return reply(query, RCODE.NOERROR, answers, []);
+  const found = answerFromZone(q, zone);
+  switch (found.kind) {
+    case 'outside':
+      return { kind: 'forward' };
+    case 'nxdomain':
+      return reply(query, RCODE.NXDOMAIN, [], [soaRecord(zone)]);
+    case 'soa':
+      return reply(query, RCODE.NOERROR, [{ ...soaRecord(zone), name: q.name }], []);
+    case 'records':
+      if (!found.records.length) return reply(query, RCODE.NOERROR, [], [soaRecord(zone)]); // NODATA
+      return reply(query, RCODE.NOERROR, found.records.map((r) => toAnswer(q.name, zone.ttl, r)), []);
   }
-  if (q.type === 'SOA' && name === ZONE_APEX) return reply(query, RCODE.NOERROR, [{ ...soaRecord(zone), name: q.name }], []);
-  return reply(query, RCODE.NOERROR, [], [soaRecord(zone)]);
+}
+
+/** A zone record as a dns-packet answer owned by `name` (the question's own spelling). */
+export function toAnswer(name: string, ttl: number, record: ZoneRecord): Answer {
+  switch (record.type) {
+    case 'A':
+    case 'AAAA':
+      return { name, type: record.type, class: 'IN', ttl, data: record.address };
+    case 'SRV':
+      return { name, type: 'SRV', class: 'IN', ttl, data: { priority: record.priority, weight: record.weight, port: record.port, target: record.target } };
+    case 'TXT':
+      return { name, type: 'TXT', class: 'IN', ttl, data: record.data };
+    case 'PTR':
+      return { name, type: 'PTR', class: 'IN', ttl, data: record.target };
+  }
 }
 
 /** The zone's SOA, as put in the authority section of negative answers (RFC 2308). */

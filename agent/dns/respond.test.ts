@@ -1,10 +1,10 @@
 // The fast path against the full codec, truncation, and hostile input.
 import dnsPacket, { type RecordType } from 'dns-packet';
 import { describe, expect, it } from 'vitest';
+import { buildZone } from '../../protocol/dns/zone.ts';
+import { sampleNetworkA, wideNetwork } from '../../test/support/sample-networks.ts';
 import { buildFastTable, lookupFast } from './fast-path.ts';
 import { respond, respondSlow } from './respond.ts';
-import { sampleNetworkA, wideNetwork } from './sample-networks.ts';
-import { buildZone } from './zone.ts';
 
 const zone = buildZone(sampleNetworkA());
 const fast = buildFastTable(zone);

@@ -6,11 +6,11 @@
  * on every datagram a container can send. Never touches sockets — the server sends what it returns.
  */
 import dnsPacket from 'dns-packet';
+import type { Zone } from '../../protocol/dns/zone.ts';
 import { answer } from './answer.ts';
 import { encodeResponse } from './encode.ts';
 import { lookupFast, type FastTable } from './fast-path.ts';
 import { HEADER_BYTES, isWellFormed, readQuestion, udpLimit } from './wire.ts';
-import type { Zone } from './zone.ts';
 
 export type Transport = 'udp' | 'tcp';
 /** TCP replies are bounded only by the 16-bit length prefix. */

@@ -8,6 +8,7 @@
  * was given: nothing here expires a view because the API went quiet.
  */
 import type dgram from 'node:dgram';
+import { buildZone, type Zone } from '../../protocol/dns/zone.ts';
 import type { NetworkModel } from '../../protocol/model.ts';
 import { buildFastTable, type FastTable } from './fast-path.ts';
 import { DEFAULT_FORWARDER, errorReply, Forwarder, type ForwarderOptions } from './forwarder.ts';
@@ -17,7 +18,6 @@ import type { Upstream } from './resolv-conf.ts';
 import { respond, TCP_LIMIT, type Transport } from './respond.ts';
 import { DEFAULT_TCP_LIMITS, serveTcp, type TcpLimits } from './tcp-server.ts';
 import { readPlainQuery, udpLimit } from './wire.ts';
-import { buildZone, type Zone } from './zone.ts';
 
 export interface DnsServerOptions {
   upstreams?: Upstream[]; // default: none until setUpstreams (the caller reads resolv.conf)

@@ -8,9 +8,11 @@
  */
 
 export const HEADER_BYTES = 12;
-export const TYPE_A = 1;
-export const TYPE_AAAA = 28;
-export const TYPE_OPT = 41;
+/** The codes of every type we write: the zone's record types, SOA and OPT. */
+export const TYPE_CODE = { A: 1, SOA: 6, PTR: 12, TXT: 16, AAAA: 28, SRV: 33, OPT: 41 } as const;
+export const TYPE_A = TYPE_CODE.A;
+export const TYPE_AAAA = TYPE_CODE.AAAA;
+export const TYPE_OPT = TYPE_CODE.OPT;
 export const CLASS_IN = 1;
 /** The classic UDP limit without EDNS (RFC 1035) and the cap on EDNS sizes (DNS flag day 2020). */
 export const UDP_PLAIN_LIMIT = 512;

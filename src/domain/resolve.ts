@@ -1,27 +1,37 @@
 /**
- * What the host DNS answers for a name inside one network (DESIGN §3). It is the agent's own zone
- * index (agent/dns/zone.ts, pure and runtime-neutral), so the API's `resolve` query and the DNS
- * server cannot disagree: a name exists exactly when the zone has it; existing names without A
- * records are NODATA; everything else under the zone — including every name of another network —
- * is NXDOMAIN. Names outside the zone are REFUSED here (the host DNS forwards them upstream).
+ * What the host DNS answers for a name inside one network (DESIGN §3). It asks the same zone and
+ * the same `answer()` as the agent's DNS server (protocol/dns), so the API's `resolve` query and the
+ * server cannot disagree: a name exists exactly when the zone has it; existing names without
+ * records of the asked type are NODATA; everything else under the zone — including every name of
+ * another network — is NXDOMAIN. Names outside the zone are REFUSED here (the host DNS forwards
+ * them upstream).
  */
-import { buildZone, inZone } from '../../agent/dns/zone.ts';
+import { answer } from '../../protocol/dns/answer.ts';
+import { formatRdata, type ZoneRecordType } from '../../protocol/dns/records.ts';
+import { buildZone, canonicalName } from '../../protocol/dns/zone.ts';
 import type { NetworkModel } from '../../protocol/model.ts';
 
 export type Rcode = 'NOERROR' | 'NXDOMAIN' | 'REFUSED';
 
 export interface ResolveAnswer {
   rcode: Rcode;
-  records: { name: string; type: 'A'; ttl: number; data: string }[];
+  records: { name: string; type: ZoneRecordType; ttl: number; data: string }[];
 }
 
 /** Resolves `name` (any case, with or without the trailing dot) for record type `type` in `network`. */
 export function resolveName(network: NetworkModel, name: string, type: string): ResolveAnswer {
-  const fqdn = name.toLowerCase().replace(/\.$/, '');
-  if (!inZone(fqdn)) return { rcode: 'REFUSED', records: [] };
   const zone = buildZone(network);
-  const addresses = zone.names.get(fqdn);
-  if (!addresses) return { rcode: 'NXDOMAIN', records: [] };
-  const wantsA = ['A', 'ANY'].includes(type.toUpperCase());
-  return { rcode: 'NOERROR', records: wantsA ? addresses.map((data) => ({ name: fqdn, type: 'A' as const, ttl: zone.ttl, data })) : [] };
+  const found = answer({ name, type }, zone);
+  switch (found.kind) {
+    case 'outside':
+      return { rcode: 'REFUSED', records: [] };
+    case 'nxdomain':
+      return { rcode: 'NXDOMAIN', records: [] };
+    case 'soa':
+      return { rcode: 'NOERROR', records: [] }; // the SOA is zone metadata, not a listed record
+    case 'records': {
+      const owner = canonicalName(name);
+      return { rcode: 'NOERROR', records: found.records.map((r) => ({ name: owner, type: r.type, ttl: zone.ttl, data: formatRdata(r) })) };
+    }
+  }
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DnsDaemonClient } from '../../agent/dns/control.ts';
 import { ensureDnsDaemon } from '../../agent/dns/launch.ts';
-import { sampleNetworkA } from '../../agent/dns/sample-networks.ts';
+import { sampleNetworkA } from '../support/sample-networks.ts';
 import { isRunning } from './process-alive.ts';
 import { lookupA, lookupLoop } from './udp-client.ts';
 

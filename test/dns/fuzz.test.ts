@@ -5,7 +5,7 @@ import net from 'node:net';
 import dnsPacket, { type RecordType } from 'dns-packet';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DnsServer } from '../../agent/dns/server.ts';
-import { sampleNetworkA } from '../../agent/dns/sample-networks.ts';
+import { sampleNetworkA } from '../support/sample-networks.ts';
 import { startFakeUpstream, type FakeUpstream } from './fake-upstream.ts';
 import { lookupA } from './udp-client.ts';
 

@@ -6,7 +6,7 @@ import net from 'node:net';
 import dnsPacket from 'dns-packet';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DnsServer } from '../../agent/dns/server.ts';
-import { sampleNetworkA } from '../../agent/dns/sample-networks.ts';
+import { sampleNetworkA } from '../support/sample-networks.ts';
 import { DEFAULT_TCP_LIMITS, serveTcp, type TcpLimits } from '../../agent/dns/tcp-server.ts';
 
 const cleanups: (() => void)[] = [];

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { request } from '../../agent/dns/control.ts';
 import { ensureDnsDaemon } from '../../agent/dns/launch.ts';
-import { sampleNetworkA, sampleNetworkB } from '../../agent/dns/sample-networks.ts';
+import { sampleNetworkA, sampleNetworkB } from '../support/sample-networks.ts';
 import type { DnsState } from '../../agent/dns/state-file.ts';
 import { isRunning } from './process-alive.ts';
 

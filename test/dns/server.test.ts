@@ -1,7 +1,7 @@
 // The server on loopback, asked by the real `dig`: one port per network, as sandboxes would have.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DnsServer } from '../../agent/dns/server.ts';
-import { sampleNetworkA, sampleNetworkB, wideNetwork } from '../../agent/dns/sample-networks.ts';
+import { sampleNetworkA, sampleNetworkB, wideNetwork } from '../support/sample-networks.ts';
 import { dig } from './dig.ts';
 import { BIG_TXT, startFakeUpstream, type FakeUpstream } from './fake-upstream.ts';
 

@@ -4,7 +4,7 @@ import net from 'node:net';
 import dnsPacket from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DnsServer } from '../../agent/dns/server.ts';
-import { sampleNetworkA, sampleNetworkB } from '../../agent/dns/sample-networks.ts';
+import { sampleNetworkA, sampleNetworkB } from '../support/sample-networks.ts';
 
 const A = 'pn-aaaa.private-network.internal';
 let server: DnsServer;

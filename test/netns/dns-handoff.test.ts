@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { NetworkModel } from '../../protocol/model.ts';
 import { DnsServer } from '../../agent/dns/server.ts';
-import { sampleNetworkA, sampleNetworkB } from '../../agent/dns/sample-networks.ts';
+import { sampleNetworkA, sampleNetworkB } from '../support/sample-networks.ts';
 import { dig } from '../dns/dig.ts';
 import { isRunning } from '../dns/process-alive.ts';
 import { startFakeUpstream, type FakeUpstream } from '../dns/fake-upstream.ts';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ensureDnsDaemon } from '../../agent/dns/launch.ts';
-import { sampleNetworkA } from '../../agent/dns/sample-networks.ts';
+import { sampleNetworkA } from '../support/sample-networks.ts';
 import { dig } from '../dns/dig.ts';
 import { isRunning } from '../dns/process-alive.ts';
 import { NetnsLab } from '../dns/netns-lab.ts';

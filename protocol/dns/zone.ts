@@ -2,9 +2,10 @@
  * Per-network zone indexes for `private-network.internal.` (DESIGN §3).
  *
  * Owns: turning one NetworkModel into the set of names that exist in that network's view and the
- * A records each owns. Pure: no sockets, no clock. It must never mix networks — a zone holds only
- * its own network's names, so another network's names are simply absent and answer NXDOMAIN
- * exactly like names that never existed (DESIGN §6, DNS views).
+ * records each owns (ZoneRecord: A today). Pure and runtime-neutral: the agent's DNS server and
+ * the API's `resolve` query both build it. It must never mix networks — a zone holds only its own
+ * network's names, so another network's names are simply absent and answer NXDOMAIN exactly like
+ * names that never existed (DESIGN §6, DNS views).
  *
  * Which names exist (RFC 8020: NXDOMAIN means "nothing here or below"):
  * - the apex `private-network.internal` and this network's `<pn>` node;
@@ -14,7 +15,8 @@
  * - `<n>.<type>.<app>.<pn>` only while that container is RUNNING — DRAINING and PENDING containers
  *   are not in DNS at all.
  */
-import type { NetworkModel } from '../../protocol/model.ts';
+import type { NetworkModel } from '../model.ts';
+import type { ZoneRecord } from './records.ts';
 
 export const ZONE_APEX = 'private-network.internal';
 
@@ -34,8 +36,13 @@ export interface Zone {
   networkId: string;
   ttl: number;
   soa: ZoneSoa;
-  /** Every existing name → its A records (empty for empty non-terminals and NODATA names). */
-  names: ReadonlyMap<string, readonly string[]>;
+  /** Every existing name → its records (empty for empty non-terminals and NODATA names). */
+  names: ReadonlyMap<string, readonly ZoneRecord[]>;
+}
+
+/** A name as zones key it: lower-case, without the trailing dot. */
+export function canonicalName(name: string): string {
+  return name.toLowerCase().replace(/\.$/, '');
 }
 
 /** True when `name` (lower-case, no trailing dot) is the apex or below it. */
@@ -48,8 +55,8 @@ export function inZone(name: string): boolean {
  * are ordered by container number, then IP, so answers are stable between rebuilds.
  */
 export function buildZone(network: NetworkModel): Zone {
-  const names = new Map<string, string[]>();
-  const ensure = (name: string): string[] => {
+  const names = new Map<string, ZoneRecord[]>();
+  const ensure = (name: string): ZoneRecord[] => {
     let list = names.get(name);
     if (!list) names.set(name, (list = []));
     return list;
@@ -78,9 +85,10 @@ export function buildZone(network: NetworkModel): Zone {
     const app = c.applicationId.toLowerCase();
     const type = c.processType.toLowerCase();
     const typeName = `${type}.${app}.${pn}`;
-    ensure(typeName).push(c.ip);
-    ensure(`${c.number}.${typeName}`).push(c.ip);
-    if (defaults.get(app) === type) ensure(`${app}.${pn}`).push(c.ip);
+    const a: ZoneRecord = { type: 'A', address: c.ip };
+    ensure(typeName).push(a);
+    ensure(`${c.number}.${typeName}`).push(a);
+    if (defaults.get(app) === type) ensure(`${app}.${pn}`).push(a);
   }
 
   const ttl = network.dnsTtl;

@@ -1,8 +1,7 @@
 // Which names exist in a network's view (RFC 8020 and DESIGN §3), independent of the answer format.
 import { describe, expect, it } from 'vitest';
-import type { NetworkModel } from '../../protocol/model.ts';
-import { parseResolvConf } from './resolv-conf.ts';
-import { sampleNetworkA } from './sample-networks.ts';
+import { sampleNetworkA } from '../../test/support/sample-networks.ts';
+import type { NetworkModel } from '../model.ts';
 import { buildZone, inZone } from './zone.ts';
 
 const A = 'pn-aaaa.private-network.internal';
@@ -23,7 +22,7 @@ describe('buildZone', () => {
     n.containers = n.containers.map((c) => ({ ...c, applicationId: c.applicationId.toUpperCase() }));
     n.containers.push({ ...n.containers[0], id: 'ctr-p', processType: 'cron', number: 1, state: 'PENDING' });
     const z = buildZone(n);
-    expect(z.names.get('1.web.ap-shop.pn-upper.private-network.internal')).toEqual(['10.240.0.4']);
+    expect(z.names.get('1.web.ap-shop.pn-upper.private-network.internal')).toEqual([{ type: 'A', address: '10.240.0.4' }]);
     expect(z.names.get('cron.ap-shop.pn-upper.private-network.internal')).toEqual([]);
     expect(z.names.has('1.cron.ap-shop.pn-upper.private-network.internal')).toBe(false);
   });
@@ -31,7 +30,7 @@ describe('buildZone', () => {
   it('an app missing from the applications list still resolves to its web containers', () => {
     const n = sampleNetworkA();
     n.applications = [];
-    expect(buildZone(n).names.get(`ap-shop.${A}`)).toEqual(['10.240.0.4', '10.240.0.5']);
+    expect(buildZone(n).names.get(`ap-shop.${A}`)).toEqual([{ type: 'A', address: '10.240.0.4' }, { type: 'A', address: '10.240.0.5' }]);
     expect(buildZone(n).names.get(`ap-api.${A}`)).toEqual([]); // its only type is backend, not web
   });
 
@@ -40,14 +39,5 @@ describe('buildZone', () => {
     expect(inZone(`x.${A}`)).toBe(true);
     expect(inZone('evilprivate-network.internal')).toBe(false);
     expect(inZone('internal')).toBe(false);
-  });
-});
-
-describe('parseResolvConf', () => {
-  it('reads nameserver lines only, in order', () => {
-    const text = '# generated\nsearch example.org\nnameserver 10.0.0.2\nnameserver fe80::1%eth0\nnameserver bogus\noptions ndots:2\n nameserver 127.0.0.53';
-    expect(parseResolvConf(text)).toEqual([
-      { address: '10.0.0.2', port: 53 }, { address: 'fe80::1', port: 53 }, { address: '127.0.0.53', port: 53 },
-    ]);
   });
 });
