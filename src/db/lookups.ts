@@ -1,9 +1,10 @@
 /**
- * Row lookups shared by the verbs; each throws NOT_FOUND with the entity's name.
+ * Row lookups by id, shared by the services, the feed and the schema; each throws NOT_FOUND with the
+ * entity's name. Below src/services and src/feed so that neither has to import the other for them.
  */
 import { eq } from 'drizzle-orm';
-import type { Reader } from '../db/client.ts';
-import { applications, containers, hosts, networks, projects } from '../db/schema/index.ts';
+import type { Reader } from './client.ts';
+import { applications, containers, hosts, networks, projects } from './schema/index.ts';
 import { notFound } from '../domain/errors.ts';
 
 export async function getProject(db: Reader, id: string) {

@@ -6,7 +6,7 @@ import { eq, inArray, max } from 'drizzle-orm';
 import type { HostConfig, NetworkModel } from '../../protocol/model.ts';
 import type { Reader } from '../db/client.ts';
 import { applications, changes, containers, hosts } from '../db/schema/index.ts';
-import { getHost, getNetwork } from '../services/lookups.ts';
+import { getHost, getNetwork } from '../db/lookups.ts';
 import { networksOfHost, peersOfHost } from './membership.ts';
 import { toApplicationModel, toContainerModel, toHostModel, toPeerModel } from './models.ts';
 

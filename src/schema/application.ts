@@ -5,7 +5,7 @@ import { applicationNames } from '../domain/names.ts';
 import { createApplication } from '../services/applications/create.ts';
 import { deleteApplication } from '../services/applications/delete.ts';
 import { setDefaultProcessType, setProcessExposure } from '../services/applications/update.ts';
-import { getApplication, getNetwork, getProject } from '../services/lookups.ts';
+import { getApplication, getNetwork, getProject } from '../db/lookups.ts';
 import { assertProjectAccess, loadVisible } from './access.ts';
 import { builder } from './builder.ts';
 import type { GraphQLContext } from './context.ts';

@@ -2,7 +2,7 @@ import { containerEnvironment, containerHostname } from '../domain/names.ts';
 import { createContainer } from '../services/containers/create.ts';
 import { removeContainer } from '../services/containers/remove.ts';
 import { transitionContainer } from '../services/containers/transition.ts';
-import { getApplication, getContainer, getHost, getNetwork } from '../services/lookups.ts';
+import { getApplication, getContainer, getHost, getNetwork } from '../db/lookups.ts';
 import { loadVisible } from './access.ts';
 import { builder } from './builder.ts';
 import { DeletePayload, entityPayload, lastRevision } from './payloads.ts';

@@ -10,7 +10,7 @@ import { readFeedPage, type FeedScope } from '../feed/read.ts';
 import { buildHostConfig } from '../feed/snapshot.ts';
 import { type FeedEvent, streamFeed } from '../feed/stream.ts';
 import { reportHostStatus } from '../services/hosts/report.ts';
-import { getHost, getProject } from '../services/lookups.ts';
+import { getHost, getProject } from '../db/lookups.ts';
 import { assertProjectAccess } from './access.ts';
 import { builder } from './builder.ts';
 import type { GraphQLContext } from './context.ts';

@@ -4,7 +4,7 @@ import { signToken } from '../auth/jwt.ts';
 import { containers, hosts } from '../db/schema/index.ts';
 import { registerHost, updateHost } from '../services/hosts/register.ts';
 import { bumpHostTokenVersion } from '../services/hosts/token.ts';
-import { getHost } from '../services/lookups.ts';
+import { getHost } from '../db/lookups.ts';
 import { builder } from './builder.ts';
 import type { GraphQLContext } from './context.ts';
 import { lastRevision } from './payloads.ts';

@@ -3,7 +3,7 @@ import { and, asc, eq } from 'drizzle-orm';
 import { containers } from '../db/schema/index.ts';
 import { resolveName } from '../domain/resolve.ts';
 import { buildNetworkModel } from '../feed/snapshot.ts';
-import { getNetwork, getProject } from '../services/lookups.ts';
+import { getNetwork, getProject } from '../db/lookups.ts';
 import { loadVisible } from './access.ts';
 import { builder } from './builder.ts';
 import { ContainerRef, ContainerStateEnum, NetworkRef, ProjectRef } from './refs.ts';

@@ -3,7 +3,7 @@ import { asc, eq, inArray } from 'drizzle-orm';
 import { applications, projects } from '../db/schema/index.ts';
 import { createProject } from '../services/projects/create.ts';
 import { deleteProject } from '../services/projects/delete.ts';
-import { getNetworkOfProject, getProject } from '../services/lookups.ts';
+import { getNetworkOfProject, getProject } from '../db/lookups.ts';
 import { assertProjectAccess } from './access.ts';
 import { builder } from './builder.ts';
 import { DeletePayload, entityPayload, lastRevision } from './payloads.ts';

@@ -7,7 +7,7 @@
 import { resolvePage } from './pages.ts';
 import { and, asc, desc, eq } from 'drizzle-orm';
 import { applications, containers, processTypes, webhookDeliveries, webhookEndpoints } from '../db/schema/index.ts';
-import { getProject } from '../services/lookups.ts';
+import { getProject } from '../db/lookups.ts';
 import { createWebhookEndpoint } from '../services/webhooks/create.ts';
 import { getWebhookDelivery, getWebhookEndpoint } from '../services/webhooks/get.ts';
 import { redeliverWebhook } from '../services/webhooks/redeliver.ts';

@@ -6,7 +6,7 @@ import { assertHumanName } from '../../domain/validate.ts';
 import { appendChanges } from '../../feed/append.ts';
 import { toApplicationModel } from '../../feed/models.ts';
 import { type Changed, newId, type ServiceContext } from '../context.ts';
-import { getNetworkOfProject } from '../lookups.ts';
+import { getNetworkOfProject } from '../../db/lookups.ts';
 
 export interface CreateApplicationInput {
   projectId: string;

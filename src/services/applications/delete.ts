@@ -3,7 +3,7 @@ import { applications, containers } from '../../db/schema/index.ts';
 import { appendChanges } from '../../feed/append.ts';
 import { releaseContainers } from '../containers/release.ts';
 import { type Changed, type ServiceContext } from '../context.ts';
-import { getApplication } from '../lookups.ts';
+import { getApplication } from '../../db/lookups.ts';
 
 /** Deletes an application with its process types and containers (each announced as removed). */
 export async function deleteApplication(ctx: ServiceContext, applicationId: string): Promise<Changed<{ applicationId: string }>> {

@@ -4,7 +4,7 @@ import { assertLabel } from '../../domain/names.ts';
 import { appendChanges } from '../../feed/append.ts';
 import { toApplicationModel } from '../../feed/models.ts';
 import { type Changed, type ServiceContext } from '../context.ts';
-import { getApplication } from '../lookups.ts';
+import { getApplication } from '../../db/lookups.ts';
 
 /** Sets the process type an application's app-level name resolves to (the default is `web`). */
 export async function setDefaultProcessType(ctx: ServiceContext, applicationId: string, processType: string): Promise<Changed<{ applicationId: string }>> {

@@ -1,6 +1,6 @@
 import { appendChanges } from '../../feed/append.ts';
 import { type Changed, type ServiceContext } from '../context.ts';
-import { getContainer } from '../lookups.ts';
+import { getContainer } from '../../db/lookups.ts';
 import { releaseContainers } from './release.ts';
 
 /**

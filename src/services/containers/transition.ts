@@ -4,7 +4,7 @@ import { conflict } from '../../domain/errors.ts';
 import { appendChanges } from '../../feed/append.ts';
 import { toContainerModel } from '../../feed/models.ts';
 import { type Changed, type ServiceContext } from '../context.ts';
-import { getContainer, getHost } from '../lookups.ts';
+import { getContainer, getHost } from '../../db/lookups.ts';
 
 type State = 'PENDING' | 'RUNNING' | 'DRAINING';
 

@@ -7,7 +7,7 @@ import { appendChanges } from '../../feed/append.ts';
 import { peersOfHost } from '../../feed/membership.ts';
 import { toHostModel, toPeerModel } from '../../feed/models.ts';
 import { type Changed, newId, type ServiceContext } from '../context.ts';
-import { getHost } from '../lookups.ts';
+import { getHost } from '../../db/lookups.ts';
 
 export interface RegisterHostInput {
   name: string;

@@ -5,7 +5,7 @@ import { networksOfHost } from '../../feed/membership.ts';
 import { readFeedPage } from '../../feed/read.ts';
 import { headRevision } from '../../feed/snapshot.ts';
 import { type ServiceContext } from '../context.ts';
-import { getHost } from '../lookups.ts';
+import { getHost } from '../../db/lookups.ts';
 
 export interface ReportHostStatusInput {
   hostId: string;

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { hosts } from '../../db/schema/index.ts';
 import { appendChanges } from '../../feed/append.ts';
 import { type Changed, type ServiceContext } from '../context.ts';
-import { getHost } from '../lookups.ts';
+import { getHost } from '../../db/lookups.ts';
 
 /**
  * Bumps a host's token version: every agent token minted before stops working at its next request.

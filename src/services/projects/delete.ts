@@ -3,7 +3,7 @@ import { containers, projects } from '../../db/schema/index.ts';
 import { appendChanges } from '../../feed/append.ts';
 import { releaseContainers } from '../containers/release.ts';
 import { type Changed, type ServiceContext } from '../context.ts';
-import { getNetworkOfProject } from '../lookups.ts';
+import { getNetworkOfProject } from '../../db/lookups.ts';
 
 /**
  * Deletes a project with its network, applications and containers. Member hosts get one

@@ -4,7 +4,7 @@ import { newWebhookSecret } from '../../webhooks/sign.ts';
 import { checkWebhookUrl } from '../../webhooks/url-guard.ts';
 import { headRevision } from '../../feed/snapshot.ts';
 import { type Changed, type ServiceContext } from '../context.ts';
-import { getProject } from '../lookups.ts';
+import { getProject } from '../../db/lookups.ts';
 
 export interface CreateWebhookEndpointInput {
   projectId: string;
