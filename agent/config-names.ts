@@ -1,7 +1,7 @@
 /**
  * Names of every kernel object the agent creates.
  *
- * Owns: the naming scheme (DESIGN §5, lab §7) and the ownership marker written to `ifalias`.
+ * Owns: the naming scheme (docs/architecture.md §4.10) and the ownership marker written to `ifalias`.
  * Never: decides what exists — only what things are called.
  * Why a prefix: named network namespaces (/run/netns) and the wireguard-go UAPI socket directory
  * (/var/run/wireguard) are machine-wide, so several agents on one machine (tests, demo) must not

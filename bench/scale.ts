@@ -169,7 +169,7 @@ export async function benchScale(): Promise<BenchRow[]> {
       row('commit→applied p99, first 10% of the burst → last 10%', r.p99Early, `ms → ${Math.round(r.p99Late)} ms`, '–', 'growth as networks fill'),
       row('API CPU over burst + drain', r.cpuSeconds, `s (${r.cores.toFixed(2)} cores)`, '–', 'utime+stime of the API process'),
       row('API RSS after the burst', r.rssMb, `MiB (peak ${Math.round(r.rssPeakMb)})`, '–', ''),
-      row('SSE bytes per change delivered to an agent', r.bytesPerDelivered, 'B', '≤ 1 KB, flat', 'payload O(1) (DESIGN §4)'),
+      row('SSE bytes per change delivered to an agent', r.bytesPerDelivered, 'B', '≤ 1 KB, flat', 'payload O(1) (docs/architecture.md §6.3)'),
       row('SSE bytes per delivered change, first 10% of the burst → last 10%', r.bytesPerDeliveredEarly, `B → ${Math.round(r.bytesPerDeliveredLate)} B`, 'flat', 'networks at ~10% vs ~100% of their size'),
       row('SSE bytes per committed change per agent (all agents)', r.bytesPerChangePerAgent, 'B', '≤ 1 KB', 'each change goes only to member hosts'),
     );

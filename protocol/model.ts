@@ -1,5 +1,5 @@
 /**
- * The host model: what the control API tells one host agent (DESIGN §4).
+ * The host model: what the control API tells one host agent (docs/architecture.md §6.3).
  *
  * This is the wire contract between the API's `hostConfig` / `hostChanges` and the agent. The agent
  * keeps exactly one `HostConfig` in memory, built from a snapshot and advanced by deltas with

@@ -1,5 +1,5 @@
 /**
- * List-then-watch (DESIGN §4): list the host's config, watch the feed from its revision, apply each
+ * List-then-watch (docs/architecture.md §6.2): list the host's config, watch the feed from its revision, apply each
  * delta to the model, list again on RESYNC or when a delta needs it, and reconnect with capped,
  * jittered backoff from the last applied revision — so nothing is missed or applied twice.
  *

@@ -1,7 +1,7 @@
 /**
  * computeDesired: host model (+ which local containers the runtime attached) → desired kernel state.
  *
- * Owns: every policy decision about what should exist (DESIGN §5). Pure: no I/O, no clock.
+ * Owns: every policy decision about what should exist (docs/architecture.md §4). Pure: no I/O, no clock.
  * Never: reads the kernel or decides how to get there (that is reconcile/diff.ts).
  * Decisions:
  * - A sandbox exists for every network that has at least one container on this host, attached or
@@ -16,7 +16,7 @@ import { aliasFor, makeNames, type Names } from '../config-names';
 import { guardTableText, gatewayTableText, hostTableText } from './nft-text';
 import type { DesiredLocal, DesiredRemote, DesiredSandbox, DesiredState } from './types';
 
-export const SANDBOX_MTU = 1370; // WireGuard 1420 - 50 bytes VXLAN/IPv4 overhead (lab §3)
+export const SANDBOX_MTU = 1370; // WireGuard 1420 - 50 bytes VXLAN/IPv4 overhead (docs/architecture.md §4.9)
 export const WG_MTU = 1420;
 export const VXLAN_PORT = 4789;
 

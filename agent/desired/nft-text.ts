@@ -1,5 +1,5 @@
 /**
- * nftables rule text for the host table and the per-sandbox tables (DESIGN §5, lab §2).
+ * nftables rule text for the host table and the per-sandbox tables (docs/architecture.md §4.2, §4.7).
  *
  * Owns: the exact text handed to `nft -f`, and the summary (chains → rule count, sets → element
  * count, hash) used to detect drift. Never: runs nft. The same `summarizeTableText` is used by the

@@ -1,5 +1,5 @@
 /**
- * Desired kernel state of one host, as plain data (DESIGN §5).
+ * Desired kernel state of one host, as plain data (docs/architecture.md §4).
  *
  * Owns: the shape the diff compares against observed state. Never: kernel calls or I/O.
  * Every field is something the reconciler can read back from `ip -j`, `bridge -j`, `wg show dump`

@@ -1,7 +1,7 @@
 /**
  * The DNS answer function: a decoded query and one network's zone in, a decision out.
  *
- * Owns: every rule of DESIGN §3 about what the resolver says — authority for
+ * Owns: every rule of docs/architecture.md §3.2 about what the resolver says — authority for
  * `private-network.internal.`, NXDOMAIN+SOA, NODATA (RFC 8020), echoing the query's letter case,
  * EDNS (RFC 6891) and the rcodes for queries we do not serve. Which records answer a question is
  * protocol/dns/answer.ts's call, shared with the API. Pure: it never sees a socket, a size limit or

@@ -1,5 +1,5 @@
 /**
- * Obtains a network's DNS sockets from inside its sandbox namespace (DESIGN §5, DNS path).
+ * Obtains a network's DNS sockets from inside its sandbox namespace (docs/architecture.md §5.2).
  *
  * Owns: starting bind-helper.ts with `ip netns exec`, receiving its UDP and TCP handles over IPC,
  * making sure the helper is gone afterwards (killed by its own PID on timeout), and — for tests —

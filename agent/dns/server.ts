@@ -1,5 +1,5 @@
 /**
- * The host's one DNS server, serving every local network (DESIGN §5, DNS path).
+ * The host's one DNS server, serving every local network (docs/architecture.md §5.1).
  *
  * Owns: the per-network views (zone + prebuilt replies, swapped atomically by `setNetworks`), the
  * sockets of each network (the socket a query arrives on names the network), forwarding of outside

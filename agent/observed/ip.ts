@@ -3,7 +3,7 @@
  * `ip -j netns list` (fixtures: test/fixtures/ip-*.json).
  *
  * Never reconcile on `link`/`link_index` of a VXLAN that was moved into a sandbox: iproute2 resolves
- * it in the wrong namespace (lab §5, "JSON pitfall"). We read only `info_data.{id,local,port,…}`.
+ * it in the wrong namespace (docs/architecture.md §4.11). We read only `info_data.{id,local,port,…}`.
  */
 import { z } from 'zod';
 import type { ObservedLink, ObservedNeigh } from './types';

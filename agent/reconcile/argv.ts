@@ -1,7 +1,7 @@
 /**
  * toCommands: Op[] → the fewest kernel processes, in a safe order (pure).
  *
- * Owns: the exact iproute2 / bridge / nft / wg syntax (validated in reference/datapath-lab.md).
+ * Owns: the exact iproute2 / bridge / nft / wg syntax (docs/architecture.md §4.11).
  * Batching: one `ip -n <ns> -force -batch -` and one `bridge -n <ns> -force -batch -` per namespace
  * and batch, one `nft -f -` per namespace (atomic table replacement), one `wg set` for all peers —
  * never one process per entry. `-force` keeps a batch going after a failed line, and iproute2 then
@@ -29,7 +29,7 @@ const SANDBOX_SYSCTLS = [
   'net.ipv4.ip_forward=0',
   'net.ipv6.conf.all.disable_ipv6=1',
   'net.ipv6.conf.default.disable_ipv6=1',
-  // br_netfilter is built into this kernel: without these, bridged frames hit the inet hooks (lab §Rec 2).
+  // br_netfilter is built into this kernel: without these, bridged frames hit the inet hooks (docs/architecture.md §4.8).
   'net.bridge.bridge-nf-call-iptables=0',
   'net.bridge.bridge-nf-call-ip6tables=0',
   'net.bridge.bridge-nf-call-arptables=0',
@@ -97,7 +97,7 @@ function emit(op: Op): Emit[] {
         { phase: lead, ns: op.ns, text: `link set ${op.name} alias ${op.alias} up` },
       ];
     case 'vxlan.add':
-      // Created in the host namespace so its UDP socket stays with WireGuard, then moved (DESIGN §5).
+      // Created in the host namespace so its UDP socket stays with WireGuard, then moved (docs/architecture.md §4.4).
       // No `dev <wg>`: the kernel would delete the VXLAN and all its entries with the WireGuard device.
       return [
         { phase: 'host.links', ns: null, text: `link add ${op.name} mtu ${op.mtu} type vxlan id ${op.id} local ${op.local} dstport ${op.port} nolearning proxy`, tolerate: 'exists' },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ATTACHED, fakeAgent, STATES } from '../../test/support/reconcile-scenarios';
 
-describe('safety brake (DESIGN §6)', () => {
+describe('safety brake (docs/architecture.md §7.4)', () => {
   const setup = () => {
     let now = 1_000_000;
     const agent = fakeAgent({ brake: { minObjects: 4, ratio: 0.5, confirmAfterMs: 60_000 }, now: () => now });

@@ -1,5 +1,5 @@
 /**
- * The safety brake (DESIGN §6): a change set that would delete most of this host's data plane at
+ * The safety brake (docs/architecture.md §7.4): a change set that would delete most of this host's data plane at
  * once is not applied without a second confirmation.
  *
  * Decision: size = sandboxes + remote neighbour entries + WireGuard peers. When a pass would delete

@@ -1,5 +1,5 @@
 /**
- * What an attached container is told: its environment, interface facts and resolver (DESIGN §3).
+ * What an attached container is told: its environment, interface facts and resolver (docs/architecture.md §3.4).
  *
  * Pure. Owns the coded errors of attach (a container the model does not know yet, or one that is
  * scheduled on another host), so the runtime can tell "retry later" from "wrong host".

@@ -1,5 +1,5 @@
 /**
- * The last-known-good host model on disk (DESIGN §6): written after every model change (atomically:
+ * The last-known-good host model on disk (docs/architecture.md §7.4): written after every model change (atomically:
  * temp file + rename), read at start-up so the data plane and DNS keep serving while the API is
  * unreachable. It owns one file in the state directory and nothing else.
  */

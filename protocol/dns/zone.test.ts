@@ -1,4 +1,4 @@
-// Which names exist in a network's view (RFC 8020 and DESIGN §3), independent of the answer format.
+// Which names exist in a network's view (RFC 8020 and docs/architecture.md §3.2), independent of the answer format.
 import { describe, expect, it } from 'vitest';
 import { sampleNetworkA } from '../../test/support/sample-networks.ts';
 import type { NetworkModel } from '../model.ts';

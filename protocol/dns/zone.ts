@@ -1,11 +1,11 @@
 /**
- * Per-network zone indexes for `private-network.internal.` (DESIGN §3).
+ * Per-network zone indexes for `private-network.internal.` (docs/architecture.md §3.2).
  *
  * Owns: turning one NetworkModel into the set of names that exist in that network's view and the
  * records each owns (ZoneRecord: A today). Pure and runtime-neutral: the agent's DNS server and
  * the API's `resolve` query both build it. It must never mix networks — a zone holds only its own
  * network's names, so another network's names are simply absent and answer NXDOMAIN exactly like
- * names that never existed (DESIGN §6, DNS views).
+ * names that never existed (docs/architecture.md §3.3, DNS views).
  *
  * Which names exist (RFC 8020: NXDOMAIN means "nothing here or below"):
  * - the apex `private-network.internal` and this network's `<pn>` node;

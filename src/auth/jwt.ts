@@ -1,5 +1,5 @@
 /**
- * Weft's tokens (DESIGN §6). Three kinds of actor travel in one claim shape:
+ * Weft's tokens (docs/architecture.md §7.1). Three kinds of actor travel in one claim shape:
  *   admin: { kind: "admin" }                                  operators, the scheduler
  *   user:  { kind: "user", projects: { "<prj-id>": "read" | "write" } }
  *   agent: { kind: "agent", host: "<host-id>", ver: <n> }    one host; `ver` revokes old tokens

@@ -1,6 +1,6 @@
 /**
  * Domain errors: the only errors whose message reaches a client. Each carries a stable code that
- * becomes `extensions.code` (DESIGN §6); anything else is masked by Yoga.
+ * becomes `extensions.code` (docs/architecture.md §7.3); anything else is masked by Yoga.
  */
 export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'FORBIDDEN' | 'UNAUTHENTICATED' | 'CONFLICT' | 'NETWORK_FULL';
 

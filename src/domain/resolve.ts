@@ -1,5 +1,5 @@
 /**
- * What the host DNS answers for a name inside one network (DESIGN §3). It asks the same zone and
+ * What the host DNS answers for a name inside one network (docs/architecture.md §3.2). It asks the same zone and
  * the same `answer()` as the agent's DNS server (protocol/dns), so the API's `resolve` query and the
  * server cannot disagree: a name exists exactly when the zone has it; existing names without
  * records of the asked type are NODATA; everything else under the zone — including every name of

@@ -1,5 +1,5 @@
 /**
- * Per-network convergence (DESIGN §4): which member hosts are behind the feed and by how many
+ * Per-network convergence (docs/architecture.md §6.6): which member hosts are behind the feed and by how many
  * changes that concern them, and the commit-to-applied time of recent changes (p50/p99).
  */
 import { and, desc, eq, gt } from 'drizzle-orm';

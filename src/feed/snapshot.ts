@@ -1,6 +1,6 @@
 /**
  * Snapshot builders: a network's full model and a host's full desired state (`hostConfig`), read in
- * one read transaction so the revision stamp and the state agree (list-then-watch, DESIGN §4).
+ * one read transaction so the revision stamp and the state agree (list-then-watch, docs/architecture.md §6.2).
  */
 import { eq, inArray, max } from 'drizzle-orm';
 import type { HostConfig, NetworkModel } from '../../protocol/model.ts';

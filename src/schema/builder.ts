@@ -1,5 +1,5 @@
 /**
- * The Pothos builder. Authorization is declared on every field with scope-auth (DESIGN §6):
+ * The Pothos builder. Authorization is declared on every field with scope-auth (docs/architecture.md §7.1):
  *   admin            operators and the scheduler
  *   projectRead(id)  a user with read or write on that project, or an admin
  *   projectWrite(id) a user with write on that project, or an admin

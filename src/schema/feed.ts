@@ -1,5 +1,5 @@
 /**
- * The change feed in GraphQL (DESIGN §4): host snapshot (`hostConfig`), host and project deltas as
+ * The change feed in GraphQL (docs/architecture.md §6): host snapshot (`hostConfig`), host and project deltas as
  * a paginated query and as a subscription sharing one reader, agent reports and convergence.
  * Payloads are JSON whose shapes are fixed by protocol/model.ts (HostConfig, HostDelta).
  */

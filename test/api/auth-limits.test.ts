@@ -1,5 +1,5 @@
 /**
- * Request limits and transport rules (issue 3, DESIGN §6): query depth and cost, body size, the
+ * Request limits and transport rules (issue 3, docs/architecture.md §7.3): query depth and cost, body size, the
  * introspection policy, and tokens travelling only in the Authorization header — never in the URL.
  */
 import { getIntrospectionQuery } from 'graphql';

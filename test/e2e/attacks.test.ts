@@ -1,5 +1,5 @@
 /**
- * End to end, as root: attacks that must fail (DESIGN §5–6, reference datapath-lab §2). A container
+ * End to end, as root: attacks that must fail (docs/architecture.md §4.2, §4.7, §7.2). A container
  * that spoofs its source IP or its MAC reaches nobody; VXLAN frames injected from the underlay at a
  * host's UDP 4789 reach no container (and do once the guard is removed, so the frames are right —
  * then the agent puts the guard back); a container reaches neither another network's addresses nor

@@ -1,7 +1,7 @@
 /**
  * End to end, as root: the connectivity matrix of every ordered pair inside each network (TCP, UDP,
  * ICMP), checked against who actually answered (both networks reuse the same addresses), and the
- * L2 segment's broadcast and multicast. By DESIGN §5 nothing floods — no all-zeros FDB entry, ARP
+ * L2 segment's broadcast and multicast. By docs/architecture.md §4.5 nothing floods — no all-zeros FDB entry, ARP
  * is answered by the VXLAN proxy — so broadcast and multicast reach the same network's containers
  * on the sender's host only, never another host, never another network (docs/agent-dataplane.md).
  */

@@ -1,5 +1,5 @@
 /**
- * End to end, as root: every DNS name form (DESIGN §3) asked with `dig` from containers on each
+ * End to end, as root: every DNS name form (docs/architecture.md §3.1) asked with `dig` from containers on each
  * host, case-insensitive, NXDOMAIN (with an SOA) for unknown names and for every name of another
  * network, NODATA for other record types; the environment processes see inside containers; and a
  * process type switched to PRIVATE without renaming, as the API and the containers see it.
