@@ -1,5 +1,5 @@
 /**
- * The authorization matrix (issue 3, DESIGN §6): every root field of the schema — queries,
+ * The authorization matrix (issue 3, docs/architecture.md §7.1): every root field of the schema — queries,
  * mutations and subscriptions — against every actor. A cell is either `ok` (data, no error) or the
  * exact `extensions.code` of the refusal, with no data. Refusals of anyone who is not a member of
  * project A are also compared with the answer for a random nonexistent id: they must be identical,
