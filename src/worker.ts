@@ -80,7 +80,7 @@ export default {
   },
 
   /** Cron Trigger (every minute): webhook retries and housekeeping, feed retention. */
-  async scheduled(_controller, env, ctx) {
+  async scheduled(_controller, env, _ctx) {
     const { db, config, webhooks } = await getRuntime(env);
     const now = Date.now();
     const jobs: [string, Promise<unknown>][] = [

@@ -52,7 +52,7 @@ export class FakeHost implements CommandRunner {
   async run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
     this.calls.push({ argv, stdin: opts.stdin });
     try {
-      if (this.failOn && this.failOn.test(argv.join(' ')) && !argv.includes('-batch')) throw new LineError(`injected failure`);
+      if (this.failOn?.test(argv.join(' ')) && !argv.includes('-batch')) throw new LineError(`injected failure`);
       return { stdout: this.dispatch(argv, opts.stdin ?? ''), stderr: '' };
     } catch (e) {
       if (e instanceof CommandError) throw e;

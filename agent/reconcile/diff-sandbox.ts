@@ -25,7 +25,7 @@ export function diffSandbox(d: DesiredSandbox, o: ObservedSandbox | undefined, i
 
   // Bridge first: the VXLAN and veths become its ports.
   const ob = links.get(d.bridge.name);
-  if (!ob || ob.kind !== 'bridge') {
+  if (ob?.kind !== 'bridge') {
     if (ob) ops.push({ kind: 'link.del', ns, vni, name: ob.name, why: 'incompatible' });
     ops.push({ kind: 'bridge.add', ns, vni, name: d.bridge.name, mac: d.bridge.mac, mtu, alias: d.bridge.alias });
     fresh.add(d.bridge.name);
@@ -44,7 +44,7 @@ export function diffSandbox(d: DesiredSandbox, o: ObservedSandbox | undefined, i
 
   for (const c of d.locals) {
     const ol = links.get(c.veth);
-    if (!ol || ol.kind !== 'veth') {
+    if (ol?.kind !== 'veth') {
       if (ol) ops.push({ kind: 'link.del', ns, vni, name: ol.name, why: 'incompatible' });
       ops.push({ kind: 'veth.add', ns, vni, local: c, mtu, bridge: d.bridge.name });
       fresh.add(c.veth);

@@ -54,7 +54,7 @@ export function mayConcern(scope: WaitScope | undefined, changes: readonly Chang
  * all. `close()` ends every open stream (server shutdown).
  */
 export function createFeedHub(pollMs: number): FeedHub & { close(): void } {
-  let waiters = new Map<() => void, WaitScope | undefined>();
+  const waiters = new Map<() => void, WaitScope | undefined>();
   const stopping = new AbortController();
   return {
     pollMs,

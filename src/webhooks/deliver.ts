@@ -35,7 +35,6 @@ export interface DeliveryDeps {
 }
 
 type DeliveryRow = typeof webhookDeliveries.$inferSelect;
-type EndpointRow = typeof webhookEndpoints.$inferSelect;
 
 /** A delivery this process holds the lease of, with what it needs to send it. */
 export interface ClaimedDelivery {

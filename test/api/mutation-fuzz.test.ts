@@ -41,14 +41,14 @@ async function rowCounts(): Promise<Record<string, number>> {
 const junk = fc.oneof(fc.constant(null), fc.integer(), fc.double(), fc.boolean(), fc.string(), fc.constant({}), fc.array(fc.integer(), { maxLength: 3 }), fc.constant(2 ** 31), fc.constant(-1));
 
 /** Values for an input type: well-typed most of the time, the wrong type or shape sometimes. */
-function valueOf(type: GraphQLInputType, depth = 0): fc.Arbitrary<unknown> {
+function arbitraryFor(type: GraphQLInputType, depth = 0): fc.Arbitrary<unknown> {
   const typed = ((): fc.Arbitrary<unknown> => {
-    if (isNonNullType(type)) return valueOf(type.ofType, depth);
-    if (isListType(type)) return fc.array(valueOf(type.ofType, depth + 1), { maxLength: 3 });
+    if (isNonNullType(type)) return arbitraryFor(type.ofType, depth);
+    if (isListType(type)) return fc.array(arbitraryFor(type.ofType, depth + 1), { maxLength: 3 });
     if (isEnumType(type)) return fc.constantFrom(...type.getValues().map((v) => v.name), 'NOT_A_VALUE');
     if (isInputObjectType(type)) {
       const fields = Object.values(type.getFields());
-      const record = Object.fromEntries(fields.map((f) => [f.name, depth > 3 ? fc.constant(null) : valueOf(f.type, depth + 1)]));
+      const record = Object.fromEntries(fields.map((f) => [f.name, depth > 3 ? fc.constant(null) : arbitraryFor(f.type, depth + 1)]));
       return fc.tuple(fc.record(record, { requiredKeys: fields.filter((f) => isNonNullType(f.type)).map((f) => f.name) }), fc.option(fc.string({ minLength: 1, maxLength: 8 }), { freq: 30 })).map(([value, extra]) => (extra ? { ...value, [extra]: 1 } : value));
     }
     if (isScalarType(type)) {
@@ -83,7 +83,7 @@ describe('issue 13: fuzzing every mutation input', () => {
     const logged = vi.spyOn(console, 'error');
     const call = fc.constantFrom(...mutations.map((m) => m.name)).chain((name) => {
       const field = mutations.find((m) => m.name === name)!;
-      return fc.record(Object.fromEntries(field.args.map((a: GraphQLArgument) => [a.name, valueOf(a.type)])), { requiredKeys: [] }).map((variables) => ({ field, variables }));
+      return fc.record(Object.fromEntries(field.args.map((a: GraphQLArgument) => [a.name, arbitraryFor(a.type)])), { requiredKeys: [] }).map((variables) => ({ field, variables }));
     });
     let failures = 0;
     await fc.assert(
