@@ -5,6 +5,7 @@
  * Formatting only; it never decides anything.
  */
 import type { Answer } from 'dns-packet';
+import { formatRdata, type ZoneRecord } from '../../protocol/dns/records.ts';
 
 /** Formats one record as `name. ttl IN TYPE rdata`; OPT pseudo-records are skipped by the caller. */
 export function formatRecord(rr: Answer): string {
@@ -16,9 +17,27 @@ export function formatRecord(rr: Answer): string {
     const d = rr.data;
     rdata = `${fqdn(d.mname)} ${fqdn(d.rname)} ${d.serial} ${d.refresh} ${d.retry} ${d.expire} ${d.minimum}`;
   } else {
-    rdata = String(rr.data);
+    const record = zoneRecordOf(rr);
+    rdata = record ? formatRdata(record) : String(rr.data);
   }
   return `${owner} ${ttl} IN ${rr.type} ${rdata}`;
+}
+
+/** The zone record an answer carries (as built or as decoded by dns-packet), or null for other types. */
+function zoneRecordOf(rr: Answer): ZoneRecord | null {
+  switch (rr.type) {
+    case 'A':
+    case 'AAAA':
+      return { type: rr.type, address: rr.data };
+    case 'SRV':
+      return { type: 'SRV', priority: rr.data.priority ?? 0, weight: rr.data.weight ?? 0, port: rr.data.port, target: rr.data.target };
+    case 'TXT':
+      return { type: 'TXT', data: (Array.isArray(rr.data) ? rr.data : [rr.data]).map(String) };
+    case 'PTR':
+      return { type: 'PTR', target: rr.data };
+    default:
+      return null;
+  }
 }
 
 /** Formats a section, dropping OPT pseudo-records (they are tested on their own). */
