@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { buildZone } from '../../protocol/dns/zone.ts';
 import { sampleNetworkA, wideNetwork } from '../../test/support/sample-networks.ts';
 import { buildFastTable, lookupFast } from './fast-path.ts';
-import { respond, respondSlow } from './respond.ts';
+import { respond } from './respond.ts';
+import { respondSlow } from './slow-path.ts';
 
 const zone = buildZone(sampleNetworkA());
 const fast = buildFastTable(zone);

@@ -15,7 +15,8 @@ import { DEFAULT_FORWARDER, errorReply, Forwarder, type ForwarderOptions } from 
 import { countRcode, emptyMetrics, type NetworkMetrics } from './metrics.ts';
 import { bindInNamespace, bindLocal, namespaceIdentity, type BoundSockets } from './netns-bind.ts';
 import type { Upstream } from './resolv-conf.ts';
-import { respond, TCP_LIMIT, type Transport } from './respond.ts';
+import { respond } from './respond.ts';
+import { TCP_LIMIT, type Transport } from './slow-path.ts';
 import { DEFAULT_TCP_LIMITS, serveTcp, type TcpLimits } from './tcp-server.ts';
 import { readPlainQuery, udpLimit } from './wire.ts';
 
