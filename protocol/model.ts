@@ -69,19 +69,4 @@ export interface HostConfig {
   networks: NetworkModel[];
 }
 
-/**
- * One change that concerns this host. Payloads are O(1) in the size of the network.
- * `network.joined` carries no member list: on it the agent lists again (hostConfig), which is rare.
- * Kinds follow the feed's `noun.verb` names; the agent ignores kinds it does not know.
- */
-export type HostDelta =
-  | { revision: number; kind: 'container.created' | 'container.running' | 'container.draining'; networkId: string; container: ContainerModel }
-  | { revision: number; kind: 'container.removed'; networkId: string; containerId: string }
-  | { revision: number; kind: 'application.created' | 'application.updated'; networkId: string; application: ApplicationModel }
-  | { revision: number; kind: 'application.deleted'; networkId: string; applicationId: string }
-  | { revision: number; kind: 'network.updated'; networkId: string; dnsTtl: number }
-  | { revision: number; kind: 'network.joined'; networkId: string }
-  | { revision: number; kind: 'network.left'; networkId: string }
-  | { revision: number; kind: 'peer.upserted'; peer: PeerModel }
-  | { revision: number; kind: 'peer.removed'; hostId: string }
-  | { revision: number; kind: 'host.updated'; host: HostModel };
+// The changes that advance a HostConfig (HostDelta) are in the change catalogue, protocol/changes.ts.

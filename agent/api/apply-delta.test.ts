@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ContainerModel, HostConfig, HostDelta } from '../../protocol/model.ts';
-import { applyDelta } from './apply-delta.ts';
+import type { ContainerModel, HostConfig } from '../../protocol/model.ts';
+import { type AgentDelta, applyChange, applyDelta } from './apply-delta.ts';
 
 const ctr = (id: string, ip: string, over: Partial<ContainerModel> = {}): ContainerModel => ({
   id,
@@ -22,15 +22,16 @@ const base: HostConfig = {
   networks: [{ id: 'pn-1', projectId: 'prj-1', vni: 7, cidr: '10.240.0.0/22', gateway: '10.240.0.1', dnsTtl: 5, applications: [{ id: 'ap-1', name: 'a', defaultProcessType: 'web' }], containers: [ctr('c1', '10.240.0.2', { hostId: 'host-1' })] }],
 };
 
-const cases: [string, HostDelta, (c: HostConfig) => unknown, unknown][] = [
+const removed = { containerId: 'c1', applicationId: 'ap-1', processType: 'web', number: 1, hostId: 'host-1', ip: '10.240.0.2' };
+
+const cases: [string, AgentDelta, (c: HostConfig) => unknown, unknown][] = [
   ['created remote container appears', { revision: 11, kind: 'container.created', networkId: 'pn-1', container: ctr('c2', '10.240.0.10') }, (c) => c.networks[0].containers.map((x) => x.id), ['c1', 'c2']],
   ['running replaces the same id', { revision: 11, kind: 'container.running', networkId: 'pn-1', container: ctr('c1', '10.240.0.2', { hostId: 'host-1', state: 'RUNNING' }) }, (c) => c.networks[0].containers.map((x) => x.state), ['RUNNING']],
-  ['removed container goes', { revision: 11, kind: 'container.removed', networkId: 'pn-1', containerId: 'c1' }, (c) => c.networks[0].containers, []],
+  ['removed container goes', { revision: 11, kind: 'container.removed', networkId: 'pn-1', ...removed }, (c) => c.networks[0].containers, []],
   ['network left drops the network', { revision: 11, kind: 'network.left', networkId: 'pn-1' }, (c) => c.networks, []],
   ['peer upserted replaces', { revision: 11, kind: 'peer.upserted', peer: { hostId: 'host-2', name: 'h2', publicKey: 'k3', endpoint: '192.0.2.9:51820', meshIp: '100.64.0.2' } }, (c) => c.peers.map((p) => p.publicKey), ['k3']],
   ['peer removed', { revision: 11, kind: 'peer.removed', hostId: 'host-2' }, (c) => c.peers, []],
   ['default type changes', { revision: 11, kind: 'application.updated', networkId: 'pn-1', application: { id: 'ap-1', name: 'a', defaultProcessType: 'worker' } }, (c) => c.networks[0].applications[0].defaultProcessType, 'worker'],
-  ['unknown kinds are ignored', { revision: 11, kind: 'project.created' } as unknown as HostDelta, (c) => c.networks.length, 1],
   ['change of a network we are not in is ignored', { revision: 11, kind: 'container.created', networkId: 'pn-9', container: ctr('c9', '10.0.0.2') }, (c) => c.networks.length, 1],
 ];
 
@@ -44,11 +45,30 @@ describe('applyDelta', () => {
   });
   it('does not mutate its input', () => {
     const copy = structuredClone(base);
-    applyDelta(base, { revision: 11, kind: 'container.removed', networkId: 'pn-1', containerId: 'c1' });
+    applyDelta(base, { revision: 11, kind: 'container.removed', networkId: 'pn-1', ...removed });
     expect(base).toEqual(copy);
   });
   it('asks for a relist when this host joins a network', () => {
     expect(applyDelta(base, { revision: 11, kind: 'network.joined', networkId: 'pn-2' }).kind).toBe('relist');
     expect(applyDelta(base, { revision: 11, kind: 'container.created', networkId: 'pn-2', container: ctr('c5', '10.0.0.5', { hostId: 'host-1' }) }).kind).toBe('relist');
+  });
+});
+
+describe('applyChange', () => {
+  const row = (kind: string, payload: Record<string, unknown>, networkId: string | null = 'pn-1') => ({ revision: 11, kind, networkId, payload });
+  it('parses a row and applies it', () => {
+    const result = applyChange(base, row('container.removed', removed));
+    expect(result).toEqual({ kind: 'applied', config: { ...base, revision: 11, networks: [{ ...base.networks[0], containers: [] }] } });
+  });
+  it.each([
+    ['a kind it does not know', row('network.renamed', { networkId: 'pn-1', name: 'x' })],
+    ['a kind that does not apply to agents', row('project.created', { projectId: 'prj-1', networkId: 'pn-1', name: 'p', vni: 7, cidr: '10.240.0.0/22', gateway: '10.240.0.1', dnsTtl: 5 })],
+    ['network.updated, which no service emits', row('network.updated', { networkId: 'pn-1', dnsTtl: 30 })],
+  ])('skips %s, advancing the revision only', (_name, change) => {
+    expect(applyChange(base, change)).toEqual({ kind: 'applied', config: { ...base, revision: 11 } });
+  });
+  it('lists again on a row it cannot read instead of applying it', () => {
+    expect(applyChange(base, row('container.removed', { containerId: 'c1' })).kind).toBe('relist');
+    expect(applyChange(base, row('container.running', { container: ctr('c1', '10.240.0.2') }, null)).kind).toBe('relist');
   });
 });

@@ -1,12 +1,47 @@
 /**
- * Advancing the agent's model by one feed change. Pure: (model, delta) → next model, or a request
+ * Advancing the agent's model by one feed change. Pure: (model, change) → next model, or a request
  * to list again. It owns nothing outside the model it is given and never mutates it.
  *
  * Why a relist on `network.joined`: the delta carries no member list (deltas are O(1)), so the
- * first container of a network on this host is followed by a fresh `hostConfig`. Kinds the agent
- * does not know are ignored, so the API can add kinds without breaking older agents.
+ * first container of a network on this host is followed by a fresh `hostConfig`. Rows are parsed
+ * against the change catalogue (protocol/changes.ts), never cast. Kinds the agent does not know, or
+ * that do not apply to it, are skipped, so the API can add kinds without breaking older agents; a
+ * row it cannot read makes it list again, since the snapshot is authoritative.
  */
-import type { ContainerModel, HostConfig, HostDelta, NetworkModel } from '../../protocol/model.ts';
+import { type ChangeKind, type Handling, type HostDelta, parseHostDelta } from '../../protocol/changes.ts';
+import type { ContainerModel, HostConfig, NetworkModel } from '../../protocol/model.ts';
+
+/**
+ * What the agent does with each change kind. A kind added to the catalogue fails the typecheck
+ * until it has an entry here, and an entry marked 'handled' fails it until `applyDelta` has a case.
+ */
+export const AGENT_HANDLING = {
+  'project.created': 'not-applicable', // a new network has no member host yet
+  'project.deleted': 'not-applicable', // each member host gets its own network.left
+  'application.created': 'handled',
+  'application.updated': 'handled',
+  'application.deleted': 'handled',
+  'process.exposure_changed': 'not-applicable', // the public router's concern, addressed to the project only
+  'container.created': 'handled',
+  'container.running': 'handled',
+  'container.draining': 'handled',
+  'container.removed': 'handled',
+  'network.joined': 'handled',
+  'network.left': 'handled',
+  'peer.upserted': 'handled',
+  'peer.removed': 'handled',
+  'host.registered': 'not-applicable', // the agent learns its own host from the snapshot
+  'host.updated': 'handled',
+  'host.token_rotated': 'not-applicable', // audit only: a revoked token shows as a 401 on the next request
+  'host.token_revoked': 'not-applicable',
+} as const satisfies Record<ChangeKind, Handling>;
+
+type AgentKind = { [K in ChangeKind]: (typeof AGENT_HANDLING)[K] extends 'handled' ? K : never }[ChangeKind];
+
+/** A delta of a kind the agent applies. */
+export type AgentDelta = HostDelta<AgentKind>;
+
+const applies = (delta: HostDelta): delta is AgentDelta => AGENT_HANDLING[delta.kind] === 'handled';
 
 export type ApplyResult = { kind: 'applied'; config: HostConfig } | { kind: 'relist'; reason: string };
 
@@ -21,7 +56,7 @@ const upsertContainer = (n: NetworkModel, c: ContainerModel): NetworkModel => {
 };
 
 /** Applies one delta; the result's revision is the delta's. */
-export function applyDelta(config: HostConfig, delta: HostDelta): ApplyResult {
+export function applyDelta(config: HostConfig, delta: AgentDelta): ApplyResult {
   const known = (id: string) => config.networks.some((n) => n.id === id);
   let next: HostConfig = config;
   switch (delta.kind) {
@@ -41,9 +76,6 @@ export function applyDelta(config: HostConfig, delta: HostDelta): ApplyResult {
     case 'application.deleted':
       next = withNetwork(config, delta.networkId, (n) => ({ ...n, applications: n.applications.filter((a) => a.id !== delta.applicationId) }));
       break;
-    case 'network.updated':
-      next = withNetwork(config, delta.networkId, (n) => ({ ...n, dnsTtl: delta.dnsTtl }));
-      break;
     case 'network.joined':
       if (!known(delta.networkId)) return { kind: 'relist', reason: `joined network ${delta.networkId}` };
       break;
@@ -60,12 +92,26 @@ export function applyDelta(config: HostConfig, delta: HostDelta): ApplyResult {
       next = { ...config, host: delta.host };
       break;
     default:
-      break;
+      delta satisfies never; // every kind AGENT_HANDLING marks 'handled' has its case above
   }
   return { kind: 'applied', config: { ...next, revision: delta.revision } };
 }
 
-/** The delta of a feed change as the API sends it: `{revision, kind, networkId, ...payload}`. */
-export function toDelta(change: { revision: number; kind: string; networkId?: string | null; payload: Record<string, unknown> }): HostDelta {
-  return { ...change.payload, revision: change.revision, kind: change.kind, networkId: change.networkId ?? undefined } as unknown as HostDelta;
+/** A `hostChanges` row as the API sends it: `{revision, kind, networkId, payload}`. */
+export interface FeedChange {
+  revision: number;
+  kind: string;
+  networkId?: string | null;
+  payload: Record<string, unknown>;
+}
+
+/**
+ * Applies one feed row: parses it against the catalogue, skips (advancing the revision only) kinds
+ * the agent does not know or that do not apply to it, and lists again on a row it cannot read.
+ */
+export function applyChange(config: HostConfig, change: FeedChange): ApplyResult {
+  const parsed = parseHostDelta(change);
+  if (!parsed.ok && parsed.reason === 'invalid') return { kind: 'relist', reason: parsed.message };
+  if (!parsed.ok || !applies(parsed.value)) return { kind: 'applied', config: { ...config, revision: change.revision } };
+  return applyDelta(config, parsed.value);
 }

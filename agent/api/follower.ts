@@ -7,7 +7,7 @@
  * model goes to `onModel`, which debounces reconciles and keeps the last-known-good copy.
  */
 import type { HostConfig } from '../../protocol/model.ts';
-import { applyDelta, toDelta } from './apply-delta.ts';
+import { applyChange } from './apply-delta.ts';
 import type { ApiClient } from './client.ts';
 
 export interface FollowerOptions {
@@ -63,7 +63,7 @@ export function startFollower(options: FollowerOptions) {
             continue;
           }
           if (!event.change || event.change.revision <= model!.revision) continue; // already applied
-          const result = applyDelta(model!, toDelta(event.change));
+          const result = applyChange(model!, event.change);
           if (result.kind === 'relist') {
             log(`feed: ${result.reason}; listing again`);
             needList = true;

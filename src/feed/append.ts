@@ -4,20 +4,16 @@
  */
 import { sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.ts';
+import type { Change } from '../../protocol/changes.ts';
 import { changes } from '../db/schema/index.ts';
 
-export interface NewChange {
-  kind: string;
-  projectId?: string | null;
-  networkId?: string | null;
-  hostId?: string | null;
-  payload: Record<string, unknown>;
-}
+/** A change to append: its kind fixes the payload type and the address columns (protocol/changes.ts). */
+export type NewChange = Change;
 
-export interface ChangeRecord extends NewChange {
+export type ChangeRecord = NewChange & {
   revision: number;
   createdAt: number;
-}
+};
 
 /**
  * Inserts change rows in order and returns them with their revisions. `revision` is the rowid, so

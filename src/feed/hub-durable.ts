@@ -89,7 +89,7 @@ export function createDurableFeedHub(options: DurableFeedHubOptions): DurableFee
         hosts.set(c.hostId, entry);
       }
       let networkId = c.networkId ?? null;
-      if (!networkId && c.projectId) networkId = (await lookupNetwork(c.projectId).catch(() => null)) ?? (typeof c.payload.networkId === 'string' ? c.payload.networkId : null);
+      if (!networkId && c.projectId) networkId = (await lookupNetwork(c.projectId).catch(() => null)) ?? ('networkId' in c.payload ? c.payload.networkId : null);
       if (!networkId) continue;
       const entry = nets.get(networkId) ?? { forward: false };
       if (!c.hostId && c.networkId) entry.forward = true; // a row every member host reads

@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import type { AddressColumn } from '../../protocol/changes.ts';
 import type { ChangeRecord } from './append.ts';
 import { createFeedHub, mayConcern, type WaitScope } from './hub.ts';
 
-const change = (over: Partial<ChangeRecord>): ChangeRecord => ({ revision: 1, kind: 'x.y', createdAt: 0, payload: {}, ...over });
+type Address = Partial<Record<AddressColumn, string>>;
+// Routing looks at the address columns only, so the rows here are just addresses.
+const change = (over: Address): Address => over;
+const row: ChangeRecord = { revision: 1, createdAt: 0, kind: 'application.deleted', projectId: 'p1', networkId: 'n1', payload: { applicationId: 'ap-1', name: 'a' } };
 
 describe('mayConcern', () => {
   const host: WaitScope = { hostId: 'h1', networks: ['n1'] };
-  it.each<[string, WaitScope | undefined, Partial<ChangeRecord>, boolean]>([
+  it.each<[string, WaitScope | undefined, Address, boolean]>([
     ['own host-addressed row', host, { hostId: 'h1', networkId: 'n9' }, true],
     ['another host’s row', host, { hostId: 'h2', networkId: 'n1' }, false],
     ['a row of one of its networks', host, { networkId: 'n1' }, true],
@@ -25,7 +29,7 @@ describe('in-memory hub', () => {
     const woke: string[] = [];
     const a = hub.wait(undefined, { hostId: 'h1', networks: ['n1'] }).then(() => woke.push('h1'));
     const b = hub.wait(undefined, { hostId: 'h2', networks: ['n2'] }).then(() => woke.push('h2'));
-    hub.notify([change({ networkId: 'n1' })]);
+    hub.notify([row]);
     await a;
     expect(woke).toEqual(['h1']);
     hub.notify(undefined);

@@ -8,6 +8,7 @@
  * wake-ups: `notify` gets the change rows a write committed, `wait` the scope of the waiting stream.
  * The in-memory hub ignores both.
  */
+import type { AddressColumn } from '../../protocol/changes.ts';
 import type { ChangeRecord } from './append.ts';
 import type { FeedScope } from './read.ts';
 
@@ -41,7 +42,7 @@ export function notifyCommitted(hub: Pick<FeedHub, 'notify'>, committed: unknown
 export type WaitScope = FeedScope & { networks?: readonly string[] };
 
 /** Whether any of `changes` can concern a stream of `scope` (false only when it certainly cannot). */
-export function mayConcern(scope: WaitScope | undefined, changes: readonly ChangeRecord[]): boolean {
+export function mayConcern(scope: WaitScope | undefined, changes: readonly Partial<Record<AddressColumn, string | null>>[]): boolean {
   if (!scope) return true;
   if ('projectId' in scope) return changes.some((c) => c.projectId === scope.projectId);
   return changes.some((c) => c.hostId === scope.hostId || (c.hostId == null && c.networkId != null && (!scope.networks || scope.networks.includes(c.networkId))));

@@ -3,7 +3,7 @@ import { hosts } from '../../db/schema/index.ts';
 import { badInput, conflict, DomainError } from '../../domain/errors.ts';
 import { formatIpv4, parseCidr } from '../../../protocol/addressing/ipv4.ts';
 import { assertEndpoint, assertHumanName, assertWireguardKey } from '../../domain/validate.ts';
-import { appendChanges } from '../../feed/append.ts';
+import { appendChanges, type NewChange } from '../../feed/append.ts';
 import { peersOfHost } from '../../feed/membership.ts';
 import { toHostModel, toPeerModel } from '../../feed/models.ts';
 import { type Changed, newId, type ServiceContext } from '../context.ts';
@@ -69,9 +69,9 @@ export async function updateHost(ctx: ServiceContext, input: UpdateHostInput): P
     const [row] = await tx.update(hosts).set(next).where(eq(hosts.id, current.id)).returning();
     const now = ctx.now();
     const peers = await peersOfHost(tx, current.id);
-    const list = [
+    const list: NewChange[] = [
       { kind: 'host.updated', hostId: current.id, payload: { host: toHostModel(row, ctx.config.meshCidr) } },
-      ...peers.map((peer) => ({ kind: 'peer.upserted', hostId: peer, payload: { peer: toPeerModel(row) } })),
+      ...peers.map((peer): NewChange => ({ kind: 'peer.upserted', hostId: peer, payload: { peer: toPeerModel(row) } })),
     ];
     return { result: { hostId: current.id }, changes: await appendChanges(tx, list, now) };
   });

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { CHANGE_KINDS, handledKinds, parseHostDelta, parsePayload } from './changes.ts';
+
+const container = {
+  id: 'ctr-1',
+  applicationId: 'ap-1',
+  processType: 'web',
+  number: 1,
+  hostId: 'host-1',
+  hostMeshIp: '100.64.0.1',
+  ip: '10.240.0.2',
+  mac: '02:00:0a:f0:00:02',
+  state: 'RUNNING',
+  hostname: '1.web.ap-1.pn-1.private-network.internal',
+};
+
+describe('change catalogue', () => {
+  it('names every kind noun.verb', () => {
+    for (const kind of CHANGE_KINDS) expect(kind).toMatch(/^[a-z]+\.[a-z_]+$/);
+  });
+
+  it('parses a payload against its kind', () => {
+    expect(parsePayload('container.running', { container })).toEqual({ ok: true, value: { kind: 'container.running', payload: { container } } });
+  });
+
+  it('drops payload keys it does not know (a newer API may add some)', () => {
+    const parsed = parsePayload('peer.removed', { hostId: 'host-2', since: 'later' });
+    expect(parsed).toEqual({ ok: true, value: { kind: 'peer.removed', payload: { hostId: 'host-2' } } });
+  });
+
+  it('reports an unknown kind and an invalid payload, never throws', () => {
+    expect(parsePayload('network.updated', { networkId: 'pn-1', dnsTtl: 30 })).toMatchObject({ ok: false, reason: 'unknown-kind' });
+    const bad = parsePayload('container.running', { container: { ...container, state: 'GONE' } });
+    expect(bad).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(!bad.ok && bad.message).toContain('container.state');
+  });
+
+  it('builds the agent delta {revision, kind, networkId, ...payload} and needs networkId for network kinds', () => {
+    expect(parseHostDelta({ revision: 7, kind: 'container.running', networkId: 'pn-1', payload: { container } })).toEqual({
+      ok: true,
+      value: { revision: 7, kind: 'container.running', networkId: 'pn-1', container },
+    });
+    expect(parseHostDelta({ revision: 7, kind: 'peer.removed', networkId: null, payload: { hostId: 'host-2' } })).toEqual({
+      ok: true,
+      value: { revision: 7, kind: 'peer.removed', hostId: 'host-2' },
+    });
+    expect(parseHostDelta({ revision: 7, kind: 'container.running', networkId: null, payload: { container } })).toMatchObject({ ok: false, reason: 'invalid' });
+  });
+
+  it('lists the kinds a consumer table handles, in catalogue order', () => {
+    const table = Object.fromEntries(CHANGE_KINDS.map((k) => [k, k.startsWith('peer.') ? 'handled' : 'not-applicable'] as const));
+    expect(handledKinds(table as Parameters<typeof handledKinds>[0])).toEqual(['peer.upserted', 'peer.removed']);
+  });
+});

@@ -1,0 +1,57 @@
+/**
+ * zod schemas of the host model's pieces that travel inside change payloads (protocol/model.ts
+ * stays the documented source of the shapes). A type-level check below fails the typecheck when a
+ * schema and its interface drift apart, so a field added to the model must be added here too.
+ * Runtime-neutral: zod only.
+ */
+import { z } from 'zod';
+import type { ApplicationModel, ContainerModel, HostModel, PeerModel } from './model.ts';
+
+export const containerStateSchema = z.enum(['PENDING', 'RUNNING', 'DRAINING']);
+
+export const containerModelSchema = z.object({
+  id: z.string(),
+  applicationId: z.string(),
+  processType: z.string(),
+  number: z.number().int(),
+  hostId: z.string(),
+  hostMeshIp: z.string(),
+  ip: z.string(),
+  mac: z.string(),
+  state: containerStateSchema,
+  hostname: z.string(),
+});
+
+export const applicationModelSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  defaultProcessType: z.string(),
+});
+
+export const peerModelSchema = z.object({
+  hostId: z.string(),
+  name: z.string(),
+  publicKey: z.string(),
+  endpoint: z.string(),
+  meshIp: z.string(),
+});
+
+export const hostModelSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  meshIp: z.string(),
+  meshCidr: z.string(),
+  endpoint: z.string(),
+  publicKey: z.string(),
+});
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+
+/** Compile-time only: each schema parses to exactly its interface. */
+export type ModelSchemasMatch = [
+  Assert<Same<z.infer<typeof containerModelSchema>, ContainerModel>>,
+  Assert<Same<z.infer<typeof applicationModelSchema>, ApplicationModel>>,
+  Assert<Same<z.infer<typeof peerModelSchema>, PeerModel>>,
+  Assert<Same<z.infer<typeof hostModelSchema>, HostModel>>,
+];
