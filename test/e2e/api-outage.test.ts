@@ -11,6 +11,8 @@ import { pingSummary, probeArgv, startBackground } from '../../lab/probes.ts';
 import { describeRoot } from '../support/root.ts';
 
 const OUTAGE_MS = 30_000;
+/** Each container's DNS loop sends one query per interval for the whole test. */
+const DNS_INTERVAL_MS = 50;
 const Z = 'private-network.internal';
 
 describeRoot('end to end: API outage of 30 s', () => {
@@ -34,7 +36,8 @@ describeRoot('end to end: API outage of 30 s', () => {
     const app = `${p.appId}.${p.networkId}.${Z}`;
     const pingArgv = (ip: string) => ['ping', '-c', String((OUTAGE_MS + 15_000) / 100), '-i', '0.1', '-W', '1', ip];
     const pings = await Promise.all([startBackground(world, c[0].ns, pingArgv(c[1].ip), null), startBackground(world, c[2].ns, pingArgv(c[0].ip), null)]);
-    const dns = await Promise.all(c.map((x) => startBackground(world, x.ns, probeArgv('dns-loop', gateway, app, 50))));
+    const dns = await Promise.all(c.map((x) => startBackground(world, x.ns, probeArgv('dns-loop', gateway, app, DNS_INTERVAL_MS))));
+    const dnsFrom = Date.now(); // every loop printed `ready`: each has been sending since (or sends from now on)
 
     const down = Date.now();
     await world.stopApi();
@@ -58,12 +61,18 @@ describeRoot('end to end: API outage of 30 s', () => {
     const convergeMs = Date.now() - back;
     const hosts = (await world.gql(`query($n: ID!) { network(id: $n) { convergence { headRevision hosts { appliedRevision pendingChanges } } } }`, { n: p.networkId })).network.convergence;
 
+    const dnsMs = Date.now() - dnsFrom; // the loops stop sending on SIGTERM, just below
     const dnsResults = (await Promise.all(dns.map((d) => d.stop()))).map((lines) => JSON.parse(lines.at(-1)!) as { sent: number; answered: number; failed: number; maxMs: number });
     const pingResults = await Promise.all(pings.map(async (b) => pingSummary(await b.done())));
     console.log(`[e2e] API outage: down ${outageMs} ms; converged ${convergeMs} ms after it came back (head ${hosts.headRevision}, hosts ${JSON.stringify(hosts.hosts)}); pings ${JSON.stringify(pingResults)}; dns ${JSON.stringify(dnsResults)}`);
     expect(outageMs).toBeGreaterThanOrEqual(OUTAGE_MS);
     for (const r of pingResults) expect(r.received).toBe(r.sent);
+    // a loop that sent nothing (or stalled) would pass the checks below: it must have sent at least
+    // half the queries its interval implies over the time it ran (≥ 300 for the 30 s outage alone)
+    const minSent = Math.floor((dnsMs / DNS_INTERVAL_MS) * 0.5);
+    expect(minSent).toBeGreaterThanOrEqual(OUTAGE_MS / DNS_INTERVAL_MS / 2);
     for (const r of dnsResults) {
+      expect(r.sent).toBeGreaterThanOrEqual(minSent);
       expect(r.failed).toBe(0);
       expect(r.answered).toBe(r.sent);
     }
