@@ -9,7 +9,7 @@
  * namespaces and loopback.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createExecRunner } from '../agent/exec/runner.ts';
@@ -141,8 +141,29 @@ export class World {
     const exited = new Promise((r) => child.once('exit', r));
     try {
       process.kill(-child.pid!, signal);
+      process.kill(-child.pid!, 'SIGCONT'); // a paused agent (pauseAgent) acts on the signal only once continued
     } catch {}
     await Promise.race([exited, sleep(5000)]);
+  }
+
+  /**
+   * Freezes host `n`'s agent (SIGSTOP to its process group, which holds the commands it runs) until
+   * `resumeAgent(n)`, for a test whose drift must last: the agent repairs drift on every resync pass
+   * (5 s in the lab), so drift made on purpose may otherwise vanish part-way through the test's
+   * traffic. Resolves once every process of the group is stopped. The DNS daemon, detached, keeps running.
+   */
+  async pauseAgent(n: number): Promise<void> {
+    const pgid = this.hosts[n - 1].agent?.pid;
+    if (!pgid) throw new Error(`agent ${n} is not running`);
+    process.kill(-pgid, 'SIGSTOP');
+    for (let i = 0; i < 200 && !groupStopped(pgid); i++) await sleep(10);
+    if (!groupStopped(pgid)) throw new Error(`agent ${n} (process group ${pgid}) did not stop`);
+  }
+
+  /** Continues an agent frozen by `pauseAgent`; an overdue resync pass then runs at once. */
+  resumeAgent(n: number): void {
+    const pgid = this.hosts[n - 1].agent?.pid;
+    if (pgid) process.kill(-pgid, 'SIGCONT');
   }
 
   /** GraphQL as admin against the first API, or against `url` (another API process); throws on errors. */
@@ -313,4 +334,20 @@ export class World {
     const mine = new RegExp(`^${this.lab.containerNs('')}\\d+$`);
     for (const name of readdirSync('/etc/netns').filter((n) => mine.test(n))) rmSync(join('/etc/netns', name), { recursive: true, force: true });
   }
+}
+
+/** True when every live process of process group `pgid` is stopped (state T in /proc/<pid>/stat). */
+function groupStopped(pgid: number): boolean {
+  const states: string[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    const [state, , , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // the command name may hold spaces
+    if (Number(pgrp) === pgid && state !== 'Z') states.push(state);
+  }
+  return states.length > 0 && states.every((s) => s === 'T');
 }

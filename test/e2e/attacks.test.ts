@@ -127,13 +127,21 @@ describeRoot('end to end: attacks that must fail', () => {
     expect(got(a1).filter((p) => p.startsWith('guarded'))).toEqual([]);
     expect(counter(h1.ns, 'vxlan-not-via-wg')).toBeGreaterThanOrEqual(before + 10);
 
-    // control: the same frames arrive once the host guard is gone, so they are well-formed
+    // control: the same frames arrive once the host guard is gone, so they are well-formed. Host 1's
+    // agent is frozen meanwhile: its resync pass (every 5 s) would put the guard back at a random
+    // moment of the 1.5–4 s of injection and drop what follows (typically the frames via the mesh
+    // address, sent second) — a race that fails this control in any namespace, not a host setting.
     const table = h1.names.hostTable;
-    inNs(h1.ns, ['nft', 'delete', 'table', 'inet', table]);
-    await inject('unguarded');
+    await world.pauseAgent(1);
+    try {
+      inNs(h1.ns, ['nft', 'delete', 'table', 'inet', table]);
+      await inject('unguarded');
+    } finally {
+      world.resumeAgent(1);
+    }
     expect(got(a1).filter((p) => p.startsWith('unguarded'))).toEqual([`unguarded-via-${h1.underlay}`, `unguarded-via-${mesh}`].flatMap((p) => Array(5).fill(p)));
 
-    // the agent repairs the drift on its next pass (WEFT_RESYNC_MS=5000 in the lab)
+    // the agent, continued, repairs the drift on its next pass (WEFT_RESYNC_MS=5000 in the lab; overdue now)
     const end = Date.now() + 20_000;
     while (Date.now() < end && !inNs(h1.ns, ['nft', 'list', 'tables']).includes(table)) await sleep(200);
     expect(inNs(h1.ns, ['nft', 'list', 'tables'])).toContain(`table inet ${table}`);
