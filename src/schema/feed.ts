@@ -16,7 +16,7 @@ import { builder } from './builder.ts';
 import type { GraphQLContext } from './context.ts';
 import { NetworkRef } from './refs.ts';
 
-builder.scalarType('JSON', { description: 'Arbitrary JSON (shapes documented in agent/model.ts).', serialize: (v) => v, parseValue: (v) => v });
+builder.scalarType('JSON', { description: 'Arbitrary JSON (shapes documented in protocol/model.ts and protocol/changes.ts).', serialize: (v) => v, parseValue: (v) => v });
 
 /**
  * Where a container runs is for operators and agents only (`Container.host` is admin-only), yet
@@ -74,7 +74,7 @@ const FeedEventRef = builder.objectRef<FeedEvent>('FeedEvent').implement({
 const HostSnapshot = builder.objectRef<{ revision: number; config: unknown }>('HostSnapshot').implement({
   fields: (t) => ({
     revision: t.exposeInt('revision', { description: 'Watch from here: hostChanges(since: revision).' }),
-    config: t.field({ type: 'JSON', description: 'HostConfig (agent/model.ts): host, peers, networks with every member container.', resolve: (s) => s.config }),
+    config: t.field({ type: 'JSON', description: 'HostConfig (protocol/model.ts): host, peers, networks with every member container.', resolve: (s) => s.config }),
   }),
 });
 
