@@ -1,26 +1,38 @@
 /**
- * The event types an endpoint may filter on: the kinds of change-feed rows that belong to a project
- * (rows with a `projectId`). Host-addressed rows (peer.*, host.registered, host.updated) carry no
- * project and are never sent to integrations. `host.down` is reserved: nothing emits it yet, but
- * integrations may subscribe to it now.
+ * The event types an endpoint may filter on: the change kinds of project rows (rows with a
+ * `projectId`, the only rows delivered), taken from the change catalogue (protocol/changes.ts).
+ * Host-addressed rows (peer.*, host.*) carry no project and are never sent to integrations.
+ * `host.down` is not offered until a service emits it (dead-host handling, the "fleet safety" issue).
  */
+import { type ChangeKind, type Handling, handledKinds } from '../../protocol/changes.ts';
 import { badInput } from '../domain/errors.ts';
 
-export const WEBHOOK_EVENT_TYPES = [
-  'project.created',
-  'project.deleted',
-  'application.created',
-  'application.updated',
-  'application.deleted',
-  'process.exposure_changed',
-  'container.created',
-  'container.running',
-  'container.draining',
-  'container.removed',
-  'network.joined',
-  'network.left',
-  'host.down',
-] as const;
+/**
+ * Which change kinds are webhook events. A kind added to the catalogue fails the typecheck until it
+ * has an entry here. Deliveries carry the stored payload as it is, so nothing here parses payloads.
+ */
+export const WEBHOOK_HANDLING = {
+  'project.created': 'handled', // before any endpoint can exist; listed for completeness
+  'project.deleted': 'handled',
+  'application.created': 'handled',
+  'application.updated': 'handled',
+  'application.deleted': 'handled',
+  'process.exposure_changed': 'handled',
+  'container.created': 'handled',
+  'container.running': 'handled',
+  'container.draining': 'handled',
+  'container.removed': 'handled',
+  'network.joined': 'handled',
+  'network.left': 'handled',
+  'peer.upserted': 'not-applicable', // host-addressed: no project
+  'peer.removed': 'not-applicable',
+  'host.registered': 'not-applicable',
+  'host.updated': 'not-applicable',
+  'host.token_rotated': 'not-applicable',
+  'host.token_revoked': 'not-applicable',
+} as const satisfies Record<ChangeKind, Handling>;
+
+export const WEBHOOK_EVENT_TYPES: readonly ChangeKind[] = handledKinds(WEBHOOK_HANDLING);
 
 const KNOWN = new Set<string>(WEBHOOK_EVENT_TYPES);
 
