@@ -1,13 +1,12 @@
 // Resilience: the DNS daemon outlives agent restarts, and a new daemon takes over from a running
 // one without a failed lookup. Loopback only; daemons are separate processes killed by their PID.
-import dgram from 'node:dgram';
-import net from 'node:net';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DnsDaemonClient } from '../../agent/dns/control.ts';
 import { ensureDnsDaemon } from '../../agent/dns/launch.ts';
+import { freePort } from '../support/ports.ts';
 import { sampleNetworkA } from '../support/sample-networks.ts';
 import { isRunning } from './process-alive.ts';
 import { lookupA, lookupLoop } from './udp-client.ts';
@@ -20,23 +19,10 @@ const resolvConf = join(dir, 'resolv.conf'); // empty: no upstreams, nothing lea
 const pids: number[] = [];
 let port = 0;
 
-/** A port free on both UDP and TCP right now (other suites run in parallel). */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const s = dgram.createSocket('udp4');
-    await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-    const p = s.address().port;
-    const t = net.createServer();
-    const ok = await new Promise<boolean>((r) => { t.once('error', () => r(false)); t.listen(p, '127.0.0.1', () => r(true)); });
-    s.close();
-    if (ok) { await new Promise((r) => t.close(r)); return p; }
-  }
-}
-
 const alive = isRunning;
 
 beforeAll(async () => {
-  port = await freePort();
+  port = await freePort('udp+tcp'); // a DNS daemon listens on both
   const { writeFileSync } = await import('node:fs');
   writeFileSync(resolvConf, '');
 });
