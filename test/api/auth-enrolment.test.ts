@@ -5,7 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../support/api.ts';
-import { buildWorld, head, registerTestHost, subscribeSse, tamperSignature, tokenVersion } from '../support/auth-world.ts';
+import { buildWorld, head, registerTestHost, tamperSignature, tokenVersion } from '../support/auth-world.ts';
+import { subscribeSse } from '../support/sse.ts';
 
 let api: TestApi;
 afterEach(async () => api?.close());

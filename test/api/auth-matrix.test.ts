@@ -14,7 +14,8 @@ import { buildSchema, type GraphQLSchema } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { schema } from '../../src/schema/index.ts';
 import { fakeKey, startTestApi, type TestApi } from '../support/api.ts';
-import { ACTORS, type ActorName, actorToken, BAD_ACTORS, buildWorld, type GoodActor, head, nextSerial, subscribeSse, type World } from '../support/auth-world.ts';
+import { ACTORS, type ActorName, actorToken, BAD_ACTORS, buildWorld, type GoodActor, head, nextSerial, type World } from '../support/auth-world.ts';
+import { subscribeSse } from '../support/sse.ts';
 
 type Outcome = 'ok' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND';
 type Vars = Record<string, unknown>;

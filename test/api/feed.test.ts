@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HostConfig } from '../../protocol/model.ts';
 import { CREATE_CONTAINER, seedWorld, startTestApi, type TestApi } from '../support/api.ts';
+import { readSse } from '../support/sse.ts';
 
 let apis: TestApi[] = [];
 afterEach(async () => {
@@ -16,47 +17,6 @@ const start = async (...args: Parameters<typeof startTestApi>) => {
 
 const HOST_CHANGES = `query($h: ID!, $s: Int!, $f: Int) { hostChanges(hostId: $h, since: $s, first: $f) { resync head cursor hasMore changes { revision kind networkId hostId payload } } }`;
 const HOST_CONFIG = `query($h: ID!) { hostConfig(hostId: $h) { revision config } }`;
-
-/** Reads an SSE subscription through the in-process app until `count` events or `ms` elapse. */
-async function readSse(api: TestApi, query: string, variables: Record<string, unknown>, until: number | ((events: any[]) => boolean), ms = 5000) {
-  const done = typeof until === 'number' ? (e: any[]) => e.length >= until : until;
-  const controller = new AbortController();
-  const response = await api.fetch(
-    new Request('http://weft.test/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${api.admin}` },
-      body: JSON.stringify({ query, variables }),
-      signal: controller.signal,
-    }),
-  );
-  const reader = response.body!.getReader();
-  const events: any[] = [];
-  let buffer = '';
-  const deadline = setTimeout(() => reader.cancel().catch(() => {}), ms);
-  try {
-    while (!done(events)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += new TextDecoder().decode(value);
-      let idx;
-      while ((idx = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, idx);
-        buffer = buffer.slice(idx + 2);
-        const data = block.split('\n').find((l) => l.startsWith('data:'));
-        if (data && block.includes('event: next')) {
-          events.push(JSON.parse(data.slice(5)));
-        }
-      }
-    }
-  } catch (error) {
-    if ((error as Error).name !== 'AbortError') throw error;
-  } finally {
-    clearTimeout(deadline);
-    await reader.cancel().catch(() => {});
-    controller.abort();
-  }
-  return events;
-}
 
 describe('change feed', () => {
   it('gives a host its snapshot, then only the deltas that concern it', async () => {

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrateDatabase, openDatabase } from '../../src/node/database.ts';
 import { CREATE_CONTAINER, seedWorld, startTestApi, type TestApi } from '../support/api.ts';
-import { head, registerTestHost, subscribeSse } from '../support/auth-world.ts';
+import { head, registerTestHost } from '../support/auth-world.ts';
+import { subscribeSse } from '../support/sse.ts';
 
 let api: TestApi | undefined;
 afterEach(async () => {

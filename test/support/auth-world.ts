@@ -1,6 +1,6 @@
 /**
- * Fixtures for the authorization tests: a world of two projects (A and B) on two hosts, the actors
- * of the matrix (good and bad tokens), and a small SSE client for subscriptions through Yoga.
+ * Fixtures for the authorization tests: a world of two projects (A and B) on two hosts and the actors
+ * of the matrix (good and bad tokens). Subscriptions are read with test/support/sse.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { eq, max } from 'drizzle-orm';
@@ -159,73 +159,4 @@ export async function head(api: TestApi): Promise<number> {
 export async function tokenVersion(api: TestApi, hostId: string): Promise<number> {
   const [row] = await api.db.read.select({ v: hosts.tokenVersion }).from(hosts).where(eq(hosts.id, hostId));
   return row.v;
-}
-
-export interface SseResult {
-  status: number;
-  contentType: string;
-  events: { event: string; data: unknown }[];
-  /** The server closed the stream (a refusal ends it; a live subscription does not). */
-  ended: boolean;
-  elapsedMs: number;
-}
-
-/**
- * Opens a subscription over SSE (graphql-sse "distinct connections" mode, as Yoga serves it) and
- * reads until the first `next` event carrying data, the end of the stream, or `waitMs` — then hangs
- * up. A refusal (a `next` with errors only) is read on to the end, to see the server close it.
- * `untilEnd` reads every event until the server closes the stream; `onOpen` runs once it is open.
- */
-export async function subscribeSse(
-  api: TestApi,
-  query: string,
-  variables: Record<string, unknown>,
-  token: string | null,
-  waitMs = 2000,
-  options: { untilEnd?: boolean; onOpen?: () => Promise<void> } = {},
-): Promise<SseResult> {
-  const started = Date.now();
-  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'text/event-stream' };
-  if (token) headers.authorization = `Bearer ${token}`;
-  const abort = new AbortController();
-  const response = await api.fetch(new Request('http://weft.test/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }), signal: abort.signal }));
-  const result: SseResult = { status: response.status, contentType: response.headers.get('content-type') ?? '', events: [], ended: false, elapsedMs: 0 };
-  if (!response.body) return { ...result, ended: true, elapsedMs: Date.now() - started };
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  const deadline = Date.now() + waitMs;
-  const opened = options.onOpen?.();
-  try {
-    while (options.untilEnd || !result.events.some((e) => e.event === 'next' && (e.data as { data?: unknown } | null)?.data)) {
-      const left = deadline - Date.now();
-      if (left <= 0) break;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const chunk = await Promise.race([reader.read(), new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), left)))]);
-      clearTimeout(timer);
-      if (chunk === 'timeout') break;
-      if (chunk.done) {
-        result.ended = true;
-        break;
-      }
-      buffer += decoder.decode(chunk.value, { stream: true });
-      let cut: number;
-      while ((cut = buffer.indexOf('\n\n')) >= 0) {
-        const frame = buffer.slice(0, cut);
-        buffer = buffer.slice(cut + 2);
-        const event = /^event: ?(.*)$/m.exec(frame)?.[1] ?? 'message';
-        const data = frame
-          .split('\n')
-          .filter((l) => l.startsWith('data:'))
-          .map((l) => l.slice(5).trimStart())
-          .join('\n');
-        if (data || event !== 'message') result.events.push({ event, data: data ? JSON.parse(data) : null });
-      }
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-    abort.abort();
-    await opened;
-  }
-  return { ...result, elapsedMs: Date.now() - started };
 }

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi } from '../support/api.ts';
-import { subscribeSse } from '../support/auth-world.ts';
+import { subscribeSse } from '../support/sse.ts';
 import { runSharedScenario } from './shared-scenario.ts';
 import { startWorkerApi, type WorkerApi } from './worker-api.ts';
 

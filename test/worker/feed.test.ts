@@ -12,7 +12,7 @@ import { startFollower } from '../../agent/api/follower.ts';
 import type { HostConfig } from '../../protocol/model.ts';
 import { percentile as percentileOfSorted } from '../../src/feed/convergence.ts';
 import { CREATE_CONTAINER, fakeKey } from '../support/api.ts';
-import { openSse, type SseSubscription } from './sse-reader.ts';
+import { type SseSubscription, watchSse } from '../support/sse.ts';
 import { startWorkerApi, type WorkerApi } from './worker-api.ts';
 
 const HOST_WATCH = `subscription($h: ID!, $s: Int!) { hostChanges(hostId: $h, since: $s) { type revision change { kind } } }`;
@@ -50,7 +50,7 @@ afterAll(async () => {
 });
 
 const watch = async (query: string, variables: Record<string, unknown>, token = api.admin) => {
-  const s = await openSse(api.url, query, variables, token);
+  const s = await watchSse(api.url, query, variables, token);
   open.push(s);
   return s;
 };
