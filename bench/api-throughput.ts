@@ -8,15 +8,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig } from '../src/config.ts';
-import { createDatabase } from '../src/db/client.ts';
 import { buildHostConfig } from '../src/feed/snapshot.ts';
-import { migrateDatabase, openDatabase } from '../src/node/database.ts';
 import { createApplication } from '../src/services/applications/create.ts';
 import { createContainer } from '../src/services/containers/create.ts';
 import { registerHost } from '../src/services/hosts/register.ts';
 import { createProject } from '../src/services/projects/create.ts';
 import { percentile } from '../src/feed/convergence.ts';
+import { openServices } from '../test/support/api.ts';
 import { type BenchRow, arg } from './table.ts';
 
 function key(n: number): string {
@@ -31,10 +29,7 @@ export async function benchApiThroughput(): Promise<BenchRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'weft-bench-api-'));
   const command = `npx tsx bench/api-throughput.ts --containers ${total}`;
   try {
-    const config = parseConfig({ DATABASE_URL: `file:${join(dir, 'weft.db')}`, DEFAULT_NETWORK_CIDR: '10.0.0.0/16', AUTH_HS256_SECRET: 'x'.repeat(32) });
-    const opened = await openDatabase(config.databaseUrl);
-    await migrateDatabase(opened.writeClient);
-    const ctx = { db: createDatabase(opened.client, () => {}, opened.writeClient), config, now: () => Date.now() };
+    const { ctx, opened } = await openServices({ DATABASE_URL: `file:${join(dir, 'weft.db')}`, DEFAULT_NETWORK_CIDR: '10.0.0.0/16', AUTH_HS256_SECRET: 'x'.repeat(32) });
     const { result: p } = await createProject(ctx, { name: 'bench' });
     const { result: a } = await createApplication(ctx, { projectId: p.projectId, name: 'app' });
     const hosts: string[] = [];
@@ -61,7 +56,7 @@ export async function benchApiThroughput(): Promise<BenchRow[]> {
     const samples: number[] = [];
     for (let i = 0; i < 30; i++) {
       const s = performance.now();
-      await ctx.db.read.transaction((tx) => buildHostConfig(tx, hosts[0], config.meshCidr), { behavior: 'deferred' });
+      await ctx.db.read.transaction((tx) => buildHostConfig(tx, hosts[0], ctx.config.meshCidr), { behavior: 'deferred' });
       samples.push(performance.now() - s);
     }
     samples.sort((x, y) => x - y);

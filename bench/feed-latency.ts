@@ -10,20 +10,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApiClient } from '../agent/api/client.ts';
-import { signToken } from '../src/auth/jwt.ts';
-import { loadSigningKeys } from '../src/auth/keys.ts';
-import { parseConfig } from '../src/config.ts';
 import { percentile } from '../src/feed/convergence.ts';
-import { startNodeServer } from '../src/node/server.ts';
+import { type ApiServer, startApiServer } from '../test/support/api.ts';
 import { type BenchRow, arg } from './table.ts';
 
-async function measure(writerUrl: string, readerUrl: string, admin: string, changes: number): Promise<number[]> {
-  const gql = async (query: string, variables: Record<string, unknown> = {}) => {
-    const r = await fetch(`${writerUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` }, body: JSON.stringify({ query, variables }) });
-    const body = (await r.json()) as any;
-    if (body.errors) throw new Error(JSON.stringify(body.errors));
-    return body.data;
-  };
+/** Commits `changes` containers through `writer` and times their arrival at a subscriber of `readerUrl`. */
+async function measure(writer: ApiServer, readerUrl: string, changes: number): Promise<number[]> {
+  const gql = writer.ok;
   const tag = Math.random().toString(36).slice(2, 8);
   const p = await gql(`mutation($n: String!) { createProject(input: { name: $n, cidr: "10.9.0.0/16" }) { project { id } } }`, { n: `bench-${tag}` });
   const a = await gql(`mutation($p: ID!) { createApplication(input: { projectId: $p, name: "a" }) { application { id } } }`, { p: p.createProject.project.id });
@@ -60,14 +53,12 @@ export async function benchFeedLatency(): Promise<BenchRow[]> {
   const pollMs = arg('poll-ms', 1000);
   const command = `npx tsx bench/feed-latency.ts --changes ${changes} --poll-ms ${pollMs}`;
   const dir = mkdtempSync(join(tmpdir(), 'weft-bench-feed-'));
-  const env = { DATABASE_URL: `file:${join(dir, 'weft.db')}`, AUTH_HS256_SECRET: 'b'.repeat(32), FEED_POLL_MS: String(pollMs), PORT: '0' };
-  const one = await startNodeServer(parseConfig(env), () => {});
-  const two = await startNodeServer(parseConfig(env), () => {});
+  const env = { DATABASE_URL: `file:${join(dir, 'weft.db')}`, AUTH_HS256_SECRET: 'b'.repeat(32), FEED_POLL_MS: String(pollMs) };
+  const one = await startApiServer(env);
+  const two = await startApiServer(env);
   try {
-    const cfg = parseConfig(env);
-    const admin = await signToken(await loadSigningKeys(cfg.auth), cfg.auth, { kind: 'admin', sub: 'bench' }, 600);
-    const same = await measure(one.url, one.url, admin, changes);
-    const cross = await measure(one.url, two.url, admin, changes);
+    const same = await measure(one, one.url, changes);
+    const cross = await measure(one, two.url, changes);
     return [
       { part: 'feed', metric: 'commit→delivery p50, one API process', value: percentile(same, 50)!, unit: 'ms', target: '–', anchor: 'in-process wake-up', command },
       { part: 'feed', metric: 'commit→delivery p99, one API process', value: percentile(same, 99)!, unit: 'ms', target: '–', anchor: '', command },

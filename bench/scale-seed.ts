@@ -4,17 +4,14 @@
  * application each, and the first `containers` containers of the layout in bench/scale.ts. The
  * file is then copied for each step, so every step starts from the same state.
  */
-import { parseConfig } from '../src/config.ts';
-import { createDatabase } from '../src/db/client.ts';
 import { hosts as hostsTable } from '../src/db/schema/index.ts';
 import { signToken } from '../src/auth/jwt.ts';
 import { loadSigningKeys } from '../src/auth/keys.ts';
-import { migrateDatabase, openDatabase } from '../src/node/database.ts';
 import { createApplication } from '../src/services/applications/create.ts';
 import { createContainer } from '../src/services/containers/create.ts';
 import { registerHost } from '../src/services/hosts/register.ts';
 import { createProject } from '../src/services/projects/create.ts';
-import { fakeKey } from '../test/support/api.ts';
+import { fakeKey, openServices } from '../test/support/api.ts';
 
 export const NETWORKS = 200;
 export const HOSTS_PER_NETWORK = 10;
@@ -35,11 +32,9 @@ export interface Seeded {
 
 /** Seeds `dbFile`; `secret` is the API's AUTH_HS256_SECRET. */
 export async function seedScale(dbFile: string, secret: string, hostCount: number, containers: number): Promise<Seeded> {
-  const config = parseConfig({ DATABASE_URL: `file:${dbFile}`, AUTH_HS256_SECRET: secret });
-  const opened = await openDatabase(config.databaseUrl);
+  const { ctx, opened } = await openServices({ DATABASE_URL: `file:${dbFile}`, AUTH_HS256_SECRET: secret });
+  const { config } = ctx;
   try {
-    await migrateDatabase(opened.writeClient);
-    const ctx = { db: createDatabase(opened.client, () => {}, opened.writeClient), config, now: () => Date.now() };
     const seeded: Seeded = { hostIds: [], publicKeys: [], appIds: [], tokens: [] };
     for (let i = 0; i < hostCount; i++) {
       const key = fakeKey(i + 1);

@@ -1,16 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApiClient } from '../../agent/api/client.ts';
 import { startFollower } from '../../agent/api/follower.ts';
 import type { HostConfig } from '../../protocol/model.ts';
-import { signToken } from '../../src/auth/jwt.ts';
-import { loadSigningKeys } from '../../src/auth/keys.ts';
-import { parseConfig } from '../../src/config.ts';
-import { startNodeServer, type RunningServer } from '../../src/node/server.ts';
-import { fakeKey, newEdKey, startTestApi } from '../support/api.ts';
-import { freePort } from '../support/server-process.ts';
+import { fakeKey, startApiServer, startTestApi } from '../support/api.ts';
 
 let cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -18,36 +10,11 @@ afterEach(async () => {
   cleanup = [];
 });
 
+/** The API on a loopback port; `gql` throws on errors and can be pointed elsewhere by the test. */
 async function api(env: Record<string, string> = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'weft-follow-'));
-  const port = await freePort();
-  const config = parseConfig({ DATABASE_URL: `file:${join(dir, 'weft.db')}`, AUTH_EDDSA_PRIVATE_KEY: await newEdKey(), FEED_POLL_MS: '100', PORT: String(port), ...env });
-  let server: RunningServer | null = await startNodeServer(config, () => {});
-  const admin = await signToken(await loadSigningKeys(config.auth), config.auth, { kind: 'admin', sub: 't' }, 600);
-  const url = `http://127.0.0.1:${port}`;
-  const gql = async (query: string, variables: Record<string, unknown> = {}) => {
-    const r = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` }, body: JSON.stringify({ query, variables }) });
-    const body = (await r.json()) as any;
-    if (body.errors) throw new Error(JSON.stringify(body.errors));
-    return body.data;
-  };
-  cleanup.push(async () => {
-    await server?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const handle = {
-    url,
-    gql,
-    dbFile: join(dir, 'weft.db'),
-    stop: async () => {
-      await server?.close();
-      server = null;
-    },
-    restart: async () => {
-      server = await startNodeServer(config, () => {});
-    },
-  };
-  return handle;
+  const server = await startApiServer({ FEED_POLL_MS: '100', ...env });
+  cleanup.push(() => server.close());
+  return { ...server, gql: server.ok };
 }
 
 const normalize = (c: HostConfig) => ({ ...c, revision: 0, networks: c.networks.map((n) => ({ ...n, containers: [...n.containers].sort((a, b) => a.id.localeCompare(b.id)) })) });

@@ -3,26 +3,18 @@
  * whole body before reading (Python's urllib does, with `Connection: close`) saw a reset instead of
  * the 413. The Node server reads the refused body away first (src/node/drain.ts).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config.ts';
 import { DRAIN_BYTES } from '../../src/node/drain.ts';
-import { startNodeServer, type RunningServer } from '../../src/node/server.ts';
+import { type ApiServer, startApiServer } from '../support/api.ts';
 
-let dir: string;
-let server: RunningServer;
+let server: ApiServer;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'weft-body-limit-'));
-  const config = parseConfig({ DATABASE_URL: `file:${join(dir, 'weft.db')}`, AUTH_HS256_SECRET: 'body-limit-'.padEnd(40, 's'), MAX_BODY_BYTES: '10000', PORT: '0' });
-  server = await startNodeServer(config, () => {});
+  server = await startApiServer({ AUTH_HS256_SECRET: 'body-limit-'.padEnd(40, 's'), MAX_BODY_BYTES: '10000' });
 });
 afterAll(async () => {
   await server?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /** Writes the request and its whole body first, then reads: what a blocking client does. */

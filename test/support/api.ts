@@ -1,6 +1,9 @@
 /**
- * Test harness for the control API: a fresh embedded libSQL file per test app, real migrations,
- * a real EdDSA key, and helpers to mint tokens and send GraphQL through the Hono app in-process.
+ * The control API in this process, for tests and benchmarks: a fresh embedded libSQL file per API,
+ * real migrations, a real key, and helpers to mint tokens and send GraphQL. Three ways in:
+ * `startTestApi` (the Hono app called directly, no socket), `startApiServer` (the Node server on a
+ * loopback port, as `npm start` runs it) and `openServices` (the service layer alone, no HTTP).
+ * A separate process is test/support/api-process.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +15,9 @@ import { loadSigningKeys, type SigningKeys } from '../../src/auth/keys.ts';
 import { type Config, parseConfig } from '../../src/config.ts';
 import { createDatabase, type Database } from '../../src/db/client.ts';
 import { createFeedHub, type FeedHub, notifyCommitted } from '../../src/feed/hub.ts';
-import { migrateDatabase, openDatabase } from '../../src/node/database.ts';
+import { migrateDatabase, type OpenedDatabase, openDatabase } from '../../src/node/database.ts';
+import { startNodeServer, type RunningServer } from '../../src/node/server.ts';
+import type { ServiceContext } from '../../src/services/context.ts';
 
 export interface TestApi {
   config: Config;
@@ -49,10 +54,8 @@ export async function startTestApi(env: Record<string, string> = {}, options: { 
     if (!options.dbFile) rmSync(dir, { recursive: true, force: true });
     throw error;
   }
-  const opened = await openDatabase(config.databaseUrl);
-  await migrateDatabase(opened.writeClient);
   const hub = createFeedHub(config.feedPollMs);
-  const db = createDatabase(opened.client, (committed) => notifyCommitted(hub, committed), opened.writeClient);
+  const { opened, db } = await openMigrated(config, (committed) => notifyCommitted(hub, committed));
   let app: ReturnType<typeof createApp>['app'];
   try {
     ({ app } = createApp({ config, db, keys, hub, now: options.now })); // refuses some settings
@@ -83,6 +86,86 @@ export async function startTestApi(env: Record<string, string> = {}, options: { 
     async close() {
       opened.close();
       if (!options.dbFile) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Opens and migrates `config`'s database, as the server does first; `onCommit` hears every commit. */
+export async function openMigrated(config: Config, onCommit: Parameters<typeof createDatabase>[1] = () => {}): Promise<{ opened: OpenedDatabase; db: Database }> {
+  const opened = await openDatabase(config.databaseUrl);
+  await migrateDatabase(opened.writeClient);
+  return { opened, db: createDatabase(opened.client, onCommit, opened.writeClient) };
+}
+
+/** The service layer over a migrated database (no HTTP, no feed wake-ups): what seeders and benchmarks call verbs on. */
+export async function openServices(env: Record<string, string>): Promise<{ ctx: ServiceContext; opened: OpenedDatabase }> {
+  const config = parseConfig(env);
+  const { opened, db } = await openMigrated(config);
+  return { ctx: { db, config, now: () => Date.now() }, opened };
+}
+
+/** The Node server of the API (src/node/server.ts) running in this process on a loopback port. */
+export interface ApiServer {
+  url: string;
+  port: number;
+  config: Config;
+  dbFile: string;
+  /** An admin token (the development one when no key was configured). */
+  admin: string;
+  token(claims: TokenClaims, ttlSeconds?: number): Promise<string>;
+  gql: TestApi['gql'];
+  ok: TestApi['ok'];
+  /** Stops listening; `restart()` listens again on the same port and database. */
+  stop(): Promise<void>;
+  restart(): Promise<void>;
+  /** Stops, and removes the database directory if this server made it. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the server with `env` over a temporary database unless DATABASE_URL is given (two servers
+ * can share one file), with a fresh Ed25519 key unless a key or secret is given, on any free port
+ * unless PORT is given.
+ */
+export async function startApiServer(env: Record<string, string> = {}, log: (line: string) => void = () => {}): Promise<ApiServer> {
+  const dir = env.DATABASE_URL ? null : mkdtempSync(join(tmpdir(), 'weft-api-server-'));
+  const key = 'AUTH_HS256_SECRET' in env || 'AUTH_EDDSA_PRIVATE_KEY' in env ? {} : { AUTH_EDDSA_PRIVATE_KEY: await newEdKey() };
+  const config = parseConfig({ PORT: '0', ...(dir ? { DATABASE_URL: `file:${join(dir, 'weft.db')}` } : {}), ...key, ...env });
+  let server: RunningServer | null = await startNodeServer(config, log);
+  const { url, port } = server;
+  const keys = server.devAdminToken ? null : await loadSigningKeys(config.auth);
+  const token: ApiServer['token'] = async (claims, ttl = 3600) => {
+    if (!keys) throw new Error('the server generated its own development key: only its admin token exists');
+    return signToken(keys, config.auth, claims, ttl);
+  };
+  const admin = server.devAdminToken ?? (await token({ kind: 'admin', sub: 'test-admin' }));
+  const gql: TestApi['gql'] = async (query, variables = {}, bearer = admin) => {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (bearer) headers.authorization = `Bearer ${bearer}`;
+    const response = await fetch(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+    return response.json() as never;
+  };
+  const stop = async () => {
+    await server?.close();
+    server = null;
+  };
+  return {
+    url,
+    port,
+    config,
+    dbFile: config.databaseUrl.replace(/^file:/, ''),
+    admin,
+    token,
+    gql,
+    ok: okFrom(gql),
+    stop,
+    async restart() {
+      await stop();
+      server = await startNodeServer({ ...config, port }, log);
+    },
+    async close() {
+      await stop();
+      if (dir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
