@@ -9,7 +9,7 @@
  * `--edge-repeat 1` sends each attack once, without the warm-up (for an API that takes minutes).
  */
 import { STRUCTURAL_ATTACKS } from '../test/support/structural-attacks.ts';
-import { startApiProcess } from './api-process.ts';
+import { startBenchApi } from './api-process.ts';
 import { type BenchRow, arg } from './table.ts';
 
 const only = process.argv.includes('--edge-only') ? process.argv[process.argv.indexOf('--edge-only') + 1] : '';
@@ -47,7 +47,7 @@ export async function benchEdge(): Promise<BenchRow[]> {
   const repeat = arg('edge-repeat', 3);
   const flags = process.argv.slice(2).flatMap((a, i, all) => (a.startsWith('--edge') ? [a, /\s/.test(all[i + 1]) ? `"${all[i + 1]}"` : all[i + 1]] : []));
   const command = ['npx tsx bench/edge.ts', ...flags].join(' ');
-  const api = await startApiProcess();
+  const api = await startBenchApi();
   let polling = true;
   let worstHealth = 0;
   const poller = (async () => {

@@ -22,7 +22,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { percentile } from '../src/feed/convergence.ts';
-import { BENCH_SECRET, gql, retried, startApiProcess } from './api-process.ts';
+import { BENCH_SECRET, gql, retried, startBenchApi } from './api-process.ts';
 import { hostOf, NETWORKS, seedScale, type Seeded } from './scale-seed.ts';
 import { startSimAgent, type SimAgent } from './sim-agent.ts';
 import { installByteCounter } from './sse-bytes.ts';
@@ -54,7 +54,7 @@ interface StepResult {
 
 async function step(agentCount: number, total: number, seedFile: string, seeded: Seeded): Promise<StepResult> {
   const bytes = installByteCounter();
-  const api = await startApiProcess({}, seedFile);
+  const api = await startBenchApi({}, seedFile);
   const agents: SimAgent[] = [];
   const hostCount = seeded.hostIds.length;
   try {

@@ -5,10 +5,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startServerProcess, type ServerProcess } from '../support/server-process.ts';
+import { type ApiProcess, startApiProcess } from '../support/api-process.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-let server: ServerProcess | undefined;
+let server: ApiProcess | undefined;
 let dir: string | undefined;
 
 afterAll(async () => {
@@ -28,7 +28,7 @@ describe('README', () => {
   it('runs its curl session verbatim against a started server with a fresh data directory', async () => {
     dir = mkdtempSync(join(tmpdir(), 'weft-readme-'));
     // like `npm start` on a fresh clone: no key configured, the default relative data directory
-    server = await startServerProcess({ DATABASE_URL: `file:${join(dir, 'data', 'weft.db')}`, AUTH_EDDSA_PRIVATE_KEY: '', AUTH_HS256_SECRET: '' });
+    server = await startApiProcess({ DATABASE_URL: `file:${join(dir, 'data', 'weft.db')}`, AUTH_EDDSA_PRIVATE_KEY: '', AUTH_HS256_SECRET: '' });
     expect(server.output()).toContain('DEVELOPMENT ONLY');
     const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', readmeSession()], { cwd: dir, env: { ...process.env, API: server.url }, timeout: 60_000 });
     const resolveAnswer = JSON.parse(stdout.slice(stdout.lastIndexOf('{\n  "data": {\n    "resolve"')));

@@ -5,28 +5,22 @@ import { createClient as createSseClient } from 'graphql-sse';
 import { createClient as createWsClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { signToken } from '../../src/auth/jwt.ts';
-import { loadSigningKeys } from '../../src/auth/keys.ts';
-import { parseConfig } from '../../src/config.ts';
-import { startNodeServer, type RunningServer } from '../../src/node/server.ts';
-import { fakeKey } from '../support/api.ts';
-import { startServerProcess, type ServerProcess } from '../support/server-process.ts';
-import { newEdKey } from '../support/api.ts';
+import { type ApiProcess, startApiProcess } from '../support/api-process.ts';
+import { type ApiServer, fakeKey, newEdKey, startApiServer } from '../support/api.ts';
 import { fragmentFanOut } from '../support/structural-attacks.ts';
 
 // Two API processes over one libSQL file: one in this process, one a real child process.
 let dir: string;
-let inProcess: RunningServer;
-let child: ServerProcess;
+let inProcess: ApiServer;
+let child: ApiProcess;
 let admin: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'weft-transports-'));
   const env = { DATABASE_URL: `file:${join(dir, 'weft.db')}`, AUTH_EDDSA_PRIVATE_KEY: await newEdKey(), FEED_POLL_MS: '100' };
-  const config = parseConfig({ ...env, PORT: '0' });
-  inProcess = await startNodeServer({ ...config, port: 0 }, () => {});
-  child = await startServerProcess(env);
-  admin = await signToken(await loadSigningKeys(config.auth), config.auth, { kind: 'admin', sub: 't' }, 600);
+  inProcess = await startApiServer(env);
+  child = await startApiProcess(env);
+  admin = inProcess.admin;
 });
 
 afterAll(async () => {

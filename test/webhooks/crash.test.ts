@@ -3,58 +3,25 @@
  * SIGKILL while the receiver holds a delivery open, and is started again on the same database
  * file. Every revision must arrive, in order, the interrupted one again under the same webhook-id.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signToken } from '../../src/auth/jwt.ts';
 import { loadSigningKeys } from '../../src/auth/keys.ts';
 import { parseConfig } from '../../src/config.ts';
+import { type ApiProcess, startApiProcess } from '../support/api-process.ts';
 import { startReceiver, type Receiver } from './receiver.ts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const children: ChildProcess[] = [];
+const servers: ApiProcess[] = [];
 let r: Receiver | undefined;
 let dir: string | undefined;
 afterEach(async () => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const s of servers.splice(0)) await s.stop('SIGKILL');
   await r?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
   r = dir = undefined;
 });
-
-const freePort = () =>
-  new Promise<number>((done) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => done(port));
-    });
-  });
-
-/** Starts `node --import tsx src/node.ts` (one process, so its PID is the server) and waits for its banner. */
-async function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/node.ts'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let output = '';
-  const url = await new Promise<string>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error(`server did not start:\n${output}`)), 20_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const m = /listening on (http:\/\/\S+)\/graphql/.exec(output);
-      if (m) {
-        clearTimeout(timer);
-        done(m[1]);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => fail(new Error(`server exited (${code}):\n${output}`)));
-  });
-  return { child, url };
-}
 
 describe('webhooks across a kill -9 of the API', () => {
   it('re-delivers the interrupted change and loses none', { timeout: 60_000 }, async () => {
@@ -92,7 +59,8 @@ describe('webhooks across a kill -9 of the API', () => {
       return 200;
     });
 
-    const first = await startServer({ ...env, PORT: String(await freePort()) });
+    const first = await startApiProcess(env);
+    servers.push(first);
     base = first.url;
     const p = await gql(`mutation { createProject(input: { name: "crash" }) { project { id } } }`);
     const projectId = p.createProject.project.id;
@@ -107,7 +75,8 @@ describe('webhooks across a kill -9 of the API', () => {
     expect(first.child.signalCode).toBe('SIGKILL');
     const heldId = ids[2];
 
-    const second = await startServer({ ...env, PORT: String(await freePort()) });
+    const second = await startApiProcess(env);
+    servers.push(second);
     base = second.url;
     for (let i = 6; i <= 8; i++) await gql(`mutation($i: CreateApplicationInput!) { createApplication(input: $i) { revision } }`, { i: { projectId, name: `app-${i}` } });
     const feed = await gql(`query($p: ID!, $s: Int!) { projectChanges(projectId: $p, since: $s) { changes { revision } } }`, { p: projectId, s: since });
