@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createExecRunner } from '../agent/exec/runner.ts';
 import { createReconciler } from '../agent/reconcile/reconciler.ts';
-import { Lab } from '../lab/netns-lab.ts';
+import { Lab } from '../test/support/netns-lab.ts';
 import { container, host, hostConfig, network } from '../test/support/model.ts';
 import { type BenchRow, arg } from './table.ts';
 

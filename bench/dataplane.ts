@@ -13,7 +13,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
 import { World } from '../lab/world.ts';
-import { sleep } from '../lab/netns-lab.ts';
+import { sleep } from '../test/support/netns-lab.ts';
 import { type BenchRow, arg } from './table.ts';
 
 const run = promisify(execFile);

@@ -3,7 +3,7 @@
  * OpenBSD netcat as the lab used. Every address is inside namespaces the test created.
  */
 import { spawn } from 'node:child_process';
-import { inNs, sleep } from './netns-lab.ts';
+import { inNs, sleep } from '../test/support/netns-lab.ts';
 
 /** True when `count` pings from `ns` to `ip` all come back. */
 export function pingOk(ns: string, ip: string, opts: { count?: number; size?: number; df?: boolean } = {}): boolean {

@@ -21,7 +21,7 @@ import { type Config, parseConfig } from '../src/config.ts';
 import { signToken } from '../src/auth/jwt.ts';
 import { loadSigningKeys } from '../src/auth/keys.ts';
 import { startNodeServer, type RunningServer } from '../src/node/server.ts';
-import { inNs, Lab, sleep } from './netns-lab.ts';
+import { inNs, Lab, sleep } from '../test/support/netns-lab.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { World, type WorldContainer } from '../../lab/world.ts';
-import { sleep } from '../../lab/netns-lab.ts';
+import { sleep } from '../support/netns-lab.ts';
 import { pingSummary, probeArgv, startBackground } from '../../lab/probes.ts';
 import { describeRoot } from '../support/root.ts';
 

@@ -8,7 +8,7 @@
  */
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { inNs, sleep } from '../../lab/netns-lab.ts';
+import { inNs, sleep } from '../support/netns-lab.ts';
 import { runProbe, serveEcho, type Background } from '../../lab/probes.ts';
 import { World, type WorldContainer } from '../../lab/world.ts';
 import { describeRoot } from '../support/root.ts';

@@ -8,7 +8,7 @@
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { World, type WorldContainer } from '../../lab/world.ts';
-import { sleep } from '../../lab/netns-lab.ts';
+import { sleep } from '../support/netns-lab.ts';
 import { probeArgv, runProbe, serveEcho, startBackground, type Background } from '../../lab/probes.ts';
 import { describeRoot } from '../support/root.ts';
 

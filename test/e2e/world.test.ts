@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { World, type WorldContainer } from '../../lab/world.ts';
-import { inNs, sleep } from '../../lab/netns-lab.ts';
+import { inNs, sleep } from '../support/netns-lab.ts';
 import { pingOk, sendOnce } from '../../lab/traffic.ts';
 import { describeRoot } from '../support/root.ts';
 

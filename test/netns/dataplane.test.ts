@@ -15,7 +15,7 @@ import { startAttachServer } from '../../agent/runtime/server';
 import { AttachmentStore } from '../../agent/runtime/store';
 import { describeRoot } from '../support/root';
 import { container, host, hostConfig, network } from '../support/model';
-import { inNs, Lab, sleep } from '../../lab/netns-lab.ts';
+import { inNs, Lab, sleep } from '../support/netns-lab.ts';
 import { pingOk, sendOnce } from '../../lab/traffic.ts';
 
 describeRoot('data plane on the real kernel (3 hosts, 2 networks, same CIDR)', () => {

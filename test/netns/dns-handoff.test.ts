@@ -10,7 +10,7 @@ import { sampleNetworkA, sampleNetworkB } from '../support/sample-networks.ts';
 import { dig } from '../dns/dig.ts';
 import { isRunning } from '../dns/process-alive.ts';
 import { startFakeUpstream, type FakeUpstream } from '../dns/fake-upstream.ts';
-import { NetnsLab, sh } from '../dns/netns-lab.ts';
+import { Lab, sh } from '../support/netns-lab.ts';
 import { describeRoot } from '../support/root.ts';
 
 const A = 'pn-aaaa.private-network.internal';
@@ -28,7 +28,7 @@ function networkA(): NetworkModel {
 }
 
 describeRoot('DNS through namespace socket handoff (root)', () => {
-  const lab = new NetnsLab('wtdh');
+  const lab = new Lab('dh');
   let server: DnsServer | undefined;
   let upstream: FakeUpstream | undefined;
   let cA: string, cB: string;
@@ -39,8 +39,8 @@ describeRoot('DNS through namespace socket handoff (root)', () => {
     await lab.sweep();
     nsOf['pn-aaaa'] = await lab.sandbox(1, `${GW}/22`);
     nsOf['pn-bbbb'] = await lab.sandbox(2, `${GW}/22`);
-    cA = await lab.container('ca', 1, '10.240.0.4/22', GW);
-    cB = await lab.container('cb', 2, '10.240.0.4/22', GW);
+    cA = await lab.attach('a', 1, '10.240.0.4/22', GW);
+    cB = await lab.attach('b', 2, '10.240.0.4/22', GW);
     upstream = await startFakeUpstream('127.0.0.1');
     server = new DnsServer({ upstreams: [{ address: upstream.address, port: upstream.port }], namespaceFor: (n) => nsOf[n.id] });
     server.setNetworks([networkA(), sampleNetworkB()]);
@@ -52,7 +52,7 @@ describeRoot('DNS through namespace socket handoff (root)', () => {
     for (const pid of children) if (isRunning(pid)) process.kill(pid, 'SIGKILL');
     server?.close();
     await upstream?.close();
-    await lab.teardown();
+    await lab.destroy();
   });
 
   it('resolves every name form from inside a container, UDP and TCP', async () => {
@@ -123,7 +123,7 @@ describeRoot('DNS through namespace socket handoff (root)', () => {
     lab.namespaces.splice(lab.namespaces.indexOf(cB), 1);
     await sh('ip', 'netns', 'del', cB);
     await lab.sandbox(2, `${GW}/22`);
-    await lab.container('cb', 2, '10.240.0.4/22', GW);
+    await lab.attach('b', 2, '10.240.0.4/22', GW);
     expect((await dig(GW, 53, 'web.ap-other.pn-bbbb.private-network.internal', 'A', [], cB)).status).toBe('TIMEOUT');
     expect([...(await server!.syncListeners()).values()].map(String)).toEqual([]);
     expect((await dig(GW, 53, 'web.ap-other.pn-bbbb.private-network.internal', 'A', [], cB)).answer).toHaveLength(1);

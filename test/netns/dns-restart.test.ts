@@ -10,7 +10,7 @@ import { ensureDnsDaemon } from '../../agent/dns/launch.ts';
 import { sampleNetworkA } from '../support/sample-networks.ts';
 import { dig } from '../dns/dig.ts';
 import { isRunning } from '../dns/process-alive.ts';
-import { NetnsLab } from '../dns/netns-lab.ts';
+import { Lab } from '../support/netns-lab.ts';
 import { describeRoot } from '../support/root.ts';
 
 const NAME = '1.web.ap-shop.pn-aaaa.private-network.internal';
@@ -18,7 +18,7 @@ const GW = '10.240.0.1';
 const LOOP = fileURLToPath(new URL('../dns/lookup-loop-cli.ts', import.meta.url));
 
 describeRoot('DNS across agent restarts and daemon handover (root)', () => {
-  const lab = new NetnsLab('wtdr');
+  const lab = new Lab('dr');
   const dir = mkdtempSync(join(tmpdir(), 'weft-dns-restart-'));
   const opts = { control: join(dir, 'dns.sock'), state: join(dir, 'state.json'), resolvConf: join(dir, 'resolv.conf'), logFile: join(dir, 'dns.log') };
   const pids: number[] = [];
@@ -29,12 +29,12 @@ describeRoot('DNS across agent restarts and daemon handover (root)', () => {
     await lab.sweep();
     writeFileSync(opts.resolvConf, '');
     sandbox = await lab.sandbox(1, `${GW}/22`);
-    container = await lab.container('c1', 1, '10.240.0.4/22', GW);
+    container = await lab.attach('1', 1, '10.240.0.4/22', GW);
   });
 
   afterAll(async () => {
     for (const pid of pids) if (isRunning(pid)) process.kill(pid, 'SIGKILL');
-    await lab.teardown();
+    await lab.destroy();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -11,7 +11,7 @@ import { createExecRunner } from '../../agent/exec/runner';
 import { createReconciler } from '../../agent/reconcile/reconciler';
 import { describeRoot } from '../support/root';
 import { container, host, hostConfig, network } from '../support/model';
-import { Lab } from '../../lab/netns-lab.ts';
+import { Lab } from '../support/netns-lab.ts';
 
 describeRoot('scale on the real kernel: a 1,000-remote-container snapshot', () => {
   const lab = new Lab('wb');
