@@ -27,7 +27,7 @@ const nets = Array.from({ length: 10 }, (_, n) => {
   const members = Array.from({ length: per }, (_, i) => {
     const h = i === 0 ? hosts[0] : hosts[1 + (i % 49)];
     const ip = `10.${100 + n}.${(i + 2) >> 8}.${(i + 2) & 255}`;
-    return { ...container(`ctr-${(0xc0000000 + n * 0x100000 + i).toString(16)}`, `pn-n${n}`, h, ip, 'RUNNING', i + 1), hostname: `${i + 1}.web.ap-app1.pn-n${n}.private-network.internal` };
+    return container(`ctr-${(0xc0000000 + n * 0x100000 + i).toString(16)}`, `pn-n${n}`, h, ip, 'RUNNING', i + 1);
   });
   return network(`pn-n${n}`, 1000 + n, members, `10.${100 + n}.0.0/16`, `10.${100 + n}.0.1`);
 });

@@ -1,6 +1,6 @@
 /**
- * Builders of host models (protocol/model.ts) for agent tests: hosts, networks, containers with the
- * MAC derived from the IP the way the API does (`02:00:<ip bytes>`).
+ * The one set of builders of host models (protocol/model.ts) for tests and benchmarks: hosts,
+ * networks, containers with the MAC derived from the IP the way the API does (`02:00:<ip bytes>`).
  */
 import type { ContainerModel, HostConfig, HostModel, NetworkModel, PeerModel } from '../../protocol/model.ts';
 import { macOf } from '../../protocol/addressing/ipv4.ts';
@@ -13,17 +13,41 @@ export function host(n: number, publicKey: string, underlay = `192.0.2.${10 + n}
 /** The MAC the API derives from a container IP (`02:00:<4 IP bytes>`): the API's own function. */
 export { macOf };
 
-/** A container; `id` must carry 8+ hex digits (veth names use them). */
-export function container(id: string, networkId: string, h: HostModel, ip: string, state: ContainerModel['state'] = 'RUNNING', n = 1): ContainerModel {
+/** What a container builder may set beyond its defaults (app `ap-app1`, type `web`). */
+export interface ContainerOptions {
+  applicationId?: string;
+  processType?: string;
+}
+
+/**
+ * A container of `h` on network `networkId`, its MAC and hostname derived as the API derives them;
+ * `id` must carry 8+ hex digits where veth names are built from it (the reconciler's tests).
+ */
+export function container(
+  id: string,
+  networkId: string,
+  h: Pick<HostModel, 'id' | 'meshIp'>,
+  ip: string,
+  state: ContainerModel['state'] = 'RUNNING',
+  n = 1,
+  { applicationId = 'ap-app1', processType = 'web' }: ContainerOptions = {},
+): ContainerModel {
   return {
-    id, applicationId: 'ap-app1', processType: 'web', number: n, hostId: h.id, hostMeshIp: h.meshIp, ip, mac: macOf(ip), state,
-    hostname: `${n}.web.ap-app1.${networkId}.private-network.internal`,
+    id, applicationId, processType, number: n, hostId: h.id, hostMeshIp: h.meshIp, ip, mac: macOf(ip), state,
+    hostname: `${n}.${processType}.${applicationId}.${networkId}.private-network.internal`,
   };
 }
 
-/** A network with the given containers; CIDR 10.240.0.0/22 unless told otherwise. */
-export function network(id: string, vni: number, containers: ContainerModel[], cidr = '10.240.0.0/22', gateway = '10.240.0.1'): NetworkModel {
-  return { id, projectId: `prj-${id}`, vni, cidr, gateway, dnsTtl: 5, applications: [{ id: 'ap-app1', name: 'app1', defaultProcessType: 'web' }], containers };
+/** A network with the given containers; CIDR 10.240.0.0/22, project `prj-<id>`, DNS TTL 5 and app `ap-app1` unless told otherwise. */
+export function network(
+  id: string,
+  vni: number,
+  containers: ContainerModel[],
+  cidr = '10.240.0.0/22',
+  gateway = '10.240.0.1',
+  more: Partial<Pick<NetworkModel, 'projectId' | 'dnsTtl' | 'applications'>> = {},
+): NetworkModel {
+  return { id, projectId: `prj-${id}`, vni, cidr, gateway, dnsTtl: 5, applications: [{ id: 'ap-app1', name: 'app1', defaultProcessType: 'web' }], containers, ...more };
 }
 
 /** The config of `self`: peers are every other host that shares a network with it. */
