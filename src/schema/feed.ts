@@ -1,8 +1,10 @@
 /**
  * The change feed in GraphQL (docs/architecture.md §6): host snapshot (`hostConfig`), host and project deltas as
  * a paginated query and as a subscription sharing one reader, agent reports and convergence.
- * Payloads are JSON whose shapes are fixed by protocol/model.ts (HostConfig, HostDelta).
+ * Payloads are JSON whose shapes are fixed by protocol/model.ts (HostConfig) and the change catalogue,
+ * protocol/changes.ts (each kind's payload; HostDelta).
  */
+import type { ChangeKind, Handling } from '../../protocol/changes.ts';
 import { compactFeed } from '../feed/compact.ts';
 import { networkConvergence } from '../feed/convergence.ts';
 import type { FeedRow } from '../feed/read.ts';
@@ -32,6 +34,31 @@ function withoutHostKeys(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   return Object.fromEntries(Object.entries(value).flatMap(([k, v]) => (HOST_KEYS.has(k) ? [] : [[k, withoutHostKeys(v)]])));
 }
+
+/**
+ * Which change kinds `projectChanges` shows: the kinds whose rows carry a projectId (the feed selects
+ * a project's rows by it). A kind added to the catalogue fails the typecheck until it has an entry.
+ */
+export const PROJECT_FEED_HANDLING = {
+  'project.created': 'handled',
+  'project.deleted': 'handled',
+  'application.created': 'handled',
+  'application.updated': 'handled',
+  'application.deleted': 'handled',
+  'process.exposure_changed': 'handled',
+  'container.created': 'handled',
+  'container.running': 'handled',
+  'container.draining': 'handled',
+  'container.removed': 'handled',
+  'network.joined': 'handled', // host placement: the row's hostId is hidden from users
+  'network.left': 'handled',
+  'peer.upserted': 'not-applicable', // host-addressed: no project
+  'peer.removed': 'not-applicable',
+  'host.registered': 'not-applicable',
+  'host.updated': 'not-applicable',
+  'host.token_rotated': 'not-applicable',
+  'host.token_revoked': 'not-applicable',
+} as const satisfies Record<ChangeKind, Handling>;
 
 const FeedChange = builder.objectRef<FeedRow>('FeedChange').implement({
   description: 'One committed change. For host agents, `{revision, kind, networkId, ...payload}` is a HostDelta.',
