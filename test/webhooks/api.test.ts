@@ -3,19 +3,15 @@
  * filter, secret rotation with an overlap window (checked with the stock verifier), disable and
  * delete, and `publicRoutes` for the public router integration.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runDeliveryPass } from '../../src/webhooks/deliver.ts';
 import { CREATE_CONTAINER, seedWorld, type TestApi } from '../support/api.ts';
 import { startReceiver, type Receiver } from './receiver.ts';
-import { CREATE_ENDPOINT, createEndpoint, startWebhookApi } from './support.ts';
+import { CREATE_ENDPOINT, closeAfterEach, createEndpoint, startWebhookApi } from './support.ts';
 
 let api: TestApi | undefined;
 let r: Receiver | undefined;
-afterEach(async () => {
-  await r?.close();
-  await api?.close();
-  api = r = undefined;
-});
+closeAfterEach(() => [r, api], () => (api = r = undefined));
 
 const createApp = (a: TestApi, projectId: string, name: string) => a.ok(`mutation($i: CreateApplicationInput!) { createApplication(input: $i) { application { id } } }`, { i: { projectId, name } });
 

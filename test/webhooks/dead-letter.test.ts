@@ -2,19 +2,15 @@
  * Dead letters, the retry schedule and redelivery, driven pass by pass through `runDeliveryPass`
  * (what a Workers Cron Trigger calls) with an explicit clock; the HTTP is real.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runDeliveryPass, type DeliveryDeps } from '../../src/webhooks/deliver.ts';
 import { CREATE_CONTAINER, seedWorld, type TestApi } from '../support/api.ts';
 import { startReceiver, type Receiver } from './receiver.ts';
-import { createEndpoint, DELIVERIES, startWebhookApi } from './support.ts';
+import { closeAfterEach, createEndpoint, DELIVERIES, startWebhookApi } from './support.ts';
 
 let api: TestApi | undefined;
 let r: Receiver | undefined;
-afterEach(async () => {
-  await r?.close();
-  await api?.close();
-  api = r = undefined;
-});
+closeAfterEach(() => [r, api], () => (api = r = undefined));
 
 const nodes = (data: { webhookEndpoint: { deliveries: { edges: { node: Record<string, unknown> }[] } } }) => data.webhookEndpoint.deliveries.edges.map((e) => e.node);
 

@@ -3,22 +3,18 @@
  * that really fell behind the retained window reports a gap — as a DEAD `feed.compacted` entry in
  * its log — and then carries on with the changes that are left.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compactFeed } from '../../src/feed/compact.ts';
 import { headRevision } from '../../src/feed/snapshot.ts';
 import { runDeliveryPass } from '../../src/webhooks/deliver.ts';
 import { webhookHousekeeping } from '../../src/webhooks/housekeeping.ts';
 import { seedWorld, type TestApi } from '../support/api.ts';
 import { startReceiver, type Receiver } from './receiver.ts';
-import { createEndpoint, DELIVERIES, startWebhookApi } from './support.ts';
+import { closeAfterEach, createEndpoint, DELIVERIES, startWebhookApi } from './support.ts';
 
 let api: TestApi | undefined;
 let r: Receiver | undefined;
-afterEach(async () => {
-  await r?.close();
-  await api?.close();
-  api = r = undefined;
-});
+closeAfterEach(() => [r, api], () => (api = r = undefined));
 
 describe('webhooks and feed retention', () => {
   it('advances idle cursors and reports a real gap once, then carries on', async () => {

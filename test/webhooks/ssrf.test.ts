@@ -3,12 +3,12 @@
  * accepts), its GraphQL error, and the Node sender's connection-time check against DNS rebinding.
  */
 import type { LookupAddress } from 'node:dns';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createNodeSender } from '../../src/node/webhook-sender.ts';
 import { checkWebhookUrl, isPublicAddress } from '../../src/webhooks/url-guard.ts';
 import { seedWorld, startTestApi, type TestApi } from '../support/api.ts';
 import { startReceiver, type Receiver } from './receiver.ts';
-import { CREATE_ENDPOINT } from './support.ts';
+import { CREATE_ENDPOINT, closeAfterEach } from './support.ts';
 
 const strict = { allowPrivateTargets: false };
 
@@ -81,11 +81,7 @@ describe('webhook URL guard', () => {
 describe('SSRF through the API and at connection time', () => {
   let api: TestApi | undefined;
   let r: Receiver | undefined;
-  afterEach(async () => {
-    await r?.close();
-    await api?.close();
-    api = r = undefined;
-  });
+  closeAfterEach(() => [r, api], () => (api = r = undefined));
 
   it('createWebhookEndpoint answers BAD_USER_INPUT with the reason, and creates nothing', async () => {
     api = await startTestApi();

@@ -2,6 +2,7 @@
  * Shared helpers of the webhook suites: an in-process API with private targets allowed (the
  * receiver is on 127.0.0.1), fast retry settings, and GraphQL snippets.
  */
+import { afterEach } from 'vitest';
 import { startWebhookWorker, type WebhookWorker } from '../../src/node/webhook-worker.ts';
 import { startTestApi, type TestApi } from '../support/api.ts';
 
@@ -15,6 +16,17 @@ export const FAST = {
 
 export async function startWebhookApi(env: Record<string, string> = {}, options: { now?: () => number } = {}): Promise<TestApi> {
   return startTestApi({ ...FAST, ...env }, options);
+}
+
+/**
+ * After each test, closes what `held()` returns (a suite's receiver, then its API; unset ones are
+ * skipped), then `reset()` clears the suite's variables for the next test.
+ */
+export function closeAfterEach(held: () => ({ close(): Promise<void> } | undefined)[], reset: () => void): void {
+  afterEach(async () => {
+    for (const open of held()) await open?.close();
+    reset();
+  });
 }
 
 /** Starts the Node background worker on a test API (what src/node/server.ts does). */
