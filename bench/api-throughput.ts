@@ -14,15 +14,8 @@ import { createContainer } from '../src/services/containers/create.ts';
 import { registerHost } from '../src/services/hosts/register.ts';
 import { createProject } from '../src/services/projects/create.ts';
 import { percentile } from '../src/feed/convergence.ts';
-import { openServices } from '../test/support/api.ts';
+import { fakeKey, openServices } from '../test/support/api.ts';
 import { type BenchRow, arg } from './table.ts';
-
-function key(n: number): string {
-  const b = new Uint8Array(32);
-  b[0] = n & 255;
-  b[1] = n >> 8;
-  return Buffer.from(b).toString('base64');
-}
 
 export async function benchApiThroughput(): Promise<BenchRow[]> {
   const total = arg('containers', 2000);
@@ -33,7 +26,7 @@ export async function benchApiThroughput(): Promise<BenchRow[]> {
     const { result: p } = await createProject(ctx, { name: 'bench' });
     const { result: a } = await createApplication(ctx, { projectId: p.projectId, name: 'app' });
     const hosts: string[] = [];
-    for (let i = 0; i < 10; i++) hosts.push((await registerHost(ctx, { name: `h${i}`, endpoint: `192.0.2.${i + 1}:51820`, publicKey: key(i + 1) })).result.hostId);
+    for (let i = 0; i < 10; i++) hosts.push((await registerHost(ctx, { name: `h${i}`, endpoint: `192.0.2.${i + 1}:51820`, publicKey: fakeKey(i + 1) })).result.hostId);
 
     const half = Math.floor(total / 2);
     let t = performance.now();

@@ -66,12 +66,7 @@ export async function startTestApi(env: Record<string, string> = {}, options: { 
   }
   const token = (claims: TokenClaims, ttl = 3600) => signToken(keys, config.auth, claims, ttl);
   const admin = await token({ kind: 'admin', sub: 'test-admin' });
-  const gql: TestApi['gql'] = async (query, variables = {}, bearer = admin) => {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (bearer) headers.authorization = `Bearer ${bearer}`;
-    const response = await app.fetch(new Request('http://weft.test/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }) }));
-    return response.json() as never;
-  };
+  const gql = gqlVia((request) => app.fetch(request), 'http://weft.test/graphql', admin);
   return {
     config,
     db,
@@ -139,12 +134,7 @@ export async function startApiServer(env: Record<string, string> = {}, log: (lin
     return signToken(keys, config.auth, claims, ttl);
   };
   const admin = server.devAdminToken ?? (await token({ kind: 'admin', sub: 'test-admin' }));
-  const gql: TestApi['gql'] = async (query, variables = {}, bearer = admin) => {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (bearer) headers.authorization = `Bearer ${bearer}`;
-    const response = await fetch(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
-    return response.json() as never;
-  };
+  const gql = gqlVia(fetch, `${url}/graphql`, admin);
   const stop = async () => {
     await server?.close();
     server = null;
@@ -167,6 +157,16 @@ export async function startApiServer(env: Record<string, string> = {}, log: (lin
       await stop();
       if (dir) rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** `gql()` through `send` (`fetch`, or an app's own) to `url`, as `admin` unless another bearer (or none: null) is given. */
+export function gqlVia(send: (request: Request) => Response | Promise<Response>, url: string, admin: string): TestApi['gql'] {
+  return async (query, variables = {}, bearer = admin) => {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (bearer) headers.authorization = `Bearer ${bearer}`;
+    const response = await send(new Request(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) }));
+    return response.json() as never;
   };
 }
 

@@ -19,7 +19,7 @@ import { loadSigningKeys } from '../../src/auth/keys.ts';
 import { parseConfig } from '../../src/config.ts';
 import { createDatabase } from '../../src/db/client.ts';
 import { createFeedHub } from '../../src/feed/hub.ts';
-import { newEdKey, okFrom, type TestApi } from '../support/api.ts';
+import { gqlVia, newEdKey, okFrom, type TestApi } from '../support/api.ts';
 import { type HranaTestServer, startHranaTestServer } from './hrana-test-server.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -65,12 +65,7 @@ export async function startWorkerApi(vars: Record<string, string> = {}): Promise
       const target = new URL(request.url);
       return fetch(new Request(`${url}${target.pathname}${target.search}`, request));
     };
-    const gql: TestApi['gql'] = async (query, variables = {}, bearer = admin) => {
-      const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (bearer) headers.authorization = `Bearer ${bearer}`;
-      const response = await fetch(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
-      return response.json() as never;
-    };
+    const gql = gqlVia(fetch, `${url}/graphql`, admin);
     return {
       url,
       hrana,
