@@ -46,7 +46,11 @@ export async function startAgent({ config, hostNetns, log = console.log }: Agent
   let model: HostConfig | null = loadLastKnownGood(config.stateDir);
   if (model) log(`agent: serving last-known-good model at revision ${model.revision} until the API answers`);
 
-  const { client: dns, startedPid } = await ensureDnsDaemon({ control: join(config.stateDir, 'dns.sock'), state: join(config.stateDir, 'dns-state.json'), logFile: join(config.stateDir, 'dns.log') });
+  const { client: dns, startedPid } = await ensureDnsDaemon({
+    control: join(config.stateDir, 'dns.sock'),
+    state: join(config.stateDir, 'dns-state.json'),
+    logFile: join(config.stateDir, 'dns.log'),
+  });
   if (startedPid) log(`agent: started DNS daemon pid ${startedPid}`);
   if (config.dnsUpstreams) await dns.setUpstreams(config.dnsUpstreams.map(parseUpstream));
   // One update at a time, each sending the newest model: concurrent ones could reach the daemon out
@@ -60,7 +64,9 @@ export async function startAgent({ config, hostNetns, log = console.log }: Agent
   if (model) await syncDns();
   /** After a pass: bind the DNS sockets (the gateway address must exist first) and fold bind errors into the report. */
   const withDns = async (report: PassReport, applied: HostConfig): Promise<PassReport> => {
-    const errors: Record<string, string> = await bindDns(dns, applied, names.sandboxNs, config.dnsPort).catch((e) => Object.fromEntries(applied.networks.map((n) => [n.id, String(e)])));
+    const errors: Record<string, string> = await bindDns(dns, applied, names.sandboxNs, config.dnsPort).catch((e) =>
+      Object.fromEntries(applied.networks.map((n) => [n.id, String(e)])),
+    );
     const networks = { ...report.networks };
     for (const n of applied.networks) {
       if (!errors[n.id]) continue;
@@ -84,7 +90,9 @@ export async function startAgent({ config, hostNetns, log = console.log }: Agent
         return { networkId: n.id, healthy: problems.length === 0, message: problems.join('; ') || undefined };
       });
       if (report.ops.length || report.failures.length) log(`agent: pass at revision ${applied.revision}: ${report.summary}`);
-      await client.report({ hostId: config.hostId, appliedRevision: applied.revision, applyMs: Math.round(report.durationMs), networks }).catch((e) => log(`agent: report failed: ${(e as Error).message}`));
+      await client
+        .report({ hostId: config.hostId, appliedRevision: applied.revision, applyMs: Math.round(report.durationMs), networks })
+        .catch((e) => log(`agent: report failed: ${(e as Error).message}`));
     },
     onError: (e) => log(`agent: pass failed: ${(e as Error).message}`),
   });

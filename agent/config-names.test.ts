@@ -4,7 +4,13 @@ import { aliasFor, isOurAlias, makeNames, shortId } from './config-names';
 describe('names', () => {
   it('defaults match docs/architecture.md §4.10', () => {
     const n = makeNames();
-    expect([n.wg, n.sandboxNs(100), n.bridge(100), n.vxlan(100), n.veth('ctr-0a1b2c3d-9999')]).toEqual(['pnwg0', 'pn-100', 'pnb-100', 'pnv-100', 'pnc-0a1b2c3d']);
+    expect([n.wg, n.sandboxNs(100), n.bridge(100), n.vxlan(100), n.veth('ctr-0a1b2c3d-9999')]).toEqual([
+      'pnwg0',
+      'pn-100',
+      'pnb-100',
+      'pnv-100',
+      'pnc-0a1b2c3d',
+    ]);
     expect(n.vniOfSandbox('pn-100')).toBe(100);
     expect(n.vniOfSandbox('w1pn-100')).toBeNull();
   });

@@ -71,7 +71,10 @@ export function makeNames(opts: NamesOptions = {}): Names {
 
 /** First 8 hex digits of a container id (`ctr-<uuid>` → uuid's first 8): unique enough per sandbox. */
 export function shortId(containerId: string): string {
-  const hex = containerId.replace(/^ctr-/, '').replace(/[^0-9a-f]/gi, '').toLowerCase();
+  const hex = containerId
+    .replace(/^ctr-/, '')
+    .replace(/[^0-9a-f]/gi, '')
+    .toLowerCase();
   if (hex.length < 8) throw new Error(`container id ${containerId}: need at least 8 hex digits`);
   return hex.slice(0, 8);
 }

@@ -13,9 +13,15 @@ const schema = z.object({
   WEFT_HOST_ID: z.string().optional(),
   WEFT_AGENT_TOKEN: z.string().optional(),
   WEFT_AGENT_TOKEN_FILE: z.string().optional(),
-  WEFT_PREFIX: z.string().regex(/^[a-z0-9]{0,3}$/, 'at most 3 lowercase letters or digits').default(''),
+  WEFT_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9]{0,3}$/, 'at most 3 lowercase letters or digits')
+    .default(''),
   WEFT_WG_MODE: z.enum(['kernel', 'external']).default('kernel'),
-  WEFT_ENV_PREFIX: z.string().regex(/^[A-Z][A-Z0-9_]*$/).default('SCALINGO_'),
+  WEFT_ENV_PREFIX: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]*$/)
+    .default('SCALINGO_'),
   WEFT_ATTACH_SOCKET: z.string().optional(),
   WEFT_DNS_UPSTREAMS: z.string().optional(), // comma-separated ip[:port]; default: /etc/resolv.conf
   WEFT_DNS_PORT: z.coerce.number().int().min(1).max(65535).default(53),
@@ -69,7 +75,8 @@ export function parseAgentConfig(env: Record<string, string | undefined>): Agent
   } catch {}
   const token = e.WEFT_AGENT_TOKEN ?? (e.WEFT_AGENT_TOKEN_FILE ? readFileSync(e.WEFT_AGENT_TOKEN_FILE, 'utf8').trim() : enrolment.token);
   const hostId = e.WEFT_HOST_ID ?? enrolment.hostId;
-  if (!token || !hostId) throw new Error(`no host identity: run \`weft-agent enroll\` first, or set WEFT_HOST_ID and WEFT_AGENT_TOKEN (state dir ${e.WEFT_STATE_DIR})`);
+  if (!token || !hostId)
+    throw new Error(`no host identity: run \`weft-agent enroll\` first, or set WEFT_HOST_ID and WEFT_AGENT_TOKEN (state dir ${e.WEFT_STATE_DIR})`);
   return {
     apiUrl: e.WEFT_API_URL,
     stateDir: e.WEFT_STATE_DIR,
@@ -79,7 +86,11 @@ export function parseAgentConfig(env: Record<string, string | undefined>): Agent
     wgMode: e.WEFT_WG_MODE,
     envPrefix: e.WEFT_ENV_PREFIX,
     attachSocket: e.WEFT_ATTACH_SOCKET ?? join(e.WEFT_STATE_DIR, 'attach.sock'),
-    dnsUpstreams: e.WEFT_DNS_UPSTREAMS ? e.WEFT_DNS_UPSTREAMS.split(',').map((s) => s.trim()).filter(Boolean) : null,
+    dnsUpstreams: e.WEFT_DNS_UPSTREAMS
+      ? e.WEFT_DNS_UPSTREAMS.split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : null,
     dnsPort: e.WEFT_DNS_PORT,
     resyncMs: e.WEFT_RESYNC_MS,
     debounceMs: e.WEFT_DEBOUNCE_MS,

@@ -28,7 +28,14 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     const runner = createExecRunner(env.WEFT_HOST_NETNS ? { prefix: ['nsenter', `--net=/run/netns/${env.WEFT_HOST_NETNS}`] } : {});
-    const result = await enroll({ apiUrl: env.WEFT_API_URL!, adminToken: env.WEFT_ADMIN_TOKEN!, name: env.WEFT_NAME!, endpoint: env.WEFT_ENDPOINT!, stateDir: env.WEFT_STATE_DIR ?? '/var/lib/weft', runner });
+    const result = await enroll({
+      apiUrl: env.WEFT_API_URL!,
+      adminToken: env.WEFT_ADMIN_TOKEN!,
+      name: env.WEFT_NAME!,
+      endpoint: env.WEFT_ENDPOINT!,
+      stateDir: env.WEFT_STATE_DIR ?? '/var/lib/weft',
+      runner,
+    });
     console.log(`enrolled host ${result.hostId} (mesh ${result.meshIp}, public key ${result.publicKey}); identity saved in the state directory`);
     return 0;
   }

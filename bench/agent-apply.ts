@@ -18,7 +18,10 @@ import { type BenchRow, arg } from './table.ts';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 async function applyOnKernel(command: string): Promise<BenchRow[]> {
-  if (process.getuid?.() !== 0) return [{ part: 'agent', metric: 'apply 1,000-remote-container snapshot: skipped (needs root)', value: NaN, unit: '', target: '≤ 1 s', anchor: '', command }];
+  if (process.getuid?.() !== 0)
+    return [
+      { part: 'agent', metric: 'apply 1,000-remote-container snapshot: skipped (needs root)', value: NaN, unit: '', target: '≤ 1 s', anchor: '', command },
+    ];
   const lab = new Lab('xa');
   try {
     await lab.up(1);
@@ -26,7 +29,9 @@ async function applyOnKernel(command: string): Promise<BenchRow[]> {
     const key = () => execFileSync('wg', ['genkey'], { encoding: 'utf8' }).trim();
     const pub = (k: string) => execFileSync('wg', ['pubkey'], { input: k, encoding: 'utf8' }).trim();
     const hosts = [host(1, h.publicKey, h.underlay), ...Array.from({ length: 10 }, (_, i) => host(i + 2, pub(key()), `192.0.2.${100 + i}`))];
-    const remote = Array.from({ length: 1000 }, (_, i) => container(`ctr-${(0xb0000000 + i).toString(16)}`, 'pn-big', hosts[1 + (i % 10)], `10.241.${(i + 2) >> 8}.${(i + 2) & 0xff}`));
+    const remote = Array.from({ length: 1000 }, (_, i) =>
+      container(`ctr-${(0xb0000000 + i).toString(16)}`, 'pn-big', hosts[1 + (i % 10)], `10.241.${(i + 2) >> 8}.${(i + 2) & 0xff}`),
+    );
     const local = container('ctr-a0000001', 'pn-big', hosts[0], '10.241.0.1');
     const cfg = hostConfig(hosts[0], hosts, [network('pn-big', 300, [local, ...remote], '10.241.0.0/16', '10.241.255.254')]);
     let spawned = 0;
@@ -42,8 +47,24 @@ async function applyOnKernel(command: string): Promise<BenchRow[]> {
     const second = await rec.reconcile(cfg, { [local.id]: ctr });
     const idleMs = performance.now() - t0;
     return [
-      { part: 'agent', metric: `apply 1,000-remote-container snapshot, real kernel (${first.ops.length} ops, ${first.commands} write processes, ${applySpawned} incl. reads)`, value: applyMs, unit: 'ms', target: '≤ 1,000 ms', anchor: 'one process per entry would be ~3,000 processes', command },
-      { part: 'agent', metric: `unchanged pass after it (${second.commands} writes)`, value: idleMs, unit: 'ms', target: '–', anchor: 'observe + diff only', command },
+      {
+        part: 'agent',
+        metric: `apply 1,000-remote-container snapshot, real kernel (${first.ops.length} ops, ${first.commands} write processes, ${applySpawned} incl. reads)`,
+        value: applyMs,
+        unit: 'ms',
+        target: '≤ 1,000 ms',
+        anchor: 'one process per entry would be ~3,000 processes',
+        command,
+      },
+      {
+        part: 'agent',
+        metric: `unchanged pass after it (${second.commands} writes)`,
+        value: idleMs,
+        unit: 'ms',
+        target: '–',
+        anchor: 'observe + diff only',
+        command,
+      },
     ];
   } finally {
     await lab.destroy();
@@ -51,12 +72,39 @@ async function applyOnKernel(command: string): Promise<BenchRow[]> {
 }
 
 async function agentMemory(count: number, command: string): Promise<BenchRow[]> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/agent-rss-child.ts', String(count)], { cwd: ROOT, maxBuffer: 1 << 20 });
+  const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/agent-rss-child.ts', String(count)], {
+    cwd: ROOT,
+    maxBuffer: 1 << 20,
+  });
   const m = JSON.parse(stdout.trim().split('\n').pop()!);
   return [
-    { part: 'agent', metric: `agent RSS with ${m.known} containers known (model + desired state; process started with tsx)`, value: m.withDesired, unit: 'MiB', target: '≤ 100 MiB', anchor: `of which the same process before the model: ${m.base.toFixed(0)} MiB`, command },
-    { part: 'agent', metric: `memory of the model + desired state alone (${(m.wireBytes / 1e6).toFixed(1)} MB of hostConfig JSON)`, value: m.withDesired - m.base, unit: 'MiB', target: '–', anchor: 'RSS delta after a full GC', command },
-    { part: 'agent', metric: `DNS views of the same ${m.known} names (held by the DNS daemon, a separate process)`, value: m.withDns - m.withDesired, unit: 'MiB', target: '–', anchor: 'zone + prebuilt replies', command },
+    {
+      part: 'agent',
+      metric: `agent RSS with ${m.known} containers known (model + desired state; process started with tsx)`,
+      value: m.withDesired,
+      unit: 'MiB',
+      target: '≤ 100 MiB',
+      anchor: `of which the same process before the model: ${m.base.toFixed(0)} MiB`,
+      command,
+    },
+    {
+      part: 'agent',
+      metric: `memory of the model + desired state alone (${(m.wireBytes / 1e6).toFixed(1)} MB of hostConfig JSON)`,
+      value: m.withDesired - m.base,
+      unit: 'MiB',
+      target: '–',
+      anchor: 'RSS delta after a full GC',
+      command,
+    },
+    {
+      part: 'agent',
+      metric: `DNS views of the same ${m.known} names (held by the DNS daemon, a separate process)`,
+      value: m.withDns - m.withDesired,
+      unit: 'MiB',
+      target: '–',
+      anchor: 'zone + prebuilt replies',
+      command,
+    },
   ];
 }
 

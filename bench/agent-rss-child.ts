@@ -21,7 +21,9 @@ const rss = () => {
 };
 
 // 10 networks of count/10 containers over 50 hosts; this host runs one container in each
-const hosts = Array.from({ length: 50 }, (_, i) => host(i + 1, Buffer.from(Uint8Array.from({ length: 32 }, (_, b) => (b === 0 ? i + 1 : 7))).toString('base64')));
+const hosts = Array.from({ length: 50 }, (_, i) =>
+  host(i + 1, Buffer.from(Uint8Array.from({ length: 32 }, (_, b) => (b === 0 ? i + 1 : 7))).toString('base64')),
+);
 const per = Math.floor(count / 10);
 const nets = Array.from({ length: 10 }, (_, n) => {
   const members = Array.from({ length: per }, (_, i) => {
@@ -37,7 +39,11 @@ const base = rss();
 let model: HostConfig | null = null;
 const client: ApiClient = {
   hostConfig: async () => JSON.parse(wire) as HostConfig,
-  watch: (_h, _s, signal) => ({ async *[Symbol.asyncIterator]() { await new Promise((r) => signal.addEventListener('abort', r)); } }),
+  watch: (_h, _s, signal) => ({
+    async *[Symbol.asyncIterator]() {
+      await new Promise((r) => signal.addEventListener('abort', r));
+    },
+  }),
   report: async () => {},
   updateHost: async () => {},
 };

@@ -30,7 +30,11 @@ export const retried = { internal: 0 };
 /** GraphQL over HTTP with a bearer token; retries a masked internal error up to 4 times, throws on others. */
 export async function gql<T = any>(url: string, token: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
   for (let attempt = 0; ; attempt++) {
-    const r = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
+    const r = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query, variables }),
+    });
     const body = (await r.json()) as { data: T; errors?: { extensions?: { code?: string } }[] };
     if (!body.errors) return body.data;
     if (attempt < 4 && body.errors[0]?.extensions?.code === 'INTERNAL_SERVER_ERROR') {

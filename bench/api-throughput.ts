@@ -22,11 +22,16 @@ export async function benchApiThroughput(): Promise<BenchRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'weft-bench-api-'));
   const command = `npx tsx bench/api-throughput.ts --containers ${total}`;
   try {
-    const { ctx, opened } = await openServices({ DATABASE_URL: `file:${join(dir, 'weft.db')}`, DEFAULT_NETWORK_CIDR: '10.0.0.0/16', AUTH_HS256_SECRET: 'x'.repeat(32) });
+    const { ctx, opened } = await openServices({
+      DATABASE_URL: `file:${join(dir, 'weft.db')}`,
+      DEFAULT_NETWORK_CIDR: '10.0.0.0/16',
+      AUTH_HS256_SECRET: 'x'.repeat(32),
+    });
     const { result: p } = await createProject(ctx, { name: 'bench' });
     const { result: a } = await createApplication(ctx, { projectId: p.projectId, name: 'app' });
     const hosts: string[] = [];
-    for (let i = 0; i < 10; i++) hosts.push((await registerHost(ctx, { name: `h${i}`, endpoint: `192.0.2.${i + 1}:51820`, publicKey: fakeKey(i + 1) })).result.hostId);
+    for (let i = 0; i < 10; i++)
+      hosts.push((await registerHost(ctx, { name: `h${i}`, endpoint: `192.0.2.${i + 1}:51820`, publicKey: fakeKey(i + 1) })).result.hostId);
 
     const half = Math.floor(total / 2);
     let t = performance.now();
@@ -55,9 +60,33 @@ export async function benchApiThroughput(): Promise<BenchRow[]> {
     samples.sort((x, y) => x - y);
     opened.close();
     return [
-      { part: 'api', metric: 'container creations/s, sequential', value: sequential, unit: '/s', target: '≥ 1,000/s', anchor: 'IPAM + feed row in one transaction', command },
-      { part: 'api', metric: 'container creations/s, 16 concurrent callers', value: concurrent, unit: '/s', target: '≥ 1,000/s', anchor: 'writes serialised per process', command },
-      { part: 'api', metric: `hostConfig p50, ${total}-container network`, value: percentile(samples, 50)!, unit: 'ms', target: '–', anchor: 'full snapshot incl. every member', command },
+      {
+        part: 'api',
+        metric: 'container creations/s, sequential',
+        value: sequential,
+        unit: '/s',
+        target: '≥ 1,000/s',
+        anchor: 'IPAM + feed row in one transaction',
+        command,
+      },
+      {
+        part: 'api',
+        metric: 'container creations/s, 16 concurrent callers',
+        value: concurrent,
+        unit: '/s',
+        target: '≥ 1,000/s',
+        anchor: 'writes serialised per process',
+        command,
+      },
+      {
+        part: 'api',
+        metric: `hostConfig p50, ${total}-container network`,
+        value: percentile(samples, 50)!,
+        unit: 'ms',
+        target: '–',
+        anchor: 'full snapshot incl. every member',
+        command,
+      },
       { part: 'api', metric: `hostConfig p99, ${total}-container network`, value: percentile(samples, 99)!, unit: 'ms', target: '–', anchor: '', command },
     ];
   } finally {

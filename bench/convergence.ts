@@ -16,7 +16,11 @@ import { World } from '../lab/world.ts';
 import { type BenchRow, arg } from './table.ts';
 
 const run = promisify(execFile);
-const out = (argv: string[]) => run(argv[0], argv.slice(1), { env: { ...process.env, LC_ALL: 'C' } }).then((r) => r.stdout, () => '');
+const out = (argv: string[]) =>
+  run(argv[0], argv.slice(1), { env: { ...process.env, LC_ALL: 'C' } }).then(
+    (r) => r.stdout,
+    () => '',
+  );
 
 async function waitUntil(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<number> {
   const end = Date.now() + timeoutMs;
@@ -31,7 +35,18 @@ async function waitUntil(check: () => Promise<boolean>, timeoutMs = 10_000): Pro
 export async function benchConvergence(): Promise<BenchRow[]> {
   const changes = arg('conv-changes', 100);
   const command = `npm run bench -- convergence --conv-changes ${changes}  # root; ${changes} adds + ${changes} removals`;
-  if (process.getuid?.() !== 0) return [{ part: 'convergence', metric: 'skipped: needs root (network namespaces, wireguard-go)', value: NaN, unit: '', target: 'p99 ≤ 100 ms', anchor: '', command }];
+  if (process.getuid?.() !== 0)
+    return [
+      {
+        part: 'convergence',
+        metric: 'skipped: needs root (network namespaces, wireguard-go)',
+        value: NaN,
+        unit: '',
+        target: 'p99 ≤ 100 ms',
+        anchor: '',
+        command,
+      },
+    ];
   const world = new World('xc');
   try {
     await world.up(3);
@@ -47,7 +62,10 @@ export async function benchConvergence(): Promise<BenchRow[]> {
       const seen = await Promise.all(
         peers.map(async (names) => {
           const ns = names.sandboxNs(vni);
-          const [fdb, neigh] = await Promise.all([out(['ip', 'netns', 'exec', ns, 'bridge', '-j', 'fdb', 'show', 'dev', names.vxlan(vni)]), out(['ip', '-n', ns, '-j', 'neigh', 'show', 'dev', names.vxlan(vni)])]);
+          const [fdb, neigh] = await Promise.all([
+            out(['ip', 'netns', 'exec', ns, 'bridge', '-j', 'fdb', 'show', 'dev', names.vxlan(vni)]),
+            out(['ip', '-n', ns, '-j', 'neigh', 'show', 'dev', names.vxlan(vni)]),
+          ]);
           return fdb.toLowerCase().includes(mac) && neigh.includes(`"${ip}"`);
         }),
       );
@@ -60,7 +78,10 @@ export async function benchConvergence(): Promise<BenchRow[]> {
     const rtt: number[] = [];
     for (let i = 0; i < changes; i++) {
       const c = await world.runContainer(appId, 'web', 1, { markRunning: false });
-      const mac = `02:00:${c.ip.split('.').map((o) => Number(o).toString(16).padStart(2, '0')).join(':')}`;
+      const mac = `02:00:${c.ip
+        .split('.')
+        .map((o) => Number(o).toString(16).padStart(2, '0'))
+        .join(':')}`;
       let s = performance.now();
       await world.gql(`mutation($id: ID!) { markContainerRunning(id: $id) { revision } }`, { id: c.id });
       let committed = Date.now();
@@ -76,7 +97,15 @@ export async function benchConvergence(): Promise<BenchRow[]> {
     }
     const sorted = (v: number[]) => [...v].sort((a, b) => a - b);
     const both = sorted([...add, ...remove]);
-    const row = (metric: string, value: number, target = '–', anchor = ''): BenchRow => ({ part: 'convergence', metric, value, unit: 'ms', target, anchor, command });
+    const row = (metric: string, value: number, target = '–', anchor = ''): BenchRow => ({
+      part: 'convergence',
+      metric,
+      value,
+      unit: 'ms',
+      target,
+      anchor,
+      command,
+    });
     return [
       row(`commit→2 peers programmed + DNS answers, p50 (${add.length} RUNNING)`, percentile(sorted(add), 50)!),
       row('… p99, RUNNING', percentile(sorted(add), 99)!, '≤ 100 ms'),

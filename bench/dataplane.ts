@@ -63,7 +63,7 @@ async function outsideCpu<T>(fn: () => Promise<T>, wgPids: number[]): Promise<{ 
   const mine = new Set([process.pid]);
   for (let grew = true; grew; ) {
     grew = false;
-    for (const [pid, p] of after) if (!mine.has(pid) && mine.has(p.ppid)) (mine.add(pid), (grew = true));
+    for (const [pid, p] of after) if (!mine.has(pid) && mine.has(p.ppid)) mine.add(pid), (grew = true);
   }
   let ticks = 0;
   for (const [pid, p] of after) if (!mine.has(pid)) ticks += Math.max(0, p.ticks - (before.get(pid)?.ticks ?? 0));
@@ -108,7 +108,15 @@ export async function benchDataplane(): Promise<BenchRow[]> {
   const pairs = arg('dp-pairs', 4);
   const seconds = arg('dp-seconds', 5);
   const command = `npm run bench -- dataplane --dp-pairs ${pairs} --dp-seconds ${seconds}  # root`;
-  const row = (metric: string, value: number, unit: string, target = '–', anchor = ''): BenchRow => ({ part: 'dataplane', metric, value, unit, target, anchor, command });
+  const row = (metric: string, value: number, unit: string, target = '–', anchor = ''): BenchRow => ({
+    part: 'dataplane',
+    metric,
+    value,
+    unit,
+    target,
+    anchor,
+    command,
+  });
   if (process.getuid?.() !== 0) return [row('skipped: needs root (network namespaces, wireguard-go, iperf3)', NaN, '', '(d)/(c) ≥ 0.90')];
   const world = new World('xd');
   try {
@@ -150,7 +158,9 @@ export async function benchDataplane(): Promise<BenchRow[]> {
       c.push(rc.value);
       d.push(rd.value);
       outside.push(Math.max(rc.cores, rd.cores));
-      console.error(`bench: dataplane pair ${i + 1}/${pairs}: wg ${c[i].toFixed(3)} Gbit/s, vxlan-in-wg ${d[i].toFixed(3)} Gbit/s (${(d[i] / c[i]).toFixed(2)}); outside CPU ≤ ${outside[i].toFixed(2)} cores`);
+      console.error(
+        `bench: dataplane pair ${i + 1}/${pairs}: wg ${c[i].toFixed(3)} Gbit/s, vxlan-in-wg ${d[i].toFixed(3)} Gbit/s (${(d[i] / c[i]).toFixed(2)}); outside CPU ≤ ${outside[i].toFixed(2)} cores`,
+      );
     }
     const mc = median(c);
     const md = median(d);
@@ -161,7 +171,13 @@ export async function benchDataplane(): Promise<BenchRow[]> {
     return [
       row(`(c) plain WireGuard host→host (${mesh[0]} → ${mesh[1]}), median of ${pairs}×${seconds} s`, mc, 'Gbit/s', '–', `runs ${fmt(c)}`),
       row(`(d) container→container across hosts via VXLAN-in-WireGuard, median of ${pairs}×${seconds} s`, md, 'Gbit/s', '–', `runs ${fmt(d)}`),
-      row('ratio of medians (d)/(c), interleaved pairs', md / mc, '×', '≥ 0.90', `${(md / mc).toFixed(3)}; pairs ${Math.min(...pairRatios).toFixed(2)}–${Math.max(...pairRatios).toFixed(2)}; reference lab 0.85–0.90 (wireguard-go without TUN offloads)`),
+      row(
+        'ratio of medians (d)/(c), interleaved pairs',
+        md / mc,
+        '×',
+        '≥ 0.90',
+        `${(md / mc).toFixed(3)}; pairs ${Math.min(...pairRatios).toFixed(2)}–${Math.max(...pairRatios).toFixed(2)}; reference lab 0.85–0.90 (wireguard-go without TUN offloads)`,
+      ),
       row(
         `ratio of medians over the ${quiet.length} quiet pairs (other processes < ${QUIET} cores)`,
         quiet.length ? median(quiet.map((i) => d[i])) / median(quiet.map((i) => c[i])) : NaN,
@@ -176,8 +192,19 @@ export async function benchDataplane(): Promise<BenchRow[]> {
         '–',
         `wireguard-go ${median(cpu.c.map((x) => x.wg)).toFixed(2)} / ${median(cpu.d.map((x) => x.wg)).toFixed(2)} cores; Gbit/s per wireguard-go core ${(mc / median(cpu.c.map((x) => x.wg))).toFixed(3)} / ${(md / median(cpu.d.map((x) => x.wg))).toFixed(3)}`,
       ),
-      row('CPU used by other processes on the machine during the runs, max per pair', Math.max(...outside), 'cores', '≈ 0 (quiet machine)', `per pair ${fmt(outside)}; lower bound from /proc/<pid>/stat of processes outside the bench's tree`),
-      row(`container MTU ${ifMtu}: ping -M do -s 1342 ${mtuPass ? 'passes' : 'FAILS'}, -s 1343 ${mtuFail ? 'fails' : 'PASSES'} (container→container across hosts)`, mtuPass && mtuFail && ifMtu === 1370 ? 1 : 0, mtuPass && mtuFail && ifMtu === 1370 ? 'ok' : 'NOT OK', 'MTU 1370, no fragmentation'),
+      row(
+        'CPU used by other processes on the machine during the runs, max per pair',
+        Math.max(...outside),
+        'cores',
+        '≈ 0 (quiet machine)',
+        `per pair ${fmt(outside)}; lower bound from /proc/<pid>/stat of processes outside the bench's tree`,
+      ),
+      row(
+        `container MTU ${ifMtu}: ping -M do -s 1342 ${mtuPass ? 'passes' : 'FAILS'}, -s 1343 ${mtuFail ? 'fails' : 'PASSES'} (container→container across hosts)`,
+        mtuPass && mtuFail && ifMtu === 1370 ? 1 : 0,
+        mtuPass && mtuFail && ifMtu === 1370 ? 'ok' : 'NOT OK',
+        'MTU 1370, no fragmentation',
+      ),
     ];
   } finally {
     await world.destroy();

@@ -10,7 +10,9 @@ export function benchNetwork(count: number): NetworkModel {
   for (let i = 0; i < count; i++) {
     const app = `ap-bench${String(Math.floor(i / 10)).padStart(4, '0')}`;
     apps.add(app);
-    containers.push(container(`ctr-${i}`, 'pn-bench', HOST_1, `10.242.${Math.floor(i / 250)}.${(i % 250) + 2}`, 'RUNNING', (i % 10) + 1, { applicationId: app }));
+    containers.push(
+      container(`ctr-${i}`, 'pn-bench', HOST_1, `10.242.${Math.floor(i / 250)}.${(i % 250) + 2}`, 'RUNNING', (i % 10) + 1, { applicationId: app }),
+    );
   }
   const applications = [...apps].map((id) => ({ id, name: id, defaultProcessType: 'web' }));
   return network('pn-bench', 9, containers, '10.242.0.0/16', '10.242.0.1', { projectId: 'prj-bench', applications });

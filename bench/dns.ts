@@ -19,7 +19,10 @@ import { benchNetwork } from './dns-names.ts';
 import { type BenchRow, arg } from './table.ts';
 
 const run = promisify(execFile);
-const NAMES = arg('names', 1000), SECONDS = arg('seconds', 10), CLIENTS = arg('clients', 16), RUNS = arg('runs', 1);
+const NAMES = arg('names', 1000),
+  SECONDS = arg('seconds', 10),
+  CLIENTS = arg('clients', 16),
+  RUNS = arg('runs', 1);
 const EDNS = process.argv.includes('--edns');
 
 function cpuSeconds(pid: number): number {
@@ -29,7 +32,18 @@ function cpuSeconds(pid: number): number {
 
 async function waitReady(child: ChildProcess, port: number): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    const ok = await run('dig', ['@127.0.0.1', '-p', String(port), '+short', '+time=1', '+tries=1', '1.web.ap-bench0000.pn-bench.private-network.internal']).then((r) => r.stdout.trim() === '10.242.0.2', () => false);
+    const ok = await run('dig', [
+      '@127.0.0.1',
+      '-p',
+      String(port),
+      '+short',
+      '+time=1',
+      '+tries=1',
+      '1.web.ap-bench0000.pn-bench.private-network.internal',
+    ]).then(
+      (r) => r.stdout.trim() === '10.242.0.2',
+      () => false,
+    );
     if (ok) return;
     if (child.exitCode !== null) throw new Error(`server exited ${child.exitCode}`);
     await new Promise((r) => setTimeout(r, 100));
@@ -61,11 +75,29 @@ async function main(dir: string, children: ChildProcess[]): Promise<Measured[]> 
   writeFileSync(queries, model.containers.map((c) => `${c.hostname} A`).join('\n') + '\n');
   const [weftPort, maskPort] = [25353 + (process.pid % 1000), 26353 + (process.pid % 1000)];
 
-  const weft = spawn(process.execPath, [fileURLToPath(new URL('./dns-server.ts', import.meta.url)), String(weftPort), String(NAMES)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const weft = spawn(process.execPath, [fileURLToPath(new URL('./dns-server.ts', import.meta.url)), String(weftPort), String(NAMES)], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   children.push(weft);
-  const mask = spawn('dnsmasq', ['--keep-in-foreground', '--no-resolv', '--no-hosts', '--no-dhcp-interface=', `--addn-hosts=${join(dir, 'hosts')}`,
-    '--listen-address=127.0.0.1', '--bind-interfaces', `--port=${maskPort}`, '--local=/private-network.internal/', '--cache-size=10000', '--local-ttl=5',
-    '--user=root', `--pid-file=${join(dir, 'dnsmasq.pid')}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const mask = spawn(
+    'dnsmasq',
+    [
+      '--keep-in-foreground',
+      '--no-resolv',
+      '--no-hosts',
+      '--no-dhcp-interface=',
+      `--addn-hosts=${join(dir, 'hosts')}`,
+      '--listen-address=127.0.0.1',
+      '--bind-interfaces',
+      `--port=${maskPort}`,
+      '--local=/private-network.internal/',
+      '--cache-size=10000',
+      '--local-ttl=5',
+      '--user=root',
+      `--pid-file=${join(dir, 'dnsmasq.pid')}`,
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   children.push(mask);
   await Promise.all([waitReady(weft, weftPort), waitReady(mask, maskPort)]);
 
@@ -78,7 +110,10 @@ async function main(dir: string, children: ChildProcess[]): Promise<Measured[]> 
 }
 
 const medianOf = (rows: Measured[], label: string, key: 'qps' | 'latencyMs' | 'cores' | 'perCore') => {
-  const v = rows.filter((x) => x.label === label).map((x) => x[key]).sort((a, b) => a - b);
+  const v = rows
+    .filter((x) => x.label === label)
+    .map((x) => x[key])
+    .sort((a, b) => a - b);
   return v[Math.floor(v.length / 2)];
 };
 
@@ -101,12 +136,26 @@ export async function benchDns(): Promise<BenchRow[]> {
   const command = `node bench/dns.ts --names ${NAMES} --seconds ${SECONDS} --clients ${CLIENTS} --runs ${RUNS}${EDNS ? ' --edns' : ''}`;
   const m = (label: string, key: 'qps' | 'latencyMs' | 'cores' | 'perCore') => medianOf(rows, label, key);
   const lost = (label: string) => rows.filter((x) => x.label === label).reduce((a, x) => a + x.lost, 0);
-  const row = (metric: string, value: number, unit: string, target: string, anchor: string): BenchRow => ({ part: 'dns', metric, value, unit, target, anchor, command });
+  const row = (metric: string, value: number, unit: string, target: string, anchor: string): BenchRow => ({
+    part: 'dns',
+    metric,
+    value,
+    unit,
+    target,
+    anchor,
+    command,
+  });
   return [
     row('Weft DNS QPS (dnsperf, loopback)', m('weft', 'qps'), 'q/s', '–', `dnsmasq ${Math.round(m('dnsmasq', 'qps'))} q/s, same names`),
     row('Weft DNS average latency', m('weft', 'latencyMs'), 'ms', '–', `dnsmasq ${m('dnsmasq', 'latencyMs').toFixed(3)} ms`),
     row('QPS ratio Weft / dnsmasq', m('weft', 'qps') / m('dnsmasq', 'qps'), '×', '–', `lost: weft ${lost('weft')}, dnsmasq ${lost('dnsmasq')}`),
-    row('QPS-per-core ratio Weft / dnsmasq', m('weft', 'perCore') / m('dnsmasq', 'perCore'), '×', '–', `weft ${Math.round(m('weft', 'perCore'))}/core, dnsmasq ${Math.round(m('dnsmasq', 'perCore'))}/core`),
+    row(
+      'QPS-per-core ratio Weft / dnsmasq',
+      m('weft', 'perCore') / m('dnsmasq', 'perCore'),
+      '×',
+      '–',
+      `weft ${Math.round(m('weft', 'perCore'))}/core, dnsmasq ${Math.round(m('dnsmasq', 'perCore'))}/core`,
+    ),
   ];
 }
 
@@ -116,9 +165,13 @@ function printText(rows: Measured[]): void {
   console.log('server    QPS       latency   cores  QPS/core  lost');
   for (const label of ['dnsmasq', 'weft']) {
     const lost = rows.filter((x) => x.label === label).reduce((a, x) => a + x.lost, 0);
-    console.log(`${label.padEnd(9)} ${median(label, 'qps').toFixed(0).padStart(7)}  ${median(label, 'latencyMs').toFixed(3).padStart(6)} ms  ${median(label, 'cores').toFixed(2)}  ${median(label, 'perCore').toFixed(0).padStart(7)}  ${lost}`);
+    console.log(
+      `${label.padEnd(9)} ${median(label, 'qps').toFixed(0).padStart(7)}  ${median(label, 'latencyMs').toFixed(3).padStart(6)} ms  ${median(label, 'cores').toFixed(2)}  ${median(label, 'perCore').toFixed(0).padStart(7)}  ${lost}`,
+    );
   }
-  console.log(`ratio weft/dnsmasq: QPS ${(median('weft', 'qps') / median('dnsmasq', 'qps')).toFixed(2)}×, QPS per core ${(median('weft', 'perCore') / median('dnsmasq', 'perCore')).toFixed(2)}×`);
+  console.log(
+    `ratio weft/dnsmasq: QPS ${(median('weft', 'qps') / median('dnsmasq', 'qps')).toFixed(2)}×, QPS per core ${(median('weft', 'perCore') / median('dnsmasq', 'perCore')).toFixed(2)}×`,
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) printText(await measureBoth());

@@ -21,10 +21,16 @@ async function measure(writer: ApiServer, readerUrl: string, changes: number): P
   const p = await gql(`mutation($n: String!) { createProject(input: { name: $n, cidr: "10.9.0.0/16" }) { project { id } } }`, { n: `bench-${tag}` });
   const a = await gql(`mutation($p: ID!) { createApplication(input: { projectId: $p, name: "a" }) { application { id } } }`, { p: p.createProject.project.id });
   const key = Buffer.from(Array.from({ length: 32 }, (_, i) => (i * 7 + tag.charCodeAt(0)) & 255)).toString('base64');
-  const h = await gql(`mutation($n: String!, $k: String!) { registerHost(input: { name: $n, endpoint: "192.0.2.1:51820", publicKey: $k }) { host { id } agentToken } }`, { n: `h-${tag}`, k: key });
+  const h = await gql(
+    `mutation($n: String!, $k: String!) { registerHost(input: { name: $n, endpoint: "192.0.2.1:51820", publicKey: $k }) { host { id } agentToken } }`,
+    { n: `h-${tag}`, k: key },
+  );
   const hostId = h.registerHost.host.id;
   const appId = a.createApplication.application.id;
-  await gql(`mutation($a: ID!, $h: ID!) { createContainer(input: { applicationId: $a, processType: "web", hostId: $h }) { revision } }`, { a: appId, h: hostId });
+  await gql(`mutation($a: ID!, $h: ID!) { createContainer(input: { applicationId: $a, processType: "web", hostId: $h }) { revision } }`, {
+    a: appId,
+    h: hostId,
+  });
   const client = createApiClient(readerUrl, h.registerHost.agentToken);
   const snap = await client.hostConfig(hostId);
   const controller = new AbortController();
@@ -40,7 +46,10 @@ async function measure(writer: ApiServer, readerUrl: string, changes: number): P
   })();
   await new Promise((r) => setTimeout(r, 300));
   for (let i = 0; i < changes; i++) {
-    await gql(`mutation($a: ID!, $h: ID!) { createContainer(input: { applicationId: $a, processType: "web", hostId: $h }) { revision } }`, { a: appId, h: hostId });
+    await gql(`mutation($a: ID!, $h: ID!) { createContainer(input: { applicationId: $a, processType: "web", hostId: $h }) { revision } }`, {
+      a: appId,
+      h: hostId,
+    });
     await new Promise((r) => setTimeout(r, 5 + Math.random() * 20)); // spread commits across the polling interval
   }
   await reading;
@@ -60,10 +69,34 @@ export async function benchFeedLatency(): Promise<BenchRow[]> {
     const same = await measure(one, one.url, changes);
     const cross = await measure(one, two.url, changes);
     return [
-      { part: 'feed', metric: 'commit→delivery p50, one API process', value: percentile(same, 50)!, unit: 'ms', target: '–', anchor: 'in-process wake-up', command },
+      {
+        part: 'feed',
+        metric: 'commit→delivery p50, one API process',
+        value: percentile(same, 50)!,
+        unit: 'ms',
+        target: '–',
+        anchor: 'in-process wake-up',
+        command,
+      },
       { part: 'feed', metric: 'commit→delivery p99, one API process', value: percentile(same, 99)!, unit: 'ms', target: '–', anchor: '', command },
-      { part: 'feed', metric: 'commit→delivery p50, second API server (own hub) on the same file', value: percentile(cross, 50)!, unit: 'ms', target: `≤ FEED_POLL_MS (${pollMs})`, anchor: 'polling floor', command },
-      { part: 'feed', metric: 'commit→delivery p99, second API server (own hub) on the same file', value: percentile(cross, 99)!, unit: 'ms', target: `≤ FEED_POLL_MS (${pollMs}) + read`, anchor: '', command },
+      {
+        part: 'feed',
+        metric: 'commit→delivery p50, second API server (own hub) on the same file',
+        value: percentile(cross, 50)!,
+        unit: 'ms',
+        target: `≤ FEED_POLL_MS (${pollMs})`,
+        anchor: 'polling floor',
+        command,
+      },
+      {
+        part: 'feed',
+        metric: 'commit→delivery p99, second API server (own hub) on the same file',
+        value: percentile(cross, 99)!,
+        unit: 'ms',
+        target: `≤ FEED_POLL_MS (${pollMs}) + read`,
+        anchor: '',
+        command,
+      },
     ];
   } finally {
     await one.close();

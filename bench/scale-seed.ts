@@ -50,7 +50,8 @@ export async function seedScale(dbFile: string, secret: string, hostCount: numbe
     }
     const keys = await loadSigningKeys(config.auth);
     const versions = new Map((await ctx.db.read.select({ id: hostsTable.id, v: hostsTable.tokenVersion }).from(hostsTable)).map((r) => [r.id, r.v]));
-    for (const id of seeded.hostIds) seeded.tokens.push(await signToken(keys, config.auth, { kind: 'agent', sub: `agent:${id}`, host: id, ver: versions.get(id)! }, 3600));
+    for (const id of seeded.hostIds)
+      seeded.tokens.push(await signToken(keys, config.auth, { kind: 'agent', sub: `agent:${id}`, host: id, ver: versions.get(id)! }, 3600));
     await opened.writeClient.execute('PRAGMA wal_checkpoint(TRUNCATE)');
     return seeded;
   } finally {

@@ -79,7 +79,12 @@ async function step(agentCount: number, total: number, seedFile: string, seeded:
           const k = next++;
           if (k === first + Math.floor(BURST * 0.1) || k === first + Math.floor(BURST * 0.9)) marks.push({ sse: bytes.sse, delivered: deliveredNow() });
           const host = seeded.hostIds[hostOf(k, hostCount)];
-          await gql(api.url, api.admin, `mutation($a: ID!, $h: ID!) { createContainer(input: { applicationId: $a, processType: "web", hostId: $h }) { revision } }`, { a: seeded.appIds[k % NETWORKS], h: host });
+          await gql(
+            api.url,
+            api.admin,
+            `mutation($a: ID!, $h: ID!) { createContainer(input: { applicationId: $a, processType: "web", hostId: $h }) { revision } }`,
+            { a: seeded.appIds[k % NETWORKS], h: host },
+          );
           commits.push(Date.now());
         }
       }),
@@ -102,7 +107,14 @@ async function step(agentCount: number, total: number, seedFile: string, seeded:
     const sorted = all.map((s) => s.ms).sort((x, y) => x - y);
     const tEarly = commits[Math.floor(commits.length * 0.1)];
     const tLate = commits[Math.floor(commits.length * 0.9)];
-    const p99Of = (pred: (c: number) => boolean) => percentile(all.filter((s) => pred(s.committed)).map((s) => s.ms).sort((x, y) => x - y), 99) ?? NaN;
+    const p99Of = (pred: (c: number) => boolean) =>
+      percentile(
+        all
+          .filter((s) => pred(s.committed))
+          .map((s) => s.ms)
+          .sort((x, y) => x - y),
+        99,
+      ) ?? NaN;
     const delivered = agents.reduce((s, a) => s + a.changesReceived, 0);
     const errors = agents.flatMap((a) => a.errors);
     if (retried.internal) errors.unshift(`${retried.internal} masked internal errors retried by the load generator`);
@@ -135,12 +147,32 @@ async function step(agentCount: number, total: number, seedFile: string, seeded:
 }
 
 function failed(agents: number, note: string): StepResult {
-  return { agents, reached: false, note, creates: 0, createsPerS: NaN, p50: NaN, p99: NaN, p99Early: NaN, p99Late: NaN, cpuSeconds: NaN, cores: NaN, rssMb: NaN, rssPeakMb: NaN, bytesPerDelivered: NaN, bytesPerDeliveredEarly: NaN, bytesPerDeliveredLate: NaN, bytesPerChangePerAgent: NaN };
+  return {
+    agents,
+    reached: false,
+    note,
+    creates: 0,
+    createsPerS: NaN,
+    p50: NaN,
+    p99: NaN,
+    p99Early: NaN,
+    p99Late: NaN,
+    cpuSeconds: NaN,
+    cores: NaN,
+    rssMb: NaN,
+    rssPeakMb: NaN,
+    bytesPerDelivered: NaN,
+    bytesPerDeliveredEarly: NaN,
+    bytesPerDeliveredLate: NaN,
+    bytesPerChangePerAgent: NaN,
+  };
 }
 
 /** Runs each step and returns its rows. */
 export async function benchScale(): Promise<BenchRow[]> {
-  const steps = String(process.argv[process.argv.indexOf('--scale-agents') + 1] ?? '').match(/^[\d,]+$/) ? process.argv[process.argv.indexOf('--scale-agents') + 1].split(',').map(Number) : [100, 1000];
+  const steps = String(process.argv[process.argv.indexOf('--scale-agents') + 1] ?? '').match(/^[\d,]+$/)
+    ? process.argv[process.argv.indexOf('--scale-agents') + 1].split(',').map(Number)
+    : [100, 1000];
   const total = arg('scale-containers', 20000);
   BURST = Math.min(total, arg('scale-burst', 2000));
   BURST_SECONDS = arg('scale-burst-seconds', 120);
@@ -153,11 +185,27 @@ export async function benchScale(): Promise<BenchRow[]> {
   const t0 = Date.now();
   const seeded = await seedScale(seedFile, BENCH_SECRET, hostCount, total - BURST);
   const seedS = (Date.now() - t0) / 1000;
-  rows.push({ part: 'scale', metric: `seed: ${hostCount} hosts, 200 networks, ${total - BURST} containers through the service layer`, value: (total - BURST) / seedS, unit: 'creations/s', target: '–', anchor: 'in-process, embedded DB, before the API starts', command });
+  rows.push({
+    part: 'scale',
+    metric: `seed: ${hostCount} hosts, 200 networks, ${total - BURST} containers through the service layer`,
+    value: (total - BURST) / seedS,
+    unit: 'creations/s',
+    target: '–',
+    anchor: 'in-process, embedded DB, before the API starts',
+    command,
+  });
   for (const n of steps) {
     console.error(`bench scale: ${n} agents, burst of ${BURST} to ${total} containers …`);
     const r = await step(n, total, seedFile, seeded).catch((e) => failed(n, `failed: ${(e as Error).message.slice(0, 200)}`));
-    const row = (metric: string, value: number, unit: string, target = '–', anchor = ''): BenchRow => ({ part: 'scale', metric: `${n} agents: ${metric}`, value, unit, target, anchor, command });
+    const row = (metric: string, value: number, unit: string, target = '–', anchor = ''): BenchRow => ({
+      part: 'scale',
+      metric: `${n} agents: ${metric}`,
+      value,
+      unit,
+      target,
+      anchor,
+      command,
+    });
     if (!r.reached) {
       rows.push(row(`not reached (${r.note})`, NaN, '', n === 1000 ? 'p99 ≤ 1 s' : '–'));
       continue;
@@ -170,7 +218,13 @@ export async function benchScale(): Promise<BenchRow[]> {
       row('API CPU over burst + drain', r.cpuSeconds, `s (${r.cores.toFixed(2)} cores)`, '–', 'utime+stime of the API process'),
       row('API RSS after the burst', r.rssMb, `MiB (peak ${Math.round(r.rssPeakMb)})`, '–', ''),
       row('SSE bytes per change delivered to an agent', r.bytesPerDelivered, 'B', '≤ 1 KB, flat', 'payload O(1) (docs/architecture.md §6.3)'),
-      row('SSE bytes per delivered change, first 10% of the burst → last 10%', r.bytesPerDeliveredEarly, `B → ${Math.round(r.bytesPerDeliveredLate)} B`, 'flat', 'networks at ~10% vs ~100% of their size'),
+      row(
+        'SSE bytes per delivered change, first 10% of the burst → last 10%',
+        r.bytesPerDeliveredEarly,
+        `B → ${Math.round(r.bytesPerDeliveredLate)} B`,
+        'flat',
+        'networks at ~10% vs ~100% of their size',
+      ),
       row('SSE bytes per committed change per agent (all agents)', r.bytesPerChangePerAgent, 'B', '≤ 1 KB', 'each change goes only to member hosts'),
     );
   }

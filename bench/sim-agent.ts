@@ -66,9 +66,10 @@ export function startSimAgent(apiUrl: string, hostId: string, token: string, pub
       }
       pending.length = kept;
       if (report.failures.length && agent.errors.length < 3) agent.errors.push(report.failures[0].error);
-      if (!process.env.BENCH_NO_REPORT) await client.report({ hostId, appliedRevision: applied.revision, applyMs: Math.round(report.durationMs) }).catch((e) => {
-        if (agent.errors.length < 3) agent.errors.push(`report: ${(e as Error).message}`);
-      });
+      if (!process.env.BENCH_NO_REPORT)
+        await client.report({ hostId, appliedRevision: applied.revision, applyMs: Math.round(report.durationMs) }).catch((e) => {
+          if (agent.errors.length < 3) agent.errors.push(`report: ${(e as Error).message}`);
+        });
     },
     onError: (e) => agent.errors.length < 3 && agent.errors.push(String(e)),
   });

@@ -28,7 +28,10 @@ function preflight(): void {
       return true;
     }
   });
-  if (missing.length) fail(`missing tools: ${missing.join(', ')} (Debian: apt-get install wireguard-go wireguard-tools nftables iproute2 dnsutils iputils-ping netcat-openbsd util-linux)`);
+  if (missing.length)
+    fail(
+      `missing tools: ${missing.join(', ')} (Debian: apt-get install wireguard-go wireguard-tools nftables iproute2 dnsutils iputils-ping netcat-openbsd util-linux)`,
+    );
 }
 
 function fail(message: string): never {
@@ -52,7 +55,10 @@ const cleanUp = () =>
     say(`done in ${since(start)}`);
   })());
 let interrupted = false;
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
   process.on(signal, () => {
     interrupted = true;
     void cleanUp().finally(() => process.exit(code));
@@ -83,10 +89,15 @@ async function main(): Promise<void> {
   const shop = await project('shop');
   const storefront = await world.application(shop.id, 'storefront', ['web']);
   const jobs = await world.application(shop.id, 'jobs', ['worker']);
-  const switched = await world.gql(`mutation($a: ID!) { setProcessExposure(applicationId: $a, processType: "web", exposure: PRIVATE) { application { processTypes { name exposure } } } }`, { a: storefront });
+  const switched = await world.gql(
+    `mutation($a: ID!) { setProcessExposure(applicationId: $a, processType: "web", exposure: PRIVATE) { application { processTypes { name exposure } } } }`,
+    { a: storefront },
+  );
   const routes = await world.gql(`query($p: ID!) { publicRoutes(projectId: $p) { processType } }`, { p: shop.id });
   say(`shop  ${shop.id}  network ${shop.network.id} (VNI ${shop.network.vni}, ${shop.network.cidr})`);
-  say(`storefront ${storefront}: process types ${JSON.stringify(switched.setProcessExposure.application.processTypes)} — private-only by the switch; public routes of shop: ${JSON.stringify(routes.publicRoutes)}`);
+  say(
+    `storefront ${storefront}: process types ${JSON.stringify(switched.setProcessExposure.application.processTypes)} — private-only by the switch; public routes of shop: ${JSON.stringify(routes.publicRoutes)}`,
+  );
   say(`jobs       ${jobs}`);
   const blog = await project('blog');
   const blogApp = await world.application(blog.id, 'blog', ['web']);
@@ -100,10 +111,23 @@ async function main(): Promise<void> {
   const worker1 = await world.runContainer(jobs, 'worker', 3);
   const blog1 = await world.runContainer(blogApp, 'web', 1);
   const blog2 = await world.runContainer(blogApp, 'web', 3);
-  for (const [c, app] of [[web1, 'storefront'], [web2, 'storefront'], [worker1, 'jobs'], [blog1, 'blog'], [blog2, 'blog']] as const) say(`${label(c, app)}  ${c.hostname}`);
+  for (const [c, app] of [
+    [web1, 'storefront'],
+    [web2, 'storefront'],
+    [worker1, 'jobs'],
+    [blog1, 'blog'],
+    [blog2, 'blog'],
+  ] as const)
+    say(`${label(c, app)}  ${c.hostname}`);
   await convergence(world, shop.network.id, start, 'shop');
   await convergence(world, blog.network.id, start, 'blog');
-  say(`environment inside jobs worker.1: ${world.exec(worker1, ['env']).split('\n').filter((l) => l.startsWith('SCALINGO_')).join('  ')}`);
+  say(
+    `environment inside jobs worker.1: ${world
+      .exec(worker1, ['env'])
+      .split('\n')
+      .filter((l) => l.startsWith('SCALINGO_'))
+      .join('  ')}`,
+  );
 
   const appName = `${storefront}.${shop.network.id}.${Z}`;
   step(`The seed's check, inside jobs worker.1 (host 3): host ${appName}`);
@@ -114,7 +138,10 @@ async function main(): Promise<void> {
   step('Cross-host traffic on arbitrary ports: TCP and UDP 31337 to storefront web.1 (host 1), 40000 to web.2 (host 2), from jobs worker.1 (host 3)');
   await serveEcho(world, web1.ns, 'storefront web.1', web1.ip, 31337);
   await serveEcho(world, web2.ns, 'storefront web.2', web2.ip, 40000);
-  for (const [target, port] of [[web1, 31337], [web2, 40000]] as const) {
+  for (const [target, port] of [
+    [web1, 31337],
+    [web2, 40000],
+  ] as const) {
     start = Date.now();
     const r = (await runProbe(worker1.ns, 'matrix', port, target.ip))[target.ip];
     say(`${target.ip}:${port}  TCP answered by ${r.tcp}, UDP answered by ${r.udp}   (${since(start)})`);
@@ -123,7 +150,11 @@ async function main(): Promise<void> {
   say(`ICMP worker.1 → web.1: ${rtt}`);
 
   step('Isolation: blog web.1 (host 1) against shop');
-  for (const line of world.exec(blog1, ['sh', '-c', `host ${appName} || true`]).trim().split('\n')) say(`host ${appName.slice(0, 20)}… → ${line.replace(appName, '…')}`);
+  for (const line of world
+    .exec(blog1, ['sh', '-c', `host ${appName} || true`])
+    .trim()
+    .split('\n'))
+    say(`host ${appName.slice(0, 20)}… → ${line.replace(appName, '…')}`);
   await serveEcho(world, blog2.ns, 'blog web.2', blog2.ip, 31337);
   const iso = await runProbe(blog1.ns, 'matrix', 31337, `${blog2.ip},${worker1.ip}`);
   say(`${blog2.ip}:31337 (in both networks) → TCP ${iso[blog2.ip].tcp}, UDP ${iso[blog2.ip].udp}: blog reaches its own container`);
@@ -132,7 +163,10 @@ async function main(): Promise<void> {
   step('Scale-up: storefront web.3 on host 3 and web.4 on host 1, watched from jobs worker.1');
   const dns = watchDns(worker1, appName, 'storefront');
   await dns.until(2);
-  for (const [host, n] of [[3, 3], [1, 4]] as const) {
+  for (const [host, n] of [
+    [3, 3],
+    [1, 4],
+  ] as const) {
     const c = await world.attach(await world.allocate(storefront, 'web', host));
     start = Date.now();
     dns.mark();
@@ -156,7 +190,9 @@ async function main(): Promise<void> {
   await convergence(world, shop.network.id, start);
   say(`ping web.1 → web.2 after removal: ${/\d+% packet loss/.exec(world.exec(web1, ['sh', '-c', `ping -c 2 -i 0.2 -W 1 ${web2.ip} || true`]))?.[0]}`);
   await dns.stop();
-  say(`storefront now resolves to ${(await digShort(blog1, appName)).length ? '(visible from blog?!)' : 'nothing from blog'} and to ${(await digShort(worker1, appName)).join(' ')} from shop`);
+  say(
+    `storefront now resolves to ${(await digShort(blog1, appName)).length ? '(visible from blog?!)' : 'nothing from blog'} and to ${(await digShort(worker1, appName)).join(' ')} from shop`,
+  );
 
   if (keep) {
     step('Running; press Ctrl-C to clean up');

@@ -63,7 +63,9 @@ export async function convergence(world: World, networkId: string, start: number
   const seen = new Set<string>();
   const end = Date.now() + 30_000;
   while (Date.now() < end) {
-    const c = (await world.gql(`query($n: ID!) { network(id: $n) { convergence { converged headRevision hosts { hostName appliedRevision } } } }`, { n: networkId })).network.convergence;
+    const c = (
+      await world.gql(`query($n: ID!) { network(id: $n) { convergence { converged headRevision hosts { hostName appliedRevision } } } }`, { n: networkId })
+    ).network.convergence;
     for (const h of c.hosts as { hostName: string; appliedRevision: number }[]) {
       if (h.appliedRevision >= c.headRevision && !seen.has(h.hostName)) {
         seen.add(h.hostName);

@@ -134,7 +134,10 @@ function injectVxlan(dst: string, vni: number, dstMac: string, srcMac: string, s
 
 /** A DNS query for `name` (A, RD) with id `id`. */
 function query(id: number, name: string): Buffer {
-  const labels = name.replace(/\.$/, '').split('.').map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)]));
+  const labels = name
+    .replace(/\.$/, '')
+    .split('.')
+    .map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)]));
   const header = Buffer.from([id >> 8, id & 0xff, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]);
   return Buffer.concat([header, ...labels, Buffer.from([0, 0, 1, 0, 1])]);
 }
@@ -168,7 +171,7 @@ function dnsLoop(server: string, name: string, intervalMs: number): void {
   let maxMs = 0;
   const timer = setInterval(() => {
     const now = Date.now();
-    for (const [qid, at] of pending) if (now - at > 1000) (pending.delete(qid), failed++);
+    for (const [qid, at] of pending) if (now - at > 1000) pending.delete(qid), failed++;
     id = (id + 1) & 0xffff;
     pending.set(id, now);
     sent++;
@@ -195,12 +198,28 @@ function dnsLoop(server: string, name: string, intervalMs: number): void {
 }
 
 switch (command) {
-  case 'serve': serve(args[0], args[1], Number(args[2])); break;
-  case 'matrix': void matrix(Number(args[0]), args[1].split(',')); break;
-  case 'listen-bcast': listenBcast(Number(args[0]), args[1], args[2]); break;
-  case 'send-bcast': sendBcast(Number(args[0]), args[1], args[2], args[3], args[4]); break;
-  case 'vxlan': injectVxlan(args[0], Number(args[1]), args[2], args[3], args[4], args[5], Number(args[6]), args[7]); break;
-  case 'dns-wait': dnsWait(args[0], args[1], Number(args[2])); break;
-  case 'dns-loop': dnsLoop(args[0], args[1], Number(args[2])); break;
-  default: process.stderr.write(`unknown probe command ${command}\n`); process.exit(2);
+  case 'serve':
+    serve(args[0], args[1], Number(args[2]));
+    break;
+  case 'matrix':
+    void matrix(Number(args[0]), args[1].split(','));
+    break;
+  case 'listen-bcast':
+    listenBcast(Number(args[0]), args[1], args[2]);
+    break;
+  case 'send-bcast':
+    sendBcast(Number(args[0]), args[1], args[2], args[3], args[4]);
+    break;
+  case 'vxlan':
+    injectVxlan(args[0], Number(args[1]), args[2], args[3], args[4], args[5], Number(args[6]), args[7]);
+    break;
+  case 'dns-wait':
+    dnsWait(args[0], args[1], Number(args[2]));
+    break;
+  case 'dns-loop':
+    dnsLoop(args[0], args[1], Number(args[2]));
+    break;
+  default:
+    process.stderr.write(`unknown probe command ${command}\n`);
+    process.exit(2);
 }

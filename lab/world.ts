@@ -85,14 +85,27 @@ export class World {
     for (const h of this.lab.hosts) if (h.wg?.pid) this.onProcess(h.wg.pid, `wireguard-go ${h.names.wg}`);
     const dbDir = join(this.lab.dir, 'api');
     mkdirSync(dbDir, { recursive: true });
-    const config = parseConfig({ DATABASE_URL: `file:${join(dbDir, 'weft.db')}`, PORT: '0', FEED_POLL_MS: '500', AUTH_HS256_SECRET: `lab-${this.lab.prefix}-`.padEnd(40, 'x'), ...env });
+    const config = parseConfig({
+      DATABASE_URL: `file:${join(dbDir, 'weft.db')}`,
+      PORT: '0',
+      FEED_POLL_MS: '500',
+      AUTH_HS256_SECRET: `lab-${this.lab.prefix}-`.padEnd(40, 'x'),
+      ...env,
+    });
     this.api = await startNodeServer(config, this.log);
     this.apiConfig = { ...config, port: this.api.port };
     this.admin = await signToken(await loadSigningKeys(config.auth), config.auth, { kind: 'admin', sub: 'lab' }, 3600);
     for (const h of this.lab.hosts) {
       const stateDir = join(this.lab.dir, `state-${h.n}`);
       const runner = createExecRunner();
-      const enrolled = await enroll({ apiUrl: this.api.url, adminToken: this.admin, name: `${this.lab.prefix}-host-${h.n}`, endpoint: `${h.underlay}:51820`, stateDir, runner });
+      const enrolled = await enroll({
+        apiUrl: this.api.url,
+        adminToken: this.admin,
+        name: `${this.lab.prefix}-host-${h.n}`,
+        endpoint: `${h.underlay}:51820`,
+        stateDir,
+        runner,
+      });
       this.hosts.push({ n: h.n, ns: h.ns, hostId: enrolled.hostId, stateDir, agent: null, agentLog: '' });
       await this.startAgent(h.n);
     }
@@ -168,7 +181,11 @@ export class World {
 
   /** GraphQL as admin against the first API, or against `url` (another API process); throws on errors. */
   async gql<T = any>(query: string, variables: Record<string, unknown> = {}, url = this.api.url): Promise<T> {
-    const r = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${this.admin}` }, body: JSON.stringify({ query, variables }) });
+    const r = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.admin}` },
+      body: JSON.stringify({ query, variables }),
+    });
     const body = (await r.json()) as { data: T; errors?: unknown[] };
     if (body.errors) throw new Error(JSON.stringify(body.errors));
     return body.data;
@@ -200,17 +217,24 @@ export class World {
 
   /** Another application in a project; returns its id. */
   async application(projectId: string, name: string, processTypes: string[]): Promise<string> {
-    const a = await this.gql(`mutation($p: ID!, $n: String!, $t: [String!]) { createApplication(input: { projectId: $p, name: $n, processTypes: $t }) { application { id } } }`, { p: projectId, n: name, t: processTypes });
+    const a = await this.gql(
+      `mutation($p: ID!, $n: String!, $t: [String!]) { createApplication(input: { projectId: $p, name: $n, processTypes: $t }) { application { id } } }`,
+      { p: projectId, n: name, t: processTypes },
+    );
     return a.createApplication.application.id;
   }
 
   /** The scheduler's half: the API allocates a container on host `host` (PENDING). */
   async allocate(appId: string, processType: string, host: number, url = this.api.url): Promise<Allocated> {
-    const c = await this.gql(`mutation($a: ID!, $t: String!, $h: ID!) { createContainer(input: { applicationId: $a, processType: $t, hostId: $h }) { container { id ip mac hostname } } }`, {
-      a: appId,
-      t: processType,
-      h: this.hosts[host - 1].hostId,
-    }, url);
+    const c = await this.gql(
+      `mutation($a: ID!, $t: String!, $h: ID!) { createContainer(input: { applicationId: $a, processType: $t, hostId: $h }) { container { id ip mac hostname } } }`,
+      {
+        a: appId,
+        t: processType,
+        h: this.hosts[host - 1].hostId,
+      },
+      url,
+    );
     return { ...c.createContainer.container, host };
   }
 
@@ -262,7 +286,14 @@ export class World {
     const child = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     this.children.add(child);
     child.once('exit', () => this.children.delete(child));
-    if (child.pid) this.onProcess(child.pid, `${argv.slice(0, 3).map((a) => a.split('/').at(-1)).join(' ')} in ${ns} (process group)`);
+    if (child.pid)
+      this.onProcess(
+        child.pid,
+        `${argv
+          .slice(0, 3)
+          .map((a) => a.split('/').at(-1))
+          .join(' ')} in ${ns} (process group)`,
+      );
     return child;
   }
 
@@ -270,7 +301,10 @@ export class World {
    * A common opening for a test: the world with `hostCount` hosts, one project whose app runs one
    * `web` container per host, converged. Destroys the world before rethrowing if any step fails.
    */
-  async upWithWebOnEveryHost(projectName: string, hostCount = 3): Promise<{ project: { projectId: string; networkId: string; appId: string }; containers: WorldContainer[]; gateway: string }> {
+  async upWithWebOnEveryHost(
+    projectName: string,
+    hostCount = 3,
+  ): Promise<{ project: { projectId: string; networkId: string; appId: string }; containers: WorldContainer[]; gateway: string }> {
     try {
       await this.up(hostCount);
       const project = await this.project(projectName, ['web']);

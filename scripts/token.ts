@@ -59,7 +59,13 @@ function parseRequest(argv: string[]): Request | 'help' {
       args: argv,
       allowPositionals: true,
       strict: true,
-      options: { project: { type: 'string', multiple: true }, host: { type: 'string' }, sub: { type: 'string' }, ttl: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        project: { type: 'string', multiple: true },
+        host: { type: 'string' },
+        sub: { type: 'string' },
+        ttl: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
     });
   } catch (error) {
     throw new UsageError((error as Error).message);
@@ -115,7 +121,10 @@ async function main(): Promise<void> {
     const dir = embeddedDataDir(config.databaseUrl);
     if (!dir) throw new Error('no signing key configured: set AUTH_EDDSA_PRIVATE_KEY or AUTH_HS256_SECRET (as for the API)');
     const dev = readDevKey(dir);
-    if (!dev) throw new Error(`no signing key configured and no development key at ${devKeyPath(dir)}: run \`npm start\` once to create it, or set AUTH_EDDSA_PRIVATE_KEY or AUTH_HS256_SECRET. No key was generated.`);
+    if (!dev)
+      throw new Error(
+        `no signing key configured and no development key at ${devKeyPath(dir)}: run \`npm start\` once to create it, or set AUTH_EDDSA_PRIVATE_KEY or AUTH_HS256_SECRET. No key was generated.`,
+      );
     auth = { ...auth, eddsaPrivateKey: dev.jwk };
     development = true;
   }
@@ -133,7 +142,9 @@ async function main(): Promise<void> {
   const token = await signToken(keys, auth, claims, ttl);
   process.stdout.write(`${token}\n`);
   const expires = new Date(Date.now() + ttl * 1000).toISOString();
-  process.stderr.write(`${request.kind} token (${keys.alg}, expires ${expires})${development ? ' — signed with the DEVELOPMENT key: for local use only' : ''}\n`);
+  process.stderr.write(
+    `${request.kind} token (${keys.alg}, expires ${expires})${development ? ' — signed with the DEVELOPMENT key: for local use only' : ''}\n`,
+  );
 }
 
 await main().catch(fail);

@@ -16,7 +16,10 @@ const schema = z.object({
   DEFAULT_NETWORK_CIDR: z.string().default('10.240.0.0/22'),
   DEFAULT_DNS_TTL: intFrom(5, 0),
   IP_COOLDOWN_SECONDS: intFrom(300, 0),
-  ENV_PREFIX: z.string().regex(/^[A-Z][A-Z0-9_]*$/).default('SCALINGO_'),
+  ENV_PREFIX: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]*$/)
+    .default('SCALINGO_'),
   FEED_RETENTION_SECONDS: intFrom(7 * 24 * 3600, 1),
   FEED_POLL_MS: intFrom(1000, 10),
   MAX_BODY_BYTES: intFrom(1_000_000, 1024),

@@ -22,9 +22,19 @@ import { PothosSchemaError } from '@pothos/core';
 import { DomainError } from './domain/errors.ts';
 
 /** Codes a client may see (README, "The API, by example"; docs/security.md). */
-export const CLIENT_CODES = ['BAD_USER_INPUT', 'NOT_FOUND', 'FORBIDDEN', 'UNAUTHENTICATED', 'CONFLICT', 'NETWORK_FULL', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED'] as const;
+export const CLIENT_CODES = [
+  'BAD_USER_INPUT',
+  'NOT_FOUND',
+  'FORBIDDEN',
+  'UNAUTHENTICATED',
+  'CONFLICT',
+  'NETWORK_FULL',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+] as const;
 
-const locatedAt = (error: unknown) => (error instanceof GraphQLError ? { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path } : {});
+const locatedAt = (error: unknown) =>
+  error instanceof GraphQLError ? { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path } : {};
 
 /** The error as a client should see it when it is the client's mistake; null for a fault of the server. */
 export function clientError(error: unknown): GraphQLError | null {
@@ -39,7 +49,10 @@ export function clientError(error: unknown): GraphQLError | null {
 
 /** Yoga's `maskError`: the client's view of a client error, "Unexpected error." for everything else. */
 export function maskError(error: unknown, message: string): Error {
-  return clientError(error) ?? new GraphQLError(message, { ...(error instanceof GraphQLError ? { path: error.path } : {}), extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+  return (
+    clientError(error) ??
+    new GraphQLError(message, { ...(error instanceof GraphQLError ? { path: error.path } : {}), extensions: { code: 'INTERNAL_SERVER_ERROR' } })
+  );
 }
 
 /** Yoga's logger: faults of the server only. Yoga logs every error that `maskError` rewrote. */

@@ -68,11 +68,13 @@ export function bracketDepth(source: string, max: number): number {
 
 /** graphql's `parse`, refusing over-nested and over-long sources before or while parsing. */
 export function parseWithin(source: string, limits: Pick<QueryLimits, 'maxNesting' | 'maxTokens'>): DocumentNode {
-  if (bracketDepth(source, limits.maxNesting) > limits.maxNesting) throw refusal('nesting', `query nests brackets deeper than the limit of ${limits.maxNesting}`);
+  if (bracketDepth(source, limits.maxNesting) > limits.maxNesting)
+    throw refusal('nesting', `query nests brackets deeper than the limit of ${limits.maxNesting}`);
   try {
     return parse(source, { maxTokens: limits.maxTokens });
   } catch (error) {
-    if (error instanceof GraphQLError && /Document contains more th\w+ \d+ tokens/.test(error.message)) throw refusal('tokens', `query has more than ${limits.maxTokens} tokens, the limit`);
+    if (error instanceof GraphQLError && /Document contains more th\w+ \d+ tokens/.test(error.message))
+      throw refusal('tokens', `query has more than ${limits.maxTokens} tokens, the limit`);
     throw error;
   }
 }
@@ -104,7 +106,8 @@ export function measureDocument(document: DocumentNode, limits: Pick<QueryLimits
   const check = (m: Measure, base: number) => {
     if (base + m.depth > limits.maxDepth) throw new Exceeded(refusal('depth', `query depth ${base + m.depth} exceeds the limit of ${limits.maxDepth}`));
     if (m.cost > limits.maxCost) throw new Exceeded(refusal('cost', `query selects more than ${limits.maxCost} fields, the limit`));
-    if (m.lists > FIXED_LIMITS.maxIntrospectionLists) throw new Exceeded(refusal('introspection', `introspection nests more than ${FIXED_LIMITS.maxIntrospectionLists} lists on one path, the limit`));
+    if (m.lists > FIXED_LIMITS.maxIntrospectionLists)
+      throw new Exceeded(refusal('introspection', `introspection nests more than ${FIXED_LIMITS.maxIntrospectionLists} lists on one path, the limit`));
   };
 
   const fragment = (name: string): Measure => {

@@ -37,7 +37,6 @@ let runtime: Promise<Runtime> | undefined;
 /** Only the string bindings are configuration; objects (the Durable Object namespace) are not. */
 const stringVars = (env: Env) => Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
 
-
 async function build(env: Env): Promise<Runtime> {
   const config = parseConfig(stringVars(env));
   if (!/^(libsql|https?|wss?):/.test(config.databaseUrl)) throw new Error('DATABASE_URL must be a remote libSQL URL (libsql://, https://) on Workers');

@@ -19,20 +19,56 @@ const base: HostConfig = {
   revision: 10,
   host: { id: 'host-1', name: 'h1', meshIp: '100.64.0.1', meshCidr: '100.64.0.0/16', endpoint: '192.0.2.1:51820', publicKey: 'k' },
   peers: [{ hostId: 'host-2', name: 'h2', publicKey: 'k2', endpoint: '192.0.2.2:51820', meshIp: '100.64.0.2' }],
-  networks: [{ id: 'pn-1', projectId: 'prj-1', vni: 7, cidr: '10.240.0.0/22', gateway: '10.240.0.1', dnsTtl: 5, applications: [{ id: 'ap-1', name: 'a', defaultProcessType: 'web' }], containers: [ctr('c1', '10.240.0.2', { hostId: 'host-1' })] }],
+  networks: [
+    {
+      id: 'pn-1',
+      projectId: 'prj-1',
+      vni: 7,
+      cidr: '10.240.0.0/22',
+      gateway: '10.240.0.1',
+      dnsTtl: 5,
+      applications: [{ id: 'ap-1', name: 'a', defaultProcessType: 'web' }],
+      containers: [ctr('c1', '10.240.0.2', { hostId: 'host-1' })],
+    },
+  ],
 };
 
 const removed = { containerId: 'c1', applicationId: 'ap-1', processType: 'web', number: 1, hostId: 'host-1', ip: '10.240.0.2' };
 
 const cases: [string, AgentDelta, (c: HostConfig) => unknown, unknown][] = [
-  ['created remote container appears', { revision: 11, kind: 'container.created', networkId: 'pn-1', container: ctr('c2', '10.240.0.10') }, (c) => c.networks[0].containers.map((x) => x.id), ['c1', 'c2']],
-  ['running replaces the same id', { revision: 11, kind: 'container.running', networkId: 'pn-1', container: ctr('c1', '10.240.0.2', { hostId: 'host-1', state: 'RUNNING' }) }, (c) => c.networks[0].containers.map((x) => x.state), ['RUNNING']],
+  [
+    'created remote container appears',
+    { revision: 11, kind: 'container.created', networkId: 'pn-1', container: ctr('c2', '10.240.0.10') },
+    (c) => c.networks[0].containers.map((x) => x.id),
+    ['c1', 'c2'],
+  ],
+  [
+    'running replaces the same id',
+    { revision: 11, kind: 'container.running', networkId: 'pn-1', container: ctr('c1', '10.240.0.2', { hostId: 'host-1', state: 'RUNNING' }) },
+    (c) => c.networks[0].containers.map((x) => x.state),
+    ['RUNNING'],
+  ],
   ['removed container goes', { revision: 11, kind: 'container.removed', networkId: 'pn-1', ...removed }, (c) => c.networks[0].containers, []],
   ['network left drops the network', { revision: 11, kind: 'network.left', networkId: 'pn-1' }, (c) => c.networks, []],
-  ['peer upserted replaces', { revision: 11, kind: 'peer.upserted', peer: { hostId: 'host-2', name: 'h2', publicKey: 'k3', endpoint: '192.0.2.9:51820', meshIp: '100.64.0.2' } }, (c) => c.peers.map((p) => p.publicKey), ['k3']],
+  [
+    'peer upserted replaces',
+    { revision: 11, kind: 'peer.upserted', peer: { hostId: 'host-2', name: 'h2', publicKey: 'k3', endpoint: '192.0.2.9:51820', meshIp: '100.64.0.2' } },
+    (c) => c.peers.map((p) => p.publicKey),
+    ['k3'],
+  ],
   ['peer removed', { revision: 11, kind: 'peer.removed', hostId: 'host-2' }, (c) => c.peers, []],
-  ['default type changes', { revision: 11, kind: 'application.updated', networkId: 'pn-1', application: { id: 'ap-1', name: 'a', defaultProcessType: 'worker' } }, (c) => c.networks[0].applications[0].defaultProcessType, 'worker'],
-  ['change of a network we are not in is ignored', { revision: 11, kind: 'container.created', networkId: 'pn-9', container: ctr('c9', '10.0.0.2') }, (c) => c.networks.length, 1],
+  [
+    'default type changes',
+    { revision: 11, kind: 'application.updated', networkId: 'pn-1', application: { id: 'ap-1', name: 'a', defaultProcessType: 'worker' } },
+    (c) => c.networks[0].applications[0].defaultProcessType,
+    'worker',
+  ],
+  [
+    'change of a network we are not in is ignored',
+    { revision: 11, kind: 'container.created', networkId: 'pn-9', container: ctr('c9', '10.0.0.2') },
+    (c) => c.networks.length,
+    1,
+  ],
 ];
 
 describe('applyDelta', () => {
@@ -50,7 +86,9 @@ describe('applyDelta', () => {
   });
   it('asks for a relist when this host joins a network', () => {
     expect(applyDelta(base, { revision: 11, kind: 'network.joined', networkId: 'pn-2' }).kind).toBe('relist');
-    expect(applyDelta(base, { revision: 11, kind: 'container.created', networkId: 'pn-2', container: ctr('c5', '10.0.0.5', { hostId: 'host-1' }) }).kind).toBe('relist');
+    expect(applyDelta(base, { revision: 11, kind: 'container.created', networkId: 'pn-2', container: ctr('c5', '10.0.0.5', { hostId: 'host-1' }) }).kind).toBe(
+      'relist',
+    );
   });
 });
 
@@ -62,7 +100,10 @@ describe('applyChange', () => {
   });
   it.each([
     ['a kind it does not know', row('network.renamed', { networkId: 'pn-1', name: 'x' })],
-    ['a kind that does not apply to agents', row('project.created', { projectId: 'prj-1', networkId: 'pn-1', name: 'p', vni: 7, cidr: '10.240.0.0/22', gateway: '10.240.0.1', dnsTtl: 5 })],
+    [
+      'a kind that does not apply to agents',
+      row('project.created', { projectId: 'prj-1', networkId: 'pn-1', name: 'p', vni: 7, cidr: '10.240.0.0/22', gateway: '10.240.0.1', dnsTtl: 5 }),
+    ],
     ['network.updated, which no service emits', row('network.updated', { networkId: 'pn-1', dnsTtl: 30 })],
   ])('skips %s, advancing the revision only', (_name, change) => {
     expect(applyChange(base, change)).toEqual({ kind: 'applied', config: { ...base, revision: 11 } });

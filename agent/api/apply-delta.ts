@@ -63,7 +63,10 @@ export function applyDelta(config: HostConfig, delta: AgentDelta): ApplyResult {
     case 'container.created':
     case 'container.running':
     case 'container.draining':
-      if (!known(delta.networkId)) return delta.container.hostId === config.host.id ? { kind: 'relist', reason: `container of unknown network ${delta.networkId}` } : { kind: 'applied', config: { ...config, revision: delta.revision } };
+      if (!known(delta.networkId))
+        return delta.container.hostId === config.host.id
+          ? { kind: 'relist', reason: `container of unknown network ${delta.networkId}` }
+          : { kind: 'applied', config: { ...config, revision: delta.revision } };
       next = withNetwork(config, delta.networkId, (n) => upsertContainer(n, delta.container));
       break;
     case 'container.removed':
@@ -71,7 +74,10 @@ export function applyDelta(config: HostConfig, delta: AgentDelta): ApplyResult {
       break;
     case 'application.created':
     case 'application.updated':
-      next = withNetwork(config, delta.networkId, (n) => ({ ...n, applications: [...n.applications.filter((a) => a.id !== delta.application.id), delta.application].sort((a, b) => a.id.localeCompare(b.id)) }));
+      next = withNetwork(config, delta.networkId, (n) => ({
+        ...n,
+        applications: [...n.applications.filter((a) => a.id !== delta.application.id), delta.application].sort((a, b) => a.id.localeCompare(b.id)),
+      }));
       break;
     case 'application.deleted':
       next = withNetwork(config, delta.networkId, (n) => ({ ...n, applications: n.applications.filter((a) => a.id !== delta.applicationId) }));

@@ -67,7 +67,8 @@ export function createApiClient(apiUrl: string, token: string, timeoutMs = 10_00
           signal.addEventListener('abort', onAbort, { once: true });
           try {
             for await (const message of iterator) {
-              if (message.errors?.length) throw new ApiError(message.errors[0].message, (message.errors[0] as { extensions?: { code?: string } }).extensions?.code);
+              if (message.errors?.length)
+                throw new ApiError(message.errors[0].message, (message.errors[0] as { extensions?: { code?: string } }).extensions?.code);
               if (message.data) yield message.data.hostChanges;
             }
           } finally {

@@ -28,7 +28,10 @@ describe('computeDesired', () => {
 
   it('remote PENDING and DRAINING containers are connected; local ones only once attached', () => {
     const sb = d.sandboxes[0];
-    expect(sb.remotes.map((r) => [r.ip, r.dst])).toEqual([['10.240.0.12', '100.64.0.2'], ['10.240.0.13', '100.64.0.3']]);
+    expect(sb.remotes.map((r) => [r.ip, r.dst])).toEqual([
+      ['10.240.0.12', '100.64.0.2'],
+      ['10.240.0.13', '100.64.0.3'],
+    ]);
     expect(sb.locals.map((l) => [l.veth, l.ip, l.mac, l.netnsPath])).toEqual([['x1pnc-a0000001', '10.240.0.11', '02:00:0a:f0:00:0b', '/proc/1/ns/net']]);
   });
 

@@ -68,15 +68,11 @@ function setText(name: string, type: string, elements: string[]): string[] {
 }
 
 function finish(family: 'inet' | 'bridge', name: string, body: string[]): DesiredTable {
-  const hash = createHash('sha256').update(`${family} ${name}\n${body.join('\n')}`).digest('hex').slice(0, 16);
-  const text = [
-    `table ${family} ${name} {`,
-    '  chain weft_meta {',
-    `    counter comment "weft:sha=${hash}"`,
-    '  }',
-    ...body,
-    '}',
-  ].join('\n');
+  const hash = createHash('sha256')
+    .update(`${family} ${name}\n${body.join('\n')}`)
+    .digest('hex')
+    .slice(0, 16);
+  const text = [`table ${family} ${name} {`, '  chain weft_meta {', `    counter comment "weft:sha=${hash}"`, '  }', ...body, '}'].join('\n');
   const s = summarizeTableText(text);
   return { family, name, hash, text, chains: s.chains, sets: s.sets };
 }

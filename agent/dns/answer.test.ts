@@ -10,11 +10,37 @@ const zoneA = buildZone(sampleNetworkA());
 const SOA_A = 'private-network.internal. 5 IN SOA ns.private-network.internal. hostmaster.private-network.internal. 1 3600 600 86400 5';
 const A = 'pn-aaaa.private-network.internal';
 
-interface Case { qname: string; qtype: RecordType | 'ANY'; rcode: number; answer?: string; ns?: string }
+interface Case {
+  qname: string;
+  qtype: RecordType | 'ANY';
+  rcode: number;
+  answer?: string;
+  ns?: string;
+}
 
 function ask(qname: string, qtype: string, opts: { edns?: number; version?: number; opcode?: number } = {}) {
-  const additionals = opts.edns === undefined ? [] : [{ name: '.', type: 'OPT' as const, udpPayloadSize: opts.edns, extendedRcode: 0, ednsVersion: opts.version ?? 0, flags: 0, flag_do: false, options: [] }];
-  const wire = dnsPacket.encode({ type: 'query', id: 4242, flags: dnsPacket.RECURSION_DESIRED | ((opts.opcode ?? 0) << 11), questions: [{ name: qname, type: qtype as RecordType, class: 'IN' }], additionals });
+  const additionals =
+    opts.edns === undefined
+      ? []
+      : [
+          {
+            name: '.',
+            type: 'OPT' as const,
+            udpPayloadSize: opts.edns,
+            extendedRcode: 0,
+            ednsVersion: opts.version ?? 0,
+            flags: 0,
+            flag_do: false,
+            options: [],
+          },
+        ];
+  const wire = dnsPacket.encode({
+    type: 'query',
+    id: 4242,
+    flags: dnsPacket.RECURSION_DESIRED | ((opts.opcode ?? 0) << 11),
+    questions: [{ name: qname, type: qtype as RecordType, class: 'IN' }],
+    additionals,
+  });
   return answer(dnsPacket.decode(wire), zoneA);
 }
 
@@ -26,7 +52,12 @@ const cases: Case[] = [
   { qname: `ap-api.${A}`, qtype: 'A', rcode: RCODE.NOERROR, answer: `ap-api.${A}. 5 IN A 10.240.0.9` },
   { qname: `worker.ap-shop.${A}`, qtype: 'A', rcode: RCODE.NOERROR, answer: `worker.ap-shop.${A}. 5 IN A 10.240.0.6` },
   // Case-insensitive match, case echoed in the owner name.
-  { qname: `1.WEB.Ap-Shop.PN-AAAA.Private-Network.Internal`, qtype: 'A', rcode: RCODE.NOERROR, answer: `1.WEB.Ap-Shop.PN-AAAA.Private-Network.Internal. 5 IN A 10.240.0.4` },
+  {
+    qname: `1.WEB.Ap-Shop.PN-AAAA.Private-Network.Internal`,
+    qtype: 'A',
+    rcode: RCODE.NOERROR,
+    answer: `1.WEB.Ap-Shop.PN-AAAA.Private-Network.Internal. 5 IN A 10.240.0.4`,
+  },
   // DRAINING and PENDING containers are not in DNS: their numbered names do not exist.
   { qname: `2.worker.ap-shop.${A}`, qtype: 'A', rcode: RCODE.NXDOMAIN, ns: SOA_A },
   { qname: `3.web.ap-shop.${A}`, qtype: 'A', rcode: RCODE.NXDOMAIN, ns: SOA_A },

@@ -58,7 +58,12 @@ export function answer(query: DecodedPacket, zone: Zone | undefined): Decision {
       return reply(query, RCODE.NOERROR, [{ ...soaRecord(zone), name: q.name }], []);
     case 'records':
       if (!found.records.length) return reply(query, RCODE.NOERROR, [], [soaRecord(zone)]); // NODATA
-      return reply(query, RCODE.NOERROR, found.records.map((r) => toAnswer(q.name, zone.ttl, r)), []);
+      return reply(
+        query,
+        RCODE.NOERROR,
+        found.records.map((r) => toAnswer(q.name, zone.ttl, r)),
+        [],
+      );
   }
 }
 
@@ -90,7 +95,16 @@ function reply(query: DecodedPacket, rcode: number, answers: Answer[], authoriti
   if ((query.additionals ?? []).some((a) => a.type === 'OPT')) {
     const asked = query.additionals!.find((a): a is OptAnswer => a.type === 'OPT')!;
     // DO is copied back (RFC 3225 §3); we sign nothing, so no RRSIGs follow.
-    additionals.push({ name: '.', type: 'OPT', udpPayloadSize: EDNS_SIZE, extendedRcode, ednsVersion: 0, flags: asked.flags & 0x8000, flag_do: asked.flag_do, options: [] });
+    additionals.push({
+      name: '.',
+      type: 'OPT',
+      udpPayloadSize: EDNS_SIZE,
+      extendedRcode,
+      ednsVersion: 0,
+      flags: asked.flags & 0x8000,
+      flag_do: asked.flag_do,
+      options: [],
+    });
   }
   return {
     kind: 'reply',

@@ -45,7 +45,8 @@ export function serveControl(
 ): net.Server {
   const exec = async (req: ControlRequest): Promise<unknown> => {
     switch (req.op) {
-      case 'ping': return { pid: process.pid };
+      case 'ping':
+        return { pid: process.pid };
       case 'setNetworks':
         await persist({ ...state(), networks: req.networks });
         server.setNetworks(req.networks);
@@ -59,10 +60,14 @@ export function serveControl(
         const errors = await server.syncListeners(new Map(req.bindings));
         return Object.fromEntries([...errors].map(([id, e]) => [id, e.message]));
       }
-      case 'metrics': return server.metrics();
-      case 'state': return state();
-      case 'handover': return exits.handover.run();
-      case 'upgrade': return exits.upgrade.run();
+      case 'metrics':
+        return server.metrics();
+      case 'state':
+        return state();
+      case 'handover':
+        return exits.handover.run();
+      case 'upgrade':
+        return exits.upgrade.run();
     }
   };
   // Changes run one at a time, in arrival order: each persists `{ ...state(), <its field> }` through
@@ -82,11 +87,17 @@ export function serveControl(
       const nl = buf.indexOf('\n');
       if (nl < 0) return;
       let req: ControlRequest;
-      try { req = JSON.parse(buf.slice(0, nl)); } catch { conn.end(JSON.stringify({ ok: false, error: 'bad json' }) + '\n'); return; }
+      try {
+        req = JSON.parse(buf.slice(0, nl));
+      } catch {
+        conn.end(JSON.stringify({ ok: false, error: 'bad json' }) + '\n');
+        return;
+      }
       run(req).then(
-        (result) => conn.end(JSON.stringify({ ok: true, result } satisfies Reply) + '\n', () => {
-          if (req.op === 'handover' || req.op === 'upgrade') exits[req.op].after();
-        }),
+        (result) =>
+          conn.end(JSON.stringify({ ok: true, result } satisfies Reply) + '\n', () => {
+            if (req.op === 'handover' || req.op === 'upgrade') exits[req.op].after();
+          }),
         (err) => conn.end(JSON.stringify({ ok: false, error: String(err?.message ?? err) } satisfies Reply) + '\n'),
       );
     });
@@ -101,10 +112,18 @@ export function request<T = unknown>(path: string, req: ControlRequest, timeoutM
   return new Promise((resolve, reject) => {
     const conn = net.connect(path);
     let buf = '';
-    const timer = setTimeout(() => { conn.destroy(); reject(new Error(`dns control ${req.op}: timed out`)); }, timeoutMs);
-    conn.on('error', (err) => { clearTimeout(timer); reject(err); });
+    const timer = setTimeout(() => {
+      conn.destroy();
+      reject(new Error(`dns control ${req.op}: timed out`));
+    }, timeoutMs);
+    conn.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
     conn.on('connect', () => conn.write(JSON.stringify(req) + '\n'));
-    conn.on('data', (d) => { buf += d; });
+    conn.on('data', (d) => {
+      buf += d;
+    });
     conn.on('end', () => {
       clearTimeout(timer);
       try {
@@ -121,19 +140,34 @@ export function request<T = unknown>(path: string, req: ControlRequest, timeoutM
 /** What the agent holds: a handle on the long-lived DNS daemon (see docs/dns.md). */
 export class DnsDaemonClient {
   readonly path: string;
-  constructor(path: string) { this.path = path; }
+  constructor(path: string) {
+    this.path = path;
+  }
   /** True when a daemon answers on the control socket. */
-  async alive(): Promise<boolean> { return request(this.path, { op: 'ping' }, 2000).then(() => true, () => false); }
+  async alive(): Promise<boolean> {
+    return request(this.path, { op: 'ping' }, 2000).then(
+      () => true,
+      () => false,
+    );
+  }
   /** Replaces the model the daemon serves (idempotent; send the whole list every time). */
-  setNetworks(networks: NetworkModel[]): Promise<void> { return request(this.path, { op: 'setNetworks', networks }); }
+  setNetworks(networks: NetworkModel[]): Promise<void> {
+    return request(this.path, { op: 'setNetworks', networks });
+  }
   /** Replaces the upstream resolvers for outside names. */
-  setUpstreams(upstreams: Upstream[]): Promise<void> { return request(this.path, { op: 'setUpstreams', upstreams }); }
+  setUpstreams(upstreams: Upstream[]): Promise<void> {
+    return request(this.path, { op: 'setUpstreams', upstreams });
+  }
   /** Makes the daemon's sockets match `bindings`; returns the per-network bind errors. */
   syncListeners(bindings: ReadonlyMap<string, Binding>): Promise<Record<string, string>> {
     return request(this.path, { op: 'syncListeners', bindings: [...bindings] });
   }
   /** Upgrades the daemon in place to the code on disk, losing no query; resolves with the new PID. */
-  async upgrade(): Promise<number> { return (await request<{ pid: number }>(this.path, { op: 'upgrade' }, 15_000)).pid; }
+  async upgrade(): Promise<number> {
+    return (await request<{ pid: number }>(this.path, { op: 'upgrade' }, 15_000)).pid;
+  }
   /** Counters per network. */
-  metrics(): Promise<Record<string, NetworkMetrics>> { return request(this.path, { op: 'metrics' }); }
+  metrics(): Promise<Record<string, NetworkMetrics>> {
+    return request(this.path, { op: 'metrics' });
+  }
 }

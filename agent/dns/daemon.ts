@@ -73,7 +73,10 @@ export async function runDnsDaemon(opts: DaemonOptions & { adopt?: boolean }): P
     for (const [id, err] of late) log(`cannot bind ${id}: ${err.message}`);
   }
   await rm(opts.control, { force: true }); // a stale socket file from a killed daemon
-  const persist = async (next: DnsState) => { await writeState(opts.state, next); state = next; };
+  const persist = async (next: DnsState) => {
+    await writeState(opts.state, next);
+    state = next;
+  };
   await persist(state);
   let closed = false;
   const close = () => {
@@ -87,13 +90,25 @@ export async function runDnsDaemon(opts: DaemonOptions & { adopt?: boolean }): P
     const bound = server.bindings();
     return { ...state, bindings: state.bindings.map(([id, b]) => [id, bound.get(id) ?? b]) };
   };
-  const leave = () => { close(); setTimeout(() => process.exit(0), 50).unref(); };
+  const leave = () => {
+    close();
+    setTimeout(() => process.exit(0), 50).unref();
+  };
   let successor: ChildProcess | undefined;
   const args = ['--control', opts.control, '--state', opts.state, ...(opts.resolvConf ? ['--resolv-conf', opts.resolvConf] : [])];
   const control = serveControl(opts.control, server, persist, current, {
-    handover: { run: async () => null, after: () => { log('handing over to a successor'); leave(); } },
+    handover: {
+      run: async () => null,
+      after: () => {
+        log('handing over to a successor');
+        leave();
+      },
+    },
     upgrade: {
-      run: async () => { successor = await spawnSuccessor(server, current(), args); return { pid: successor.pid }; },
+      run: async () => {
+        successor = await spawnSuccessor(server, current(), args);
+        return { pid: successor.pid };
+      },
       after: () => {
         log(`upgraded: successor ${successor?.pid} serves the sockets`);
         close(); // closes only our descriptors: the successor holds the same sockets
@@ -107,7 +122,10 @@ export async function runDnsDaemon(opts: DaemonOptions & { adopt?: boolean }): P
 
 async function waitGone(path: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    const alive = await request(path, { op: 'ping' }, 500).then(() => true, () => false);
+    const alive = await request(path, { op: 'ping' }, 500).then(
+      () => true,
+      () => false,
+    );
     if (!alive) return;
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -127,5 +145,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   }
   const daemon = await runDnsDaemon({ control, state, resolvConf: arg('resolv-conf'), adopt: process.argv.includes('--adopt') });
   process.stderr.write(`weft-dns[${process.pid}] ready\n`);
-  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => { daemon.close(); process.exit(0); });
+  for (const sig of ['SIGTERM', 'SIGINT'] as const)
+    process.on(sig, () => {
+      daemon.close();
+      process.exit(0);
+    });
 }

@@ -30,11 +30,14 @@ function encode(response: Packet, question: Buffer | undefined, truncated: boole
   const w = new Writer();
   const answers = truncated ? [] : (response.answers ?? []);
   const authorities = truncated ? [] : (response.authorities ?? []);
-  const additionals = (response.additionals ?? []).filter((a) => truncated ? a.type === 'OPT' : true);
+  const additionals = (response.additionals ?? []).filter((a) => (truncated ? a.type === 'OPT' : true));
   const qs = response.questions ?? [];
   w.u16(response.id ?? 0);
   w.u16(0x8000 | ((response.flags ?? 0) & 0x7fff) | (truncated ? TC : 0));
-  w.u16(qs.length ? 1 : 0).u16(answers.length).u16(authorities.length).u16(additionals.length);
+  w.u16(qs.length ? 1 : 0)
+    .u16(answers.length)
+    .u16(authorities.length)
+    .u16(additionals.length);
   if (qs.length) {
     if (question) {
       w.names.rememberWire(question, w.length);
@@ -61,10 +64,19 @@ class NameTable extends Map<string, number> {
   rememberWire(wire: Buffer, at: number): void {
     const labels: { text: string; offset: number }[] = [];
     for (let o = 0; o < wire.length && wire[o] !== 0; o += 1 + wire[o]) {
-      labels.push({ text: wire.subarray(o + 1, o + 1 + wire[o]).toString('latin1').toLowerCase(), offset: at + o });
+      labels.push({
+        text: wire
+          .subarray(o + 1, o + 1 + wire[o])
+          .toString('latin1')
+          .toLowerCase(),
+        offset: at + o,
+      });
     }
     for (let i = 0; i < labels.length; i++) {
-      const key = labels.slice(i).map((l) => l.text).join('.');
+      const key = labels
+        .slice(i)
+        .map((l) => l.text)
+        .join('.');
       if (!this.has(key)) this.set(key, labels[i].offset);
     }
   }
@@ -81,17 +93,39 @@ class Writer {
     this.buf.copy(next, 0, 0, this.length);
     this.buf = next;
   }
-  u8(v: number): this { this.ensure(1); this.buf[this.length++] = v & 0xff; return this; }
-  u16(v: number): this { this.ensure(2); this.buf.writeUInt16BE(v & 0xffff, this.length); this.length += 2; return this; }
-  u32(v: number): this { this.ensure(4); this.buf.writeUInt32BE(v >>> 0, this.length); this.length += 4; return this; }
-  bytes(b: Buffer): this { this.ensure(b.length); b.copy(this.buf, this.length); this.length += b.length; return this; }
+  u8(v: number): this {
+    this.ensure(1);
+    this.buf[this.length++] = v & 0xff;
+    return this;
+  }
+  u16(v: number): this {
+    this.ensure(2);
+    this.buf.writeUInt16BE(v & 0xffff, this.length);
+    this.length += 2;
+    return this;
+  }
+  u32(v: number): this {
+    this.ensure(4);
+    this.buf.writeUInt32BE(v >>> 0, this.length);
+    this.length += 4;
+    return this;
+  }
+  bytes(b: Buffer): this {
+    this.ensure(b.length);
+    b.copy(this.buf, this.length);
+    this.length += b.length;
+    return this;
+  }
 
   /**
    * Writes a presentation-form name, pointing at the longest suffix already written. `compress`
    * is false for names in the data of types newer than RFC 1035 (SRV's target: RFC 3597 §4).
    */
   name(name: string, compress = true): this {
-    const labels = name.replace(/\.$/, '').split('.').filter((l) => l.length);
+    const labels = name
+      .replace(/\.$/, '')
+      .split('.')
+      .filter((l) => l.length);
     for (let i = 0; i < labels.length; i++) {
       const key = labels.slice(i).join('.').toLowerCase();
       const at = compress ? this.names.get(key) : undefined;
@@ -108,7 +142,10 @@ class Writer {
       this.u8(0).u16(TYPE_CODE.OPT).u16(rr.udpPayloadSize).u8(rr.extendedRcode).u8(rr.ednsVersion).u16(rr.flags).u16(0);
       return this;
     }
-    this.name(rr.name).u16(typeCode(rr.type)).u16(1).u32(rr.ttl ?? 0);
+    this.name(rr.name)
+      .u16(typeCode(rr.type))
+      .u16(1)
+      .u32(rr.ttl ?? 0);
     const lengthAt = this.length;
     this.u16(0);
     switch (rr.type) {
@@ -120,7 +157,10 @@ class Writer {
         break;
       case 'SRV': {
         const d = rr.data;
-        this.u16(d.priority ?? 0).u16(d.weight ?? 0).u16(d.port).name(d.target, false);
+        this.u16(d.priority ?? 0)
+          .u16(d.weight ?? 0)
+          .u16(d.port)
+          .name(d.target, false);
         break;
       }
       case 'TXT':
@@ -135,7 +175,13 @@ class Writer {
         break;
       case 'SOA': {
         const d = rr.data;
-        this.name(d.mname).name(d.rname).u32(d.serial ?? 0).u32(d.refresh ?? 0).u32(d.retry ?? 0).u32(d.expire ?? 0).u32(d.minimum ?? 0);
+        this.name(d.mname)
+          .name(d.rname)
+          .u32(d.serial ?? 0)
+          .u32(d.refresh ?? 0)
+          .u32(d.retry ?? 0)
+          .u32(d.expire ?? 0)
+          .u32(d.minimum ?? 0);
         break;
       }
       default:

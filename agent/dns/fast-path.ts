@@ -100,9 +100,28 @@ function nxdomain(msg: Buffer, plain: PlainQuery, table: FastTable, zone: Zone, 
   let tail = tails.get(tailKey);
   if (!tail) {
     const additionals: Answer[] = plain.edns
-      ? [{ name: '.', type: 'OPT', udpPayloadSize: EDNS_SIZE, extendedRcode: 0, ednsVersion: 0, flags: plain.dnssecOk ? 0x8000 : 0, flag_do: plain.dnssecOk, options: [] }]
+      ? [
+          {
+            name: '.',
+            type: 'OPT',
+            udpPayloadSize: EDNS_SIZE,
+            extendedRcode: 0,
+            ednsVersion: 0,
+            flags: plain.dnssecOk ? 0x8000 : 0,
+            flag_do: plain.dnssecOk,
+            options: [],
+          },
+        ]
       : [];
-    const response = { type: 'response' as const, id: 0, flags: 0, questions: [{ name: '', type: 'A' as const }], answers: [], authorities: [soaRecord(zone)], additionals };
+    const response = {
+      type: 'response' as const,
+      id: 0,
+      flags: 0,
+      questions: [{ name: '', type: 'A' as const }],
+      answers: [],
+      authorities: [soaRecord(zone)],
+      additionals,
+    };
     tail = encodeResponse(response, msg.subarray(12, qEnd), TCP_LIMIT).subarray(qEnd);
     tails.set(tailKey, tail);
   }

@@ -89,7 +89,10 @@ export class Forwarder {
 
   /** Stops listening for upstream replies; pending queries resolve as failed. */
   close(): void {
-    for (const p of this.pending.values()) { clearTimeout(p.timer); p.resolve(null); }
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.resolve(null);
+    }
     this.pending.clear();
     for (const pool of this.sockets.values()) pool.forEach((s) => s.close()); // forEach skips unused slots
     this.sockets.clear();
@@ -103,10 +106,17 @@ export class Forwarder {
     const out = Buffer.from(query);
     out.writeUInt16BE(id, 0);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => { this.pending.delete(id); resolve(null); }, this.opts.attemptTimeoutMs);
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        resolve(null);
+      }, this.opts.attemptTimeoutMs);
       this.pending.set(id, { resolve, upstream, question, socket, timer });
       socket.send(out, upstream.port, upstream.address, (err) => {
-        if (err) { clearTimeout(timer); this.pending.delete(id); resolve(null); }
+        if (err) {
+          clearTimeout(timer);
+          this.pending.delete(id);
+          resolve(null);
+        }
       });
     });
   }

@@ -62,5 +62,8 @@ async function waitFor(client: DnsDaemonClient, pid: number): Promise<void> {
 }
 
 async function pidOf(client: DnsDaemonClient): Promise<number | undefined> {
-  return request<{ pid: number }>(client.path, { op: 'ping' }, 500).then((r) => r.pid, () => undefined);
+  return request<{ pid: number }>(client.path, { op: 'ping' }, 500).then(
+    (r) => r.pid,
+    () => undefined,
+  );
 }

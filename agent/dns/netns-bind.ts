@@ -74,7 +74,9 @@ export function bindInNamespace(namespace: string, address: string, port: number
     };
     const where = `${namespace} ${address}:${port}`;
     const timer = setTimeout(() => finish(new Error(`bind helper for ${where} timed out; stderr: ${stderr.trim()}`)), timeoutMs);
-    child.stderr!.on('data', (d) => { stderr += d; });
+    child.stderr!.on('data', (d) => {
+      stderr += d;
+    });
     child.on('error', (err) => finish(new Error(`cannot start bind helper for ${where}: ${err.message}`)));
     child.on('exit', (code) => finish(new Error(`bind helper for ${where} exited ${code}: ${stderr.trim()}`)));
     child.on('message', (msg: { kind?: string; message?: string }, handle: unknown) => {
@@ -109,12 +111,25 @@ export async function bindLocal(address: string, port: number): Promise<BoundSoc
   for (let attempt = 0; ; attempt++) {
     const udp = dgram.createSocket({ type: net.isIPv6(address) ? 'udp6' : 'udp4', reusePort: true });
     const releaseUdp = holdEarly(udp);
-    await new Promise<void>((resolve, reject) => { udp.once('error', reject); udp.bind(port, address, () => resolve()); });
+    await new Promise<void>((resolve, reject) => {
+      udp.once('error', reject);
+      udp.bind(port, address, () => resolve());
+    });
     const tcp = net.createServer();
     const releaseTcp = holdEarly(undefined, tcp);
     try {
-      await new Promise<void>((resolve, reject) => { tcp.once('error', reject); tcp.listen({ host: address, port: udp.address().port, reusePort: true }, () => resolve()); });
-      return { udp, tcp, release: () => { releaseUdp(); releaseTcp(); } };
+      await new Promise<void>((resolve, reject) => {
+        tcp.once('error', reject);
+        tcp.listen({ host: address, port: udp.address().port, reusePort: true }, () => resolve());
+      });
+      return {
+        udp,
+        tcp,
+        release: () => {
+          releaseUdp();
+          releaseTcp();
+        },
+      };
     } catch (err) {
       udp.close();
       if (port !== 0 || attempt >= 5) throw err; // a random UDP port may be taken on TCP: retry

@@ -13,13 +13,35 @@ const A = 'pn-aaaa.private-network.internal';
 
 function query(name: string, type: string, o: { id?: number; rd?: boolean; cd?: boolean; edns?: number; do?: boolean } = {}): Buffer {
   const flags = (o.rd === false ? 0 : dnsPacket.RECURSION_DESIRED) | (o.cd ? dnsPacket.CHECKING_DISABLED : 0);
-  const additionals = o.edns === undefined ? [] : [{ name: '.', type: 'OPT' as const, udpPayloadSize: o.edns, extendedRcode: 0, ednsVersion: 0, flags: o.do ? dnsPacket.DNSSEC_OK : 0, flag_do: !!o.do, options: [] }];
+  const additionals =
+    o.edns === undefined
+      ? []
+      : [
+          {
+            name: '.',
+            type: 'OPT' as const,
+            udpPayloadSize: o.edns,
+            extendedRcode: 0,
+            ednsVersion: 0,
+            flags: o.do ? dnsPacket.DNSSEC_OK : 0,
+            flag_do: !!o.do,
+            options: [],
+          },
+        ];
   return dnsPacket.encode({ type: 'query', id: o.id ?? 0x1234, flags, questions: [{ name, type: type as RecordType, class: 'IN' }], additionals });
 }
 
 const names = [
-  `1.web.ap-shop.${A}`, `web.ap-shop.${A}`, `ap-shop.${A}`, `WORKER.AP-SHOP.${A.toUpperCase()}`, `Ap-Api.${A}`,
-  `ap-idle.${A}`, `web.ap-idle.${A}`, A, 'private-network.internal', `1.Worker.ap-shop.${A}`,
+  `1.web.ap-shop.${A}`,
+  `web.ap-shop.${A}`,
+  `ap-shop.${A}`,
+  `WORKER.AP-SHOP.${A.toUpperCase()}`,
+  `Ap-Api.${A}`,
+  `ap-idle.${A}`,
+  `web.ap-idle.${A}`,
+  A,
+  'private-network.internal',
+  `1.Worker.ap-shop.${A}`,
 ];
 const variants = [{}, { rd: false }, { cd: true }, { edns: 1232 }, { edns: 4096, do: true }, { edns: 512, rd: false }, { edns: 0 }];
 
@@ -27,14 +49,16 @@ describe('fast path', () => {
   it('is byte-identical to the slow path for every name, type and flag variant, NXDOMAIN included', () => {
     let hits = 0;
     const unknown = [`nope.${A}`, `X.1.WEB.ap-shop.${A}`, 'pn-bbbb.private-network.internal', `3.web.ap-shop.${A}`];
-    for (const name of [...names, ...unknown]) for (const type of ['A', 'AAAA']) for (const v of variants) {
-      const q = query(name, type, { ...v, id: (hits * 7919) & 0xffff });
-      const f = lookupFast(q, fast, 'udp', zone);
-      const s = respondSlow(q, zone, 'udp');
-      expect(f, `${name} ${type} ${JSON.stringify(v)}`).not.toBeNull();
-      expect(f!.kind === 'reply' && s.kind === 'reply' && f!.bytes.equals(s.bytes), `${name} ${type} ${JSON.stringify(v)}`).toBe(true);
-      hits++;
-    }
+    for (const name of [...names, ...unknown])
+      for (const type of ['A', 'AAAA'])
+        for (const v of variants) {
+          const q = query(name, type, { ...v, id: (hits * 7919) & 0xffff });
+          const f = lookupFast(q, fast, 'udp', zone);
+          const s = respondSlow(q, zone, 'udp');
+          expect(f, `${name} ${type} ${JSON.stringify(v)}`).not.toBeNull();
+          expect(f!.kind === 'reply' && s.kind === 'reply' && f!.bytes.equals(s.bytes), `${name} ${type} ${JSON.stringify(v)}`).toBe(true);
+          hits++;
+        }
     expect(hits).toBe((names.length + unknown.length) * 2 * variants.length);
   });
 
@@ -51,7 +75,23 @@ describe('fast path', () => {
     expect(lookupFast(chaos, fast, 'udp')).toBeNull();
     expect(respond(chaos, zone, fast, 'udp')).toMatchObject({ kind: 'reply', rcode: 5, fast: false });
     // EDNS options are ignored by both paths alike (we implement none that must be echoed).
-    const withOption = dnsPacket.encode({ type: 'query', id: 1, questions: [{ name: A, type: 'A' }], additionals: [{ name: '.', type: 'OPT', udpPayloadSize: 1232, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [{ code: 'PADDING', length: 4 } as never] }] });
+    const withOption = dnsPacket.encode({
+      type: 'query',
+      id: 1,
+      questions: [{ name: A, type: 'A' }],
+      additionals: [
+        {
+          name: '.',
+          type: 'OPT',
+          udpPayloadSize: 1232,
+          extendedRcode: 0,
+          ednsVersion: 0,
+          flags: 0,
+          flag_do: false,
+          options: [{ code: 'PADDING', length: 4 } as never],
+        },
+      ],
+    });
     const f = lookupFast(withOption, fast, 'udp');
     const s = respondSlow(withOption, zone, 'udp');
     expect(f?.kind === 'reply' && s.kind === 'reply' && f.bytes.equals(s.bytes)).toBe(true);
@@ -61,22 +101,24 @@ describe('fast path', () => {
 describe('round trip through dns-packet', () => {
   it('decodes our compressed replies to exactly what answer() decided', async () => {
     const { answer } = await import('./answer.ts');
-    for (const name of [...names, `nope.${A}`]) for (const type of ['A', 'AAAA', 'SOA', 'TXT']) {
-      const q = query(name, type, { edns: 1232 });
-      const decided = answer(dnsPacket.decode(q), zone);
-      const out = respond(q, zone, fast, 'udp');
-      if (decided.kind !== 'reply' || out.kind !== 'reply') throw new Error('expected replies');
-      const back = dnsPacket.decode(out.bytes);
-      // Compression points names into the question, so the SOA's names take the query's case:
-      // equal as DNS names (case-insensitive), which is what the comparison uses.
-      const strip = (rs: dnsPacket.Answer[] | undefined) => JSON.parse(JSON.stringify((rs ?? []).map((r) => ({ ...r, class: 'IN', flush: false }))).toLowerCase());
-      expect(back.id).toBe(decided.response.id);
-      expect(back.flags).toBe(decided.response.flags! & 0x7fff);
-      expect(back.questions).toEqual(decided.response.questions);
-      expect(strip(back.answers)).toEqual(strip(decided.response.answers));
-      expect(strip(back.authorities)).toEqual(strip(decided.response.authorities));
-      expect(back.additionals?.[0]).toMatchObject({ type: 'OPT', udpPayloadSize: 1232 });
-    }
+    for (const name of [...names, `nope.${A}`])
+      for (const type of ['A', 'AAAA', 'SOA', 'TXT']) {
+        const q = query(name, type, { edns: 1232 });
+        const decided = answer(dnsPacket.decode(q), zone);
+        const out = respond(q, zone, fast, 'udp');
+        if (decided.kind !== 'reply' || out.kind !== 'reply') throw new Error('expected replies');
+        const back = dnsPacket.decode(out.bytes);
+        // Compression points names into the question, so the SOA's names take the query's case:
+        // equal as DNS names (case-insensitive), which is what the comparison uses.
+        const strip = (rs: dnsPacket.Answer[] | undefined) =>
+          JSON.parse(JSON.stringify((rs ?? []).map((r) => ({ ...r, class: 'IN', flush: false }))).toLowerCase());
+        expect(back.id).toBe(decided.response.id);
+        expect(back.flags).toBe(decided.response.flags! & 0x7fff);
+        expect(back.questions).toEqual(decided.response.questions);
+        expect(strip(back.answers)).toEqual(strip(decided.response.answers));
+        expect(strip(back.authorities)).toEqual(strip(decided.response.authorities));
+        expect(back.additionals?.[0]).toMatchObject({ type: 'OPT', udpPayloadSize: 1232 });
+      }
   });
 });
 
@@ -86,14 +128,18 @@ describe('sizes', () => {
   const name = 'web.ap-wide.pn-wide.private-network.internal';
 
   it('compresses owner names: 28 A records fit 512 bytes without EDNS', () => {
-    const z = buildZone(wideNetwork("pn-wide", 7, 28));
+    const z = buildZone(wideNetwork('pn-wide', 7, 28));
     const out = respond(query(name, 'A'), z, buildFastTable(z), 'udp');
     expect(out.kind === 'reply' && out.bytes.length).toBeLessThanOrEqual(512);
     expect(out.kind === 'reply' && dnsPacket.decode(out.bytes).answers).toHaveLength(28);
   });
 
   it('sets TC above 512 bytes without EDNS, above min(EDNS, 1232) with it, never over TCP', () => {
-    for (const [o, limit] of [[{}, 512], [{ edns: 900 }, 900], [{ edns: 4096 }, 1232]] as const) {
+    for (const [o, limit] of [
+      [{}, 512],
+      [{ edns: 900 }, 900],
+      [{ edns: 4096 }, 1232],
+    ] as const) {
       const out = respond(query(name, 'A', o), wide, wideFast, 'udp');
       if (out.kind !== 'reply') throw new Error('no reply');
       const d = dnsPacket.decode(out.bytes);
@@ -119,7 +165,7 @@ describe('hostile input', () => {
   it('survives 100,000 random and mutated packets', () => {
     const seeds = [...names.map((n) => query(n, 'A', { edns: 1232 })), query('example.com', 'MX'), query(`x.${A}`, 'AAAA')];
     let state = 0x9e3779b9;
-    const rand = () => ((state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32);
+    const rand = () => (state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32;
     const counts = { reply: 0, forward: 0, drop: 0 };
     for (let i = 0; i < 100_000; i++) {
       let msg: Buffer;

@@ -36,8 +36,19 @@ export interface Binding {
   namespace?: string;
 }
 
-interface View { zone: Zone; fast: FastTable; source: string }
-interface Listener { sockets: BoundSockets; tcp: { close(): void }; address: string; port: number; namespace?: string; nsId?: string }
+interface View {
+  zone: Zone;
+  fast: FastTable;
+  source: string;
+}
+interface Listener {
+  sockets: BoundSockets;
+  tcp: { close(): void };
+  address: string;
+  port: number;
+  namespace?: string;
+  nsId?: string;
+}
 
 /** One per host (inside the DNS daemon): every local network's views, sockets and counters. */
 export class DnsServer {
@@ -67,7 +78,10 @@ export class DnsServer {
     for (const network of networks) {
       const source = JSON.stringify(network);
       const old = this.views.get(network.id);
-      if (old && old.source === source) { next.set(network.id, old); continue; }
+      if (old && old.source === source) {
+        next.set(network.id, old);
+        continue;
+      }
       const zone = buildZone(network);
       next.set(network.id, { zone, fast: buildFastTable(zone), source });
     }
@@ -103,11 +117,16 @@ export class DnsServer {
     const port = sockets.udp.address().port;
     sockets.udp.on('message', (msg, rinfo) => this.onDatagram(networkId, sockets.udp, msg, rinfo));
     sockets.udp.on('error', () => undefined);
-    const tcp = serveTcp(sockets.tcp, this.tcpLimits, (q) => this.handle(networkId, q, 'tcp'), (ok) => {
-      const m = this.metricsOf(networkId);
-      if (ok) m.tcpConnections++;
-      else m.tcpRejected++;
-    });
+    const tcp = serveTcp(
+      sockets.tcp,
+      this.tcpLimits,
+      (q) => this.handle(networkId, q, 'tcp'),
+      (ok) => {
+        const m = this.metricsOf(networkId);
+        if (ok) m.tcpConnections++;
+        else m.tcpRejected++;
+      },
+    );
     sockets.release?.(); // answer what arrived before our listeners were attached
     const old = this.listeners.get(networkId);
     this.listeners.set(networkId, { sockets, tcp, address: binding.address, port, namespace: binding.namespace, nsId });
@@ -117,7 +136,9 @@ export class DnsServer {
 
   /** Every listener's binding, sockets and namespace identity: what an upgrade hands over. */
   handles(): Map<string, { binding: Binding; sockets: BoundSockets; nsId?: string }> {
-    return new Map([...this.listeners].map(([id, l]) => [id, { binding: { address: l.address, port: l.port, namespace: l.namespace }, sockets: l.sockets, nsId: l.nsId }]));
+    return new Map(
+      [...this.listeners].map(([id, l]) => [id, { binding: { address: l.address, port: l.port, namespace: l.namespace }, sockets: l.sockets, nsId: l.nsId }]),
+    );
   }
 
   /** Stops serving `networkId`'s sockets (the network left this host). */
@@ -136,23 +157,28 @@ export class DnsServer {
   syncListeners(bindings: ReadonlyMap<string, Binding> = this.defaultBindings()): Promise<Map<string, Error>> {
     // One sync at a time: two overlapping passes would both bind a missing network.
     const run = this.syncing.then(() => this.syncNow(bindings));
-    this.syncing = run.then(() => undefined, () => undefined);
+    this.syncing = run.then(
+      () => undefined,
+      () => undefined,
+    );
     return run;
   }
 
   private async syncNow(bindings: ReadonlyMap<string, Binding>): Promise<Map<string, Error>> {
     const errors = new Map<string, Error>();
     for (const id of [...this.listeners.keys()]) if (!bindings.has(id)) this.unlisten(id);
-    await Promise.all([...bindings].map(async ([id, b]) => {
-      const have = this.listeners.get(id);
-      const same = have && have.address === b.address && (have.port === b.port || b.port === 0) && have.namespace === b.namespace;
-      if (same && (!b.namespace || namespaceIdentity(b.namespace) === have.nsId)) return;
-      try {
-        await this.listen(id, b);
-      } catch (err) {
-        errors.set(id, err as Error);
-      }
-    }));
+    await Promise.all(
+      [...bindings].map(async ([id, b]) => {
+        const have = this.listeners.get(id);
+        const same = have && have.address === b.address && (have.port === b.port || b.port === 0) && have.namespace === b.namespace;
+        if (same && (!b.namespace || namespaceIdentity(b.namespace) === have.nsId)) return;
+        try {
+          await this.listen(id, b);
+        } catch (err) {
+          errors.set(id, err as Error);
+        }
+      }),
+    );
     return errors;
   }
 
@@ -183,7 +209,10 @@ export class DnsServer {
     m.queries++;
     const view = this.views.get(networkId);
     const out = respond(msg, view?.zone, view?.fast, transport);
-    if (out.kind === 'drop') { m.dropped++; return null; }
+    if (out.kind === 'drop') {
+      m.dropped++;
+      return null;
+    }
     if (out.kind === 'reply') {
       if (out.fast) m.fastPath++;
       if (out.bytes[2] & 0x02) m.truncated++;
@@ -192,19 +221,28 @@ export class DnsServer {
     }
     m.forwarded++;
     const limit = transport === 'tcp' ? TCP_LIMIT : (readPlainQuery(msg)?.udpSize ?? udpLimit(undefined));
-    return this.forwarder.forward(networkId, msg, limit).then((r) => {
-      if (r.outcome === 'failed') m.forwardFailed++;
-      if (r.outcome === 'limited') m.rateLimited++;
-      countRcode(m, r.bytes.length >= 4 ? r.bytes[3] & 0xf : 2);
-      return r.bytes;
-    }, () => errorReply(msg, 2));
+    return this.forwarder.forward(networkId, msg, limit).then(
+      (r) => {
+        if (r.outcome === 'failed') m.forwardFailed++;
+        if (r.outcome === 'limited') m.rateLimited++;
+        countRcode(m, r.bytes.length >= 4 ? r.bytes[3] & 0xf : 2);
+        return r.bytes;
+      },
+      () => errorReply(msg, 2),
+    );
   }
 
   private onDatagram(networkId: string, socket: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo): void {
     const reply = this.handle(networkId, msg, 'udp');
     if (!reply) return;
     if (Buffer.isBuffer(reply)) socket.send(reply, rinfo.port, rinfo.address);
-    else reply.then((r) => { if (r) socket.send(r, rinfo.port, rinfo.address); }, () => undefined);
+    else
+      reply.then(
+        (r) => {
+          if (r) socket.send(r, rinfo.port, rinfo.address);
+        },
+        () => undefined,
+      );
   }
 
   private metricsOf(networkId: string): NetworkMetrics {
@@ -219,12 +257,20 @@ export class DnsServer {
  * namespace (`namespaceFor`, default `pn-<vni>`). The agent passes this to the daemon's
  * syncListeners; it is a function of the model, so calling it every pass is level-triggered.
  */
-export function bindingsFor(networks: readonly NetworkModel[], namespaceFor: (n: NetworkModel) => string = (n) => `pn-${n.vni}`, port = 53): Map<string, Binding> {
+export function bindingsFor(
+  networks: readonly NetworkModel[],
+  namespaceFor: (n: NetworkModel) => string = (n) => `pn-${n.vni}`,
+  port = 53,
+): Map<string, Binding> {
   return new Map(networks.map((n) => [n.id, { address: n.gateway, port, namespace: namespaceFor(n) }]));
 }
 
 function closeListener(l: Listener): void {
   l.tcp.close();
   l.sockets.tcp.close();
-  try { l.sockets.udp.close(); } catch { /* already closed */ }
+  try {
+    l.sockets.udp.close();
+  } catch {
+    /* already closed */
+  }
 }

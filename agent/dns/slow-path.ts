@@ -16,10 +16,7 @@ export type Transport = 'udp' | 'tcp';
 /** TCP replies are bounded only by the 16-bit length prefix. */
 export const TCP_LIMIT = 65535;
 
-export type Outcome =
-  | { kind: 'reply'; bytes: Buffer; rcode: number; fast: boolean }
-  | { kind: 'forward' }
-  | { kind: 'drop' };
+export type Outcome = { kind: 'reply'; bytes: Buffer; rcode: number; fast: boolean } | { kind: 'forward' } | { kind: 'drop' };
 
 /** The full-codec path: dns-packet decodes, `answer()` decides, `encodeResponse` writes. */
 export function respondSlow(msg: Buffer, zone: Zone | undefined, transport: Transport): Outcome {

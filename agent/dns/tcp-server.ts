@@ -103,15 +103,22 @@ export function serveTcp(
         conn.lastActive = ++tick;
         Promise.resolve()
           .then(() => handle(query))
-          .then((reply) => {
-            if (reply && !socket.destroyed) {
-              const frame = Buffer.allocUnsafe(2 + reply.length);
-              frame.writeUInt16BE(reply.length, 0);
-              reply.copy(frame, 2);
-              socket.write(frame);
-            }
-          }, () => undefined)
-          .finally(() => { conn.inFlight--; conn.lastActive = ++tick; pump(); });
+          .then(
+            (reply) => {
+              if (reply && !socket.destroyed) {
+                const frame = Buffer.allocUnsafe(2 + reply.length);
+                frame.writeUInt16BE(reply.length, 0);
+                reply.copy(frame, 2);
+                socket.write(frame);
+              }
+            },
+            () => undefined,
+          )
+          .finally(() => {
+            conn.inFlight--;
+            conn.lastActive = ++tick;
+            pump();
+          });
       }
       // Back-pressure: stop reading while the connection has its quota of queries in flight.
       if (conn.inFlight >= limits.maxInFlight) socket.pause();

@@ -41,7 +41,9 @@ export interface Inherited {
 export function spawnSuccessor(server: DnsServer, state: DnsState, args: string[], timeoutMs = 10_000): Promise<ReturnType<typeof spawn>> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [DAEMON, ...args, '--adopt'], { detached: true, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-    const timer = setTimeout(() => { fail(new Error('successor did not adopt the sockets in time')); }, timeoutMs);
+    const timer = setTimeout(() => {
+      fail(new Error('successor did not adopt the sockets in time'));
+    }, timeoutMs);
     const fail = (err: Error) => {
       clearTimeout(timer);
       if (child.exitCode === null && child.pid) process.kill(child.pid, 'SIGKILL');
@@ -80,7 +82,10 @@ export function receiveFromParent(): Promise<{ state: DnsState; inherited: Map<s
         const entry = inherited.get(m.networkId) ?? { binding: m.binding, nsId: m.nsId, release: () => undefined };
         const previous = entry.release;
         const release = m.kind === 'udp' ? holdEarly((entry.udp = handle as dgram.Socket)) : holdEarly(undefined, (entry.tcp = handle as net.Server));
-        entry.release = () => { previous(); release(); };
+        entry.release = () => {
+          previous();
+          release();
+        };
         inherited.set(m.networkId, entry);
       } else if (m.kind === 'done') {
         if (state) resolve({ state, inherited });

@@ -47,7 +47,10 @@ export function formatSection(records: readonly Answer[] | undefined): string[] 
 
 /** Splits a table cell of zone-file text into trimmed non-empty lines. */
 export function zoneLines(text: string): string[] {
-  return text.split('\n').map((l) => l.trim().replace(/\s+/g, ' ')).filter((l) => l.length && !l.startsWith('#'));
+  return text
+    .split('\n')
+    .map((l) => l.trim().replace(/\s+/g, ' '))
+    .filter((l) => l.length && !l.startsWith('#'));
 }
 
 function fqdn(name: string): string {

@@ -64,8 +64,14 @@ export class FakeHost implements CommandRunner {
     let a = [...argv];
     let ns: string | null = null;
     if (a[0] === 'nsenter') return this.batch(this.ns(a[1].replace('--net=', '')), a.slice(2), stdin);
-    if (a[0] === 'ip' && a[1] === 'netns' && a[2] === 'exec') { ns = a[3]; a = a.slice(4); }
-    if ((a[0] === 'ip' || a[0] === 'bridge') && a[1] === '-n') { ns = a[2]; a = [a[0], ...a.slice(3)]; }
+    if (a[0] === 'ip' && a[1] === 'netns' && a[2] === 'exec') {
+      ns = a[3];
+      a = a.slice(4);
+    }
+    if ((a[0] === 'ip' || a[0] === 'bridge') && a[1] === '-n') {
+      ns = a[2];
+      a = [a[0], ...a.slice(3)];
+    }
     const sp = this.ns(ns);
     const cmd = a.join(' ');
     if (a[0] === 'ip' && a.includes('-batch')) return this.batch(sp, a, stdin);
@@ -76,7 +82,13 @@ export class FakeHost implements CommandRunner {
     if (cmd === 'bridge -j fdb show') return sp.fdbJson();
     if (cmd === 'nft -j list ruleset') return sp.nftJson();
     if (cmd === 'nft -f -') return (sp.applyNft(stdin), '');
-    if (a[0] === 'sysctl') { for (const kv of a.slice(2)) { const [k, v] = kv.split('='); sp.sysctl[k] = v; } return ''; }
+    if (a[0] === 'sysctl') {
+      for (const kv of a.slice(2)) {
+        const [k, v] = kv.split('=');
+        sp.sysctl[k] = v;
+      }
+      return '';
+    }
     if (a[0] === 'wg' && a[1] === 'show' && a[3] === 'dump') {
       const d = sp.wgDump(a[2]);
       if (d === null) throw new LineError(`Unable to access interface: No such device`);
@@ -106,7 +118,10 @@ export class FakeHost implements CommandRunner {
 
   private ipLine(sp: FakeNs, w: string[]): void {
     const [obj, verb, name] = w;
-    const opt = (k: string) => { const i = w.indexOf(k, 2); return i > 0 ? w[i + 1] : undefined; };
+    const opt = (k: string) => {
+      const i = w.indexOf(k, 2);
+      return i > 0 ? w[i + 1] : undefined;
+    };
     if (obj === 'netns' && verb === 'add') {
       if (this.named.has(name)) throw new LineError(`Cannot create namespace file "/run/netns/${name}": File exists`);
       this.named.set(name, new FakeNs(name));
@@ -117,8 +132,10 @@ export class FakeHost implements CommandRunner {
       this.named.delete(name);
     } else if (obj === 'link' && verb === 'add') this.linkAdd(sp, w);
     else if (obj === 'link' && verb === 'set') this.linkSet(sp, w);
-    else if (obj === 'link' && verb === 'del') { this.dev(sp, name); sp.removeLink(name); }
-    else if (obj === 'addr') {
+    else if (obj === 'link' && verb === 'del') {
+      this.dev(sp, name);
+      sp.removeLink(name);
+    } else if (obj === 'addr') {
       const l = this.dev(sp, opt('dev')!);
       if (verb === 'replace' && !l.addrs.includes(name)) l.addrs.push(name);
       if (verb === 'del') {
@@ -137,11 +154,21 @@ export class FakeHost implements CommandRunner {
 
   private linkAdd(sp: FakeNs, w: string[]): void {
     const name = w[2];
-    const opt = (k: string, from = 3) => { const i = w.indexOf(k, from); return i > 0 ? w[i + 1] : undefined; };
+    const opt = (k: string, from = 3) => {
+      const i = w.indexOf(k, from);
+      return i > 0 ? w[i + 1] : undefined;
+    };
     if (sp.links.has(name)) throw new LineError('RTNETLINK answers: File exists');
     const type = opt('type')!;
     const base: FakeLink = { name, kind: type, mtu: Number(opt('mtu') ?? 1500), up: false, mac: opt('address') ?? randomMac(), learning: true, addrs: [] };
-    if (type === 'vxlan') base.vxlan = { id: Number(opt('id')), local: opt('local')!, port: Number(opt('dstport')), learning: !w.includes('nolearning'), proxy: w.includes('proxy') };
+    if (type === 'vxlan')
+      base.vxlan = {
+        id: Number(opt('id')),
+        local: opt('local')!,
+        port: Number(opt('dstport')),
+        learning: !w.includes('nolearning'),
+        proxy: w.includes('proxy'),
+      };
     if (type === 'bridge') base.mcastSnooping = Number(opt('mcast_snooping') ?? 1);
     if (type === 'wireguard') sp.wg.set(name, { publicKey: '', listenPort: 0, peers: new Map() });
     if (type === 'veth') {
@@ -149,7 +176,16 @@ export class FakeHost implements CommandRunner {
       const peerName = w[p + 2];
       const peerNs = this.ns(opt('netns', p)!);
       if (peerNs.links.has(peerName)) throw new LineError('RTNETLINK answers: File exists');
-      const peer: FakeLink = { name: peerName, kind: 'veth', mtu: Number(opt('mtu', p) ?? 1500), up: false, mac: opt('address', p) ?? randomMac(), learning: true, addrs: [], peer: { ns: sp, name } };
+      const peer: FakeLink = {
+        name: peerName,
+        kind: 'veth',
+        mtu: Number(opt('mtu', p) ?? 1500),
+        up: false,
+        mac: opt('address', p) ?? randomMac(),
+        learning: true,
+        addrs: [],
+        peer: { ns: sp, name },
+      };
       base.mtu = Number(w.slice(3, p).includes('mtu') ? w[w.indexOf('mtu', 3) + 1] : 1500);
       base.mac = randomMac();
       base.peer = { ns: peerNs, name: peerName };
@@ -166,8 +202,11 @@ export class FakeHost implements CommandRunner {
       else if (k === 'mtu') l.mtu = Number(w[++i]);
       else if (k === 'alias') l.alias = w[++i];
       else if (k === 'address') l.mac = w[++i];
-      else if (k === 'master') { const m = w[++i]; this.dev(sp, m); l.master = m; }
-      else if (k === 'type' && w[i + 1] === 'bridge_slave') {
+      else if (k === 'master') {
+        const m = w[++i];
+        this.dev(sp, m);
+        l.master = m;
+      } else if (k === 'type' && w[i + 1] === 'bridge_slave') {
         if (!l.master) throw new LineError('RTNETLINK answers: Operation not supported');
         l.learning = w[i + 3] !== 'off';
         i += 3;
@@ -208,7 +247,9 @@ export class FakeHost implements CommandRunner {
   /** A canonical dump of the whole fake kernel, for "converges to identical state" assertions. */
   snapshot(): unknown {
     const dump = (ns: FakeNs) => ({
-      links: JSON.parse(ns.addrJson()).map((l: Record<string, unknown>) => ({ ...l, ifindex: 0, address: String(l.address).startsWith('fa:ba:') ? 'kernel-random' : l.address })).sort((x: { ifname: string }, y: { ifname: string }) => x.ifname.localeCompare(y.ifname)),
+      links: JSON.parse(ns.addrJson())
+        .map((l: Record<string, unknown>) => ({ ...l, ifindex: 0, address: String(l.address).startsWith('fa:ba:') ? 'kernel-random' : l.address }))
+        .sort((x: { ifname: string }, y: { ifname: string }) => x.ifname.localeCompare(y.ifname)),
       fdb: [...ns.fdb].map((e) => JSON.stringify(e)).sort(),
       neigh: [...ns.neigh].map((e) => JSON.stringify(e)).sort(),
       tables: [...ns.tables.entries()].sort(),

@@ -19,9 +19,24 @@ export interface FakeLink {
   addrs: string[];
   peer?: { ns: FakeNs; name: string };
 }
-export interface FakeFdb { mac: string; dev: string; self: boolean; dst?: string; master?: string; state: string }
-export interface FakeNeigh { ip: string; dev: string; mac: string }
-export interface FakeWg { publicKey: string; listenPort: number; peers: Map<string, { endpoint: string; allowedIps: string[]; keepalive: number }> }
+export interface FakeFdb {
+  mac: string;
+  dev: string;
+  self: boolean;
+  dst?: string;
+  master?: string;
+  state: string;
+}
+export interface FakeNeigh {
+  ip: string;
+  dev: string;
+  mac: string;
+}
+export interface FakeWg {
+  publicKey: string;
+  listenPort: number;
+  peers: Map<string, { endpoint: string; allowedIps: string[]; keepalive: number }>;
+}
 
 /** One network namespace of the fake kernel. */
 export class FakeNs {
@@ -64,8 +79,12 @@ export class FakeNs {
       const key = `${m[2]} ${m[3]}`;
       if (m[1]) staged.delete(key);
       else if (m[4]) {
-        let j = i, depth = 0;
-        do { depth += (lines[j].match(/\{/g) ?? []).length - (lines[j].match(/\}/g) ?? []).length; j++; } while (depth > 0 && j < lines.length);
+        let j = i,
+          depth = 0;
+        do {
+          depth += (lines[j].match(/\{/g) ?? []).length - (lines[j].match(/\}/g) ?? []).length;
+          j++;
+        } while (depth > 0 && j < lines.length);
         staged.set(key, lines.slice(i, j).join('\n'));
         i = j - 1;
       } else if (!staged.has(key)) staged.set(key, `table ${key} {\n}`);
@@ -82,10 +101,15 @@ export class FakeNs {
       else if (w[i] === 'listen-port') dev.listenPort = Number(w[++i]);
       else if (w[i] === 'peer') {
         const key = w[++i];
-        if (w[i + 1] === 'remove') { dev.peers.delete(key); i++; continue; }
+        if (w[i + 1] === 'remove') {
+          dev.peers.delete(key);
+          i++;
+          continue;
+        }
         const p = { endpoint: '', allowedIps: [] as string[], keepalive: 0 };
         while (i + 1 < w.length && w[i + 1] !== 'peer') {
-          const k = w[++i], v = w[++i];
+          const k = w[++i],
+            v = w[++i];
           if (k === 'endpoint') p.endpoint = v;
           if (k === 'allowed-ips') p.allowedIps = v.split(',');
           if (k === 'persistent-keepalive') p.keepalive = Number(v);
@@ -95,35 +119,38 @@ export class FakeNs {
     }
   }
 
-
   /** `ip -j -d addr show`. */
   addrJson(): string {
-    return JSON.stringify([...this.links.values()].map((l, i) => {
-      const info: Record<string, unknown> = { info_kind: l.kind };
-      if (l.vxlan) info.info_data = { id: l.vxlan.id, local: l.vxlan.local, port: l.vxlan.port, learning: l.vxlan.learning, proxy: l.vxlan.proxy, ttl: 0 };
-      if (l.kind === 'bridge') info.info_data = { stp_state: 0, mcast_snooping: l.mcastSnooping ?? 1 };
-      if (l.master) Object.assign(info, { info_slave_kind: 'bridge', info_slave_data: { state: 'forwarding', learning: l.learning } });
-      return {
-        ifindex: i + 1,
-        ifname: l.name,
-        flags: ['BROADCAST', 'MULTICAST', ...(l.up ? ['UP', 'LOWER_UP'] : [])],
-        mtu: l.mtu,
-        ...(l.master ? { master: l.master } : {}),
-        operstate: l.up ? 'UP' : 'DOWN',
-        address: l.mac,
-        linkinfo: l.kind === 'loopback' ? null : info,
-        ...(l.alias ? { ifalias: l.alias } : {}),
-        addr_info: l.addrs.map((a) => ({ family: 'inet', local: a.split('/')[0], prefixlen: Number(a.split('/')[1]), scope: 'global' })),
-      };
-    }));
+    return JSON.stringify(
+      [...this.links.values()].map((l, i) => {
+        const info: Record<string, unknown> = { info_kind: l.kind };
+        if (l.vxlan) info.info_data = { id: l.vxlan.id, local: l.vxlan.local, port: l.vxlan.port, learning: l.vxlan.learning, proxy: l.vxlan.proxy, ttl: 0 };
+        if (l.kind === 'bridge') info.info_data = { stp_state: 0, mcast_snooping: l.mcastSnooping ?? 1 };
+        if (l.master) Object.assign(info, { info_slave_kind: 'bridge', info_slave_data: { state: 'forwarding', learning: l.learning } });
+        return {
+          ifindex: i + 1,
+          ifname: l.name,
+          flags: ['BROADCAST', 'MULTICAST', ...(l.up ? ['UP', 'LOWER_UP'] : [])],
+          mtu: l.mtu,
+          ...(l.master ? { master: l.master } : {}),
+          operstate: l.up ? 'UP' : 'DOWN',
+          address: l.mac,
+          linkinfo: l.kind === 'loopback' ? null : info,
+          ...(l.alias ? { ifalias: l.alias } : {}),
+          addr_info: l.addrs.map((a) => ({ family: 'inet', local: a.split('/')[0], prefixlen: Number(a.split('/')[1]), scope: 'global' })),
+        };
+      }),
+    );
   }
 
   /** `bridge -j fdb show`, with the kernel's own port-address entries like the real thing. */
   fdbJson(): string {
     const own = [...this.links.values()].filter((l) => l.master).map((l) => ({ mac: l.mac, ifname: l.name, flags: [], master: l.master, state: 'permanent' }));
-    const ours = this.fdb.map((e) => e.self
-      ? { mac: e.mac, ifname: e.dev, dst: e.dst, linkNetNsId: 0, flags: ['self'], state: e.state }
-      : { mac: e.mac, ifname: e.dev, flags: [], master: e.master, state: e.state });
+    const ours = this.fdb.map((e) =>
+      e.self
+        ? { mac: e.mac, ifname: e.dev, dst: e.dst, linkNetNsId: 0, flags: ['self'], state: e.state }
+        : { mac: e.mac, ifname: e.dev, flags: [], master: e.master, state: e.state },
+    );
     return JSON.stringify([...own, ...ours]);
   }
 
@@ -139,7 +166,8 @@ export class FakeNs {
       const [family, table] = key.split(' ');
       items.push({ table: { family, name: table, handle: 1 } });
       const s = summarizeTableText(text);
-      for (const [name, n] of Object.entries(s.sets)) items.push({ set: { family, name, table, type: 'ifname', handle: 2, ...(n ? { elem: Array(n).fill('x') } : {}) } });
+      for (const [name, n] of Object.entries(s.sets))
+        items.push({ set: { family, name, table, type: 'ifname', handle: 2, ...(n ? { elem: Array(n).fill('x') } : {}) } });
       for (const [chain, n] of Object.entries(s.chains)) {
         items.push({ chain: { family, table, name: chain, handle: 3 } });
         for (let i = 0; i < n; i++) {

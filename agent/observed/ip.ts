@@ -30,25 +30,28 @@ const vxlanData = z.object({ id: z.number(), local: z.string().optional(), port:
 
 /** Parses `ip -j -d addr show` (or `ip -j -d link show`, which has no addresses). */
 export function parseIpLinks(json: string): ObservedLink[] {
-  return z.array(link).parse(JSON.parse(json || '[]')).map((l) => {
-    const kind = l.linkinfo?.info_kind ?? null;
-    const data = l.linkinfo?.info_data;
-    const vx = kind === 'vxlan' ? vxlanData.parse(data) : null;
-    const snoop = kind === 'bridge' && typeof data?.mcast_snooping === 'number' ? data.mcast_snooping : null;
-    return {
-      name: l.ifname,
-      kind,
-      mtu: l.mtu,
-      up: l.flags.includes('UP'),
-      mac: l.address?.toLowerCase() ?? null,
-      alias: l.ifalias ?? null,
-      master: l.master ?? null,
-      learning: l.linkinfo?.info_slave_kind === 'bridge' ? (l.linkinfo.info_slave_data?.learning ?? null) : null,
-      vxlan: vx ? { id: vx.id, local: vx.local ?? null, port: vx.port, learning: vx.learning, proxy: vx.proxy } : null,
-      mcastSnooping: snoop,
-      addrs: (l.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`),
-    };
-  });
+  return z
+    .array(link)
+    .parse(JSON.parse(json || '[]'))
+    .map((l) => {
+      const kind = l.linkinfo?.info_kind ?? null;
+      const data = l.linkinfo?.info_data;
+      const vx = kind === 'vxlan' ? vxlanData.parse(data) : null;
+      const snoop = kind === 'bridge' && typeof data?.mcast_snooping === 'number' ? data.mcast_snooping : null;
+      return {
+        name: l.ifname,
+        kind,
+        mtu: l.mtu,
+        up: l.flags.includes('UP'),
+        mac: l.address?.toLowerCase() ?? null,
+        alias: l.ifalias ?? null,
+        master: l.master ?? null,
+        learning: l.linkinfo?.info_slave_kind === 'bridge' ? (l.linkinfo.info_slave_data?.learning ?? null) : null,
+        vxlan: vx ? { id: vx.id, local: vx.local ?? null, port: vx.port, learning: vx.learning, proxy: vx.proxy } : null,
+        mcastSnooping: snoop,
+        addrs: (l.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`),
+      };
+    });
 }
 
 const neigh = z.object({ dst: z.string(), dev: z.string(), lladdr: z.string().optional(), state: z.array(z.string()).optional() });
@@ -65,5 +68,8 @@ export function parseIpNeigh(json: string): ObservedNeigh[] {
 /** Parses `ip -j netns list` into namespace names. An empty output means no namespace. */
 export function parseNetnsList(json: string): string[] {
   if (!json.trim()) return [];
-  return z.array(z.object({ name: z.string() })).parse(JSON.parse(json)).map((n) => n.name);
+  return z
+    .array(z.object({ name: z.string() }))
+    .parse(JSON.parse(json))
+    .map((n) => n.name);
 }

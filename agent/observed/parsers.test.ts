@@ -11,9 +11,22 @@ describe('parsers against real captured output (test/fixtures, versions inside e
   it('ip -j -d addr show (sandbox): bridge, moved VXLAN, veth port, alias, learning, addresses', () => {
     const links = parseIpLinks(fixture('ip-addr-sandbox'));
     const br = links.find((l) => l.name === 'wfxpnb-100')!;
-    expect(br).toMatchObject({ kind: 'bridge', mtu: 1370, up: true, mac: '06:64:0a:f0:00:01', alias: 'pn:vni=100:pn=pn-fixture', mcastSnooping: 0, addrs: ['10.240.0.1/22'] });
+    expect(br).toMatchObject({
+      kind: 'bridge',
+      mtu: 1370,
+      up: true,
+      mac: '06:64:0a:f0:00:01',
+      alias: 'pn:vni=100:pn=pn-fixture',
+      mcastSnooping: 0,
+      addrs: ['10.240.0.1/22'],
+    });
     const vx = links.find((l) => l.name === 'wfxpnv-100')!;
-    expect(vx).toMatchObject({ kind: 'vxlan', master: 'wfxpnb-100', learning: false, vxlan: { id: 100, local: '100.64.0.1', port: 4789, learning: false, proxy: true } });
+    expect(vx).toMatchObject({
+      kind: 'vxlan',
+      master: 'wfxpnb-100',
+      learning: false,
+      vxlan: { id: 100, local: '100.64.0.1', port: 4789, learning: false, proxy: true },
+    });
     const veth = links.find((l) => l.name === 'wfxpnc-0a1b2c3d')!;
     expect(veth).toMatchObject({ kind: 'veth', mtu: 1370, learning: false, alias: 'pn:vni=100:pn=pn-fixture:ctr=ctr-0a1b2c3d' });
   });
@@ -55,7 +68,11 @@ describe('parsers against real captured output (test/fixtures, versions inside e
     expect(parseWgDump('(none)\t(none)\t0\toff\n')).toEqual({ publicKey: '', listenPort: 0, peers: [] });
     const secret = 'SECRETSECRETSECRETSECRETSECRETSECRETSECRE0=';
     let error: unknown;
-    try { parseWgDump(`${secret}\tnot-a-key\t1\toff\n`); } catch (e) { error = e; }
+    try {
+      parseWgDump(`${secret}\tnot-a-key\t1\toff\n`);
+    } catch (e) {
+      error = e;
+    }
     expect(error).toBeDefined(); // the malformed dump is refused…
     expect(String(error)).not.toContain(secret); // …without repeating the private key
   });

@@ -64,12 +64,18 @@ function shell(tool: Tool, e: Emit): { argv: string[]; batch: boolean } {
   const n = e.ns ? ['-n', e.ns] : [];
   const inNs = e.ns ? ['ip', 'netns', 'exec', e.ns] : [];
   switch (tool) {
-    case 'ip': return { argv: ['ip', ...n, '-force', '-batch', '-'], batch: true };
-    case 'bridge': return { argv: ['bridge', ...n, '-force', '-batch', '-'], batch: true };
-    case 'nft': return { argv: [...inNs, 'nft', '-f', '-'], batch: false };
-    case 'sysctl': return { argv: [...inNs, 'sysctl', '-qw', ...SANDBOX_SYSCTLS], batch: false };
-    case 'ctr': return { argv: ['nsenter', `--net=${e.key}`, 'ip', '-force', '-batch', '-'], batch: true };
-    case 'wg': return { argv: ['wg', 'set', e.key!], batch: false };
+    case 'ip':
+      return { argv: ['ip', ...n, '-force', '-batch', '-'], batch: true };
+    case 'bridge':
+      return { argv: ['bridge', ...n, '-force', '-batch', '-'], batch: true };
+    case 'nft':
+      return { argv: [...inNs, 'nft', '-f', '-'], batch: false };
+    case 'sysctl':
+      return { argv: [...inNs, 'sysctl', '-qw', ...SANDBOX_SYSCTLS], batch: false };
+    case 'ctr':
+      return { argv: ['nsenter', `--net=${e.key}`, 'ip', '-force', '-batch', '-'], batch: true };
+    case 'wg':
+      return { argv: ['wg', 'set', e.key!], batch: false };
   }
 }
 
@@ -100,7 +106,12 @@ function emit(op: Op): Emit[] {
       // Created in the host namespace so its UDP socket stays with WireGuard, then moved (docs/architecture.md §4.4).
       // No `dev <wg>`: the kernel would delete the VXLAN and all its entries with the WireGuard device.
       return [
-        { phase: 'host.links', ns: null, text: `link add ${op.name} mtu ${op.mtu} type vxlan id ${op.id} local ${op.local} dstport ${op.port} nolearning proxy`, tolerate: 'exists' },
+        {
+          phase: 'host.links',
+          ns: null,
+          text: `link add ${op.name} mtu ${op.mtu} type vxlan id ${op.id} local ${op.local} dstport ${op.port} nolearning proxy`,
+          tolerate: 'exists',
+        },
         { phase: 'host.links', ns: null, text: `link set ${op.name} alias ${op.alias} netns ${op.ns}` },
         { phase: lead, ns: op.ns, text: `link set ${op.name} master ${op.bridge} up` },
         { phase: lead, ns: op.ns, text: `link set ${op.name} type bridge_slave learning off` },
@@ -108,7 +119,12 @@ function emit(op: Op): Emit[] {
     case 'veth.add': {
       const c = op.local;
       return [
-        { phase: lead, ns: op.ns, text: `link add ${c.veth} mtu ${op.mtu} type veth peer name ${c.containerIf} address ${c.mac} mtu ${op.mtu} netns ${c.netnsPath}`, tolerate: 'exists' },
+        {
+          phase: lead,
+          ns: op.ns,
+          text: `link add ${c.veth} mtu ${op.mtu} type veth peer name ${c.containerIf} address ${c.mac} mtu ${op.mtu} netns ${c.netnsPath}`,
+          tolerate: 'exists',
+        },
         { phase: lead, ns: op.ns, text: `link set ${c.veth} alias ${c.alias} master ${op.bridge} up` },
         { phase: lead, ns: op.ns, text: `link set ${c.veth} type bridge_slave learning off` },
         { phase: 'container.links', ns: op.ns, key: c.netnsPath, text: 'link set lo up' },
@@ -139,9 +155,22 @@ function emit(op: Op): Emit[] {
     case 'neigh.del':
       return [{ phase: lead, ns: op.ns, text: `neigh del ${op.ip} dev ${op.dev}`, tolerate: 'missing' }];
     case 'fdb.add':
-      return [{ phase: lead, ns: op.ns, text: op.dst ? `fdb replace ${op.mac} dev ${op.dev} dst ${op.dst} self permanent` : `fdb replace ${op.mac} dev ${op.dev} master static` }];
+      return [
+        {
+          phase: lead,
+          ns: op.ns,
+          text: op.dst ? `fdb replace ${op.mac} dev ${op.dev} dst ${op.dst} self permanent` : `fdb replace ${op.mac} dev ${op.dev} master static`,
+        },
+      ];
     case 'fdb.del':
-      return [{ phase: lead, ns: op.ns, text: op.self ? `fdb del ${op.mac} dev ${op.dev} dst ${op.dst} self` : `fdb del ${op.mac} dev ${op.dev} master`, tolerate: 'missing' }];
+      return [
+        {
+          phase: lead,
+          ns: op.ns,
+          text: op.self ? `fdb del ${op.mac} dev ${op.dev} dst ${op.dst} self` : `fdb del ${op.mac} dev ${op.dev} master`,
+          tolerate: 'missing',
+        },
+      ];
     case 'nft.replace':
       return [{ phase: lead, ns: op.ns, text: replaceScript(op.table).trimEnd() }];
     case 'nft.del':
@@ -151,7 +180,14 @@ function emit(op: Op): Emit[] {
       return [{ phase: lead, ns: null, key: op.ifname, text: `private-key ${op.privateKeyPath} listen-port ${op.listenPort}` }];
     case 'wg.peers':
       return [
-        ...op.set.map((p): Emit => ({ phase: 'wg.peers', ns: null, key: op.ifname, text: `peer ${p.publicKey} endpoint ${p.endpoint} allowed-ips ${p.allowedIps.join(',')} persistent-keepalive ${p.keepalive}` })),
+        ...op.set.map(
+          (p): Emit => ({
+            phase: 'wg.peers',
+            ns: null,
+            key: op.ifname,
+            text: `peer ${p.publicKey} endpoint ${p.endpoint} allowed-ips ${p.allowedIps.join(',')} persistent-keepalive ${p.keepalive}`,
+          }),
+        ),
         ...op.remove.map((k): Emit => ({ phase: 'wg.peers.remove', ns: null, key: op.ifname, text: `peer ${k} remove` })),
       ];
     case 'netns.del':

@@ -55,7 +55,8 @@ export function diffHost(d: DesiredState, o: ObservedState, opts: HostDiffOption
   }
   for (const l of o.hostLinks) {
     // A VXLAN is created here and then moved; one left behind by a failed pass is ours to remove.
-    if (l.kind === 'vxlan' && opts.isOurIfname(l.name) && isOurAlias(l.alias)) ops.push({ kind: 'link.del', ns: null, vni: l.vxlan?.id ?? 0, name: l.name, why: 'left in host namespace' });
+    if (l.kind === 'vxlan' && opts.isOurIfname(l.name) && isOurAlias(l.alias))
+      ops.push({ kind: 'link.del', ns: null, vni: l.vxlan?.id ?? 0, name: l.name, why: 'left in host namespace' });
   }
   ops.push(...diffTables(null, null, [d.hostTable], o.hostTables));
   return { ops, problems };

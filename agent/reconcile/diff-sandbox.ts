@@ -73,8 +73,10 @@ export function diffSandbox(d: DesiredSandbox, o: ObservedSandbox | undefined, i
   const localMac = new Map(d.locals.map((c) => [c.veth, c.mac]));
   for (const e of fdb) {
     if (e.dev === v.name && e.self && e.dst && !remoteMacs.has(e.mac)) ops.push({ kind: 'fdb.del', ns, vni, dev: e.dev, mac: e.mac, self: true, dst: e.dst });
-    else if (e.dev === v.name && e.master && e.state === 'static' && !remoteMacs.has(e.mac)) ops.push({ kind: 'fdb.del', ns, vni, dev: e.dev, mac: e.mac, self: false, dst: null });
-    else if (localMac.has(e.dev) && e.master && e.state === 'static' && localMac.get(e.dev) !== e.mac) ops.push({ kind: 'fdb.del', ns, vni, dev: e.dev, mac: e.mac, self: false, dst: null });
+    else if (e.dev === v.name && e.master && e.state === 'static' && !remoteMacs.has(e.mac))
+      ops.push({ kind: 'fdb.del', ns, vni, dev: e.dev, mac: e.mac, self: false, dst: null });
+    else if (localMac.has(e.dev) && e.master && e.state === 'static' && localMac.get(e.dev) !== e.mac)
+      ops.push({ kind: 'fdb.del', ns, vni, dev: e.dev, mac: e.mac, self: false, dst: null });
   }
   for (const n of neigh) {
     if (n.dev === v.name && n.permanent && !remoteIps.has(n.ip)) ops.push({ kind: 'neigh.del', ns, vni, dev: n.dev, ip: n.ip });

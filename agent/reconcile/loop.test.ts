@@ -9,7 +9,16 @@ describe('reconcile loop', () => {
     const { rec, fake } = fakeAgent();
     let config: HostConfig | null = null;
     const reports: number[] = [];
-    const loop = startReconcileLoop({ reconciler: rec, getConfig: () => config, getAttachments: () => ATTACHED, debounceMs: 100, resyncMs: 10_000, onReport: (r) => { reports.push(r.ops.length); } });
+    const loop = startReconcileLoop({
+      reconciler: rec,
+      getConfig: () => config,
+      getAttachments: () => ATTACHED,
+      debounceMs: 100,
+      resyncMs: 10_000,
+      onReport: (r) => {
+        reports.push(r.ops.length);
+      },
+    });
     await vi.advanceTimersByTimeAsync(500);
     expect(fake.calls).toHaveLength(0); // no model yet: nothing runs, nothing is deleted
     config = STATES.twoNetworks;

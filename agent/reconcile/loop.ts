@@ -45,7 +45,10 @@ export function startReconcileLoop(opts: LoopOptions): ReconcileLoop {
   const kick = () => {
     if (stopped) return;
     if (debounce) clearTimeout(debounce);
-    debounce = setTimeout(() => { debounce = null; safePass(); }, opts.debounceMs ?? 200);
+    debounce = setTimeout(() => {
+      debounce = null;
+      safePass();
+    }, opts.debounceMs ?? 200);
   };
   const timer = setInterval(safePass, opts.resyncMs ?? 30_000);
   timer.unref();

@@ -17,7 +17,19 @@ export type Op =
   | { kind: 'bridge.add'; ns: string; vni: number; name: string; mac: string; mtu: number; alias: string }
   | { kind: 'vxlan.add'; ns: string; vni: number; name: string; id: number; local: string; port: number; mtu: number; alias: string; bridge: string }
   | { kind: 'veth.add'; ns: string; vni: number; local: DesiredLocal; mtu: number; bridge: string }
-  | { kind: 'link.set'; ns: string; vni: number; name: string; mtu?: number; alias?: string; mac?: string; master?: string; up?: boolean; learningOff?: boolean; mcastSnoopingOff?: boolean }
+  | {
+      kind: 'link.set';
+      ns: string;
+      vni: number;
+      name: string;
+      mtu?: number;
+      alias?: string;
+      mac?: string;
+      master?: string;
+      up?: boolean;
+      learningOff?: boolean;
+      mcastSnoopingOff?: boolean;
+    }
   | { kind: 'link.del'; ns: string | null; vni: number; name: string; why: string }
   | { kind: 'addr.add'; ns: string; vni: number; dev: string; cidr: string }
   | { kind: 'addr.del'; ns: string; vni: number; dev: string; cidr: string }

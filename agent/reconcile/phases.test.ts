@@ -5,7 +5,16 @@ import { isDelete, type Op } from './ops';
 import { OP_PHASES, phaseOf, PHASES, rankOf } from './phases';
 
 const table: DesiredTable = { family: 'inet', name: 't', hash: 'h', text: 'table inet t {\n}', chains: {}, sets: {} };
-const local = { containerId: 'ctr-1', veth: 'pnc-1', alias: 'pn:vni=1:pn=x:ctr=ctr-1', ip: '10.0.0.2', prefixLen: 24, mac: '02:00:0a:00:00:02', netnsPath: '/proc/1/ns/net', containerIf: 'eth1' };
+const local = {
+  containerId: 'ctr-1',
+  veth: 'pnc-1',
+  alias: 'pn:vni=1:pn=x:ctr=ctr-1',
+  ip: '10.0.0.2',
+  prefixLen: 24,
+  mac: '02:00:0a:00:00:02',
+  netnsPath: '/proc/1/ns/net',
+  containerIf: 'eth1',
+};
 const peer = { publicKey: 'K', endpoint: '192.0.2.2:51820', allowedIps: ['100.64.0.2/32'], keepalive: 25 };
 const at = { ns: 'pn-1', vni: 1 };
 
@@ -16,12 +25,18 @@ const SAMPLES: { [K in Op['kind']]: Extract<Op, { kind: K }>[] } = {
   'wg.create': [{ kind: 'wg.create', ifname: 'pnwg0' }],
   'wg.link': [{ kind: 'wg.link', ifname: 'pnwg0', mtu: 1420, address: '100.64.0.1/16', addrsToDel: [] }],
   'wg.device': [{ kind: 'wg.device', ifname: 'pnwg0', listenPort: 51820, privateKeyPath: 'k' }],
-  'wg.peers': [{ kind: 'wg.peers', ifname: 'pnwg0', set: [peer], remove: [] }, { kind: 'wg.peers', ifname: 'pnwg0', set: [], remove: ['K0'] }],
+  'wg.peers': [
+    { kind: 'wg.peers', ifname: 'pnwg0', set: [peer], remove: [] },
+    { kind: 'wg.peers', ifname: 'pnwg0', set: [], remove: ['K0'] },
+  ],
   'bridge.add': [{ kind: 'bridge.add', ...at, name: 'pnb-1', mac: '06:00:00:00:00:01', mtu: 1370, alias: 'pn:vni=1:pn=x' }],
   'vxlan.add': [{ kind: 'vxlan.add', ...at, name: 'pnv-1', id: 1, local: '100.64.0.1', port: 4789, mtu: 1370, alias: 'pn:vni=1:pn=x', bridge: 'pnb-1' }],
   'veth.add': [{ kind: 'veth.add', ...at, local, mtu: 1370, bridge: 'pnb-1' }],
   'link.set': [{ kind: 'link.set', ...at, name: 'pnb-1', mtu: 1370 }],
-  'link.del': [{ kind: 'link.del', ...at, name: 'pnb-1', why: 'incompatible' }, { kind: 'link.del', ...at, name: 'pnc-9', why: 'not desired' }],
+  'link.del': [
+    { kind: 'link.del', ...at, name: 'pnb-1', why: 'incompatible' },
+    { kind: 'link.del', ...at, name: 'pnc-9', why: 'not desired' },
+  ],
   'addr.add': [{ kind: 'addr.add', ...at, dev: 'pnb-1', cidr: '10.0.0.1/24' }],
   'addr.del': [{ kind: 'addr.del', ...at, dev: 'pnb-1', cidr: '10.9.0.1/24' }],
   'fdb.add': [{ kind: 'fdb.add', ...at, dev: 'pnv-1', mac: '02:00:0a:00:00:03', dst: '100.64.0.2' }],

@@ -96,5 +96,8 @@ export function phaseRow(phase: PhaseName): { tool: Tool; batch: string } {
 
 /** Ops sorted by phase; a stable sort keeps the caller's order inside a phase. */
 export function byPhase(ops: Op[]): Op[] {
-  return ops.map((op, i) => ({ op, i, r: rankOf(phaseOf(op)) })).sort((a, b) => a.r - b.r || a.i - b.i).map((x) => x.op);
+  return ops
+    .map((op, i) => ({ op, i, r: rankOf(phaseOf(op)) }))
+    .sort((a, b) => a.r - b.r || a.i - b.i)
+    .map((x) => x.op);
 }

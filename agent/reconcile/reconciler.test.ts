@@ -11,7 +11,12 @@ function expectKernelMatches(fake: ReturnType<typeof fakeAgent>['fake'], names: 
     expect(ns.links.get(sb.bridge.name)?.addrs).toEqual([sb.bridge.address]);
     expect(ns.links.get(sb.vxlan.name)?.master).toBe(sb.bridge.name);
     expect(ns.neigh.map((n) => n.ip).sort()).toEqual(sb.remotes.map((r) => r.ip).sort());
-    expect(ns.fdb.filter((e) => e.self).map((e) => `${e.mac}>${e.dst}`).sort()).toEqual(sb.remotes.map((r) => `${r.mac}>${r.dst}`).sort());
+    expect(
+      ns.fdb
+        .filter((e) => e.self)
+        .map((e) => `${e.mac}>${e.dst}`)
+        .sort(),
+    ).toEqual(sb.remotes.map((r) => `${r.mac}>${r.dst}`).sort());
     for (const c of sb.locals) expect(ns.links.get(c.veth)).toMatchObject({ mtu: 1370, master: sb.bridge.name, learning: false });
   }
   const wg = fake.host.wg.get(names.wg)!;
@@ -34,7 +39,10 @@ describe('reconciler on the fake host: table-driven states', () => {
   it('remote containers in PENDING and DRAINING get connectivity (FDB + neighbour)', async () => {
     const { fake, names, rec } = fakeAgent();
     await rec.reconcile(STATES.twoNetworks, ATTACHED);
-    const ips = fake.named.get(names.sandboxNs(100))!.neigh.map((n) => n.ip).sort();
+    const ips = fake.named
+      .get(names.sandboxNs(100))!
+      .neigh.map((n) => n.ip)
+      .sort();
     expect(ips).toEqual(['10.240.0.12', '10.240.0.13', '10.240.0.14']);
   });
 
@@ -55,7 +63,7 @@ describe('reconciler on the fake host: order, repetition, failures', () => {
   it('the same states replayed in random order converge to identical kernel state', async () => {
     const names = Object.keys(STATES);
     let seed = 42;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const reference = fakeAgent();
     for (const target of names) {
       await reference.rec.reconcile(STATES[target], ATTACHED);
@@ -102,7 +110,12 @@ describe('reconciler on the fake host: order, repetition, failures', () => {
     expect(r.failures[0].error).toMatch(/line \d+: .*injected/);
     expect(r.networks['pn-a'].ok).toBe(false);
     expect(r.networks['pn-b'].ok).toBe(true);
-    expect(fake.named.get('t1pn-100')!.neigh.map((n) => n.ip).sort()).toEqual(['10.240.0.13', '10.240.0.14']);
+    expect(
+      fake.named
+        .get('t1pn-100')!
+        .neigh.map((n) => n.ip)
+        .sort(),
+    ).toEqual(['10.240.0.13', '10.240.0.14']);
     fake.failOn = null;
     const next = await rec.reconcile(STATES.twoNetworks, ATTACHED);
     expect(next.ops.map((o) => o.kind)).toEqual(['neigh.add']);
@@ -141,7 +154,16 @@ describe('reconciler on the fake host: order, repetition, failures', () => {
     await rec.reconcile(STATES.twoNetworks, ATTACHED);
     const ns = fake.named.get('t1pn-100')!;
     ns.links.set('t1pnc-deadbeef', { name: 't1pnc-deadbeef', kind: 'veth', mtu: 1500, up: true, mac: 'aa:aa:aa:aa:aa:aa', learning: true, addrs: [] }); // our name, no alias
-    ns.links.set('docker0', { name: 'docker0', kind: 'bridge', mtu: 1500, up: true, mac: 'aa:aa:aa:aa:aa:ab', alias: 'pn:vni=1:pn=x', learning: true, addrs: [] }); // alias, not our name
+    ns.links.set('docker0', {
+      name: 'docker0',
+      kind: 'bridge',
+      mtu: 1500,
+      up: true,
+      mac: 'aa:aa:aa:aa:aa:ab',
+      alias: 'pn:vni=1:pn=x',
+      learning: true,
+      addrs: [],
+    }); // alias, not our name
     fake.named.set('pn-100', new (ns.constructor as new (n: string) => typeof ns)('pn-100')); // another agent's prefix
     fake.named.set('t2pn-5', new (ns.constructor as new (n: string) => typeof ns)('t2pn-5'));
     const r = await rec.reconcile(STATES.twoNetworks, ATTACHED);

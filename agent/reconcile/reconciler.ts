@@ -116,7 +116,8 @@ export class Reconciler {
         networks[id].errors.push(f.error);
       } else hostErrors.push(f.error);
     }
-    if (brake.hold) hostErrors.push(`safety brake: ${brake.reason}; ${held.length} deletions held until ${new Date(brake.releaseAt!).toISOString()} or confirmation`);
+    if (brake.hold)
+      hostErrors.push(`safety brake: ${brake.reason}; ${held.length} deletions held until ${new Date(brake.releaseAt!).toISOString()} or confirmation`);
     const report: PassReport = {
       ops,
       held,

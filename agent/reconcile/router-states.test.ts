@@ -21,7 +21,15 @@ function writes(fake: FakeHost, from: number): string {
   return fake.calls
     .slice(from)
     .filter((c) => !c.argv.includes('-j') && !(c.argv[0] === 'wg' && c.argv[1] === 'show'))
-    .flatMap((c) => [c.argv.join(' '), ...(c.stdin?.trimEnd() ? c.stdin.trimEnd().split('\n').map((l) => `  ${l}`) : [])])
+    .flatMap((c) => [
+      c.argv.join(' '),
+      ...(c.stdin?.trimEnd()
+        ? c.stdin
+            .trimEnd()
+            .split('\n')
+            .map((l) => `  ${l}`)
+        : []),
+    ])
     .join('\n');
 }
 

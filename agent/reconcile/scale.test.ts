@@ -9,7 +9,8 @@ describe('scale: a 1,000-remote-container snapshot', () => {
     const hosts = Array.from({ length: 11 }, (_, i) => host(i + 1, `${String.fromCharCode(65 + i).repeat(43)}=`));
     const me = hosts[0];
     const remote = Array.from({ length: 1000 }, (_, i) =>
-      container(`ctr-${(0xb0000000 + i).toString(16)}`, 'pn-big', hosts[1 + (i % 10)], `10.241.${(i + 2) >> 8}.${(i + 2) & 0xff}`));
+      container(`ctr-${(0xb0000000 + i).toString(16)}`, 'pn-big', hosts[1 + (i % 10)], `10.241.${(i + 2) >> 8}.${(i + 2) & 0xff}`),
+    );
     const local = container('ctr-a0000001', 'pn-big', me, '10.241.0.1');
     const cfg = hostConfig(me, hosts, [network('pn-big', 300, [local, ...remote], '10.241.0.0/16', '10.241.0.254')]);
     const fake = new FakeHost({ privateKeys: { k: me.publicKey } });

@@ -26,14 +26,26 @@ export function defaultAttachSocket(env: NodeJS.ProcessEnv = process.env): strin
 /** Runs the CLI with argv (without node and script); returns the exit code. */
 export async function main(argv: string[], out: Writable = process.stdout, err: Writable = process.stderr): Promise<number> {
   const args = [...argv];
-  const flag = (name: string) => { const i = args.indexOf(name); if (i < 0) return undefined; const v = args[i + 1]; args.splice(i, 2); return v; };
+  const flag = (name: string) => {
+    const i = args.indexOf(name);
+    if (i < 0) return undefined;
+    const v = args[i + 1];
+    args.splice(i, 2);
+    return v;
+  };
   const socket = flag('--socket') ?? defaultAttachSocket();
   const asEnv = args.includes('--env');
   const pos = args.filter((a) => a !== '--env');
   try {
     if (pos[0] === 'attach' && pos.length === 3) {
       const r = await attachContainer(socket, pos[1], pos[2]);
-      out.write(asEnv ? Object.entries(r.env).map(([k, v]) => `${k}=${v}\n`).join('') + `# resolv.conf: ${r.resolvConf}\n` : JSON.stringify(r, null, 2) + '\n');
+      out.write(
+        asEnv
+          ? Object.entries(r.env)
+              .map(([k, v]) => `${k}=${v}\n`)
+              .join('') + `# resolv.conf: ${r.resolvConf}\n`
+          : JSON.stringify(r, null, 2) + '\n',
+      );
     } else if (pos[0] === 'detach' && pos.length === 2) out.write(JSON.stringify(await detachContainer(socket, pos[1])) + '\n');
     else if (pos[0] === 'list') out.write(JSON.stringify(await callAttachApi(socket, 'GET', '/v1/attachments'), null, 2) + '\n');
     else {

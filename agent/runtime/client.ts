@@ -7,7 +7,12 @@ import type { AttachResult } from './env';
 
 /** An error answered by the attach API. */
 export class AttachApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly details: string[] = []) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: string[] = [],
+  ) {
     super(`${code}: ${message}${details.length ? ` (${details.join('; ')})` : ''}`);
     this.name = 'AttachApiError';
   }
@@ -18,11 +23,14 @@ export function callAttachApi<T>(socketPath: string, method: 'GET' | 'POST', pat
   return new Promise((resolve, reject) => {
     const req = request({ socketPath, method, path, agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
       let raw = '';
-      res.setEncoding('utf8').on('data', (c) => (raw += c)).on('end', () => {
-        const json = raw ? JSON.parse(raw) : {};
-        if (res.statusCode === 200) resolve(json as T);
-        else reject(new AttachApiError(res.statusCode ?? 0, json.code ?? 'UNKNOWN', json.message ?? raw, json.details ?? []));
-      });
+      res
+        .setEncoding('utf8')
+        .on('data', (c) => (raw += c))
+        .on('end', () => {
+          const json = raw ? JSON.parse(raw) : {};
+          if (res.statusCode === 200) resolve(json as T);
+          else reject(new AttachApiError(res.statusCode ?? 0, json.code ?? 'UNKNOWN', json.message ?? raw, json.details ?? []));
+        });
     });
     req.on('error', reject);
     req.end(payload === undefined ? undefined : JSON.stringify(payload));

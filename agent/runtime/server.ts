@@ -90,7 +90,8 @@ async function body<T>(req: IncomingMessage, schema: z.ZodType<T>): Promise<T> {
     if (raw.length > 64 * 1024) throw new AttachError('BAD_REQUEST', 'body too large', 413);
   }
   const parsed = schema.safeParse(raw ? safeJson(raw) : undefined);
-  if (!parsed.success) throw new AttachError('BAD_REQUEST', `invalid body: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 400);
+  if (!parsed.success)
+    throw new AttachError('BAD_REQUEST', `invalid body: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 400);
   return parsed.data;
 }
 

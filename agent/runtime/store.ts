@@ -52,7 +52,9 @@ export class AttachmentStore {
    * kernel already destroyed its veth). Returns the pruned ids so the caller can log them.
    */
   prune(exists: (path: string) => boolean): string[] {
-    const gone = Object.entries(this.data.attachments).filter(([, a]) => !exists(a.netnsPath)).map(([id]) => id);
+    const gone = Object.entries(this.data.attachments)
+      .filter(([, a]) => !exists(a.netnsPath))
+      .map(([id]) => id);
     for (const id of gone) delete this.data.attachments[id];
     if (gone.length) this.save();
     return gone;

@@ -9,12 +9,23 @@ const A = 'pn-aaaa.private-network.internal';
 describe('buildZone', () => {
   it('lists exactly the existing names of one network', () => {
     const names = [...buildZone(sampleNetworkA()).names.keys()].sort();
-    expect(names).toEqual([
-      'private-network.internal', A,
-      `ap-shop.${A}`, `web.ap-shop.${A}`, `1.web.ap-shop.${A}`, `2.web.ap-shop.${A}`, `worker.ap-shop.${A}`, `1.worker.ap-shop.${A}`,
-      `ap-api.${A}`, `backend.ap-api.${A}`, `1.backend.ap-api.${A}`,
-      `ap-idle.${A}`, `web.ap-idle.${A}`,
-    ].sort());
+    expect(names).toEqual(
+      [
+        'private-network.internal',
+        A,
+        `ap-shop.${A}`,
+        `web.ap-shop.${A}`,
+        `1.web.ap-shop.${A}`,
+        `2.web.ap-shop.${A}`,
+        `worker.ap-shop.${A}`,
+        `1.worker.ap-shop.${A}`,
+        `ap-api.${A}`,
+        `backend.ap-api.${A}`,
+        `1.backend.ap-api.${A}`,
+        `ap-idle.${A}`,
+        `web.ap-idle.${A}`,
+      ].sort(),
+    );
   });
 
   it('lower-cases IDs from the model and keeps a type with only PENDING containers as NODATA', () => {
@@ -30,7 +41,10 @@ describe('buildZone', () => {
   it('an app missing from the applications list still resolves to its web containers', () => {
     const n = sampleNetworkA();
     n.applications = [];
-    expect(buildZone(n).names.get(`ap-shop.${A}`)).toEqual([{ type: 'A', address: '10.240.0.4' }, { type: 'A', address: '10.240.0.5' }]);
+    expect(buildZone(n).names.get(`ap-shop.${A}`)).toEqual([
+      { type: 'A', address: '10.240.0.4' },
+      { type: 'A', address: '10.240.0.5' },
+    ]);
     expect(buildZone(n).names.get(`ap-api.${A}`)).toEqual([]); // its only type is backend, not web
   });
 

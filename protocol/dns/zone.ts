@@ -77,9 +77,7 @@ export function buildZone(network: NetworkModel): Zone {
     ensure(`${type}.${app}.${pn}`);
   }
 
-  const running = network.containers
-    .filter((c) => c.state === 'RUNNING')
-    .sort((a, b) => a.number - b.number || a.ip.localeCompare(b.ip));
+  const running = network.containers.filter((c) => c.state === 'RUNNING').sort((a, b) => a.number - b.number || a.ip.localeCompare(b.ip));
   for (const c of network.containers) ensure(`${c.processType}.${c.applicationId}.${pn}`.toLowerCase());
   for (const c of running) {
     const app = c.applicationId.toLowerCase();

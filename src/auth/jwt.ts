@@ -101,7 +101,12 @@ export async function verifyToken(keys: SigningKeys, settings: TokenSettings, to
       });
       return { ...toClaims({ ...payload, kind: 'user' }, ['user']), exp: payload.exp! };
     }
-    const { payload } = await jwtVerify(token, keys.verifyKey, { algorithms: [keys.alg], issuer: settings.issuer, audience: settings.audience, requiredClaims: ['exp', 'sub'] });
+    const { payload } = await jwtVerify(token, keys.verifyKey, {
+      algorithms: [keys.alg],
+      issuer: settings.issuer,
+      audience: settings.audience,
+      requiredClaims: ['exp', 'sub'],
+    });
     return { ...toClaims(payload, ['admin', 'user', 'agent']), exp: payload.exp! };
   } catch (error) {
     throw describe(error);

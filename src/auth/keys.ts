@@ -32,7 +32,8 @@ export async function loadSigningKeys(config: KeyConfig): Promise<SigningKeys> {
   let publicJwk: JWK;
   if (text.startsWith('{')) {
     const jwk = JSON.parse(text) as JWK;
-    if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || !jwk.d) throw new Error('AUTH_EDDSA_PRIVATE_KEY must be a private Ed25519 JWK (kty OKP, crv Ed25519, with d)');
+    if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || !jwk.d)
+      throw new Error('AUTH_EDDSA_PRIVATE_KEY must be a private Ed25519 JWK (kty OKP, crv Ed25519, with d)');
     signKey = (await importJWK({ ...jwk, alg: 'EdDSA' }, 'EdDSA')) as CryptoKey;
     publicJwk = { kty: 'OKP', crv: 'Ed25519', x: jwk.x };
   } else {

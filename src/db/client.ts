@@ -76,7 +76,8 @@ function limiter(max: number) {
   let running = 0;
   const waiting: (() => void)[] = [];
   return async <T>(task: () => Promise<T>): Promise<T> => {
-    if (running >= max) await new Promise<void>((resolve) => waiting.push(resolve)); // a finishing task hands its slot over
+    if (running >= max)
+      await new Promise<void>((resolve) => waiting.push(resolve)); // a finishing task hands its slot over
     else running++;
     try {
       return await task();

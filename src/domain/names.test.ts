@@ -38,15 +38,27 @@ describe('names and environment', () => {
     ]);
   });
   it('uses the configured prefix', () => {
-    expect(containerEnvironment('ACME_', { applicationId: 'ap-1', networkId: 'pn-1', hostname: 'h' })).toEqual({ ACME_APPLICATION_ID: 'ap-1', ACME_PRIVATE_NETWORK_ID: 'pn-1', ACME_PRIVATE_HOSTNAME: 'h' });
+    expect(containerEnvironment('ACME_', { applicationId: 'ap-1', networkId: 'pn-1', hostname: 'h' })).toEqual({
+      ACME_APPLICATION_ID: 'ap-1',
+      ACME_PRIVATE_NETWORK_ID: 'pn-1',
+      ACME_PRIVATE_HOSTNAME: 'h',
+    });
   });
 });
 
 describe('host input', () => {
-  it.each(['xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=', 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='])('accepts key %s', (k) => expect(assertWireguardKey(k)).toBe(k));
-  it.each(['', 'abc', 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg', 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dh=', '!TIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg='])('rejects key %j', (k) =>
-    expect(() => assertWireguardKey(k)).toThrow(/WireGuard public key/),
+  it.each(['xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=', 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='])('accepts key %s', (k) =>
+    expect(assertWireguardKey(k)).toBe(k),
   );
+  it.each([
+    '',
+    'abc',
+    'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg',
+    'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dh=',
+    '!TIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=',
+  ])('rejects key %j', (k) => expect(() => assertWireguardKey(k)).toThrow(/WireGuard public key/));
   it.each(['192.0.2.1:51820', '[2001:db8::1]:51820', '10.0.0.1:1'])('accepts endpoint %s', (e) => expect(assertEndpoint(e)).toBe(e));
-  it.each(['192.0.2.1', '192.0.2.1:0', '192.0.2.1:70000', 'host:51820', '2001:db8::1:51820', '[::]'])('rejects endpoint %s', (e) => expect(() => assertEndpoint(e)).toThrow(/ip:port/));
+  it.each(['192.0.2.1', '192.0.2.1:0', '192.0.2.1:70000', 'host:51820', '2001:db8::1:51820', '[::]'])('rejects endpoint %s', (e) =>
+    expect(() => assertEndpoint(e)).toThrow(/ip:port/),
+  );
 });

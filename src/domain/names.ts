@@ -25,7 +25,11 @@ export function containerHostname(c: { number: number; processType: string; appl
 }
 
 /** Every name an application has, most general first (like `private-networks-domain-names`). */
-export function applicationNames(app: { id: string; networkId: string }, processTypes: string[], containers: { number: number; processType: string }[]): string[] {
+export function applicationNames(
+  app: { id: string; networkId: string },
+  processTypes: string[],
+  containers: { number: number; processType: string }[],
+): string[] {
   const base = `${app.id}.${app.networkId}.${ZONE}`;
   const typeNames = [...new Set(processTypes)].sort().map((type) => `${type}.${base}`);
   const containerNames = [...containers]

@@ -23,7 +23,14 @@ export type ChangeRecord = NewChange & {
 export async function appendChanges(tx: Tx, list: NewChange[], now: number): Promise<ChangeRecord[]> {
   const out: ChangeRecord[] = [];
   for (const c of list) {
-    const values = { kind: c.kind, projectId: c.projectId ?? null, networkId: c.networkId ?? null, hostId: c.hostId ?? null, payload: JSON.stringify(c.payload), createdAt: now };
+    const values = {
+      kind: c.kind,
+      projectId: c.projectId ?? null,
+      networkId: c.networkId ?? null,
+      hostId: c.hostId ?? null,
+      payload: JSON.stringify(c.payload),
+      createdAt: now,
+    };
     const result = await tx.insert(changes).values(values);
     const rowid = result.lastInsertRowid ?? (await tx.get<{ revision: number }>(sql`select last_insert_rowid() as revision`))?.revision;
     const revision = Number(rowid);

@@ -126,7 +126,13 @@ export class FeedHubObject {
       await this.state.storage.delete(expired.map((h) => HOST_PREFIX + h));
     }
     const body = JSON.stringify({ revision, forward: false });
-    const results = await Promise.allSettled(live.map((host) => hubStub(this.env.FEED_HUB, { host }).fetch(`${HUB_ORIGIN}/notify`, { method: 'POST', body }).then((r) => r.body?.cancel())));
+    const results = await Promise.allSettled(
+      live.map((host) =>
+        hubStub(this.env.FEED_HUB, { host })
+          .fetch(`${HUB_ORIGIN}/notify`, { method: 'POST', body })
+          .then((r) => r.body?.cancel()),
+      ),
+    );
     return results.filter((r) => r.status === 'fulfilled').length;
   }
 

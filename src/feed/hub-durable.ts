@@ -89,7 +89,8 @@ export function createDurableFeedHub(options: DurableFeedHubOptions): DurableFee
         hosts.set(c.hostId, entry);
       }
       let networkId = c.networkId ?? null;
-      if (!networkId && c.projectId) networkId = (await lookupNetwork(c.projectId).catch(() => null)) ?? ('networkId' in c.payload ? c.payload.networkId : null);
+      if (!networkId && c.projectId)
+        networkId = (await lookupNetwork(c.projectId).catch(() => null)) ?? ('networkId' in c.payload ? c.payload.networkId : null);
       if (!networkId) continue;
       const entry = nets.get(networkId) ?? { forward: false };
       if (!c.hostId && c.networkId) entry.forward = true; // a row every member host reads
@@ -100,7 +101,10 @@ export function createDurableFeedHub(options: DurableFeedHubOptions): DurableFee
       ...[...hosts].map(([host, { membership }]) => post({ host }, '/notify', membership ? { revision, membership } : { revision })),
     ];
     const failed = (await Promise.allSettled(sends)).filter((r) => r.status === 'rejected');
-    if (failed.length) log(`feed hub: ${failed.length} of ${sends.length} notifications failed (streams fall back to polling): ${String((failed[0] as PromiseRejectedResult).reason)}`);
+    if (failed.length)
+      log(
+        `feed hub: ${failed.length} of ${sends.length} notifications failed (streams fall back to polling): ${String((failed[0] as PromiseRejectedResult).reason)}`,
+      );
   }
 
   async function topicOf(scope: FeedScope): Promise<HubTopic | null> {
@@ -189,7 +193,16 @@ export function createDurableFeedHub(options: DurableFeedHubOptions): DurableFee
       if (signal.aborted) return release(signal);
       let watcher = watchers.get(signal);
       if (!watcher) {
-        watcher = { topic: await topicOf(scope).catch(() => null), socket: null, pending: false, membershipChanged: false, wake: null, registeredAt: 0, registered: new Set(), connectAfter: 0 };
+        watcher = {
+          topic: await topicOf(scope).catch(() => null),
+          socket: null,
+          pending: false,
+          membershipChanged: false,
+          wake: null,
+          registeredAt: 0,
+          registered: new Set(),
+          connectAfter: 0,
+        };
         watchers.set(signal, watcher);
         signal.addEventListener('abort', () => release(signal), { once: true });
       }

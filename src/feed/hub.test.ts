@@ -6,7 +6,14 @@ import { createFeedHub, mayConcern, type WaitScope } from './hub.ts';
 type Address = Partial<Record<AddressColumn, string>>;
 // Routing looks at the address columns only, so the rows here are just addresses.
 const change = (over: Address): Address => over;
-const row: ChangeRecord = { revision: 1, createdAt: 0, kind: 'application.deleted', projectId: 'p1', networkId: 'n1', payload: { applicationId: 'ap-1', name: 'a' } };
+const row: ChangeRecord = {
+  revision: 1,
+  createdAt: 0,
+  kind: 'application.deleted',
+  projectId: 'p1',
+  networkId: 'n1',
+  payload: { applicationId: 'ap-1', name: 'a' },
+};
 
 describe('mayConcern', () => {
   const host: WaitScope = { hostId: 'h1', networks: ['n1'] };

@@ -45,7 +45,9 @@ export type WaitScope = FeedScope & { networks?: readonly string[] };
 export function mayConcern(scope: WaitScope | undefined, changes: readonly Partial<Record<AddressColumn, string | null>>[]): boolean {
   if (!scope) return true;
   if ('projectId' in scope) return changes.some((c) => c.projectId === scope.projectId);
-  return changes.some((c) => c.hostId === scope.hostId || (c.hostId == null && c.networkId != null && (!scope.networks || scope.networks.includes(c.networkId))));
+  return changes.some(
+    (c) => c.hostId === scope.hostId || (c.hostId == null && c.networkId != null && (!scope.networks || scope.networks.includes(c.networkId))),
+  );
 }
 
 /**

@@ -54,7 +54,12 @@ export async function peerChanges(db: Reader, before: Map<string, Set<string>>, 
     const prev = before.get(hostId) ?? new Set();
     for (const peer of next) if (!prev.has(peer)) added.add(peer);
   }
-  const rows = added.size ? await db.select().from(hosts).where(inArray(hosts.id, [...added])) : [];
+  const rows = added.size
+    ? await db
+        .select()
+        .from(hosts)
+        .where(inArray(hosts.id, [...added]))
+    : [];
   const byId = new Map(rows.map((r) => [r.id, r]));
   for (const [hostId, next] of after) {
     const prev = before.get(hostId) ?? new Set();

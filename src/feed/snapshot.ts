@@ -53,4 +53,3 @@ export async function buildHostConfig(db: Reader, hostId: string, meshCidr: stri
     networks: models,
   };
 }
-

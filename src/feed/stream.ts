@@ -7,16 +7,20 @@ import type { Database } from '../db/client.ts';
 import type { FeedHub } from './hub.ts';
 import { type FeedRow, type FeedScope, readFeedPage } from './read.ts';
 
-export type FeedEvent =
-  | { type: 'CHANGE'; revision: number; row: FeedRow }
-  | { type: 'RESYNC'; revision: number }
-  | { type: 'CURSOR'; revision: number }; // caught up to `revision`; nothing in between concerned this reader
+export type FeedEvent = { type: 'CHANGE'; revision: number; row: FeedRow } | { type: 'RESYNC'; revision: number } | { type: 'CURSOR'; revision: number }; // caught up to `revision`; nothing in between concerned this reader
 
 /**
  * Streams events after `since` until `signal` aborts. After a RESYNC the stream ends: the reader
  * must list again and open a new stream from the snapshot's revision.
  */
-export async function* streamFeed(db: Database, hub: FeedHub, scope: FeedScope, since: number, signal?: AbortSignal, pageSize = 500): AsyncGenerator<FeedEvent> {
+export async function* streamFeed(
+  db: Database,
+  hub: FeedHub,
+  scope: FeedScope,
+  since: number,
+  signal?: AbortSignal,
+  pageSize = 500,
+): AsyncGenerator<FeedEvent> {
   let cursor = since;
   let announced = since;
   const stop = hub.stopping && signal ? AbortSignal.any([signal, hub.stopping]) : (hub.stopping ?? signal);

@@ -28,7 +28,7 @@ export function drainRefusedBody(env: unknown): Promise<void> {
     incoming.removeAllListeners('data');
     incoming.on('data', (chunk: Buffer) => {
       bytes += chunk.length;
-      if (bytes > DRAIN_BYTES) (clearTimeout(timer), giveUp());
+      if (bytes > DRAIN_BYTES) clearTimeout(timer), giveUp();
     });
     incoming.once('end', () => (clearTimeout(timer), resolve()));
     incoming.once('close', () => (clearTimeout(timer), resolve()));

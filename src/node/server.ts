@@ -43,7 +43,10 @@ export async function startNodeServer(config: Config, log: (line: string) => voi
   // configured one (whether it came from the environment or from a Config built in code).
   const usingDevKey = !auth.eddsaPrivateKey && !auth.hs256Secret;
   if (usingDevKey) {
-    if (!devDir) throw new Error('no signing key configured: set AUTH_EDDSA_PRIVATE_KEY or AUTH_HS256_SECRET (a development key is only generated for an embedded database)');
+    if (!devDir)
+      throw new Error(
+        'no signing key configured: set AUTH_EDDSA_PRIVATE_KEY or AUTH_HS256_SECRET (a development key is only generated for an embedded database)',
+      );
     const dev = await loadOrCreateDevKey(devDir);
     auth = { ...auth, eddsaPrivateKey: dev.jwk };
     config = { ...config, auth };
@@ -70,7 +73,8 @@ export async function startNodeServer(config: Config, log: (line: string) => voi
       subscribe: (args: { rootValue: { subscribe: (a: unknown) => unknown } }) => args.rootValue.subscribe(args),
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
       onSubscribe: async (ctx: any, _id: string, params: any) => {
-        const header = ctx.extra.request.headers.authorization ?? (typeof ctx.connectionParams?.authorization === 'string' ? ctx.connectionParams.authorization : null);
+        const header =
+          ctx.extra.request.headers.authorization ?? (typeof ctx.connectionParams?.authorization === 'string' ? ctx.connectionParams.authorization : null);
         const { schema, execute, subscribe, parse, validate } = yoga.getEnveloped({ request: ctx.extra.request, params });
         let document;
         try {
@@ -81,7 +85,14 @@ export async function startNodeServer(config: Config, log: (line: string) => voi
         }
         const errors = validate(schema, document);
         if (errors.length) return errors;
-        return { schema, operationName: params.operationName, document, variableValues: params.variables, contextValue: await makeContext(header), rootValue: { execute, subscribe } };
+        return {
+          schema,
+          operationName: params.operationName,
+          document,
+          variableValues: params.variables,
+          contextValue: await makeContext(header),
+          rootValue: { execute, subscribe },
+        };
       },
     } as never,
     wss,

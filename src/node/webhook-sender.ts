@@ -19,7 +19,11 @@ function privateTarget(reason: string): Error {
   return Object.assign(new Error(`${reason} (set WEBHOOK_ALLOW_PRIVATE_TARGETS=true to allow it)`), { code: 'EWEBHOOKPRIVATE' });
 }
 
-type Resolve = (hostname: string, options: LookupOptions & { all: true }, callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
+type Resolve = (
+  hostname: string,
+  options: LookupOptions & { all: true },
+  callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void;
 
 /** A `lookup` for net/http that fails when any address of the name is not public. */
 export function guardedLookup(resolve: Resolve = dnsLookup as unknown as Resolve): LookupFunction {
@@ -27,7 +31,8 @@ export function guardedLookup(resolve: Resolve = dnsLookup as unknown as Resolve
     resolve(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error, '', 0);
       const refused = addresses.find((a) => !isPublicAddress(a.address));
-      if (refused || !addresses.length) return callback(privateTarget(`${hostname} resolves to ${refused?.address ?? 'no address'}, which is not a public address`), '', 0);
+      if (refused || !addresses.length)
+        return callback(privateTarget(`${hostname} resolves to ${refused?.address ?? 'no address'}, which is not a public address`), '', 0);
       if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
       callback(null, addresses[0].address, addresses[0].family);
     });
@@ -49,7 +54,12 @@ export function createNodeSender(settings: Pick<WebhookSettings, 'allowPrivateTa
     return new Promise<{ status: number }>((resolvePromise, reject) => {
       const req = request(
         target,
-        { method: 'POST', headers: { ...baseHeaders, ...headers, 'content-length': String(Buffer.byteLength(body)) }, lookup, signal: signal ? AbortSignal.any([timeout, signal]) : timeout },
+        {
+          method: 'POST',
+          headers: { ...baseHeaders, ...headers, 'content-length': String(Buffer.byteLength(body)) },
+          lookup,
+          signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
+        },
         (res) => {
           res.on('error', () => {}); // the status is all we need; a body cut short later is not a failure
           res.resume();

@@ -36,14 +36,23 @@ ApplicationRef.implement({
     processTypes: t.field({
       type: [ProcessTypeRef],
       resolve: async (a, _x, ctx) =>
-        (await ctx.services.db.read.select().from(processTypes).where(eq(processTypes.applicationId, a.id)).orderBy(asc(processTypes.name))).map((p) => ({ ...p, projectId: a.projectId })),
+        (await ctx.services.db.read.select().from(processTypes).where(eq(processTypes.applicationId, a.id)).orderBy(asc(processTypes.name))).map((p) => ({
+          ...p,
+          projectId: a.projectId,
+        })),
     }),
     privateDomainNames: t.field({ type: ['String'], description: 'Every private DNS name of this application.', resolve: (a, _x, ctx) => namesOf(ctx, a) }),
     containers: t.connection({
       type: ContainerRef,
       resolve: (a, args, ctx) =>
         resolvePage(args, ({ limit, offset }) =>
-          ctx.services.db.read.select().from(containers).where(eq(containers.applicationId, a.id)).orderBy(asc(containers.processType), asc(containers.number)).limit(limit).offset(offset),
+          ctx.services.db.read
+            .select()
+            .from(containers)
+            .where(eq(containers.applicationId, a.id))
+            .orderBy(asc(containers.processType), asc(containers.number))
+            .limit(limit)
+            .offset(offset),
         ),
     }),
   }),
@@ -109,7 +118,11 @@ builder.mutationFields((t) => ({
   setProcessExposure: t.field({
     type: ApplicationPayload,
     description: 'Switch a process type between PUBLIC and PRIVATE without renaming it.',
-    args: { applicationId: t.arg.id({ required: true }), processType: t.arg.string({ required: true }), exposure: t.arg({ type: ExposureEnum, required: true }) },
+    args: {
+      applicationId: t.arg.id({ required: true }),
+      processType: t.arg.string({ required: true }),
+      exposure: t.arg({ type: ExposureEnum, required: true }),
+    },
     authScopes: { authenticated: true },
     resolve: async (_r, args, ctx) => {
       await loadApplication(ctx, String(args.applicationId), 'write');

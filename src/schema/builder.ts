@@ -25,7 +25,10 @@ export const builder = new SchemaBuilder<{
     authorizeOnSubscribe: true,
     unauthorizedError: (_parent, context) =>
       context.actor.kind === 'anonymous'
-        ? new DomainError('UNAUTHENTICATED', context.actor.reason ? `not authenticated: ${context.actor.reason}` : 'not authenticated: send Authorization: Bearer <token>')
+        ? new DomainError(
+            'UNAUTHENTICATED',
+            context.actor.reason ? `not authenticated: ${context.actor.reason}` : 'not authenticated: send Authorization: Bearer <token>',
+          )
         : new DomainError('FORBIDDEN', 'not allowed for this actor'),
     authScopes: (context) => ({
       admin: context.actor.kind === 'admin',

@@ -24,11 +24,15 @@ ContainerRef.implement({
     state: t.field({ type: ContainerStateEnum, resolve: (c) => c.state }),
     ip: t.exposeString('ip'),
     mac: t.exposeString('mac'),
-    hostname: t.string({ description: 'Its private DNS name: <n>.<type>.<app-id>.<network-id>.private-network.internal', resolve: (c) => containerHostname(c) }),
+    hostname: t.string({
+      description: 'Its private DNS name: <n>.<type>.<app-id>.<network-id>.private-network.internal',
+      resolve: (c) => containerHostname(c),
+    }),
     environment: t.field({
       type: [EnvVar],
       description: 'Variables the container receives (prefix ENV_PREFIX, default SCALINGO_).',
-      resolve: (c, _a, ctx) => Object.entries(containerEnvironment(ctx.services.config.envPrefix, { ...c, hostname: containerHostname(c) })).map(([name, value]) => ({ name, value })),
+      resolve: (c, _a, ctx) =>
+        Object.entries(containerEnvironment(ctx.services.config.envPrefix, { ...c, hostname: containerHostname(c) })).map(([name, value]) => ({ name, value })),
     }),
     createdAt: t.field({ type: 'DateTime', resolve: (c) => c.createdAt }),
     updatedAt: t.field({ type: 'DateTime', resolve: (c) => c.updatedAt }),
@@ -60,7 +64,11 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CreateContainerInput, required: true }) },
     authScopes: { admin: true },
     resolve: async (_r, { input }, ctx) => {
-      const { result, changes } = await createContainer(ctx.services, { applicationId: String(input.applicationId), processType: input.processType, hostId: String(input.hostId) });
+      const { result, changes } = await createContainer(ctx.services, {
+        applicationId: String(input.applicationId),
+        processType: input.processType,
+        hostId: String(input.hostId),
+      });
       return { id: result.containerId, revision: lastRevision(changes) };
     },
   }),

@@ -18,7 +18,11 @@ import { builder } from './builder.ts';
 import type { GraphQLContext } from './context.ts';
 import { NetworkRef } from './refs.ts';
 
-builder.scalarType('JSON', { description: 'Arbitrary JSON (shapes documented in protocol/model.ts and protocol/changes.ts).', serialize: (v) => v, parseValue: (v) => v });
+builder.scalarType('JSON', {
+  description: 'Arbitrary JSON (shapes documented in protocol/model.ts and protocol/changes.ts).',
+  serialize: (v) => v,
+  parseValue: (v) => v,
+});
 
 /**
  * Where a container runs is for operators and agents only (`Container.host` is admin-only), yet
@@ -73,21 +77,23 @@ const FeedChange = builder.objectRef<FeedRow>('FeedChange').implement({
   }),
 });
 
-const FeedPage = builder
-  .objectRef<{ resync: boolean; head: number; cursor: number | null; hasMore: boolean; rows: FeedRow[] }>('FeedPage')
-  .implement({
-    description: 'A page of changes. When `resync` is true, `since` is older than the retained window: list again.',
-    fields: (t) => ({
-      resync: t.exposeBoolean('resync'),
-      head: t.exposeInt('head', { description: 'The newest committed revision when the page was read.' }),
-      cursor: t.exposeInt('cursor', { nullable: true, description: 'Pass as `since` for the next page; every change up to it has been considered.' }),
-      hasMore: t.exposeBoolean('hasMore'),
-      changes: t.field({ type: [FeedChange], resolve: (p) => p.rows }),
-    }),
-  });
+const FeedPage = builder.objectRef<{ resync: boolean; head: number; cursor: number | null; hasMore: boolean; rows: FeedRow[] }>('FeedPage').implement({
+  description: 'A page of changes. When `resync` is true, `since` is older than the retained window: list again.',
+  fields: (t) => ({
+    resync: t.exposeBoolean('resync'),
+    head: t.exposeInt('head', { description: 'The newest committed revision when the page was read.' }),
+    cursor: t.exposeInt('cursor', { nullable: true, description: 'Pass as `since` for the next page; every change up to it has been considered.' }),
+    hasMore: t.exposeBoolean('hasMore'),
+    changes: t.field({ type: [FeedChange], resolve: (p) => p.rows }),
+  }),
+});
 
 const FeedEventType = builder.enumType('FeedEventType', {
-  values: { CHANGE: { description: 'A change that concerns this reader.' }, RESYNC: { description: 'since is too old: list again, then watch from the snapshot revision.' }, CURSOR: { description: 'Caught up to revision; nothing before it concerned this reader.' } },
+  values: {
+    CHANGE: { description: 'A change that concerns this reader.' },
+    RESYNC: { description: 'since is too old: list again, then watch from the snapshot revision.' },
+    CURSOR: { description: 'Caught up to revision; nothing before it concerned this reader.' },
+  },
 });
 
 const FeedEventRef = builder.objectRef<FeedEvent>('FeedEvent').implement({
@@ -101,7 +107,11 @@ const FeedEventRef = builder.objectRef<FeedEvent>('FeedEvent').implement({
 const HostSnapshot = builder.objectRef<{ revision: number; config: unknown }>('HostSnapshot').implement({
   fields: (t) => ({
     revision: t.exposeInt('revision', { description: 'Watch from here: hostChanges(since: revision).' }),
-    config: t.field({ type: 'JSON', description: 'HostConfig (protocol/model.ts): host, peers, networks with every member container.', resolve: (s) => s.config }),
+    config: t.field({
+      type: 'JSON',
+      description: 'HostConfig (protocol/model.ts): host, peers, networks with every member container.',
+      resolve: (s) => s.config,
+    }),
   }),
 });
 
@@ -149,7 +159,7 @@ builder.queryFields((t) => ({
   }),
   projectChanges: t.field({
     type: FeedPage,
-    description: "Changes after `since` of one project, oldest first (frontends).",
+    description: 'Changes after `since` of one project, oldest first (frontends).',
     args: { projectId: t.arg.id({ required: true }), since: t.arg.int({ required: true }), first: t.arg.int({ defaultValue: 500 }) },
     authScopes: { authenticated: true },
     resolve: async (_r, args, ctx) => {
@@ -174,7 +184,7 @@ builder.subscriptionFields((t) => ({
   }),
   projectChanges: t.field({
     type: FeedEventRef,
-    description: "Every change of a project after `since`, in order, then live. Ends after RESYNC.",
+    description: 'Every change of a project after `since`, in order, then live. Ends after RESYNC.',
     args: { projectId: t.arg.id({ required: true }), since: t.arg.int({ required: true }) },
     authScopes: { authenticated: true },
     subscribe: async (_r, args, ctx) => {
@@ -223,7 +233,11 @@ const ConvergenceRef = builder.objectRef<import('../feed/convergence.ts').Networ
 });
 
 builder.objectField(NetworkRef, 'convergence', (t) =>
-  t.field({ type: ConvergenceRef, description: 'Which member hosts are behind, by how much, and commit-to-applied times.', resolve: (n, _a, ctx) => networkConvergence(ctx.services.db, n.id, ctx.services.now()) }),
+  t.field({
+    type: ConvergenceRef,
+    description: 'Which member hosts are behind, by how much, and commit-to-applied times.',
+    resolve: (n, _a, ctx) => networkConvergence(ctx.services.db, n.id, ctx.services.now()),
+  }),
 );
 
 builder.mutationFields((t) => ({
@@ -234,7 +248,12 @@ builder.mutationFields((t) => ({
     description: 'An agent reports the revision it has applied and per-network health.',
     args: { input: t.arg({ type: ReportHostStatusInput, required: true }) },
     authScopes: (_r, args) => ({ agentOf: String(args.input.hostId) }),
-    resolve: (_r, { input }, ctx) => reportHostStatus(ctx.services, { ...input, hostId: String(input.hostId), networks: input.networks?.map((n) => ({ ...n, networkId: String(n.networkId) })) }),
+    resolve: (_r, { input }, ctx) =>
+      reportHostStatus(ctx.services, {
+        ...input,
+        hostId: String(input.hostId),
+        networks: input.networks?.map((n) => ({ ...n, networkId: String(n.networkId) })),
+      }),
   }),
   compactFeed: t.field({
     type: builder.objectRef<{ compactedThrough: number; deleted: number }>('CompactFeedPayload').implement({
@@ -244,6 +263,9 @@ builder.mutationFields((t) => ({
     args: { throughRevision: t.arg.int() },
     authScopes: { admin: true },
     resolve: (_r, args, ctx) =>
-      compactFeed(ctx.services.db, args.throughRevision != null ? { throughRevision: args.throughRevision } : { before: ctx.services.now() - ctx.services.config.feedRetentionMs }),
+      compactFeed(
+        ctx.services.db,
+        args.throughRevision != null ? { throughRevision: args.throughRevision } : { before: ctx.services.now() - ctx.services.config.feedRetentionMs },
+      ),
   }),
 }));

@@ -26,7 +26,13 @@ HostRef.implement({
       type: ContainerRef,
       resolve: (h, args, ctx) =>
         resolvePage(args, ({ limit, offset }) =>
-          ctx.services.db.read.select().from(containers).where(eq(containers.hostId, h.id)).orderBy(asc(containers.networkId), asc(containers.ipOffset)).limit(limit).offset(offset),
+          ctx.services.db.read
+            .select()
+            .from(containers)
+            .where(eq(containers.hostId, h.id))
+            .orderBy(asc(containers.networkId), asc(containers.ipOffset))
+            .limit(limit)
+            .offset(offset),
         ),
     }),
   }),
@@ -94,7 +100,7 @@ builder.mutationFields((t) => ({
   }),
   rotateHostToken: t.field({
     type: HostTokenPayload,
-    description: "Issue a new agent token for a host; the old one stops working at once.",
+    description: 'Issue a new agent token for a host; the old one stops working at once.',
     args: { hostId: t.arg.id({ required: true }) },
     authScopes: { admin: true },
     resolve: async (_r, { hostId }, ctx) => {

@@ -40,12 +40,17 @@ const DnsRecord = builder.objectRef<{ name: string; type: string; ttl: number; d
   fields: (t) => ({ name: t.exposeString('name'), type: t.exposeString('type'), ttl: t.exposeInt('ttl'), data: t.exposeString('data') }),
 });
 
-const Rcode = builder.enumType('DnsRcode', { values: ['NOERROR', 'NXDOMAIN', 'REFUSED'] as const, description: 'REFUSED: the name is outside private-network.internal (the host DNS forwards it upstream).' });
-
-const ResolveResult = builder.objectRef<{ rcode: 'NOERROR' | 'NXDOMAIN' | 'REFUSED'; records: { name: string; type: string; ttl: number; data: string }[] }>('ResolveResult').implement({
-  description: 'Exactly what the host DNS answers inside this network. NOERROR with no records is NODATA.',
-  fields: (t) => ({ rcode: t.field({ type: Rcode, resolve: (r) => r.rcode }), records: t.field({ type: [DnsRecord], resolve: (r) => r.records }) }),
+const Rcode = builder.enumType('DnsRcode', {
+  values: ['NOERROR', 'NXDOMAIN', 'REFUSED'] as const,
+  description: 'REFUSED: the name is outside private-network.internal (the host DNS forwards it upstream).',
 });
+
+const ResolveResult = builder
+  .objectRef<{ rcode: 'NOERROR' | 'NXDOMAIN' | 'REFUSED'; records: { name: string; type: string; ttl: number; data: string }[] }>('ResolveResult')
+  .implement({
+    description: 'Exactly what the host DNS answers inside this network. NOERROR with no records is NODATA.',
+    fields: (t) => ({ rcode: t.field({ type: Rcode, resolve: (r) => r.rcode }), records: t.field({ type: [DnsRecord], resolve: (r) => r.records }) }),
+  });
 
 builder.queryFields((t) => ({
   network: t.field({

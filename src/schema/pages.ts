@@ -11,7 +11,8 @@ export const MAX_OFFSET = 2 ** 31 - 1;
 /** `resolveOffsetConnection` with the offset bounded; `load` reads one page. */
 export function resolvePage<T>(args: DefaultConnectionArguments, load: (page: { limit: number; offset: number }) => Promise<T[]>) {
   return resolveOffsetConnection({ args }, (page) => {
-    if (!Number.isSafeInteger(page.offset) || page.offset > MAX_OFFSET) throw badInput(`cursor offset is past ${MAX_OFFSET}: use a cursor this API returned`, { field: args.after ? 'after' : 'before' });
+    if (!Number.isSafeInteger(page.offset) || page.offset > MAX_OFFSET)
+      throw badInput(`cursor offset is past ${MAX_OFFSET}: use a cursor this API returned`, { field: args.after ? 'after' : 'before' });
     return load(page);
   });
 }

@@ -18,5 +18,8 @@ export const ProcessTypeRef = builder.objectRef<ProcessTypeRow>('ProcessType');
 export const HostRef = builder.objectRef<HostRow>('Host');
 export const ContainerRef = builder.objectRef<ContainerRow>('Container');
 
-export const ExposureEnum = builder.enumType('Exposure', { values: ['PUBLIC', 'PRIVATE'] as const, description: 'Whether the public router may route to a process type.' });
+export const ExposureEnum = builder.enumType('Exposure', {
+  values: ['PUBLIC', 'PRIVATE'] as const,
+  description: 'Whether the public router may route to a process type.',
+});
 export const ContainerStateEnum = builder.enumType('ContainerState', { values: ['PENDING', 'RUNNING', 'DRAINING'] as const });

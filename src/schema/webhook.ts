@@ -49,16 +49,24 @@ async function loadDelivery(ctx: GraphQLContext, id: string, role: 'read' | 'wri
 }
 
 EndpointRef.implement({
-  description: 'Where a project\'s changes are POSTed, signed to the Standard Webhooks specification.',
+  description: "Where a project's changes are POSTed, signed to the Standard Webhooks specification.",
   authScopes: (e) => ({ projectRead: e.projectId }),
   fields: (t) => ({
     id: t.exposeID('id'),
     project: t.field({ type: ProjectRef, resolve: (e, _a, ctx) => getProject(ctx.services.db.read, e.projectId) }),
     url: t.exposeString('url'),
-    events: t.stringList({ description: 'Event types delivered; empty means every event type of the project.', resolve: (e) => JSON.parse(e.events) as string[] }),
+    events: t.stringList({
+      description: 'Event types delivered; empty means every event type of the project.',
+      resolve: (e) => JSON.parse(e.events) as string[],
+    }),
     enabled: t.exposeBoolean('enabled'),
     lastDeliveredRevision: t.exposeInt('cursor', { description: 'Every change up to this revision has been delivered, dead-lettered or filtered out.' }),
-    previousSecretExpiresAt: t.field({ type: 'DateTime', nullable: true, description: 'While set and in the future, the previous secret also signs every delivery.', resolve: (e) => (e.previousSecret ? e.previousSecretExpiresAt : null) }),
+    previousSecretExpiresAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'While set and in the future, the previous secret also signs every delivery.',
+      resolve: (e) => (e.previousSecret ? e.previousSecretExpiresAt : null),
+    }),
     createdAt: t.field({ type: 'DateTime', resolve: (e) => e.createdAt }),
     updatedAt: t.field({ type: 'DateTime', resolve: (e) => e.updatedAt }),
     deliveries: t.connection({
@@ -71,7 +79,9 @@ EndpointRef.implement({
             await ctx.services.db.read
               .select()
               .from(webhookDeliveries)
-              .where(args.status ? and(eq(webhookDeliveries.endpointId, e.id), eq(webhookDeliveries.status, args.status)) : eq(webhookDeliveries.endpointId, e.id))
+              .where(
+                args.status ? and(eq(webhookDeliveries.endpointId, e.id), eq(webhookDeliveries.status, args.status)) : eq(webhookDeliveries.endpointId, e.id),
+              )
               .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.revision), desc(webhookDeliveries.id))
               .limit(limit)
               .offset(offset)
@@ -87,7 +97,10 @@ DeliveryRef.implement({
   fields: (t) => ({
     id: t.exposeID('id'),
     endpoint: t.field({ type: EndpointRef, resolve: (d, _a, ctx) => getWebhookEndpoint(ctx.services.db.read, d.endpointId) }),
-    webhookId: t.string({ description: 'The webhook-id header: <endpoint>:<revision>, the same on every retry and redelivery.', resolve: (d) => messageId(d.endpointId, d.revision) }),
+    webhookId: t.string({
+      description: 'The webhook-id header: <endpoint>:<revision>, the same on every retry and redelivery.',
+      resolve: (d) => messageId(d.endpointId, d.revision),
+    }),
     revision: t.exposeInt('revision'),
     eventType: t.exposeString('kind'),
     status: t.field({ type: DeliveryStatusEnum, resolve: (d) => d.status }),
@@ -104,7 +117,12 @@ DeliveryRef.implement({
 builder.objectField(ProjectRef, 'webhookEndpoints', (t) =>
   t.field({
     type: [EndpointRef],
-    resolve: (p, _a, ctx) => ctx.services.db.read.select().from(webhookEndpoints).where(eq(webhookEndpoints.projectId, p.id)).orderBy(asc(webhookEndpoints.createdAt), asc(webhookEndpoints.id)),
+    resolve: (p, _a, ctx) =>
+      ctx.services.db.read
+        .select()
+        .from(webhookEndpoints)
+        .where(eq(webhookEndpoints.projectId, p.id))
+        .orderBy(asc(webhookEndpoints.createdAt), asc(webhookEndpoints.id)),
   }),
 );
 
@@ -130,10 +148,15 @@ builder.queryFields((t) => ({
     authScopes: { authenticated: true },
     resolve: (_r, { id }, ctx) => loadDelivery(ctx, String(id), 'read'),
   }),
-  webhookEventTypes: t.stringList({ description: 'Event types a webhook endpoint may filter on.', authScopes: { authenticated: true }, resolve: () => [...WEBHOOK_EVENT_TYPES] }),
+  webhookEventTypes: t.stringList({
+    description: 'Event types a webhook endpoint may filter on.',
+    authScopes: { authenticated: true },
+    resolve: () => [...WEBHOOK_EVENT_TYPES],
+  }),
   publicRoutes: t.field({
     type: [PublicRoute],
-    description: "A project's PUBLIC process types with their RUNNING containers (follow process.exposure_changed and container.* webhooks to keep it current).",
+    description:
+      "A project's PUBLIC process types with their RUNNING containers (follow process.exposure_changed and container.* webhooks to keep it current).",
     args: { projectId: t.arg.id({ required: true }) },
     authScopes: { authenticated: true },
     resolve: async (_r, { projectId }, ctx) => {
@@ -227,7 +250,8 @@ builder.mutationFields((t) => ({
   }),
   redeliver: t.field({
     type: DeliveryPayload,
-    description: 'Send a webhook delivery again, now. A finished one (SUCCEEDED or DEAD) is repeated as a new delivery with the same webhook-id; an open one is made due at once.',
+    description:
+      'Send a webhook delivery again, now. A finished one (SUCCEEDED or DEAD) is repeated as a new delivery with the same webhook-id; an open one is made due at once.',
     args: { deliveryId: t.arg.id({ required: true }) },
     authScopes: { authenticated: true },
     resolve: async (_r, { deliveryId }, ctx) => {

@@ -60,7 +60,13 @@ export const leaseMs = (settings: WebhookSettings) => 2 * settings.timeoutMs + 1
 
 /** The JSON body of a change (Standard Webhooks' recommended `{type, timestamp, data}` shape). */
 export function webhookBody(change: typeof changes.$inferSelect): string {
-  const data = { revision: change.revision, projectId: change.projectId, networkId: change.networkId, hostId: change.hostId, payload: JSON.parse(change.payload) as unknown };
+  const data = {
+    revision: change.revision,
+    projectId: change.projectId,
+    networkId: change.networkId,
+    hostId: change.hostId,
+    payload: JSON.parse(change.payload) as unknown,
+  };
   return JSON.stringify({ type: change.kind, timestamp: new Date(change.createdAt).toISOString(), data });
 }
 
@@ -124,11 +130,24 @@ async function feedLines(tx: Tx, now: number): Promise<void> {
   if (todo.some((t) => t.gap !== null)) todo = await endpointsToFeed(tx); // past the gap, carry on at once
   const fed = todo.filter((t) => t.gap === null && t.next !== null);
   if (!fed.length) return;
-  const rows = await tx.select().from(changes).where(inArray(changes.revision, [...new Set(fed.map((t) => t.next!))]));
+  const rows = await tx
+    .select()
+    .from(changes)
+    .where(inArray(changes.revision, [...new Set(fed.map((t) => t.next!))]));
   const byRevision = new Map(rows.map((r) => [r.revision, r]));
   for (const { endpoint, next } of fed) {
     const change = byRevision.get(next!)!;
-    await tx.insert(webhookDeliveries).values({ id: `whd-${crypto.randomUUID()}`, endpointId: endpoint.id, revision: change.revision, kind: change.kind, body: webhookBody(change), status: 'PENDING', attempts: 0, nextAttemptAt: now, createdAt: now });
+    await tx.insert(webhookDeliveries).values({
+      id: `whd-${crypto.randomUUID()}`,
+      endpointId: endpoint.id,
+      revision: change.revision,
+      kind: change.kind,
+      body: webhookBody(change),
+      status: 'PENDING',
+      attempts: 0,
+      nextAttemptAt: now,
+      createdAt: now,
+    });
   }
 }
 
@@ -222,7 +241,9 @@ export async function attemptDelivery(deps: DeliveryDeps, claimed: ClaimedDelive
 export async function runDeliveryPass(deps: DeliveryDeps, now: number = Date.now()): Promise<PassResult> {
   const claimed = await claimDueDeliveries(deps, now);
   const settled = await Promise.allSettled(claimed.map((c) => attemptDelivery(deps, c, now)));
-  const outcomes = settled.map((s) => (s.status === 'fulfilled' ? s.value : (deps.log?.(`webhook attempt not recorded: ${(s.reason as Error)?.message}`), 'LOST' as const)));
+  const outcomes = settled.map((s) =>
+    s.status === 'fulfilled' ? s.value : (deps.log?.(`webhook attempt not recorded: ${(s.reason as Error)?.message}`), 'LOST' as const),
+  );
   const count = (o: AttemptOutcome) => outcomes.filter((x) => x === o).length;
   return { attempted: claimed.length, succeeded: count('SUCCEEDED'), failed: count('FAILED'), dead: count('DEAD') };
 }

@@ -40,6 +40,10 @@ const KNOWN = new Set<string>(WEBHOOK_EVENT_TYPES);
 export function parseEventFilter(events: readonly string[] | null | undefined): string[] {
   const list = [...new Set((events ?? []).map((e) => e.trim()))].sort();
   const unknown = list.filter((e) => !KNOWN.has(e));
-  if (unknown.length) throw badInput(`unknown event type${unknown.length > 1 ? 's' : ''} ${unknown.map((e) => `"${e}"`).join(', ')}; known: ${WEBHOOK_EVENT_TYPES.join(', ')}`, { field: 'events', unknown });
+  if (unknown.length)
+    throw badInput(`unknown event type${unknown.length > 1 ? 's' : ''} ${unknown.map((e) => `"${e}"`).join(', ')}; known: ${WEBHOOK_EVENT_TYPES.join(', ')}`, {
+      field: 'events',
+      unknown,
+    });
   return list;
 }

@@ -29,7 +29,11 @@ export async function webhookHousekeeping(db: Database, pruneBefore: number): Pr
     // Re-read under the write lock: no change at or below `head` can commit after this point.
     const head = await headRevision(tx);
     const ids = await idleBehind(tx, head);
-    if (ids.length) await tx.update(webhookEndpoints).set({ cursor: head }).where(and(inArray(webhookEndpoints.id, ids), lte(webhookEndpoints.cursor, head)));
+    if (ids.length)
+      await tx
+        .update(webhookEndpoints)
+        .set({ cursor: head })
+        .where(and(inArray(webhookEndpoints.id, ids), lte(webhookEndpoints.cursor, head)));
     const pruned = await tx.delete(webhookDeliveries).where(prunable(pruneBefore)).returning({ id: webhookDeliveries.id });
     return { advanced: ids.length, pruned: pruned.length };
   });

@@ -23,7 +23,13 @@ export const baseHeaders = { 'content-type': 'application/json', 'user-agent': U
 /** Sends with the runtime's fetch. */
 export const fetchSender: Sender = async ({ url, headers, body, timeoutMs, signal }) => {
   const timeout = AbortSignal.timeout(timeoutMs);
-  const response = await fetch(url, { method: 'POST', headers: { ...baseHeaders, ...headers }, body, redirect: 'manual', signal: signal ? AbortSignal.any([timeout, signal]) : timeout });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { ...baseHeaders, ...headers },
+    body,
+    redirect: 'manual',
+    signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
+  });
   await response.body?.cancel().catch(() => {});
   return { status: response.status };
 };

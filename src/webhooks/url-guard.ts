@@ -114,13 +114,18 @@ export function checkWebhookUrl(text: string, options: { allowPrivateTargets: bo
   } catch {
     throw badInput(`"${text}" is not a valid URL`, { field: 'url' });
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badInput(`webhook URL must be http or https, not ${url.protocol.replace(/:$/, '')}`, { field: 'url' });
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw badInput(`webhook URL must be http or https, not ${url.protocol.replace(/:$/, '')}`, { field: 'url' });
   if (url.username || url.password) throw badInput('webhook URL must not contain credentials; verify the webhook signature instead', { field: 'url' });
   url.hash = '';
   if (options.allowPrivateTargets) return url.toString();
 
   const host = url.hostname.replace(/\.+$/, '').toLowerCase();
-  const refuse = (why: string) => badInput(`webhook URL ${why}; private and loopback targets are refused unless the operator sets WEBHOOK_ALLOW_PRIVATE_TARGETS=true`, { field: 'url', host });
+  const refuse = (why: string) =>
+    badInput(`webhook URL ${why}; private and loopback targets are refused unless the operator sets WEBHOOK_ALLOW_PRIVATE_TARGETS=true`, {
+      field: 'url',
+      host,
+    });
   if (host.startsWith('[')) {
     if (!isPublicAddress(host.slice(1, -1))) throw refuse(`points at a private, loopback or reserved IPv6 address (${host})`);
   } else if (parseIpv4(host) !== null) {

@@ -21,7 +21,10 @@ describe('attach API over a Unix socket (fake host)', () => {
   const start = async () => {
     const store = new AttachmentStore(dir);
     server = await startAttachServer({
-      socketPath: socket, store, getConfig: () => STATES.twoNetworks, pathExists: (p) => p.startsWith('/proc/'),
+      socketPath: socket,
+      store,
+      getConfig: () => STATES.twoNetworks,
+      pathExists: (p) => p.startsWith('/proc/'),
       reconcile: () => agent.rec.reconcile(STATES.twoNetworks, store.paths()),
     });
     return store;
@@ -41,8 +44,16 @@ describe('attach API over a Unix socket (fake host)', () => {
   it('attach programs the veth and returns the environment and resolver', async () => {
     const r = await attachContainer(socket, A1, PATH);
     expect(r).toMatchObject({
-      ip: '10.240.0.11', prefixLen: 22, mtu: 1370, interface: 'eth1', resolvConf: 'nameserver 10.240.0.1',
-      env: { SCALINGO_APPLICATION_ID: 'ap-app1', SCALINGO_PRIVATE_NETWORK_ID: 'pn-a', SCALINGO_PRIVATE_HOSTNAME: '1.web.ap-app1.pn-a.private-network.internal' },
+      ip: '10.240.0.11',
+      prefixLen: 22,
+      mtu: 1370,
+      interface: 'eth1',
+      resolvConf: 'nameserver 10.240.0.1',
+      env: {
+        SCALINGO_APPLICATION_ID: 'ap-app1',
+        SCALINGO_PRIVATE_NETWORK_ID: 'pn-a',
+        SCALINGO_PRIVATE_HOSTNAME: '1.web.ap-app1.pn-a.private-network.internal',
+      },
     });
     expect(agent.fake.named.get('t1pn-100')!.links.get('t1pnc-a0000001')).toMatchObject({ master: 't1pnb-100', mtu: 1370 });
     const again = await agent.rec.reconcile(STATES.twoNetworks, { [A1]: PATH });
@@ -83,10 +94,22 @@ describe('attach API over a Unix socket (fake host)', () => {
     let out = '';
     let err = '';
     const w = (f: (s: string) => void) => ({ write: (s: string) => f(s) });
-    expect(await cli(['attach', A1, PATH, '--env', '--socket', socket], w((s) => (out += s)), w((s) => (err += s)))).toBe(0);
+    expect(
+      await cli(
+        ['attach', A1, PATH, '--env', '--socket', socket],
+        w((s) => (out += s)),
+        w((s) => (err += s)),
+      ),
+    ).toBe(0);
     expect(out).toContain('SCALINGO_PRIVATE_NETWORK_ID=pn-a\n');
     expect(out).toContain('# resolv.conf: nameserver 10.240.0.1');
-    expect(await cli(['attach', 'ctr-ffffffff', PATH, '--socket', socket], w((s) => (out += s)), w((s) => (err += s)))).toBe(1);
+    expect(
+      await cli(
+        ['attach', 'ctr-ffffffff', PATH, '--socket', socket],
+        w((s) => (out += s)),
+        w((s) => (err += s)),
+      ),
+    ).toBe(1);
     expect(err).toMatch(/^CONTAINER_UNKNOWN/);
   });
 });

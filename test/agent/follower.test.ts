@@ -17,7 +17,11 @@ async function api(env: Record<string, string> = {}) {
   return { ...server, gql: server.ok };
 }
 
-const normalize = (c: HostConfig) => ({ ...c, revision: 0, networks: c.networks.map((n) => ({ ...n, containers: [...n.containers].sort((a, b) => a.id.localeCompare(b.id)) })) });
+const normalize = (c: HostConfig) => ({
+  ...c,
+  revision: 0,
+  networks: c.networks.map((n) => ({ ...n, containers: [...n.containers].sort((a, b) => a.id.localeCompare(b.id)) })),
+});
 
 async function until(check: () => boolean | Promise<boolean>, ms = 8000) {
   const end = Date.now() + ms;
@@ -32,11 +36,16 @@ describe('agent feed follower against a real API', () => {
   it('keeps its model equal to a fresh snapshot through random changes, a RESYNC and an API restart', async () => {
     const a = await api();
     const p = await a.gql(`mutation { createProject(input: { name: "p" }) { project { id } } }`);
-    const app = await a.gql(`mutation($p: ID!) { createApplication(input: { projectId: $p, name: "a" }) { application { id } } }`, { p: p.createProject.project.id });
+    const app = await a.gql(`mutation($p: ID!) { createApplication(input: { projectId: $p, name: "a" }) { application { id } } }`, {
+      p: p.createProject.project.id,
+    });
     const appId = app.createApplication.application.id;
     const hosts: { id: string; token: string }[] = [];
     for (let i = 0; i < 3; i++) {
-      const h = await a.gql(`mutation($n: String!, $k: String!) { registerHost(input: { name: $n, endpoint: "192.0.2.1:51820", publicKey: $k }) { host { id } agentToken } }`, { n: `h${i}`, k: fakeKey(i + 1) });
+      const h = await a.gql(
+        `mutation($n: String!, $k: String!) { registerHost(input: { name: $n, endpoint: "192.0.2.1:51820", publicKey: $k }) { host { id } agentToken } }`,
+        { n: `h${i}`, k: fakeKey(i + 1) },
+      );
       hosts.push({ id: h.registerHost.host.id, token: h.registerHost.agentToken });
     }
     const me = hosts[0];
@@ -57,7 +66,10 @@ describe('agent feed follower against a real API', () => {
     const step = async () => {
       const r = rand(10);
       if (r < 4 || live.length === 0) {
-        const c = await a.gql(`mutation($a: ID!, $h: ID!, $t: String!) { createContainer(input: { applicationId: $a, processType: $t, hostId: $h }) { container { id } } }`, { a: appId, h: hosts[rand(3)].id, t: rand(2) ? 'web' : 'worker' });
+        const c = await a.gql(
+          `mutation($a: ID!, $h: ID!, $t: String!) { createContainer(input: { applicationId: $a, processType: $t, hostId: $h }) { container { id } } }`,
+          { a: appId, h: hosts[rand(3)].id, t: rand(2) ? 'web' : 'worker' },
+        );
         live.push(c.createContainer.container.id);
       } else if (r < 7) {
         await a.gql(`mutation($id: ID!) { markContainerRunning(id: $id) { revision } }`, { id: live[rand(live.length)] }).catch(() => {});

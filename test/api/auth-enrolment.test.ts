@@ -127,7 +127,9 @@ describe('open subscriptions follow the token', () => {
       onOpen: async () => {
         await new Promise((r) => setTimeout(r, 100));
         await api.ok(`mutation($h: ID!) { revokeHostToken(hostId: $h) { revision } }`, { h: w.host1 });
-        await api.ok(`mutation($i: CreateContainerInput!) { createContainer(input: $i) { revision } }`, { i: { applicationId: w.appA, processType: 'worker', hostId: w.host1 } });
+        await api.ok(`mutation($i: CreateContainerInput!) { createContainer(input: $i) { revision } }`, {
+          i: { applicationId: w.appA, processType: 'worker', hostId: w.host1 },
+        });
       },
     });
     expect(sse.ended).toBe(true);
@@ -142,25 +144,38 @@ describe('open subscriptions follow the token', () => {
     const sse = await subscribeSse(api, HOST_STREAM, { h: w.host1, s: await head(api) }, w.agentToken1, 3000, {
       onOpen: async () => {
         await new Promise((r) => setTimeout(r, 100));
-        await api.ok(`mutation($i: CreateContainerInput!) { createContainer(input: $i) { revision } }`, { i: { applicationId: w.appA, processType: 'worker', hostId: w.host1 } });
+        await api.ok(`mutation($i: CreateContainerInput!) { createContainer(input: $i) { revision } }`, {
+          i: { applicationId: w.appA, processType: 'worker', hostId: w.host1 },
+        });
       },
     });
-    expect(sse.events.find((e) => e.event === 'next')?.data).toMatchObject({ data: { hostChanges: { type: 'CHANGE', change: { kind: 'container.created' } } } });
+    expect(sse.events.find((e) => e.event === 'next')?.data).toMatchObject({
+      data: { hostChanges: { type: 'CHANGE', change: { kind: 'container.created' } } },
+    });
   });
 
   it('ends a stream whose token expires while it is open', async () => {
     api = await startTestApi();
     const w = await buildWorld(api);
     const shortLived = await api.token({ kind: 'user', sub: 'r', projects: { [w.projectA]: 'read' } }, 2);
-    const sse = await subscribeSse(api, `subscription($p: ID!, $s: Int!) { projectChanges(projectId: $p, since: $s) { type } }`, { p: w.projectA, s: await head(api) }, shortLived, 5000, {
-      untilEnd: true,
-      onOpen: async () => {
-        await new Promise((r) => setTimeout(r, 2100));
-        await api.ok(`mutation($a: ID!) { setProcessExposure(applicationId: $a, processType: "web", exposure: PRIVATE) { revision } }`, { a: w.appA });
+    const sse = await subscribeSse(
+      api,
+      `subscription($p: ID!, $s: Int!) { projectChanges(projectId: $p, since: $s) { type } }`,
+      { p: w.projectA, s: await head(api) },
+      shortLived,
+      5000,
+      {
+        untilEnd: true,
+        onOpen: async () => {
+          await new Promise((r) => setTimeout(r, 2100));
+          await api.ok(`mutation($a: ID!) { setProcessExposure(applicationId: $a, processType: "web", exposure: PRIVATE) { revision } }`, { a: w.appA });
+        },
       },
-    });
+    );
     expect(sse.ended).toBe(true);
-    const nexts = sse.events.filter((e) => e.event === 'next').map((e) => e.data as { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] });
+    const nexts = sse.events
+      .filter((e) => e.event === 'next')
+      .map((e) => e.data as { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] });
     expect(nexts.filter((n) => n.data)).toEqual([]);
     expect(nexts.at(-1)?.errors?.[0]).toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
     expect(nexts.at(-1)?.errors?.[0].message).toContain('expired');

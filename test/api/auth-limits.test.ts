@@ -13,7 +13,14 @@ afterEach(async () => {
 });
 
 const post = (path: string, body: BodyInit, headers: Record<string, string> = {}) =>
-  api!.fetch(new Request(`http://weft.test${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, duplex: 'half' } as RequestInit));
+  api!.fetch(
+    new Request(`http://weft.test${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+      duplex: 'half',
+    } as RequestInit),
+  );
 type Result = { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] };
 
 describe('query limits', () => {
@@ -25,7 +32,9 @@ describe('query limits', () => {
     expect(deep.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
     expect(deep.errors?.[0].message).toBe('query depth 5 exceeds the limit of 4');
     expect(deep.data).toBeUndefined(); // refused at validation: nothing ran
-    const viaFragments = await api.gql(`{ projects { ...E } } fragment E on QueryProjectsConnection { edges { ...N } } fragment N on QueryProjectsConnectionEdge { node { network { id } } }`);
+    const viaFragments = await api.gql(
+      `{ projects { ...E } } fragment E on QueryProjectsConnection { edges { ...N } } fragment N on QueryProjectsConnectionEdge { node { network { id } } }`,
+    );
     expect(viaFragments.errors?.[0].message).toBe('query depth 5 exceeds the limit of 4');
     // refused before authentication is even looked at
     const anonymous = await api.gql(`{ projects { edges { node { network { id } } } } }`, {}, null);
@@ -37,7 +46,7 @@ describe('query limits', () => {
     const wide = `{ ${Array.from({ length: 700 }, (_, i) => `p${i}: projects { edges { node { id } } }`).join(' ')} }`;
     const r = await api.gql(wide);
     expect(r.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
-    expect(r.errors?.[0].message).toBe("query selects more than 2000 fields, the limit"); // counting stops at the limit
+    expect(r.errors?.[0].message).toBe('query selects more than 2000 fields, the limit'); // counting stops at the limit
   });
 
   it('refuses an oversized body with 413 and a coded error, with or without Content-Length', async () => {
@@ -81,16 +90,28 @@ describe('tokens only in the Authorization header', () => {
     const hosts = '{ hosts { edges { node { id } } } }';
     for (const qs of [`token=${token}`, `access_token=${token}`, `authorization=${encodeURIComponent(`Bearer ${api.admin}`)}`]) {
       const viaPost = (await (await post(`/graphql?${qs}`, JSON.stringify({ query: hosts }))).json()) as Result;
-      expect(viaPost.errors?.map((e) => e.extensions?.code), qs).toEqual(['UNAUTHENTICATED']);
+      expect(
+        viaPost.errors?.map((e) => e.extensions?.code),
+        qs,
+      ).toEqual(['UNAUTHENTICATED']);
       expect(viaPost.data).toBeNull();
-      const viaGet = await api.fetch(new Request(`http://weft.test/graphql?query=${encodeURIComponent(hosts)}&${qs}`, { headers: { accept: 'application/json' } }));
-      expect(((await viaGet.json()) as Result).errors?.map((e) => e.extensions?.code), qs).toEqual(['UNAUTHENTICATED']);
+      const viaGet = await api.fetch(
+        new Request(`http://weft.test/graphql?query=${encodeURIComponent(hosts)}&${qs}`, { headers: { accept: 'application/json' } }),
+      );
+      expect(
+        ((await viaGet.json()) as Result).errors?.map((e) => e.extensions?.code),
+        qs,
+      ).toEqual(['UNAUTHENTICATED']);
     }
     // nor in GraphQL extensions or variables
-    const inBody = (await (await post('/graphql', JSON.stringify({ query: hosts, extensions: { authorization: `Bearer ${api.admin}` }, variables: { token: api.admin } }))).json()) as Result;
+    const inBody = (await (
+      await post('/graphql', JSON.stringify({ query: hosts, extensions: { authorization: `Bearer ${api.admin}` }, variables: { token: api.admin } }))
+    ).json()) as Result;
     expect(inBody.errors?.map((e) => e.extensions?.code)).toEqual(['UNAUTHENTICATED']);
     // the header itself works, and must be a Bearer token
-    expect(((await (await post('/graphql', JSON.stringify({ query: hosts }), { authorization: `Bearer ${api.admin}` })).json()) as Result).errors).toBeUndefined();
+    expect(
+      ((await (await post('/graphql', JSON.stringify({ query: hosts }), { authorization: `Bearer ${api.admin}` })).json()) as Result).errors,
+    ).toBeUndefined();
     const basic = (await (await post('/graphql', JSON.stringify({ query: hosts }), { authorization: `Basic ${btoa('admin:admin')}` })).json()) as Result;
     expect(basic.errors?.[0]).toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
     expect(basic.errors?.[0].message).toContain('Bearer');

@@ -57,7 +57,8 @@ describe('change feed', () => {
   it('keeps one container change under 1 KB with 1,000 containers in the network', async () => {
     const api = await start();
     const w = await seedWorld(api, { hosts: 4 });
-    for (let i = 0; i < 1000; i++) await api.ok(CREATE_CONTAINER, { i: { applicationId: w.applicationId, processType: i % 2 ? 'web' : 'worker', hostId: w.hostIds[i % 4] } });
+    for (let i = 0; i < 1000; i++)
+      await api.ok(CREATE_CONTAINER, { i: { applicationId: w.applicationId, processType: i % 2 ? 'web' : 'worker', hostId: w.hostIds[i % 4] } });
     const { revision } = (await api.ok(HOST_CONFIG, { h: w.hostIds[0] })).hostConfig;
     const c = (await api.ok(CREATE_CONTAINER, { i: { applicationId: w.applicationId, processType: 'web', hostId: w.hostIds[1] } })).createContainer.container;
     await api.ok(`mutation($id: ID!) { markContainerRunning(id: $id) { revision } }`, { id: c.id });
@@ -91,7 +92,10 @@ describe('change feed', () => {
     const w = await seedWorld(api, { hosts: 1 });
     const { revision } = (await api.ok(HOST_CONFIG, { h: w.hostIds[0] })).hostConfig;
     const made: string[] = [];
-    const create = async () => made.push((await api.ok(CREATE_CONTAINER, { i: { applicationId: w.applicationId, processType: 'web', hostId: w.hostIds[0] } })).createContainer.container.id);
+    const create = async () =>
+      made.push(
+        (await api.ok(CREATE_CONTAINER, { i: { applicationId: w.applicationId, processType: 'web', hostId: w.hostIds[0] } })).createContainer.container.id,
+      );
     for (let i = 0; i < 3; i++) await create();
     const sub = `subscription($h: ID!, $s: Int!) { hostChanges(hostId: $h, since: $s) { type revision change { kind payload } } }`;
     const first = await readSse(api, sub, { h: w.hostIds[0], s: revision }, 3);
@@ -113,7 +117,13 @@ describe('change feed', () => {
     const w = await seedWorld(api, { hosts: 1 });
     const c = (await api.ok(CREATE_CONTAINER, { i: { applicationId: w.applicationId, processType: 'web', hostId: w.hostIds[0] } })).createContainer.container;
     const { revision } = (await api.ok(HOST_CONFIG, { h: w.hostIds[0] })).hostConfig;
-    const waiting = readSse(api, `subscription($h: ID!, $s: Int!) { hostChanges(hostId: $h, since: $s) { type revision change { kind } } }`, { h: w.hostIds[0], s: revision }, 1, 5000);
+    const waiting = readSse(
+      api,
+      `subscription($h: ID!, $s: Int!) { hostChanges(hostId: $h, since: $s) { type revision change { kind } } }`,
+      { h: w.hostIds[0], s: revision },
+      1,
+      5000,
+    );
     await new Promise((r) => setTimeout(r, 100));
     const t1 = Date.now();
     await api.ok(`mutation($id: ID!) { markContainerRunning(id: $id) { revision } }`, { id: c.id });
@@ -132,17 +142,22 @@ describe('change feed', () => {
     let stop = false;
     const reader = (async () => {
       while (!stop) {
-        const page = (await api.ok(`query($s: Int!) { projectChanges(projectId: "${w.projectId}", since: $s) { cursor changes { revision } } }`, { s: cursor })).projectChanges;
+        const page = (await api.ok(`query($s: Int!) { projectChanges(projectId: "${w.projectId}", since: $s) { cursor changes { revision } } }`, { s: cursor }))
+          .projectChanges;
         observed.push(...page.changes.map((c: any) => c.revision));
         cursor = page.cursor;
         await new Promise((r) => setTimeout(r, 5));
       }
     })();
-    await Promise.all(Array.from({ length: 60 }, (_, i) => api.ok(CREATE_CONTAINER, { i: { applicationId: w.applicationId, processType: 'web', hostId: w.hostIds[i % 2] } })));
+    await Promise.all(
+      Array.from({ length: 60 }, (_, i) => api.ok(CREATE_CONTAINER, { i: { applicationId: w.applicationId, processType: 'web', hostId: w.hostIds[i % 2] } })),
+    );
     await new Promise((r) => setTimeout(r, 100));
     stop = true;
     await reader;
-    const all = (await api.ok(`query($s: Int!) { projectChanges(projectId: "${w.projectId}", since: $s, first: 5000) { changes { revision } } }`, { s: revision })).projectChanges.changes.map((c: any) => c.revision);
+    const all = (
+      await api.ok(`query($s: Int!) { projectChanges(projectId: "${w.projectId}", since: $s, first: 5000) { changes { revision } } }`, { s: revision })
+    ).projectChanges.changes.map((c: any) => c.revision);
     expect(observed).toEqual(all); // the live reader saw exactly the committed sequence, in order
     expect(all.length).toBeGreaterThanOrEqual(61);
   });
@@ -154,7 +169,13 @@ describe('change feed', () => {
     apis.push(b);
     const w = await seedWorld(a, { hosts: 1 });
     const { revision } = (await b.ok(HOST_CONFIG, { h: w.hostIds[0] })).hostConfig;
-    const waiting = readSse(b, `subscription($h: ID!, $s: Int!) { hostChanges(hostId: $h, since: $s) { type change { kind } } }`, { h: w.hostIds[0], s: revision }, 2, 5000);
+    const waiting = readSse(
+      b,
+      `subscription($h: ID!, $s: Int!) { hostChanges(hostId: $h, since: $s) { type change { kind } } }`,
+      { h: w.hostIds[0], s: revision },
+      2,
+      5000,
+    );
     await new Promise((r) => setTimeout(r, 50));
     await a.ok(CREATE_CONTAINER, { i: { applicationId: w.applicationId, processType: 'web', hostId: w.hostIds[0] } });
     const got = await waiting;

@@ -11,8 +11,14 @@ describe('control API foundation', () => {
     api = await startTestApi();
     const w = await seedWorld(api);
     const made = [];
-    for (const [type, host] of [['web', 0], ['web', 1], ['worker', 1]] as const) {
-      made.push((await api.ok(CREATE_CONTAINER, { i: { applicationId: w.applicationId, processType: type, hostId: w.hostIds[host] } })).createContainer.container);
+    for (const [type, host] of [
+      ['web', 0],
+      ['web', 1],
+      ['worker', 1],
+    ] as const) {
+      made.push(
+        (await api.ok(CREATE_CONTAINER, { i: { applicationId: w.applicationId, processType: type, hostId: w.hostIds[host] } })).createContainer.container,
+      );
     }
     expect(made.map((c) => [c.number, c.ip, c.mac, c.state])).toEqual([
       [1, '10.240.0.2', '02:00:0a:f0:00:02', 'PENDING'],
@@ -39,20 +45,14 @@ describe('control API foundation', () => {
       SCALINGO_PRIVATE_HOSTNAME: made[0].hostname,
     });
     const names = await api.ok(`query($a: ID!) { privateDomainNames(applicationId: $a) }`, { a: w.applicationId });
-    expect(names.privateDomainNames).toEqual([
-      name,
-      `web.${name}`,
-      `worker.${name}`,
-      `1.web.${name}`,
-      `2.web.${name}`,
-      `1.worker.${name}`,
-    ]);
+    expect(names.privateDomainNames).toEqual([name, `web.${name}`, `worker.${name}`, `1.web.${name}`, `2.web.${name}`, `1.worker.${name}`]);
   });
 
   it('switches exposure without renaming and honours the default process type', async () => {
     api = await startTestApi();
     const w = await seedWorld(api, { hosts: 1 });
-    const types = async () => (await api.ok(`query($a: ID!) { application(id: $a) { processTypes { name exposure } } }`, { a: w.applicationId })).application.processTypes;
+    const types = async () =>
+      (await api.ok(`query($a: ID!) { application(id: $a) { processTypes { name exposure } } }`, { a: w.applicationId })).application.processTypes;
     expect(await types()).toEqual([
       { name: 'web', exposure: 'PUBLIC' },
       { name: 'worker', exposure: 'PRIVATE' },
@@ -62,10 +62,16 @@ describe('control API foundation', () => {
       { name: 'web', exposure: 'PRIVATE' },
       { name: 'worker', exposure: 'PRIVATE' },
     ]);
-    const c = (await api.ok(CREATE_CONTAINER, { i: { applicationId: w.applicationId, processType: 'worker', hostId: w.hostIds[0] } })).createContainer.container;
+    const c = (await api.ok(CREATE_CONTAINER, { i: { applicationId: w.applicationId, processType: 'worker', hostId: w.hostIds[0] } })).createContainer
+      .container;
     await api.ok(`mutation($id: ID!) { markContainerRunning(id: $id) { revision } }`, { id: c.id });
-    await api.ok(`mutation($a: ID!) { setDefaultProcessType(applicationId: $a, processType: "worker") { application { defaultProcessType } } }`, { a: w.applicationId });
-    const r = await api.ok(`query($n: ID!, $q: String!) { resolve(networkId: $n, name: $q) { records { data } } }`, { n: w.networkId, q: `${w.applicationId}.${w.networkId}.private-network.internal` });
+    await api.ok(`mutation($a: ID!) { setDefaultProcessType(applicationId: $a, processType: "worker") { application { defaultProcessType } } }`, {
+      a: w.applicationId,
+    });
+    const r = await api.ok(`query($n: ID!, $q: String!) { resolve(networkId: $n, name: $q) { records { data } } }`, {
+      n: w.networkId,
+      q: `${w.applicationId}.${w.networkId}.private-network.internal`,
+    });
     expect(r.resolve.records).toEqual([{ data: c.ip }]);
   });
 
@@ -73,7 +79,8 @@ describe('control API foundation', () => {
     let now = 1_000_000;
     api = await startTestApi({ IP_COOLDOWN_SECONDS: '60', DEFAULT_NETWORK_CIDR: '10.1.0.0/28' }, { now: () => now });
     const w = await seedWorld(api, { hosts: 1 });
-    const create = async () => (await api.ok(CREATE_CONTAINER, { i: { applicationId: w.applicationId, processType: 'web', hostId: w.hostIds[0] } })).createContainer.container;
+    const create = async () =>
+      (await api.ok(CREATE_CONTAINER, { i: { applicationId: w.applicationId, processType: 'web', hostId: w.hostIds[0] } })).createContainer.container;
     const all = [];
     for (let i = 0; i < 13; i++) all.push(await create()); // a /28 has 13 usable addresses after the gateway
     expect(new Set(all.map((c) => c.ip)).size).toBe(13);
@@ -98,12 +105,24 @@ describe('control API foundation', () => {
       [`mutation { createProject(input: { name: "x", dnsTtl: -1 }) { revision } }`, {}, 'BAD_USER_INPUT'],
       [`mutation($a: ID!) { createApplication(input: { projectId: $a, name: "api" }) { revision } }`, { a: w.projectId }, 'CONFLICT'],
       [`mutation { createApplication(input: { projectId: "prj-nope", name: "z" }) { revision } }`, {}, 'NOT_FOUND'],
-      [`mutation($a: ID!) { createApplication(input: { projectId: $a, name: "z", processTypes: ["Web"] }) { revision } }`, { a: w.projectId }, 'BAD_USER_INPUT'],
+      [
+        `mutation($a: ID!) { createApplication(input: { projectId: $a, name: "z", processTypes: ["Web"] }) { revision } }`,
+        { a: w.projectId },
+        'BAD_USER_INPUT',
+      ],
       [`mutation { registerHost(input: { name: "h", endpoint: "nope", publicKey: "${fakeKey(90)}" }) { revision } }`, {}, 'BAD_USER_INPUT'],
       [`mutation { registerHost(input: { name: "h", endpoint: "192.0.2.9:51820", publicKey: "short" }) { revision } }`, {}, 'BAD_USER_INPUT'],
       [`mutation { registerHost(input: { name: "shop-h1", endpoint: "192.0.2.9:51820", publicKey: "${fakeKey(91)}" }) { revision } }`, {}, 'CONFLICT'],
-      [`mutation($a: ID!, $h: ID!) { createContainer(input: { applicationId: $a, processType: "we b", hostId: $h }) { revision } }`, { a: w.applicationId, h: w.hostIds[0] }, 'BAD_USER_INPUT'],
-      [`mutation($a: ID!) { createContainer(input: { applicationId: $a, processType: "web", hostId: "host-nope" }) { revision } }`, { a: w.applicationId }, 'NOT_FOUND'],
+      [
+        `mutation($a: ID!, $h: ID!) { createContainer(input: { applicationId: $a, processType: "we b", hostId: $h }) { revision } }`,
+        { a: w.applicationId, h: w.hostIds[0] },
+        'BAD_USER_INPUT',
+      ],
+      [
+        `mutation($a: ID!) { createContainer(input: { applicationId: $a, processType: "web", hostId: "host-nope" }) { revision } }`,
+        { a: w.applicationId },
+        'NOT_FOUND',
+      ],
       [`mutation { markContainerRunning(id: "ctr-nope") { revision } }`, {}, 'NOT_FOUND'],
       [`mutation { deleteProject(id: "prj-nope") { revision } }`, {}, 'NOT_FOUND'],
       [`query { application(id: "ap-nope") { id } }`, {}, 'NOT_FOUND'],

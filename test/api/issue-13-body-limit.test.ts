@@ -35,7 +35,10 @@ describe('issue 13: a refused body is answered with 413, not a reset', () => {
   const body = Buffer.alloc(5_000_000, 'x');
 
   it('with Content-Length and Connection: close', async () => {
-    const { response, error } = await writeAllThenRead(`POST /graphql HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n`, body);
+    const { response, error } = await writeAllThenRead(
+      `POST /graphql HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n`,
+      body,
+    );
     expect(error).toBeUndefined();
     expect(response).toMatch(/^HTTP\/1.1 413 /);
     expect(response).toContain('"code":"BAD_USER_INPUT"');
@@ -43,7 +46,10 @@ describe('issue 13: a refused body is answered with 413, not a reset', () => {
 
   it('chunked, without Content-Length', async () => {
     const chunked = Buffer.concat([Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n0\r\n\r\n')]);
-    const { response, error } = await writeAllThenRead(`POST /graphql HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n`, chunked);
+    const { response, error } = await writeAllThenRead(
+      `POST /graphql HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n`,
+      chunked,
+    );
     expect(error).toBeUndefined();
     expect(response).toMatch(/^HTTP\/1.1 413 /);
   });

@@ -95,8 +95,17 @@ describe('issue 13: host placement in projectChanges', () => {
 
     const polled: Change[] = (await api.ok(PAGE, { p: w.projectId, s: w.since }, user)).projectChanges.changes;
     const sse = await subscribeSse(api, STREAM, { p: w.projectId, s: w.since }, user, 1500, { untilEnd: true });
-    const streamed: Change[] = sse.events.flatMap((e) => ((e.data as { data?: { projectChanges: { change: Change | null } } }).data?.projectChanges.change ?? []) as Change[]);
-    expect(polled.map((c) => c.kind)).toEqual(['network.joined', 'container.created', 'container.running', 'container.draining', 'container.removed', 'network.left']);
+    const streamed: Change[] = sse.events.flatMap(
+      (e) => ((e.data as { data?: { projectChanges: { change: Change | null } } }).data?.projectChanges.change ?? []) as Change[],
+    );
+    expect(polled.map((c) => c.kind)).toEqual([
+      'network.joined',
+      'container.created',
+      'container.running',
+      'container.draining',
+      'container.removed',
+      'network.left',
+    ]);
     expect(streamed).toEqual(polled);
     for (const c of polled) {
       expect(c.hostId, c.kind).toBeNull();
@@ -106,7 +115,9 @@ describe('issue 13: host placement in projectChanges', () => {
 
     const admin: Change[] = (await api.ok(PAGE, { p: w.projectId, s: w.since })).projectChanges.changes;
     expect(admin.find((c) => c.kind === 'network.joined')!.hostId).toBe(w.hostIds[0]);
-    expect(admin.find((c) => c.kind === 'container.created')!.payload).toMatchObject({ container: { hostId: w.hostIds[0], hostMeshIp: expect.stringMatching(/^100\.64\./) } });
+    expect(admin.find((c) => c.kind === 'container.created')!.payload).toMatchObject({
+      container: { hostId: w.hostIds[0], hostMeshIp: expect.stringMatching(/^100\.64\./) },
+    });
     expect(admin.find((c) => c.kind === 'container.removed')!.payload).toMatchObject({ hostId: w.hostIds[0] });
   });
 });

@@ -10,7 +10,17 @@
  */
 import fc from 'fast-check';
 import { sql } from 'drizzle-orm';
-import { type GraphQLInputType, type GraphQLArgument, isEnumType, isInputObjectType, isListType, isNonNullType, isScalarType, getNamedType, isObjectType } from 'graphql';
+import {
+  type GraphQLInputType,
+  type GraphQLArgument,
+  isEnumType,
+  isInputObjectType,
+  isListType,
+  isNonNullType,
+  isScalarType,
+  getNamedType,
+  isObjectType,
+} from 'graphql';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CLIENT_CODES } from '../../src/graphql-errors.ts';
 import { schema } from '../../src/schema/index.ts';
@@ -32,13 +42,25 @@ afterAll(() => api?.close());
 
 /** Every table's row count: a failed call must leave all of them as they were. */
 async function rowCounts(): Promise<Record<string, number>> {
-  const tables = await api.db.read.all<{ name: string }>(sql`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%'`);
+  const tables = await api.db.read.all<{ name: string }>(
+    sql`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%'`,
+  );
   const counts: Record<string, number> = {};
   for (const { name } of tables) counts[name] = (await api.db.read.all<{ n: number }>(sql.raw(`select count(*) as n from "${name}"`)))[0].n;
   return counts;
 }
 
-const junk = fc.oneof(fc.constant(null), fc.integer(), fc.double(), fc.boolean(), fc.string(), fc.constant({}), fc.array(fc.integer(), { maxLength: 3 }), fc.constant(2 ** 31), fc.constant(-1));
+const junk = fc.oneof(
+  fc.constant(null),
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.string(),
+  fc.constant({}),
+  fc.array(fc.integer(), { maxLength: 3 }),
+  fc.constant(2 ** 31),
+  fc.constant(-1),
+);
 
 /** Values for an input type: well-typed most of the time, the wrong type or shape sometimes. */
 function arbitraryFor(type: GraphQLInputType, depth = 0): fc.Arbitrary<unknown> {
@@ -49,7 +71,12 @@ function arbitraryFor(type: GraphQLInputType, depth = 0): fc.Arbitrary<unknown> 
     if (isInputObjectType(type)) {
       const fields = Object.values(type.getFields());
       const record = Object.fromEntries(fields.map((f) => [f.name, depth > 3 ? fc.constant(null) : arbitraryFor(f.type, depth + 1)]));
-      return fc.tuple(fc.record(record, { requiredKeys: fields.filter((f) => isNonNullType(f.type)).map((f) => f.name) }), fc.option(fc.string({ minLength: 1, maxLength: 8 }), { freq: 30 })).map(([value, extra]) => (extra ? { ...value, [extra]: 1 } : value));
+      return fc
+        .tuple(
+          fc.record(record, { requiredKeys: fields.filter((f) => isNonNullType(f.type)).map((f) => f.name) }),
+          fc.option(fc.string({ minLength: 1, maxLength: 8 }), { freq: 30 }),
+        )
+        .map(([value, extra]) => (extra ? { ...value, [extra]: 1 } : value));
     }
     if (isScalarType(type)) {
       switch (type.name) {
@@ -62,7 +89,10 @@ function arbitraryFor(type: GraphQLInputType, depth = 0): fc.Arbitrary<unknown> 
         case 'Boolean':
           return fc.oneof(fc.boolean(), fc.constant('true'));
         case 'String':
-          return fc.oneof(fc.string({ maxLength: 70 }), fc.constantFrom('web', 'worker', 'https://example.com/hook', '10.240.0.0/22', '192.0.2.9:51820', 'a'.repeat(300)));
+          return fc.oneof(
+            fc.string({ maxLength: 70 }),
+            fc.constantFrom('web', 'worker', 'https://example.com/hook', '10.240.0.0/22', '192.0.2.9:51820', 'a'.repeat(300)),
+          );
         default:
           return junk;
       }
@@ -83,7 +113,9 @@ describe('issue 13: fuzzing every mutation input', () => {
     const logged = vi.spyOn(console, 'error');
     const call = fc.constantFrom(...mutations.map((m) => m.name)).chain((name) => {
       const field = mutations.find((m) => m.name === name)!;
-      return fc.record(Object.fromEntries(field.args.map((a: GraphQLArgument) => [a.name, arbitraryFor(a.type)])), { requiredKeys: [] }).map((variables) => ({ field, variables }));
+      return fc
+        .record(Object.fromEntries(field.args.map((a: GraphQLArgument) => [a.name, arbitraryFor(a.type)])), { requiredKeys: [] })
+        .map((variables) => ({ field, variables }));
     });
     let failures = 0;
     await fc.assert(
@@ -95,7 +127,8 @@ describe('issue 13: fuzzing every mutation input', () => {
         const before = await rowCounts();
         logged.mockClear();
         const result = await api.gql(query, variables, anonymous ? null : api.admin);
-        for (const error of result.errors ?? []) expect(CLIENT_CODES, `${field.name} ${JSON.stringify(variables)}: ${error.message}`).toContain(error.extensions?.code);
+        for (const error of result.errors ?? [])
+          expect(CLIENT_CODES, `${field.name} ${JSON.stringify(variables)}: ${error.message}`).toContain(error.extensions?.code);
         if (result.errors?.length) {
           failures++;
           expect(await rowCounts(), `${field.name} failed but wrote: ${JSON.stringify(variables)}`).toEqual(before);

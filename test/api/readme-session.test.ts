@@ -30,7 +30,11 @@ describe('README', () => {
     // like `npm start` on a fresh clone: no key configured, the default relative data directory
     server = await startApiProcess({ DATABASE_URL: `file:${join(dir, 'data', 'weft.db')}`, AUTH_EDDSA_PRIVATE_KEY: '', AUTH_HS256_SECRET: '' });
     expect(server.output()).toContain('DEVELOPMENT ONLY');
-    const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', readmeSession()], { cwd: dir, env: { ...process.env, API: server.url }, timeout: 60_000 });
+    const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', readmeSession()], {
+      cwd: dir,
+      env: { ...process.env, API: server.url },
+      timeout: 60_000,
+    });
     const resolveAnswer = JSON.parse(stdout.slice(stdout.lastIndexOf('{\n  "data": {\n    "resolve"')));
     expect(resolveAnswer.data.resolve.rcode).toBe('NOERROR');
     expect(resolveAnswer.data.resolve.records.map((r: { data: string }) => r.data)).toEqual(['10.240.0.2', '10.240.0.3']);

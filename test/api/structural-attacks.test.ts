@@ -20,7 +20,9 @@ afterAll(() => api?.close());
 async function post(body: unknown, token: string | null): Promise<{ status: number; json: Result }> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
-  const response = await api.fetch(new Request('http://weft.test/graphql', { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) }));
+  const response = await api.fetch(
+    new Request('http://weft.test/graphql', { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  );
   return { status: response.status, json: (await response.json()) as Result };
 }
 
@@ -48,7 +50,14 @@ describe('issue 13: structural attacks are refused with a code', () => {
 
 describe('the limits do not refuse what clients really send', () => {
   it('the stock introspection query, with every option GraphiQL uses', async () => {
-    const query = getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true, oneOf: true });
+    const query = getIntrospectionQuery({
+      descriptions: true,
+      specifiedByUrl: true,
+      directiveIsRepeatable: true,
+      schemaDescription: true,
+      inputValueDeprecation: true,
+      oneOf: true,
+    });
     const { json } = await post({ query }, null);
     expect(json.errors).toBeUndefined();
   });
@@ -82,7 +91,11 @@ describe('limits, pure', () => {
   });
 
   it('counts meta-fields: 2,000 __typename pass, 2,001 do not', () => {
-    const of = (n: number) => measureDocument(parseWithin(`{ ${Array.from({ length: n }, (_, i) => `a${i}: __typename`).join(' ')} }`, { maxNesting: 64, maxTokens: 50_000 }), { maxDepth: 12, maxCost: 2000 });
+    const of = (n: number) =>
+      measureDocument(parseWithin(`{ ${Array.from({ length: n }, (_, i) => `a${i}: __typename`).join(' ')} }`, { maxNesting: 64, maxTokens: 50_000 }), {
+        maxDepth: 12,
+        maxCost: 2000,
+      });
     expect(of(2000)).toBeNull();
     expect(of(2001)?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', limit: 'cost' });
   });

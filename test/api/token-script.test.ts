@@ -38,9 +38,14 @@ interface Run {
 function token(args: string[], env: Record<string, string>): Promise<Run> {
   const PATH = [dirname(process.execPath), process.env.PATH ?? ''].join(delimiter);
   return new Promise((done) => {
-    execFile(TSX, ['scripts/token.ts', ...args], { cwd: ROOT, env: { PATH, HOME: process.env.HOME ?? dir, ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
-      done({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
-    });
+    execFile(
+      TSX,
+      ['scripts/token.ts', ...args],
+      { cwd: ROOT, env: { PATH, HOME: process.env.HOME ?? dir, ...env }, timeout: 30_000 },
+      (error, stdout, stderr) => {
+        done({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 

@@ -30,7 +30,11 @@ afterAll(async () => {
 });
 
 async function post(url: string, query: string, variables: Record<string, unknown> = {}) {
-  const r = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` }, body: JSON.stringify({ query, variables }) });
+  const r = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+    body: JSON.stringify({ query, variables }),
+  });
   const body = (await r.json()) as any;
   if (body.errors) throw new Error(JSON.stringify(body.errors));
   return body.data;
@@ -38,16 +42,30 @@ async function post(url: string, query: string, variables: Record<string, unknow
 
 async function world(url: string, name: string) {
   const p = await post(url, `mutation($n: String!) { createProject(input: { name: $n }) { project { id } } }`, { n: name });
-  const a = await post(url, `mutation($p: ID!) { createApplication(input: { projectId: $p, name: "api" }) { application { id } } }`, { p: p.createProject.project.id });
-  const h = await post(url, `mutation($n: String!, $k: String!) { registerHost(input: { name: $n, endpoint: "192.0.2.1:51820", publicKey: $k }) { host { id } agentToken } }`, { n: `${name}-h`, k: fakeKey(name.length) });
+  const a = await post(url, `mutation($p: ID!) { createApplication(input: { projectId: $p, name: "api" }) { application { id } } }`, {
+    p: p.createProject.project.id,
+  });
+  const h = await post(
+    url,
+    `mutation($n: String!, $k: String!) { registerHost(input: { name: $n, endpoint: "192.0.2.1:51820", publicKey: $k }) { host { id } agentToken } }`,
+    { n: `${name}-h`, k: fakeKey(name.length) },
+  );
   return { appId: a.createApplication.application.id as string, hostId: h.registerHost.host.id as string, agentToken: h.registerHost.agentToken as string };
 }
 
-const createOn = (url: string, appId: string, hostId: string) => post(url, `mutation($a: ID!, $h: ID!) { createContainer(input: { applicationId: $a, processType: "web", hostId: $h }) { container { id } } }`, { a: appId, h: hostId });
+const createOn = (url: string, appId: string, hostId: string) =>
+  post(url, `mutation($a: ID!, $h: ID!) { createContainer(input: { applicationId: $a, processType: "web", hostId: $h }) { container { id } } }`, {
+    a: appId,
+    h: hostId,
+  });
 const SUB = `subscription($h: ID!, $s: Int!) { hostChanges(hostId: $h, since: $s) { type revision change { kind } } }`;
 
 /** Subscribes with either official client and resolves with the kinds of the first `n` CHANGE events. */
-function firstKinds(client: { subscribe: (payload: any, sink: any) => () => void }, payload: { query: string; variables: Record<string, unknown> }, n: number): Promise<string[]> {
+function firstKinds(
+  client: { subscribe: (payload: any, sink: any) => () => void },
+  payload: { query: string; variables: Record<string, unknown> },
+  n: number,
+): Promise<string[]> {
   const kinds: string[] = [];
   return new Promise((resolve, reject) => {
     const stop = client.subscribe(payload, {
@@ -100,7 +118,10 @@ describe('transports and replicas', () => {
     const client = createWsClient({ url: `${inProcess.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0 });
     const first = (query: string) =>
       new Promise<any>((resolve) => {
-        client.subscribe({ query }, { next: (m: any) => resolve(m.errors?.[0] ?? m), error: (e: any) => resolve(Array.isArray(e) ? e[0] : e), complete: () => resolve(null) });
+        client.subscribe(
+          { query },
+          { next: (m: any) => resolve(m.errors?.[0] ?? m), error: (e: any) => resolve(Array.isArray(e) ? e[0] : e), complete: () => resolve(null) },
+        );
       });
     expect((await first(fragmentFanOut(8))).extensions).toMatchObject({ code: 'BAD_USER_INPUT', limit: 'cost' });
     expect((await first(`${'{ a '.repeat(2000)}${'}'.repeat(2000)}`)).extensions).toMatchObject({ code: 'BAD_USER_INPUT', limit: 'nesting' });
@@ -112,7 +133,10 @@ describe('transports and replicas', () => {
     const b = await world(inProcess.url, 'theirs');
     const client = createSseClient({ url: `${inProcess.url}/graphql`, headers: { authorization: `Bearer ${a.agentToken}` }, retryAttempts: 0 });
     const error = await new Promise<any>((resolve) => {
-      client.subscribe({ query: SUB, variables: { h: b.hostId, s: 0 } }, { next: (m: any) => resolve(m.errors?.[0]), error: resolve, complete: () => resolve(null) });
+      client.subscribe(
+        { query: SUB, variables: { h: b.hostId, s: 0 } },
+        { next: (m: any) => resolve(m.errors?.[0]), error: resolve, complete: () => resolve(null) },
+      );
     });
     client.dispose();
     expect(error?.extensions?.code).toBe('FORBIDDEN');

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Forwarder } from '../../agent/dns/forwarder.ts';
 import { startFakeUpstream, type FakeUpstream } from './fake-upstream.ts';
 
-const query = (id: number, name = 'example.test') => dnsPacket.encode({ type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ name, type: 'A' }] });
+const query = (id: number, name = 'example.test') =>
+  dnsPacket.encode({ type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ name, type: 'A' }] });
 const sockets: dgram.Socket[] = [];
 let good: FakeUpstream;
 
@@ -16,8 +17,13 @@ async function udp(): Promise<dgram.Socket> {
   return s;
 }
 
-beforeAll(async () => { good = await startFakeUpstream('127.0.0.1'); });
-afterAll(async () => { for (const s of sockets) s.close(); await good.close(); });
+beforeAll(async () => {
+  good = await startFakeUpstream('127.0.0.1');
+});
+afterAll(async () => {
+  for (const s of sockets) s.close();
+  await good.close();
+});
 
 describe('Forwarder', () => {
   it('remaps IDs upstream, spreads queries over source ports, and restores the client ID', async () => {
@@ -28,7 +34,11 @@ describe('Forwarder', () => {
       seen.push(msg.readUInt16BE(0));
       ports.add(r.port);
       const d = dnsPacket.decode(msg);
-      spy.send(dnsPacket.encode({ type: 'response', id: d.id, questions: d.questions, answers: [{ name: 'example.test', type: 'A', data: '192.0.2.1' }] }), r.port, r.address);
+      spy.send(
+        dnsPacket.encode({ type: 'response', id: d.id, questions: d.questions, answers: [{ name: 'example.test', type: 'A', data: '192.0.2.1' }] }),
+        r.port,
+        r.address,
+      );
     });
     const f = new Forwarder({ upstreams: [{ address: '127.0.0.1', port: spy.address().port }], attemptTimeoutMs: 500, ratePerSecond: 100, burst: 100 });
     const ids = [];
@@ -48,7 +58,8 @@ describe('Forwarder', () => {
     const forger = await udp();
     real.on('message', (msg, r) => {
       const d = dnsPacket.decode(msg);
-      const forged = (name: string, ip: string) => dnsPacket.encode({ type: 'response', id: d.id, questions: [{ name, type: 'A' }], answers: [{ name, type: 'A', data: ip }] });
+      const forged = (name: string, ip: string) =>
+        dnsPacket.encode({ type: 'response', id: d.id, questions: [{ name, type: 'A' }], answers: [{ name, type: 'A', data: ip }] });
       forger.send(forged('example.test', '6.6.6.6'), r.port, r.address); // right ID, wrong source port
       real.send(forged('other.test', '6.6.6.7'), r.port, r.address); // right source, wrong question
       setTimeout(() => real.send(forged('example.test', '192.0.2.2'), r.port, r.address), 20);
@@ -61,7 +72,15 @@ describe('Forwarder', () => {
 
   it('fails over to the next upstream after a timeout, and answers SERVFAIL when all fail', async () => {
     const silent = await udp();
-    const f = new Forwarder({ upstreams: [{ address: '127.0.0.1', port: silent.address().port }, { address: good.address, port: good.port }], attemptTimeoutMs: 200, ratePerSecond: 100, burst: 100 });
+    const f = new Forwarder({
+      upstreams: [
+        { address: '127.0.0.1', port: silent.address().port },
+        { address: good.address, port: good.port },
+      ],
+      attemptTimeoutMs: 200,
+      ratePerSecond: 100,
+      burst: 100,
+    });
     const t0 = performance.now();
     const r = await f.forward('pn-a', query(8), 512);
     expect(performance.now() - t0).toBeGreaterThanOrEqual(190);

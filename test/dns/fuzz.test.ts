@@ -20,16 +20,30 @@ beforeAll(async () => {
   server.setNetworks([sampleNetworkA()]);
   port = (await server.listen('pn-aaaa', { address: '127.0.0.1', port: 0 })).port;
 });
-afterAll(async () => { server?.close(); await upstream?.close(); });
+afterAll(async () => {
+  server?.close();
+  await upstream?.close();
+});
 
 it('survives 100,000 random and mutated packets over UDP and junk over TCP', async () => {
   let state = 0x1234567;
-  const rand = () => ((state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32);
-  const seeds = [`1.web.ap-shop.${A}`, `nope.${A}`, 'example.test', A].flatMap((name) => ['A', 'AAAA', 'TXT'].map((type) =>
-    dnsPacket.encode({ type: 'query', id: 1, questions: [{ name, type: type as RecordType }], additionals: rand() < 0.5 ? [] : [{ name: '.', type: 'OPT', udpPayloadSize: 4096, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }] })));
+  const rand = () => (state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32;
+  const seeds = [`1.web.ap-shop.${A}`, `nope.${A}`, 'example.test', A].flatMap((name) =>
+    ['A', 'AAAA', 'TXT'].map((type) =>
+      dnsPacket.encode({
+        type: 'query',
+        id: 1,
+        questions: [{ name, type: type as RecordType }],
+        additionals:
+          rand() < 0.5 ? [] : [{ name: '.', type: 'OPT', udpPayloadSize: 4096, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }],
+      }),
+    ),
+  );
   const client = dgram.createSocket('udp4');
   let replies = 0;
-  client.on('message', () => { replies++; });
+  client.on('message', () => {
+    replies++;
+  });
   await new Promise<void>((r) => client.bind(0, '127.0.0.1', () => r()));
   for (let i = 0; i < 100_000; i++) {
     let msg: Buffer;

@@ -10,7 +10,9 @@ import { sampleNetworkA } from '../support/sample-networks.ts';
 import { DEFAULT_TCP_LIMITS, serveTcp, type TcpLimits } from '../../agent/dns/tcp-server.ts';
 
 const cleanups: (() => void)[] = [];
-afterEach(() => { for (const c of cleanups.splice(0)) c(); });
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
 
 function frame(id: number, name: string): Buffer {
   const q = dnsPacket.encode({ type: 'query', id, questions: [{ name, type: 'A' }] });
@@ -31,7 +33,11 @@ function connect(port: number, from: string): Promise<net.Socket> {
 function ask(s: net.Socket, id: number, name: string, ms = 1000): Promise<dnsPacket.DecodedPacket | null> {
   return new Promise((resolve) => {
     let buf = Buffer.alloc(0);
-    const done = (r: dnsPacket.DecodedPacket | null) => { clearTimeout(t); s.off('data', onData); resolve(r); };
+    const done = (r: dnsPacket.DecodedPacket | null) => {
+      clearTimeout(t);
+      s.off('data', onData);
+      resolve(r);
+    };
     const t = setTimeout(() => done(null), ms);
     const onData = (d: Buffer) => {
       buf = Buffer.concat([buf, d]);
@@ -54,19 +60,37 @@ async function startServer(limits: Partial<TcpLimits>) {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const waiting: (() => void)[] = [];
   const counts = { accepted: 0, rejected: 0 };
-  const tcp = serveTcp(server, { ...DEFAULT_TCP_LIMITS, ...limits }, async (q) => {
-    const query = dnsPacket.decode(q);
-    const name = query.questions?.[0]?.name ?? '';
-    if (name.startsWith('slow.')) await new Promise<void>((r) => waiting.push(r));
-    return dnsPacket.encode({ type: 'response', id: query.id, questions: query.questions, answers: [{ name, type: 'A', ttl: 5, data: '10.240.0.4' }] });
-  }, (ok) => { if (ok) counts.accepted++; else counts.rejected++; });
+  const tcp = serveTcp(
+    server,
+    { ...DEFAULT_TCP_LIMITS, ...limits },
+    async (q) => {
+      const query = dnsPacket.decode(q);
+      const name = query.questions?.[0]?.name ?? '';
+      if (name.startsWith('slow.')) await new Promise<void>((r) => waiting.push(r));
+      return dnsPacket.encode({ type: 'response', id: query.id, questions: query.questions, answers: [{ name, type: 'A', ttl: 5, data: '10.240.0.4' }] });
+    },
+    (ok) => {
+      if (ok) counts.accepted++;
+      else counts.rejected++;
+    },
+  );
   const sockets: net.Socket[] = [];
-  cleanups.push(() => { for (const s of sockets) s.destroy(); tcp.close(); server.close(); });
+  cleanups.push(() => {
+    for (const s of sockets) s.destroy();
+    tcp.close();
+    server.close();
+  });
   const port = (server.address() as net.AddressInfo).port;
   return {
     counts,
-    release: () => { for (const r of waiting.splice(0)) r(); },
-    connect: async (from: string) => { const s = await connect(port, from); sockets.push(s); return s; },
+    release: () => {
+      for (const r of waiting.splice(0)) r();
+    },
+    connect: async (from: string) => {
+      const s = await connect(port, from);
+      sockets.push(s);
+      return s;
+    },
   };
 }
 
@@ -76,7 +100,10 @@ describe('issue 13: idle connections do not lock others out', () => {
     dns.setNetworks([sampleNetworkA()]);
     const { port } = await dns.listen('pn-aaaa', { address: '127.0.0.1', port: 0 });
     const idle: net.Socket[] = [];
-    cleanups.push(() => { for (const s of idle) s.destroy(); dns.close(); });
+    cleanups.push(() => {
+      for (const s of idle) s.destroy();
+      dns.close();
+    });
     for (const from of ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5']) {
       for (let i = 0; i < DEFAULT_TCP_LIMITS.maxPerClient; i++) idle.push(await connect(port, from));
     }
@@ -91,7 +118,12 @@ describe('issue 13: idle connections do not lock others out', () => {
     expect(performance.now() - t0).toBeLessThan(1000); // not after the 10 s idle timeout
     await settle();
     // Exactly one connection made room: the oldest.
-    expect(idle.slice(0, 64).filter((s) => s.closed).map((s) => idle.indexOf(s))).toEqual([0]);
+    expect(
+      idle
+        .slice(0, 64)
+        .filter((s) => s.closed)
+        .map((s) => idle.indexOf(s)),
+    ).toEqual([0]);
     expect(dns.metrics()['pn-aaaa'].tcpRejected).toBe(0);
   });
 
@@ -110,7 +142,7 @@ describe('issue 13: idle connections do not lock others out', () => {
     expect(srv.counts).toEqual({ accepted: 5, rejected: 0 });
   });
 
-  it('a client over its own cap loses its own oldest idle connection, not anybody else\'s', async () => {
+  it("a client over its own cap loses its own oldest idle connection, not anybody else's", async () => {
     const srv = await startServer({ maxConnections: 8, maxPerClient: 3 });
     const others = [await srv.connect('127.0.0.2'), await srv.connect('127.0.0.3')]; // older than all of A's
     const a = [];

@@ -15,7 +15,11 @@ let silent: net.Server;
 const held = new Set<net.Socket>();
 
 beforeAll(async () => {
-  silent = net.createServer((s) => { held.add(s); s.on('error', () => undefined); s.on('close', () => held.delete(s)); });
+  silent = net.createServer((s) => {
+    held.add(s);
+    s.on('error', () => undefined);
+    s.on('close', () => held.delete(s));
+  });
   await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
   const upstream = { address: '127.0.0.1', port: (silent.address() as net.AddressInfo).port };
   server = new DnsServer({ tcp: { maxConnections: 3, idleMs: 300 }, upstreams: [upstream], forwarder: { attemptTimeoutMs: 2000 } });
@@ -48,7 +52,11 @@ function readReplies(s: net.Socket, n: number, timeoutMs = 2000): Promise<dnsPac
   return new Promise((resolve) => {
     let buf = Buffer.alloc(0);
     const out: dnsPacket.DecodedPacket[] = [];
-    const finish = () => { clearTimeout(t); s.removeAllListeners('data'); resolve(out); };
+    const finish = () => {
+      clearTimeout(t);
+      s.removeAllListeners('data');
+      resolve(out);
+    };
     const t = setTimeout(finish, timeoutMs);
     s.on('close', finish);
     s.on('data', (d) => {
@@ -83,7 +91,10 @@ describe('TCP', () => {
     open.forEach((s, i) => s.write(frame(20 + i, 'slow.example.test')));
     await new Promise((r) => setTimeout(r, 50));
     const fourth = await connect(portA);
-    const closed = await new Promise<boolean>((r) => { fourth.on('close', () => r(true)); setTimeout(() => r(false), 1000); });
+    const closed = await new Promise<boolean>((r) => {
+      fourth.on('close', () => r(true));
+      setTimeout(() => r(false), 1000);
+    });
     expect(closed).toBe(true);
     // Network B still has its own quota.
     const b = await connect(portB);

@@ -2,7 +2,12 @@
 import dgram from 'node:dgram';
 import dnsPacket from 'dns-packet';
 
-export interface LookupResult { ok: boolean; tries: number; addresses: string[]; rcode?: string }
+export interface LookupResult {
+  ok: boolean;
+  tries: number;
+  addresses: string[];
+  rcode?: string;
+}
 
 /** Asks `name` A from server:port, retrying after `timeoutMs` up to `tries` times. */
 export async function lookupA(server: string, port: number, name: string, tries = 3, timeoutMs = 300): Promise<LookupResult> {
@@ -12,7 +17,10 @@ export async function lookupA(server: string, port: number, name: string, tries 
     for (let t = 1; t <= tries; t++) {
       const id = Math.floor(Math.random() * 0xffff);
       const reply = await new Promise<dnsPacket.DecodedPacket | null>((resolve) => {
-        const timer = setTimeout(() => { socket.removeAllListeners('message'); resolve(null); }, timeoutMs);
+        const timer = setTimeout(() => {
+          socket.removeAllListeners('message');
+          resolve(null);
+        }, timeoutMs);
         socket.on('message', (msg) => {
           try {
             const p = dnsPacket.decode(msg);
@@ -20,7 +28,9 @@ export async function lookupA(server: string, port: number, name: string, tries 
             clearTimeout(timer);
             socket.removeAllListeners('message');
             resolve(p);
-          } catch { /* ignore */ }
+          } catch {
+            /* ignore */
+          }
         });
         socket.send(dnsPacket.encode({ type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ name, type: 'A' }] }), port, server);
       });
@@ -44,9 +54,22 @@ export function lookupLoop(server: string, port: number, name: string, expect: s
     while (running) {
       const r = await lookupA(server, port, name);
       if (r.ok && r.addresses.includes(expect)) stats.ok++;
-      else { stats.failed++; stats.failures.push(JSON.stringify(r)); }
-      if (r.tries > 1) { stats.retried++; stats.retriedAtMs.push(Math.round(performance.now() - t0)); }
+      else {
+        stats.failed++;
+        stats.failures.push(JSON.stringify(r));
+      }
+      if (r.tries > 1) {
+        stats.retried++;
+        stats.retriedAtMs.push(Math.round(performance.now() - t0));
+      }
     }
   })();
-  return { stats, stop: async () => { running = false; await done; return stats; } };
+  return {
+    stats,
+    stop: async () => {
+      running = false;
+      await done;
+      return stats;
+    },
+  };
 }

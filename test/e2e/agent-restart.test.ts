@@ -46,9 +46,13 @@ describeRoot('end to end: agent restarts under a 20 ms ping', () => {
     await sleep(1000);
     const restartWindow = Date.now() - start;
     expect(restartWindow).toBeLessThan(PINGS * 20); // the pings covered every restart
-    const dnsResults = (await Promise.all(dns.map((d) => d.stop()))).map((lines) => JSON.parse(lines.at(-1)!) as { sent: number; answered: number; failed: number; maxMs: number });
+    const dnsResults = (await Promise.all(dns.map((d) => d.stop()))).map(
+      (lines) => JSON.parse(lines.at(-1)!) as { sent: number; answered: number; failed: number; maxMs: number },
+    );
     const pingResults = await Promise.all(pings.map(async (b) => pingSummary(await b.done())));
-    console.log(`[e2e] agent restarts: ${restarts.map((ms) => `${ms} ms`).join(', ')} (stop → start → attach API up); pings ${JSON.stringify(pingResults)}; dns ${JSON.stringify(dnsResults)}`);
+    console.log(
+      `[e2e] agent restarts: ${restarts.map((ms) => `${ms} ms`).join(', ')} (stop → start → attach API up); pings ${JSON.stringify(pingResults)}; dns ${JSON.stringify(dnsResults)}`,
+    );
     for (const r of pingResults) expect(r).toEqual({ sent: PINGS, received: PINGS });
     for (const r of dnsResults) {
       expect(r.failed).toBe(0);

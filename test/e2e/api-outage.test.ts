@@ -46,7 +46,8 @@ describeRoot('end to end: API outage of 30 s', () => {
     const added = await world.allocate(p.appId, 'web', 2, other.url);
     await world.markRunning(added.id, other.url);
     await world.gql(`mutation($id: ID!) { drainContainer(id: $id) { revision } }`, { id: c[2].id }, other.url);
-    const head = (await world.gql(`query($n: ID!) { network(id: $n) { convergence { headRevision converged } } }`, { n: p.networkId }, other.url)).network.convergence;
+    const head = (await world.gql(`query($n: ID!) { network(id: $n) { convergence { headRevision converged } } }`, { n: p.networkId }, other.url)).network
+      .convergence;
     expect(head.converged).toBe(false); // the agents cannot see these changes yet
     await sleep(3000);
     // every host still answers from what it knew: the old set, without the new container
@@ -59,12 +60,18 @@ describeRoot('end to end: API outage of 30 s', () => {
     const back = Date.now();
     await world.converged(p.networkId, 60_000);
     const convergeMs = Date.now() - back;
-    const hosts = (await world.gql(`query($n: ID!) { network(id: $n) { convergence { headRevision hosts { appliedRevision pendingChanges } } } }`, { n: p.networkId })).network.convergence;
+    const hosts = (
+      await world.gql(`query($n: ID!) { network(id: $n) { convergence { headRevision hosts { appliedRevision pendingChanges } } } }`, { n: p.networkId })
+    ).network.convergence;
 
     const dnsMs = Date.now() - dnsFrom; // the loops stop sending on SIGTERM, just below
-    const dnsResults = (await Promise.all(dns.map((d) => d.stop()))).map((lines) => JSON.parse(lines.at(-1)!) as { sent: number; answered: number; failed: number; maxMs: number });
+    const dnsResults = (await Promise.all(dns.map((d) => d.stop()))).map(
+      (lines) => JSON.parse(lines.at(-1)!) as { sent: number; answered: number; failed: number; maxMs: number },
+    );
     const pingResults = await Promise.all(pings.map(async (b) => pingSummary(await b.done())));
-    console.log(`[e2e] API outage: down ${outageMs} ms; converged ${convergeMs} ms after it came back (head ${hosts.headRevision}, hosts ${JSON.stringify(hosts.hosts)}); pings ${JSON.stringify(pingResults)}; dns ${JSON.stringify(dnsResults)}`);
+    console.log(
+      `[e2e] API outage: down ${outageMs} ms; converged ${convergeMs} ms after it came back (head ${hosts.headRevision}, hosts ${JSON.stringify(hosts.hosts)}); pings ${JSON.stringify(pingResults)}; dns ${JSON.stringify(dnsResults)}`,
+    );
     expect(outageMs).toBeGreaterThanOrEqual(OUTAGE_MS);
     for (const r of pingResults) expect(r.received).toBe(r.sent);
     // a loop that sent nothing (or stalled) would pass the checks below: it must have sent at least

@@ -42,7 +42,11 @@ describeRoot('end to end: attacks that must fail', () => {
   let alpha: { networkId: string; vni: number; gateway: string };
 
   /** Payloads that reached container `c` since the start. */
-  const got = (c: WorldContainer) => heard.get(c)!.lines().map((l) => JSON.parse(l).payload as string);
+  const got = (c: WorldContainer) =>
+    heard
+      .get(c)!
+      .lines()
+      .map((l) => JSON.parse(l).payload as string);
   const sandbox = (host: number) => `${world.lab.hosts[host - 1].names.sandboxNs(alpha.vni)}`;
 
   beforeAll(async () => {
@@ -72,7 +76,12 @@ describeRoot('end to end: attacks that must fail', () => {
     // static neighbours, so the IP datagrams themselves leave (not only ARP with a forged sender)
     for (const t of [a2, a3]) inNs(a1.ns, ['ip', 'neigh', 'replace', t.ip, 'lladdr', t.mac, 'dev', a1.iface, 'nud', 'permanent']);
     // an unallocated address, then each neighbour's address toward the other one
-    for (const [src, target] of [['10.240.0.200', a2], ['10.240.0.200', a3], [a3.ip, a2], [a2.ip, a3]] as const) {
+    for (const [src, target] of [
+      ['10.240.0.200', a2],
+      ['10.240.0.200', a3],
+      [a3.ip, a2],
+      [a2.ip, a3],
+    ] as const) {
       inNs(a1.ns, ['ip', 'addr', 'add', `${src}/32`, 'dev', a1.iface]);
       try {
         udp(a1, target.ip, `spoof-${src}-to-${target.ip}`, src);
@@ -139,7 +148,9 @@ describeRoot('end to end: attacks that must fail', () => {
     } finally {
       world.resumeAgent(1);
     }
-    expect(got(a1).filter((p) => p.startsWith('unguarded'))).toEqual([`unguarded-via-${h1.underlay}`, `unguarded-via-${mesh}`].flatMap((p) => Array(5).fill(p)));
+    expect(got(a1).filter((p) => p.startsWith('unguarded'))).toEqual(
+      [`unguarded-via-${h1.underlay}`, `unguarded-via-${mesh}`].flatMap((p) => Array(5).fill(p)),
+    );
 
     // the agent, continued, repairs the drift on its next pass (WEFT_RESYNC_MS=5000 in the lab; overdue now)
     const end = Date.now() + 20_000;
@@ -162,7 +173,9 @@ describeRoot('end to end: attacks that must fail', () => {
     inNs(a1.ns, ['ip', 'neigh', 'del', b4.ip, 'dev', a1.iface]);
 
     // host addresses: routes through the gateway make the kernel try; the sandbox never forwards
-    const meshIps = (await world.gql(`{ hosts { edges { node { meshIp } } } }`)).hosts.edges.map((e: { node: { meshIp: string } }) => e.node.meshIp) as string[];
+    const meshIps = (await world.gql(`{ hosts { edges { node { meshIp } } } }`)).hosts.edges.map(
+      (e: { node: { meshIp: string } }) => e.node.meshIp,
+    ) as string[];
     const underlay = world.lab.hosts.map((h) => h.underlay);
     inNs(a1.ns, ['ip', 'route', 'add', '192.0.2.0/24', 'via', alpha.gateway]);
     inNs(a1.ns, ['ip', 'route', 'add', '100.64.0.0/16', 'via', alpha.gateway]);
@@ -170,7 +183,8 @@ describeRoot('end to end: attacks that must fail', () => {
     expect(reached.filter(Boolean)).toEqual([]);
     // the gateway answers DNS and ICMP only
     expect(await ping(a1.ns, alpha.gateway)).toBe(true);
-    const tcp = (port: number) => new Promise<boolean>((r) => execFile('ip', ['netns', 'exec', a1.ns, 'nc', '-z', '-w', '1', alpha.gateway, String(port)], (error) => r(!error)));
+    const tcp = (port: number) =>
+      new Promise<boolean>((r) => execFile('ip', ['netns', 'exec', a1.ns, 'nc', '-z', '-w', '1', alpha.gateway, String(port)], (error) => r(!error)));
     expect(await tcp(53)).toBe(true);
     expect(await Promise.all([22, 80, 4000, 51820].map(tcp))).toEqual([false, false, false, false]);
     await sleep(300);

@@ -41,8 +41,17 @@ describeRoot('end to end: connectivity matrix and the L2 segment', () => {
       await world.up(3);
       // alpha: two containers on host 1 (same-host pair), one on each other host; beta: 1 + 2
       const layout: Record<Net, [string, number][]> = {
-        alpha: [['web', 1], ['web', 1], ['worker', 2], ['worker', 3]],
-        beta: [['web', 1], ['web', 2], ['web', 2]],
+        alpha: [
+          ['web', 1],
+          ['web', 1],
+          ['worker', 2],
+          ['worker', 3],
+        ],
+        beta: [
+          ['web', 1],
+          ['web', 2],
+          ['web', 2],
+        ],
       };
       for (const net of ['alpha', 'beta'] as Net[]) {
         const p = await world.project(net, ['web', 'worker']);
@@ -69,7 +78,11 @@ describeRoot('end to end: connectivity matrix and the L2 segment', () => {
     await Promise.all(members.map((m) => serveEcho(world, m.ns, m.label, m.ip, port)));
     const allIps = [...new Set(members.map((m) => m.ip))];
     expect(allIps.some((ip) => !owner('beta', ip))).toBe(true); // alpha has an address beta lacks
-    const results = await Promise.all(members.map((m) => runProbe<Record<string, { tcp: string | null; udp: string | null }>>(m.ns, 'matrix', port, allIps.filter((ip) => ip !== m.ip).join(','))));
+    const results = await Promise.all(
+      members.map((m) =>
+        runProbe<Record<string, { tcp: string | null; udp: string | null }>>(m.ns, 'matrix', port, allIps.filter((ip) => ip !== m.ip).join(',')),
+      ),
+    );
     const got: string[] = [];
     const want: string[] = [];
     members.forEach((m, i) => {
@@ -80,11 +93,15 @@ describeRoot('end to end: connectivity matrix and the L2 segment', () => {
     });
     expect(got).toEqual(want);
     const pairs = members.flatMap((m) => members.filter((o) => o.net === m.net && o !== m)).length;
-    console.log(`[e2e] connectivity: ${pairs} ordered pairs answered over TCP and UDP by the right container; ${got.length - pairs} probes to other networks' addresses got nothing`);
+    console.log(
+      `[e2e] connectivity: ${pairs} ordered pairs answered over TCP and UDP by the right container; ${got.length - pairs} probes to other networks' addresses got nothing`,
+    );
   }, 60_000);
 
   it('ICMP: every ordered pair inside a network; the other network is unreachable', async () => {
-    const checks = members.flatMap((m) => [...new Set(members.filter((o) => o !== m && o.ip !== m.ip).map((o) => o.ip))].map((ip) => ({ m, ip, want: owner(m.net, ip) !== null })));
+    const checks = members.flatMap((m) =>
+      [...new Set(members.filter((o) => o !== m && o.ip !== m.ip).map((o) => o.ip))].map((ip) => ({ m, ip, want: owner(m.net, ip) !== null })),
+    );
     const got = await Promise.all(checks.map(async ({ m, ip }) => `${m.label}->${ip} ${await ping(m.ns, ip)}`));
     expect(got).toEqual(checks.map(({ m, ip, want }) => `${m.label}->${ip} ${want}`));
   }, 60_000);
@@ -103,7 +120,10 @@ describeRoot('end to end: connectivity matrix and the L2 segment', () => {
     });
     const want = members.map((m) => {
       const peers = members.filter((o) => o !== m && o.net === m.net && o.host === m.host);
-      return `${m.label} heard [${peers.flatMap((o) => [`${o.label}/broadcast`, `${o.label}/multicast`]).sort().join(' ')}]`;
+      return `${m.label} heard [${peers
+        .flatMap((o) => [`${o.label}/broadcast`, `${o.label}/multicast`])
+        .sort()
+        .join(' ')}]`;
     });
     expect(got).toEqual(want);
     // the positive case exists in this layout: a1 and a2 share host 1 and hear each other

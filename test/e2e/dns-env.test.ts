@@ -17,7 +17,11 @@ function lookup(ns: string, name: string, type = 'A'): Promise<string> {
     execFile('ip', ['netns', 'exec', ns, 'dig', '+time=1', '+tries=2', '+noall', '+comments', '+answer', '+authority', name, type], (error, out) => {
       if (error) return resolve(`dig failed: ${error.message}`);
       const status = /status: (\w+)/.exec(out)?.[1];
-      const answers = out.split('\n').filter((l) => /\sIN\s+A\s/.test(l)).map((l) => l.trim().split(/\s+/).at(-1)!).sort();
+      const answers = out
+        .split('\n')
+        .filter((l) => /\sIN\s+A\s/.test(l))
+        .map((l) => l.trim().split(/\s+/).at(-1)!)
+        .sort();
       if (status === 'NXDOMAIN') resolve(/\sIN\s+SOA\s/.test(out) ? 'NXDOMAIN+SOA' : 'NXDOMAIN');
       else if (status === 'NOERROR' && /ANSWER: 0,/.test(out)) resolve('NODATA');
       else if (status === 'NOERROR') resolve(answers.join(' '));
@@ -97,7 +101,9 @@ describeRoot('end to end: DNS names, environment, exposure switch', () => {
     }
     // and from beta: its own names, and none of alpha's
     const betaApp = `${beta.appId}.${beta.networkId}.${Z}`;
-    const fromBeta = await Promise.all([betaApp, `1.web.${betaApp}`, `${alpha.appId}.${alpha.networkId}.${Z}`, `1.web.${alpha.appId}.${alpha.networkId}.${Z}`].map((n) => lookup(c.beta1.ns, n)));
+    const fromBeta = await Promise.all(
+      [betaApp, `1.web.${betaApp}`, `${alpha.appId}.${alpha.networkId}.${Z}`, `1.web.${alpha.appId}.${alpha.networkId}.${Z}`].map((n) => lookup(c.beta1.ns, n)),
+    );
     expect(fromBeta).toEqual([c.beta1.ip, c.beta1.ip, 'NXDOMAIN+SOA', 'NXDOMAIN+SOA']);
     console.log(`[e2e] dns matrix: ${table.length} names × 3 hosts + 4 from the other network, all as expected`);
   }, 60_000);
@@ -105,7 +111,14 @@ describeRoot('end to end: DNS names, environment, exposure switch', () => {
   it('gives processes inside each container the environment the agent returned, matching the API', async () => {
     const apps: Record<string, string> = { web1: alpha.appId, web2: alpha.appId, worker1: alpha.appId, jobs1: jobs, beta1: beta.appId };
     for (const [key, ctr] of Object.entries(c)) {
-      const env = Object.fromEntries(world.exec(ctr, ['env']).trim().split('\n').filter((l) => l.startsWith('SCALINGO_')).map((l) => l.split(/=(.*)/s).slice(0, 2)));
+      const env = Object.fromEntries(
+        world
+          .exec(ctr, ['env'])
+          .trim()
+          .split('\n')
+          .filter((l) => l.startsWith('SCALINGO_'))
+          .map((l) => l.split(/=(.*)/s).slice(0, 2)),
+      );
       const api = await world.gql(`query($id: ID!) { container(id: $id) { hostname environment { name value } } }`, { id: ctr.id });
       const network = key === 'beta1' ? beta.networkId : alpha.networkId;
       expect(env).toEqual({ SCALINGO_APPLICATION_ID: apps[key], SCALINGO_PRIVATE_NETWORK_ID: network, SCALINGO_PRIVATE_HOSTNAME: api.container.hostname });
@@ -122,8 +135,16 @@ describeRoot('end to end: DNS names, environment, exposure switch', () => {
     expect(before.application.processTypes).toContainEqual({ name: 'web', exposure: 'PUBLIC' });
     expect(routesBefore.publicRoutes.map((r: { processType: string }) => r.processType)).toEqual(['web']);
 
-    const switched = await world.gql(`mutation($a: ID!) { setProcessExposure(applicationId: $a, processType: "web", exposure: PRIVATE) { revision application { ${shape} } } }`, { a: alpha.appId });
-    expect(switched.setProcessExposure.application.processTypes).toEqual(expect.arrayContaining([{ name: 'web', exposure: 'PRIVATE' }, { name: 'worker', exposure: 'PRIVATE' }]));
+    const switched = await world.gql(
+      `mutation($a: ID!) { setProcessExposure(applicationId: $a, processType: "web", exposure: PRIVATE) { revision application { ${shape} } } }`,
+      { a: alpha.appId },
+    );
+    expect(switched.setProcessExposure.application.processTypes).toEqual(
+      expect.arrayContaining([
+        { name: 'web', exposure: 'PRIVATE' },
+        { name: 'worker', exposure: 'PRIVATE' },
+      ]),
+    );
     expect(switched.setProcessExposure.application.privateDomainNames).toEqual(before.application.privateDomainNames);
     expect(switched.setProcessExposure.application.defaultProcessType).toBe('web');
     const routesAfter = await world.gql(`query($p: ID!) { publicRoutes(projectId: $p) { processType } }`, { p: alpha.projectId });
@@ -134,6 +155,10 @@ describeRoot('end to end: DNS names, environment, exposure switch', () => {
     await world.converged(alpha.networkId);
     const app = `${alpha.appId}.${alpha.networkId}.${Z}`;
     const webs = [c.web1.ip, c.web2.ip].sort().join(' ');
-    expect(await Promise.all([lookup(c.worker1.ns, app), lookup(c.jobs1.ns, `web.${app}`), lookup(c.web2.ns, `1.web.${app}`)])).toEqual([webs, webs, c.web1.ip]);
+    expect(await Promise.all([lookup(c.worker1.ns, app), lookup(c.jobs1.ns, `web.${app}`), lookup(c.web2.ns, `1.web.${app}`)])).toEqual([
+      webs,
+      webs,
+      c.web1.ip,
+    ]);
   }, 60_000);
 });

@@ -70,7 +70,9 @@ describeRoot('end to end: 3 hosts, 2 projects', () => {
 
   it('resolves every name form from inside containers, and nothing of the other network', () => {
     const app = `${a.appId}.${a.networkId}.${Z}`;
-    expect(inNs(ctr.aWorker1.ns, ['host', app]).trim().split('\n').sort()).toEqual([`${app} has address ${ctr.aWeb1.ip}`, `${app} has address ${ctr.aWeb2.ip}`].sort());
+    expect(inNs(ctr.aWorker1.ns, ['host', app]).trim().split('\n').sort()).toEqual(
+      [`${app} has address ${ctr.aWeb1.ip}`, `${app} has address ${ctr.aWeb2.ip}`].sort(),
+    );
     expect(dig(ctr.aWeb1.ns, `worker.${app}`, ['+short']).trim()).toBe(ctr.aWorker1.ip);
     expect(dig(ctr.aWeb2.ns, `2.web.${app}`, ['+short']).trim()).toBe(ctr.aWeb2.ip);
     expect(dig(ctr.aWeb2.ns, `2.WEB.${app.toUpperCase()}`, ['+short']).trim()).toBe(ctr.aWeb2.ip);
@@ -85,11 +87,15 @@ describeRoot('end to end: 3 hosts, 2 projects', () => {
   it('drains a container out of DNS at once while an open TCP connection keeps working, then removal cuts it', async () => {
     const app = `${a.appId}.${a.networkId}.${Z}`;
     // a long-lived TCP connection from web.1 to web.2
-    const server = (await import('node:child_process')).spawn('ip', ['netns', 'exec', ctr.aWeb2.ns, 'timeout', '20', 'nc', '-l', ctr.aWeb2.ip, '5555'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const server = (await import('node:child_process')).spawn('ip', ['netns', 'exec', ctr.aWeb2.ns, 'timeout', '20', 'nc', '-l', ctr.aWeb2.ip, '5555'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     let received = '';
     server.stdout.on('data', (d) => (received += d));
     await sleep(300);
-    const client = (await import('node:child_process')).spawn('ip', ['netns', 'exec', ctr.aWeb1.ns, 'nc', ctr.aWeb2.ip, '5555'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    const client = (await import('node:child_process')).spawn('ip', ['netns', 'exec', ctr.aWeb1.ns, 'nc', ctr.aWeb2.ip, '5555'], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
     client.stdin.write('before drain\n');
     await world.gql(`mutation($id: ID!) { drainContainer(id: $id) { revision } }`, { id: ctr.aWeb2.id });
     await world.converged(a.networkId);

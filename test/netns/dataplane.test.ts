@@ -25,17 +25,25 @@ describeRoot('data plane on the real kernel (3 hosts, 2 networks, same CIDR)', (
   let hosts: ReturnType<typeof host>[] = [];
   const ctrNs = (name: string) => lab.containerNs(name);
 
-  const make = (i: number) => createReconciler({
-    runner: lab.hosts[i].runner, names: lab.hosts[i].names, wgMode: 'external', privateKeyPath: lab.hosts[i].privateKeyPath,
-    brake: { minObjects: 1000 },
-  });
+  const make = (i: number) =>
+    createReconciler({
+      runner: lab.hosts[i].runner,
+      names: lab.hosts[i].names,
+      wgMode: 'external',
+      privateKeyPath: lab.hosts[i].privateKeyPath,
+      brake: { minObjects: 1000 },
+    });
   const passAll = async () => Promise.all(agents.map((a) => a.rec.reconcile(a.cfg(), a.store.paths())));
 
   beforeAll(async () => {
     await lab.up(3);
     hosts = lab.hosts.map((h) => host(h.n, h.publicKey, h.underlay));
     const [h1, h2, h3] = hosts;
-    const A = [container('ctr-a0000001', 'pn-a', h1, '10.240.0.11'), container('ctr-a0000002', 'pn-a', h2, '10.240.0.12'), container('ctr-a0000003', 'pn-a', h3, '10.240.0.13', 'DRAINING')];
+    const A = [
+      container('ctr-a0000001', 'pn-a', h1, '10.240.0.11'),
+      container('ctr-a0000002', 'pn-a', h2, '10.240.0.12'),
+      container('ctr-a0000003', 'pn-a', h3, '10.240.0.13', 'DRAINING'),
+    ];
     const B = [container('ctr-b0000001', 'pn-b', h1, '10.240.0.11'), container('ctr-b0000002', 'pn-b', h2, '10.240.0.22')];
     nets = [network('pn-a', 100, A), network('pn-b', 200, B)];
     for (const [i, lh] of lab.hosts.entries()) {
@@ -97,12 +105,18 @@ describeRoot('data plane on the real kernel (3 hosts, 2 networks, same CIDR)', (
 
   /** UDP from a1 to a3 with a forged source address; returns what a3 received. */
   async function sendOnceFrom(src: string): Promise<string> {
-    const listener = spawn('ip', ['netns', 'exec', ctrNs('a3'), 'timeout', '3', 'nc', '-u', '-l', '10.240.0.13', '40003'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const listener = spawn('ip', ['netns', 'exec', ctrNs('a3'), 'timeout', '3', 'nc', '-u', '-l', '10.240.0.13', '40003'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     let got = '';
     listener.stdout.on('data', (d) => (got += d));
     const done = new Promise((r) => listener.once('exit', r));
     await sleep(300);
-    try { inNs(ctrNs('a1'), ['nc', '-u', '-w', '1', '-s', src, '10.240.0.13', '40003'], 'spoofed\n'); } catch { /* dropped */ }
+    try {
+      inNs(ctrNs('a1'), ['nc', '-u', '-w', '1', '-s', src, '10.240.0.13', '40003'], 'spoofed\n');
+    } catch {
+      /* dropped */
+    }
     await done;
     return got.trim();
   }
@@ -134,7 +148,9 @@ describeRoot('data plane on the real kernel (3 hosts, 2 networks, same CIDR)', (
   });
 
   it('an agent restart (fresh reconcilers, same kernel) loses no packet of a 20 ms ping', async () => {
-    const ping = spawn('ip', ['netns', 'exec', ctrNs('a1'), 'ping', '-i', '0.02', '-c', '100', '-W', '1', '10.240.0.13'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const ping = spawn('ip', ['netns', 'exec', ctrNs('a1'), 'ping', '-i', '0.02', '-c', '100', '-W', '1', '10.240.0.13'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     let out = '';
     ping.stdout.on('data', (d) => (out += d));
     await sleep(300);
@@ -168,7 +184,9 @@ describeRoot('data plane on the real kernel (3 hosts, 2 networks, same CIDR)', (
     nets = [];
     for (const a of agents) a.rec.confirmDeletes();
     for (const r of await passAll()) expect(r.failures).toEqual([]);
-    const left = inNs(lab.hosts[0].ns, ['ip', 'netns', 'list']).split('\n').filter((l) => /^wa\dpn-/.test(l));
+    const left = inNs(lab.hosts[0].ns, ['ip', 'netns', 'list'])
+      .split('\n')
+      .filter((l) => /^wa\dpn-/.test(l));
     expect(left).toEqual([]);
     expect(inNs(lab.hosts[0].ns, ['wg', 'show', lab.hosts[0].names.wg, 'peers']).trim()).toBe('');
     for (const r of await passAll()) expect(r.ops).toEqual([]);

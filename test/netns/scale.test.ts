@@ -28,7 +28,8 @@ describeRoot('scale on the real kernel: a 1,000-remote-container snapshot', () =
     const pub = (k: string) => execFileSync('wg', ['pubkey'], { input: k, encoding: 'utf8' }).trim();
     const hosts = [host(1, h.publicKey, h.underlay), ...Array.from({ length: 10 }, (_, i) => host(i + 2, pub(key()), `192.0.2.${100 + i}`))];
     const remote = Array.from({ length: 1000 }, (_, i) =>
-      container(`ctr-${(0xb0000000 + i).toString(16)}`, 'pn-big', hosts[1 + (i % 10)], `10.241.${(i + 2) >> 8}.${(i + 2) & 0xff}`));
+      container(`ctr-${(0xb0000000 + i).toString(16)}`, 'pn-big', hosts[1 + (i % 10)], `10.241.${(i + 2) >> 8}.${(i + 2) & 0xff}`),
+    );
     const local = container('ctr-a0000001', 'pn-big', hosts[0], '10.241.0.1');
     let members = [local, ...remote];
     const cfg = () => hostConfig(hosts[0], hosts, [network('pn-big', 300, members, '10.241.0.0/16', '10.241.255.254')]);
@@ -56,10 +57,12 @@ describeRoot('scale on the real kernel: a 1,000-remote-container snapshot', () =
     expect(change.ops.map((o) => o.kind).sort()).toEqual(['fdb.del', 'fdb.del', 'neigh.del']);
     expect(change.commands).toBe(2);
 
-    console.log([
-      `1000 remote containers, real kernel: ${first.ops.length} ops in ${first.commands} write processes (${applySpawned} incl. reads), ${applyMs.toFixed(0)} ms`,
-      `unchanged pass: ${second.commands} writes, ${idleMs.toFixed(0)} ms`,
-      `one container removed: ${change.ops.length} kernel operations in ${change.commands} processes`,
-    ].join('\n'));
+    console.log(
+      [
+        `1000 remote containers, real kernel: ${first.ops.length} ops in ${first.commands} write processes (${applySpawned} incl. reads), ${applyMs.toFixed(0)} ms`,
+        `unchanged pass: ${second.commands} writes, ${idleMs.toFixed(0)} ms`,
+        `one container removed: ${change.ops.length} kernel operations in ${change.commands} processes`,
+      ].join('\n'),
+    );
   }, 120_000);
 });

@@ -28,7 +28,11 @@ export interface TestApi {
   fetch: (request: Request) => Promise<Response>;
   token(claims: TokenClaims, ttlSeconds?: number): Promise<string>;
   admin: string;
-  gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<{ data?: T; errors?: { message: string; extensions?: { code?: string } }[] }>;
+  gql<T = any>(
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string | null,
+  ): Promise<{ data?: T; errors?: { message: string; extensions?: { code?: string } }[] }>;
   /** Like gql but throws on errors and returns data. */
   ok<T = any>(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<T>;
   close(): Promise<void>;
@@ -86,7 +90,10 @@ export async function startTestApi(env: Record<string, string> = {}, options: { 
 }
 
 /** Opens and migrates `config`'s database, as the server does first; `onCommit` hears every commit. */
-export async function openMigrated(config: Config, onCommit: Parameters<typeof createDatabase>[1] = () => {}): Promise<{ opened: OpenedDatabase; db: Database }> {
+export async function openMigrated(
+  config: Config,
+  onCommit: Parameters<typeof createDatabase>[1] = () => {},
+): Promise<{ opened: OpenedDatabase; db: Database }> {
   const opened = await openDatabase(config.databaseUrl);
   await migrateDatabase(opened.writeClient);
   return { opened, db: createDatabase(opened.client, onCommit, opened.writeClient) };

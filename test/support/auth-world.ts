@@ -44,9 +44,13 @@ async function project(api: TestApi, label: string, hostId: string) {
   const n = nextSerial();
   const p = await api.ok(`mutation($i: CreateProjectInput!) { createProject(input: $i) { project { id network { id } } } }`, { i: { name: `${label}-${n}` } });
   const projectId: string = p.createProject.project.id;
-  const a = await api.ok(`mutation($i: CreateApplicationInput!) { createApplication(input: $i) { application { id } } }`, { i: { projectId, name: 'api', processTypes: ['web', 'worker'] } });
+  const a = await api.ok(`mutation($i: CreateApplicationInput!) { createApplication(input: $i) { application { id } } }`, {
+    i: { projectId, name: 'api', processTypes: ['web', 'worker'] },
+  });
   const applicationId: string = a.createApplication.application.id;
-  const c = await api.ok(`mutation($i: CreateContainerInput!) { createContainer(input: $i) { container { id } } }`, { i: { applicationId, processType: 'web', hostId } });
+  const c = await api.ok(`mutation($i: CreateContainerInput!) { createContainer(input: $i) { container { id } } }`, {
+    i: { applicationId, processType: 'web', hostId },
+  });
   return { projectId, networkId: p.createProject.project.network.id as string, applicationId, containerId: c.createContainer.container.id as string };
 }
 
@@ -55,7 +59,9 @@ async function project(api: TestApi, label: string, hostId: string) {
  * change is made after it, and one delivery pass sends it to a sender that answers 200.
  */
 async function webhookWithDelivery(api: TestApi, projectId: string, applicationId: string) {
-  const e = await api.ok(`mutation($i: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $i) { endpoint { id } } }`, { i: { projectId, url: 'https://hooks.example.com/weft' } });
+  const e = await api.ok(`mutation($i: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $i) { endpoint { id } } }`, {
+    i: { projectId, url: 'https://hooks.example.com/weft' },
+  });
   const webhookA: string = e.createWebhookEndpoint.endpoint.id;
   await api.ok(`mutation($a: ID!) { setProcessExposure(applicationId: $a, processType: "worker", exposure: PUBLIC) { revision } }`, { a: applicationId });
   await runDeliveryPass({ db: api.db, settings: api.config.webhooks, send: async () => ({ status: 200 }) });

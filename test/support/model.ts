@@ -33,7 +33,15 @@ export function container(
   { applicationId = 'ap-app1', processType = 'web' }: ContainerOptions = {},
 ): ContainerModel {
   return {
-    id, applicationId, processType, number: n, hostId: h.id, hostMeshIp: h.meshIp, ip, mac: macOf(ip), state,
+    id,
+    applicationId,
+    processType,
+    number: n,
+    hostId: h.id,
+    hostMeshIp: h.meshIp,
+    ip,
+    mac: macOf(ip),
+    state,
     hostname: `${n}.${processType}.${applicationId}.${networkId}.private-network.internal`,
   };
 }
@@ -47,7 +55,17 @@ export function network(
   gateway = '10.240.0.1',
   more: Partial<Pick<NetworkModel, 'projectId' | 'dnsTtl' | 'applications'>> = {},
 ): NetworkModel {
-  return { id, projectId: `prj-${id}`, vni, cidr, gateway, dnsTtl: 5, applications: [{ id: 'ap-app1', name: 'app1', defaultProcessType: 'web' }], containers, ...more };
+  return {
+    id,
+    projectId: `prj-${id}`,
+    vni,
+    cidr,
+    gateway,
+    dnsTtl: 5,
+    applications: [{ id: 'ap-app1', name: 'app1', defaultProcessType: 'web' }],
+    containers,
+    ...more,
+  };
 }
 
 /** The config of `self`: peers are every other host that shares a network with it. */

@@ -96,7 +96,16 @@ export class Lab {
       const privateKeyPath = join(this.dir, `wg${n}.key`);
       writeFileSync(privateKeyPath, shSync(['wg', 'genkey']), { mode: 0o600 });
       const publicKey = shSync(['wg', 'pubkey'], shSync(['cat', privateKeyPath])).trim();
-      const host: LabHost = { n, ns, names, underlay, privateKeyPath, publicKey, runner: createExecRunner({ prefix: ['nsenter', `--net=/run/netns/${ns}`] }), wg: null };
+      const host: LabHost = {
+        n,
+        ns,
+        names,
+        underlay,
+        privateKeyPath,
+        publicKey,
+        runner: createExecRunner({ prefix: ['nsenter', `--net=/run/netns/${ns}`] }),
+        wg: null,
+      };
       this.hosts.push(host);
       await this.startWg(host);
     }

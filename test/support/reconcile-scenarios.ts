@@ -39,8 +39,13 @@ export function fakeAgent(extra: Partial<ReconcilerOptions> = {}) {
   fake.addWgDevice(names.wg);
   for (const p of Object.values(ATTACHED)) fake.addContainerNs(p);
   const rec = createReconciler({
-    runner: fake, names, wgMode: 'external', privateKeyPath: KEY_PATH, pathExists: () => true,
-    brake: { minObjects: Number.MAX_SAFE_INTEGER }, ...extra,
+    runner: fake,
+    names,
+    wgMode: 'external',
+    privateKeyPath: KEY_PATH,
+    pathExists: () => true,
+    brake: { minObjects: Number.MAX_SAFE_INTEGER },
+    ...extra,
   });
   return { fake, names, rec };
 }

@@ -27,9 +27,11 @@ export function describeRoot(name: string, fn: () => void, opts: { tools?: reado
   if (!why) {
     describe(name, fn);
   } else if (process.env.WEFT_REQUIRE_ROOT_SUITES === '1') {
-    describe(name, () => it('can run (WEFT_REQUIRE_ROOT_SUITES=1 forbids skipping)', () => {
-      throw new Error(`${name}: ${why}`);
-    }));
+    describe(name, () =>
+      it('can run (WEFT_REQUIRE_ROOT_SUITES=1 forbids skipping)', () => {
+        throw new Error(`${name}: ${why}`);
+      }),
+    );
   } else {
     console.warn(`[skip] ${name}: ${why}; set WEFT_REQUIRE_ROOT_SUITES=1 to fail instead`);
     describe.skip(`${name} (${why})`, fn);

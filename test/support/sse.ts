@@ -91,10 +91,13 @@ export async function openSse(
           else resolve(outcome);
           return true;
         };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          resolve('timeout');
-        }, Math.max(0, ms));
+        const timer = setTimeout(
+          () => {
+            waiters.delete(check);
+            resolve('timeout');
+          },
+          Math.max(0, ms),
+        );
         if (!check()) waiters.add(check);
       });
     },
@@ -150,7 +153,13 @@ export async function subscribeSse(
  * Reads a subscription through `api.fetch` (as the admin) until `until` `next` events (or until
  * `until(payloads)` holds), the end of the stream or `ms`; returns the payloads of its `next` events.
  */
-export async function readSse(api: Pick<TestApi, 'fetch' | 'admin'>, query: string, variables: Record<string, unknown>, until: number | ((events: any[]) => boolean), ms = 5000) {
+export async function readSse(
+  api: Pick<TestApi, 'fetch' | 'admin'>,
+  query: string,
+  variables: Record<string, unknown>,
+  until: number | ((events: any[]) => boolean),
+  ms = 5000,
+) {
   const done = typeof until === 'number' ? (e: any[]) => e.length >= until : until;
   const payloads = (frames: SseFrame[]) => frames.filter((f) => f.event === 'next').map((f) => f.data as any);
   const stream = await openSse(api.fetch, 'http://weft.test/graphql', query, variables, api.admin);

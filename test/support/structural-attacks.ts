@@ -28,7 +28,11 @@ export const STRUCTURAL_ATTACKS: StructuralAttack[] = [
   ...[6, 7, 8, 9, 10, 11, 12].map((levels) => ({ name: `fragment fan-out, ${levels} levels`, json: body(fragmentFanOut(levels)), limit: 'cost' as const })),
   { name: 'alias bomb: 2,001 aliased __typename', json: body(`{ ${Array.from({ length: 2001 }, (_, i) => `a${i}: __typename`).join(' ')} }`), limit: 'cost' },
   { name: 'same field 4,000 times', json: body(`{ ${Array(4000).fill('__typename').join(' ')} }`), limit: 'cost' },
-  { name: 'aliases past the token limit (40,000)', json: body(`{ ${Array.from({ length: 40_000 }, (_, i) => `a${i}: __typename`).join(' ')} }`), limit: 'tokens' },
+  {
+    name: 'aliases past the token limit (40,000)',
+    json: body(`{ ${Array.from({ length: 40_000 }, (_, i) => `a${i}: __typename`).join(' ')} }`),
+    limit: 'tokens',
+  },
   { name: 'selections nested 2,000 deep', json: body(nested('{ a ', ' }', 2000, '{ b }')), limit: 'nesting' },
   { name: 'selections nested 30,000 deep', json: body(nested('{ a ', ' }', 30_000, '{ b }')), limit: 'nesting' },
   { name: 'list literal nested 30,000 deep', json: body(`{ project(id: ${nested('[', ']', 30_000, '1')}) { id } }`), limit: 'nesting' },
@@ -37,12 +41,21 @@ export const STRUCTURAL_ATTACKS: StructuralAttack[] = [
   { name: '3,000 directives on one field', json: body(`{ __typename ${Array(3000).fill('@skip(if: false)').join(' ')} }`), limit: 'tokens' },
   {
     name: 'depth past the limit through fragments',
-    json: body(`{ ...A } fragment A on Query { projects { edges { node { network { containers { edges { node { host { containers { edges { node { network { id } } } } } } } } } } } } }`),
+    json: body(
+      `{ ...A } fragment A on Query { projects { edges { node { network { containers { edges { node { host { containers { edges { node { network { id } } } } } } } } } } } } }`,
+    ),
     limit: 'depth',
   },
-  { name: 'introspection lists multiplied', json: body(`{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }`), limit: 'introspection' },
+  {
+    name: 'introspection lists multiplied',
+    json: body(`{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }`),
+    limit: 'introspection',
+  },
   { name: 'fragment cycle', json: body(`{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }`) },
-  { name: 'variable nested 30,000 deep', json: body(`query($i: CreateProjectInput!) { createProject(input: $i) { project { id } } }`, `{"i":${nested('[', ']', 30_000, '1')}}`) },
+  {
+    name: 'variable nested 30,000 deep',
+    json: body(`query($i: CreateProjectInput!) { createProject(input: $i) { project { id } } }`, `{"i":${nested('[', ']', 30_000, '1')}}`),
+  },
   { name: 'cursor past SQLite integers', json: body(`{ projects(after: "${cursor('99999999999999999999999')}") { edges { node { id } } } }`) },
   { name: 'cursor of 500,000 characters', json: body(`{ projects(after: "${'QUJD'.repeat(125_000)}") { edges { node { id } } } }`) },
 ];

@@ -11,9 +11,13 @@ import { CREATE_ENDPOINT, closeAfterEach, createEndpoint, startWebhookApi } from
 
 let api: TestApi | undefined;
 let r: Receiver | undefined;
-closeAfterEach(() => [r, api], () => (api = r = undefined));
+closeAfterEach(
+  () => [r, api],
+  () => (api = r = undefined),
+);
 
-const createApp = (a: TestApi, projectId: string, name: string) => a.ok(`mutation($i: CreateApplicationInput!) { createApplication(input: $i) { application { id } } }`, { i: { projectId, name } });
+const createApp = (a: TestApi, projectId: string, name: string) =>
+  a.ok(`mutation($i: CreateApplicationInput!) { createApplication(input: $i) { application { id } } }`, { i: { projectId, name } });
 
 describe('webhook API', () => {
   it('shows the secret once and authorizes by project role', async () => {
@@ -24,7 +28,11 @@ describe('webhook API', () => {
     const reader = await api.token({ kind: 'user', sub: 'r', projects: { [w.projectId]: 'read' } });
     const stranger = await api.token({ kind: 'user', sub: 's', projects: { [other.projectId]: 'write' } });
 
-    const created = await api.ok(CREATE_ENDPOINT, { i: { projectId: w.projectId, url: 'http://127.0.0.1:9/hook', events: ['container.running', 'container.running'] } }, writer);
+    const created = await api.ok(
+      CREATE_ENDPOINT,
+      { i: { projectId: w.projectId, url: 'http://127.0.0.1:9/hook', events: ['container.running', 'container.running'] } },
+      writer,
+    );
     const { secret, endpoint } = created.createWebhookEndpoint;
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     expect(endpoint).toMatchObject({ url: 'http://127.0.0.1:9/hook', events: ['container.running'], enabled: true });
@@ -43,11 +51,24 @@ describe('webhook API', () => {
     expect(await code(CREATE_ENDPOINT, { i: { projectId: w.projectId, url: 'http://127.0.0.1:9/' } }, '')).toBe('UNAUTHENTICATED');
     expect(await code(`query($id: ID!) { webhookEndpoint(id: $id) { id } }`, { id: 'wh-nope' }, writer)).toBe('NOT_FOUND');
 
-    const bad = await api.gql(CREATE_ENDPOINT, { i: { projectId: w.projectId, url: 'http://127.0.0.1:9/', events: ['container.running', 'container.exploded'] } }, writer);
+    const bad = await api.gql(
+      CREATE_ENDPOINT,
+      { i: { projectId: w.projectId, url: 'http://127.0.0.1:9/', events: ['container.running', 'container.exploded'] } },
+      writer,
+    );
     expect(bad.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
     expect(bad.errors?.[0].message).toMatch(/unknown event type "container.exploded"/);
     const types = (await api.ok(`{ webhookEventTypes }`)).webhookEventTypes;
-    expect(types).toEqual(expect.arrayContaining(['container.running', 'container.draining', 'container.removed', 'process.exposure_changed', 'application.created', 'application.deleted']));
+    expect(types).toEqual(
+      expect.arrayContaining([
+        'container.running',
+        'container.draining',
+        'container.removed',
+        'process.exposure_changed',
+        'application.created',
+        'application.deleted',
+      ]),
+    );
     // host.down is offered once a service emits it (issue 16: the catalogue lists only kinds that are emitted)
     expect(types).not.toContain('host.down');
     const early = await api.gql(CREATE_ENDPOINT, { i: { projectId: w.projectId, url: 'http://127.0.0.1:9/', events: ['host.down'] } }, writer);
@@ -64,7 +85,9 @@ describe('webhook API', () => {
     r = await startReceiver();
     const ep = await createEndpoint(api, w.projectId, r.url, ['application.created']);
     const deps = { db: api.db, settings: api.config.webhooks };
-    const rotated = await api.ok(`mutation($id: ID!) { rotateWebhookSecret(id: $id, overlapSeconds: 60) { secret endpoint { previousSecretExpiresAt } } }`, { id: ep.id });
+    const rotated = await api.ok(`mutation($id: ID!) { rotateWebhookSecret(id: $id, overlapSeconds: 60) { secret endpoint { previousSecretExpiresAt } } }`, {
+      id: ep.id,
+    });
     const fresh = rotated.rotateWebhookSecret.secret;
     expect(fresh).not.toBe(ep.secret);
     expect(Date.parse(rotated.rotateWebhookSecret.endpoint.previousSecretExpiresAt) - Date.now()).toBeGreaterThan(55_000);
@@ -103,11 +126,14 @@ describe('webhook API', () => {
   it('publicRoutes lists PUBLIC process types with their RUNNING containers', async () => {
     api = await startWebhookApi();
     const w = await seedWorld(api, { hosts: 1 });
-    const make = async (type: string) => (await api!.ok(CREATE_CONTAINER, { i: { applicationId: w.applicationId, processType: type, hostId: w.hostIds[0] } })).createContainer.container;
+    const make = async (type: string) =>
+      (await api!.ok(CREATE_CONTAINER, { i: { applicationId: w.applicationId, processType: type, hostId: w.hostIds[0] } })).createContainer.container;
     const [web1, web2, worker1] = [await make('web'), await make('web'), await make('worker')];
     for (const c of [web1, worker1]) await api.ok(`mutation($id: ID!) { markContainerRunning(id: $id) { revision } }`, { id: c.id });
     const q = `query($p: ID!) { publicRoutes(projectId: $p) { processType application { name } containers { id ip state } } }`;
-    expect((await api.ok(q, { p: w.projectId })).publicRoutes).toEqual([{ processType: 'web', application: { name: 'api' }, containers: [{ id: web1.id, ip: web1.ip, state: 'RUNNING' }] }]);
+    expect((await api.ok(q, { p: w.projectId })).publicRoutes).toEqual([
+      { processType: 'web', application: { name: 'api' }, containers: [{ id: web1.id, ip: web1.ip, state: 'RUNNING' }] },
+    ]);
     await api.ok(`mutation($a: ID!) { setProcessExposure(applicationId: $a, processType: "worker", exposure: PUBLIC) { revision } }`, { a: w.applicationId });
     await api.ok(`mutation($id: ID!) { markContainerRunning(id: $id) { revision } }`, { id: web2.id });
     const routes = (await api.ok(q, { p: w.projectId })).publicRoutes;

@@ -40,7 +40,11 @@ describe('webhooks across a kill -9 of the API', () => {
     const admin = await signToken(await loadSigningKeys(config.auth), config.auth, { kind: 'admin', sub: 'crash-test' }, 600);
     let base = '';
     const gql = async (query: string, variables: Record<string, unknown> = {}) => {
-      const res = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` }, body: JSON.stringify({ query, variables }) });
+      const res = await fetch(`${base}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+        body: JSON.stringify({ query, variables }),
+      });
       const json = (await res.json()) as { data: any; errors?: unknown[] };
       if (json.errors) throw new Error(JSON.stringify(json.errors));
       return json.data;
@@ -64,10 +68,13 @@ describe('webhooks across a kill -9 of the API', () => {
     base = first.url;
     const p = await gql(`mutation { createProject(input: { name: "crash" }) { project { id } } }`);
     const projectId = p.createProject.project.id;
-    const ep = await gql(`mutation($i: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $i) { secret endpoint { id lastDeliveredRevision } } }`, { i: { projectId, url: r.url } });
+    const ep = await gql(`mutation($i: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $i) { secret endpoint { id lastDeliveredRevision } } }`, {
+      i: { projectId, url: r.url },
+    });
     r.secrets = [ep.createWebhookEndpoint.secret];
     const since = ep.createWebhookEndpoint.endpoint.lastDeliveredRevision;
-    for (let i = 1; i <= 5; i++) await gql(`mutation($i: CreateApplicationInput!) { createApplication(input: $i) { revision } }`, { i: { projectId, name: `app-${i}` } });
+    for (let i = 1; i <= 5; i++)
+      await gql(`mutation($i: CreateApplicationInput!) { createApplication(input: $i) { revision } }`, { i: { projectId, name: `app-${i}` } });
 
     await holding;
     first.child.kill('SIGKILL');
@@ -78,7 +85,8 @@ describe('webhooks across a kill -9 of the API', () => {
     const second = await startApiProcess(env);
     servers.push(second);
     base = second.url;
-    for (let i = 6; i <= 8; i++) await gql(`mutation($i: CreateApplicationInput!) { createApplication(input: $i) { revision } }`, { i: { projectId, name: `app-${i}` } });
+    for (let i = 6; i <= 8; i++)
+      await gql(`mutation($i: CreateApplicationInput!) { createApplication(input: $i) { revision } }`, { i: { projectId, name: `app-${i}` } });
     const feed = await gql(`query($p: ID!, $s: Int!) { projectChanges(projectId: $p, since: $s) { changes { revision } } }`, { p: projectId, s: since });
     const expected: number[] = feed.projectChanges.changes.map((c: { revision: number }) => c.revision);
     expect(expected).toHaveLength(8);
@@ -90,7 +98,10 @@ describe('webhooks across a kill -9 of the API', () => {
     expect(arrivals).toEqual([...arrivals].sort((a, b) => a - b));
     const again = r.received.filter((m) => m.id === heldId);
     expect(again.map((m) => m.status)).toEqual(['hang', 200]); // the same webhook-id, sent again after the restart
-    const log = await gql(`query($id: ID!) { webhookEndpoint(id: $id) { lastDeliveredRevision deliveries(first: 20) { edges { node { revision status attempts } } } } }`, { id: ep.createWebhookEndpoint.endpoint.id });
+    const log = await gql(
+      `query($id: ID!) { webhookEndpoint(id: $id) { lastDeliveredRevision deliveries(first: 20) { edges { node { revision status attempts } } } } }`,
+      { id: ep.createWebhookEndpoint.endpoint.id },
+    );
     expect(log.webhookEndpoint.lastDeliveredRevision).toBe(expected.at(-1));
     const heldRow = log.webhookEndpoint.deliveries.edges.map((e: { node: any }) => e.node).find((d: { revision: number }) => d.revision === again[0].revision);
     expect(heldRow).toEqual({ revision: again[0].revision, status: 'SUCCEEDED', attempts: 2 });

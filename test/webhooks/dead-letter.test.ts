@@ -10,9 +10,13 @@ import { closeAfterEach, createEndpoint, DELIVERIES, startWebhookApi } from './s
 
 let api: TestApi | undefined;
 let r: Receiver | undefined;
-closeAfterEach(() => [r, api], () => (api = r = undefined));
+closeAfterEach(
+  () => [r, api],
+  () => (api = r = undefined),
+);
 
-const nodes = (data: { webhookEndpoint: { deliveries: { edges: { node: Record<string, unknown> }[] } } }) => data.webhookEndpoint.deliveries.edges.map((e) => e.node);
+const nodes = (data: { webhookEndpoint: { deliveries: { edges: { node: Record<string, unknown> }[] } } }) =>
+  data.webhookEndpoint.deliveries.edges.map((e) => e.node);
 
 describe('dead letters and redelivery', () => {
   it('retries with exponential backoff, dead-letters after WEBHOOK_MAX_ATTEMPTS, moves on, and redelivers on demand', async () => {
@@ -68,7 +72,12 @@ describe('dead letters and redelivery', () => {
     expect(r.received.at(-1)!.status).toBe(200);
     expect(r.rejected).toEqual([]);
     log = nodes(await api.ok(DELIVERIES, { id: ep.id }));
-    expect(log.filter((d) => d.status === 'SUCCEEDED').map((d) => d.eventType).sort()).toEqual(['container.draining', 'container.running']);
+    expect(
+      log
+        .filter((d) => d.status === 'SUCCEEDED')
+        .map((d) => d.eventType)
+        .sort(),
+    ).toEqual(['container.draining', 'container.running']);
     expect(log.find((d) => d.id === dead.id)).toMatchObject({ status: 'DEAD' }); // the history stays
   });
 
@@ -78,10 +87,14 @@ describe('dead letters and redelivery', () => {
     r = await startReceiver(() => 'hang');
     const ep = await createEndpoint(api, w.projectId, r.url, ['application.created']);
     r.secrets = [ep.secret];
-    await api.ok(`mutation($i: CreateApplicationInput!) { createApplication(input: $i) { application { id } } }`, { i: { projectId: w.projectId, name: 'late' } });
+    await api.ok(`mutation($i: CreateApplicationInput!) { createApplication(input: $i) { application { id } } }`, {
+      i: { projectId: w.projectId, name: 'late' },
+    });
     const started = Date.now();
     expect(await runDeliveryPass({ db: api.db, settings: api.config.webhooks }, Date.now())).toMatchObject({ attempted: 1, dead: 1 });
     expect(Date.now() - started).toBeLessThan(2000);
-    expect(nodes(await api.ok(DELIVERIES, { id: ep.id }))).toMatchObject([{ status: 'DEAD', attempts: 1, lastResponseCode: null, lastError: 'timed out after 300 ms' }]);
+    expect(nodes(await api.ok(DELIVERIES, { id: ep.id }))).toMatchObject([
+      { status: 'DEAD', attempts: 1, lastResponseCode: null, lastError: 'timed out after 300 ms' },
+    ]);
   });
 });

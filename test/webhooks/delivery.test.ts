@@ -27,7 +27,9 @@ async function lifeCycle(a: TestApi, w: Awaited<ReturnType<typeof seedWorld>>) {
   await a.ok(`mutation($a: ID!) { setProcessExposure(applicationId: $a, processType: "worker", exposure: PUBLIC) { revision } }`, { a: w.applicationId });
   await a.ok(`mutation($id: ID!) { drainContainer(id: $id) { revision } }`, { id: c.id });
   await a.ok(`mutation($id: ID!) { removeContainer(id: $id) { revision } }`, { id: c.id });
-  await a.ok(`mutation($i: CreateApplicationInput!) { createApplication(input: $i) { application { id } } }`, { i: { projectId: w.projectId, name: 'second' } });
+  await a.ok(`mutation($i: CreateApplicationInput!) { createApplication(input: $i) { application { id } } }`, {
+    i: { projectId: w.projectId, name: 'second' },
+  });
   await a.ok(`mutation($id: ID!) { deleteApplication(id: $id) { revision } }`, { id: w.applicationId });
 }
 
@@ -46,13 +48,26 @@ describe('webhook delivery', () => {
     await new Promise((s) => setTimeout(s, 200)); // nothing more arrives
     expect(r.rejected).toEqual([]);
     expect(r.received.map((m) => [m.revision, m.type])).toEqual(expected.map((c) => [c.revision, c.kind]));
-    expect(expected.map((c) => c.kind)).toEqual(expect.arrayContaining(['container.created', 'container.running', 'process.exposure_changed', 'container.draining', 'container.removed', 'application.created', 'application.deleted']));
+    expect(expected.map((c) => c.kind)).toEqual(
+      expect.arrayContaining([
+        'container.created',
+        'container.running',
+        'process.exposure_changed',
+        'container.draining',
+        'container.removed',
+        'application.created',
+        'application.deleted',
+      ]),
+    );
     const first = r.received.find((m) => m.type === 'container.created')!;
     expect(first.id).toBe(`${ep.id}:${first.revision}`);
     expect(first.headers['content-type']).toBe('application/json');
     expect(first.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/=]+$/);
     expect(Math.abs(Number(first.headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(30);
-    expect(first.body).toMatchObject({ type: 'container.created', data: { revision: first.revision, projectId: w.projectId, payload: { container: { processType: 'web' } } } });
+    expect(first.body).toMatchObject({
+      type: 'container.created',
+      data: { revision: first.revision, projectId: w.projectId, payload: { container: { processType: 'web' } } },
+    });
     const running = r.received.find((m) => m.type === 'container.running')!;
     expect(running.body.data.payload).toMatchObject({ container: { state: 'RUNNING' } });
   });
@@ -94,7 +109,10 @@ describe('webhook delivery', () => {
     const arrivals = r.received.map((m) => m.revision);
     expect(arrivals).toEqual([...arrivals].sort((a, b) => a - b)); // never an older revision after a newer one
     expect(arrivals.length).toBeGreaterThan(expected.length);
-    const log = await api.ok(`query($id: ID!) { webhookEndpoint(id: $id) { deliveries(first: 100) { edges { node { revision status attempts lastResponseCode } } } } }`, { id: ep.id });
+    const log = await api.ok(
+      `query($id: ID!) { webhookEndpoint(id: $id) { deliveries(first: 100) { edges { node { revision status attempts lastResponseCode } } } } }`,
+      { id: ep.id },
+    );
     const head = log.webhookEndpoint.deliveries.edges.map((e: { node: unknown }) => e.node).find((d: { revision: number }) => d.revision === expected[0]);
     expect(head).toMatchObject({ status: 'SUCCEEDED', attempts: 6, lastResponseCode: 200 });
   });
@@ -120,9 +138,20 @@ describe('webhook delivery', () => {
     }
     await fast.until((got) => got.length === 6, 8000);
     expect(Date.now() - t0).toBeLessThan(8000); // far below the 15 s the hung request may take
-    expect(fast.received.map((m) => m.type)).toEqual(['network.joined', 'container.created', 'container.running', 'container.draining', 'container.removed', 'network.left']);
+    expect(fast.received.map((m) => m.type)).toEqual([
+      'network.joined',
+      'container.created',
+      'container.running',
+      'container.draining',
+      'container.removed',
+      'network.left',
+    ]);
     expect(slow.received.map((m) => m.type)).toEqual(['network.joined']); // its line waits for the hung one
-    const state = await api.ok(`query($id: ID!) { webhookEndpoint(id: $id) { deliveries(first: 10) { edges { node { eventType status attempts } } } } }`, { id: epSlow.id });
-    expect(state.webhookEndpoint.deliveries.edges.map((e: { node: unknown }) => e.node)).toEqual([{ eventType: 'network.joined', status: 'PENDING', attempts: 1 }]);
+    const state = await api.ok(`query($id: ID!) { webhookEndpoint(id: $id) { deliveries(first: 10) { edges { node { eventType status attempts } } } } }`, {
+      id: epSlow.id,
+    });
+    expect(state.webhookEndpoint.deliveries.edges.map((e: { node: unknown }) => e.node)).toEqual([
+      { eventType: 'network.joined', status: 'PENDING', attempts: 1 },
+    ]);
   });
 });

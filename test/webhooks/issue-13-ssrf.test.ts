@@ -56,7 +56,8 @@ describe('issue 13: URL guard ranges', () => {
   });
 
   it('classifies the same ranges as resolved addresses', () => {
-    for (const a of ['::ffff:0:7f00:1', '64:ff9b:1::a00:1', '2001::', '2001:0:ffff::1', '100::1', '100::ffff:ffff:ffff:ffff', '2001:db8::5', '::ffff:0:0:0']) expect(isPublicAddress(a), a).toBe(false);
+    for (const a of ['::ffff:0:7f00:1', '64:ff9b:1::a00:1', '2001::', '2001:0:ffff::1', '100::1', '100::ffff:ffff:ffff:ffff', '2001:db8::5', '::ffff:0:0:0'])
+      expect(isPublicAddress(a), a).toBe(false);
     for (const a of ['2606:4700::1111', '2001:4860:4860::8888', '100:0:0:1::1', '2001:1::1', '64:ff9b::808:808']) expect(isPublicAddress(a), a).toBe(true);
   });
 });
@@ -103,8 +104,17 @@ describe('issue 13: SSRF through the API and the sender', () => {
       lookups.push(host);
       cb(null, [{ address: '93.184.216.34', family: 4 }]);
     });
-    for (const url of [`http://127.0.0.1:${port}/hooks`, `http://[::1]:${port}/`, `http://[::ffff:0:7f00:1]:${port}/`, `http://[64:ff9b:1::7f00:1]:${port}/`, `http://[2001::1]:${port}/`]) {
-      await expect(send({ url, headers: {}, body: '{}', timeoutMs: 2000 }), url).rejects.toMatchObject({ code: 'EWEBHOOKPRIVATE', message: expect.stringMatching(/is a private, loopback or reserved IPv[46] address/) });
+    for (const url of [
+      `http://127.0.0.1:${port}/hooks`,
+      `http://[::1]:${port}/`,
+      `http://[::ffff:0:7f00:1]:${port}/`,
+      `http://[64:ff9b:1::7f00:1]:${port}/`,
+      `http://[2001::1]:${port}/`,
+    ]) {
+      await expect(send({ url, headers: {}, body: '{}', timeoutMs: 2000 }), url).rejects.toMatchObject({
+        code: 'EWEBHOOKPRIVATE',
+        message: expect.stringMatching(/is a private, loopback or reserved IPv[46] address/),
+      });
     }
     expect(lookups).toEqual([]);
     expect(r.received).toHaveLength(0);
@@ -122,7 +132,9 @@ describe('issue 13: SSRF through the API and the sender', () => {
     const { WEBHOOK_ALLOW_PRIVATE_TARGETS: _, ...strictEnv } = FAST;
     api = await startTestApi({ ...strictEnv, WEBHOOK_MAX_ATTEMPTS: '1' }, { dbFile });
     worker = startWorker(api);
-    await api.ok(`mutation($i: CreateApplicationInput!) { createApplication(input: $i) { application { id } } }`, { i: { projectId: w.projectId, name: 'late' } });
+    await api.ok(`mutation($i: CreateApplicationInput!) { createApplication(input: $i) { application { id } } }`, {
+      i: { projectId: w.projectId, name: 'late' },
+    });
     let nodes: { status: string; lastError: string | null }[] = [];
     for (let i = 0; i < 100 && !nodes.some((n) => n.status === 'DEAD'); i++) {
       await new Promise((s) => setTimeout(s, 50));

@@ -11,7 +11,11 @@ export interface Received {
   id: string;
   revision: number;
   type: string;
-  body: { type: string; timestamp: string; data: { revision: number; projectId: string | null; networkId: string | null; hostId: string | null; payload: Record<string, unknown> } };
+  body: {
+    type: string;
+    timestamp: string;
+    data: { revision: number; projectId: string | null; networkId: string | null; hostId: string | null; payload: Record<string, unknown> };
+  };
   headers: Record<string, string>;
   /** Which secrets verified the request (index into `secrets`). */
   verifiedWith: number[];
@@ -54,7 +58,10 @@ export async function startReceiver(respond: Receiver['respond'] = () => 204): P
     async until(predicate, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
       while (!predicate(receiver.received)) {
-        if (Date.now() > deadline) throw new Error(`receiver: condition not met in ${timeoutMs} ms; got ${JSON.stringify(receiver.received.map((r) => [r.revision, r.type, r.status]))}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `receiver: condition not met in ${timeoutMs} ms; got ${JSON.stringify(receiver.received.map((r) => [r.revision, r.type, r.status]))}`,
+          );
         await new Promise((r) => setTimeout(r, 20));
       }
     },

@@ -14,7 +14,10 @@ import { closeAfterEach, createEndpoint, DELIVERIES, startWebhookApi } from './s
 
 let api: TestApi | undefined;
 let r: Receiver | undefined;
-closeAfterEach(() => [r, api], () => (api = r = undefined));
+closeAfterEach(
+  () => [r, api],
+  () => (api = r = undefined),
+);
 
 describe('webhooks and feed retention', () => {
   it('advances idle cursors and reports a real gap once, then carries on', async () => {
@@ -25,12 +28,16 @@ describe('webhooks and feed retention', () => {
     const behind = await createEndpoint(api, w.projectId, r.url, ['application.created']);
     r.secrets = [quiet.secret, behind.secret];
     const deps = { db: api.db, settings: api.config.webhooks };
-    await api.ok(`mutation($i: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $i) { endpoint { id } } }`, { i: { id: behind.id, enabled: false } });
-    for (const name of ['g1', 'g2']) await api.ok(`mutation($i: CreateApplicationInput!) { createApplication(input: $i) { revision } }`, { i: { projectId: w.projectId, name } });
+    await api.ok(`mutation($i: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $i) { endpoint { id } } }`, {
+      i: { id: behind.id, enabled: false },
+    });
+    for (const name of ['g1', 'g2'])
+      await api.ok(`mutation($i: CreateApplicationInput!) { createApplication(input: $i) { revision } }`, { i: { projectId: w.projectId, name } });
 
     expect(await webhookHousekeeping(api.db, 0)).toEqual({ advanced: 1, pruned: 0 }); // `behind` is disabled but owes two changes: it stays
     const head = await headRevision(api.db.read);
-    const cursor = async (id: string) => (await api!.ok(`query($id: ID!) { webhookEndpoint(id: $id) { lastDeliveredRevision } }`, { id })).webhookEndpoint.lastDeliveredRevision;
+    const cursor = async (id: string) =>
+      (await api!.ok(`query($id: ID!) { webhookEndpoint(id: $id) { lastDeliveredRevision } }`, { id })).webhookEndpoint.lastDeliveredRevision;
     expect(await cursor(quiet.id)).toBe(head);
 
     const { compactedThrough } = await compactFeed(api.db, { throughRevision: head });

@@ -52,7 +52,15 @@ const REFUSED: [string, RegExp][] = [
   ['http://[ff02::1]/hook', /IPv6/],
 ];
 
-const ACCEPTED = ['https://hooks.example.com/weft', 'http://203.0.113.7:8080/in', 'https://8.8.8.8/x', 'https://[2606:4700::1111]/x', 'https://100.128.0.1/x', 'https://172.32.0.1/x', 'https://EXAMPLE.com/a?b=c#frag'];
+const ACCEPTED = [
+  'https://hooks.example.com/weft',
+  'http://203.0.113.7:8080/in',
+  'https://8.8.8.8/x',
+  'https://[2606:4700::1111]/x',
+  'https://100.128.0.1/x',
+  'https://172.32.0.1/x',
+  'https://EXAMPLE.com/a?b=c#frag',
+];
 
 describe('webhook URL guard', () => {
   it.each(REFUSED)('refuses %s', (url, reason) => {
@@ -81,7 +89,10 @@ describe('webhook URL guard', () => {
 describe('SSRF through the API and at connection time', () => {
   let api: TestApi | undefined;
   let r: Receiver | undefined;
-  closeAfterEach(() => [r, api], () => (api = r = undefined));
+  closeAfterEach(
+    () => [r, api],
+    () => (api = r = undefined),
+  );
 
   it('createWebhookEndpoint answers BAD_USER_INPUT with the reason, and creates nothing', async () => {
     api = await startTestApi();

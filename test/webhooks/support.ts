@@ -45,6 +45,9 @@ export const DELIVERIES = `query($id: ID!, $s: WebhookDeliveryStatus) { webhookE
 
 /** All revisions of a project's feed after `since`, oldest first. */
 export async function projectRevisions(api: TestApi, projectId: string, since: number): Promise<{ revision: number; kind: string }[]> {
-  const r = await api.ok(`query($p: ID!, $s: Int!) { projectChanges(projectId: $p, since: $s, first: 5000) { changes { revision kind } } }`, { p: projectId, s: since });
+  const r = await api.ok(`query($p: ID!, $s: Int!) { projectChanges(projectId: $p, since: $s, first: 5000) { changes { revision kind } } }`, {
+    p: projectId,
+    s: since,
+  });
   return r.projectChanges.changes;
 }

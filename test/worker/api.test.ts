@@ -47,13 +47,23 @@ describe('the API on Workers', () => {
   describe('authorization, key cells', () => {
     let world: { projectA: string; projectB: string; host1: string; host2: string; agent1: string; userB: string };
     beforeAll(async () => {
-      const project = async (name: string) => (await worker.ok(`mutation($n: String!) { createProject(input: { name: $n }) { project { id } } }`, { n: name })).createProject.project.id as string;
+      const project = async (name: string) =>
+        (await worker.ok(`mutation($n: String!) { createProject(input: { name: $n }) { project { id } } }`, { n: name })).createProject.project.id as string;
       const host = async (name: string, n: number) => {
-        const r = await worker.ok(`mutation($i: RegisterHostInput!) { registerHost(input: $i) { host { id } agentToken } }`, { i: { name, endpoint: `192.0.2.${n}:51820`, publicKey: Buffer.alloc(32, n).toString('base64') } });
+        const r = await worker.ok(`mutation($i: RegisterHostInput!) { registerHost(input: $i) { host { id } agentToken } }`, {
+          i: { name, endpoint: `192.0.2.${n}:51820`, publicKey: Buffer.alloc(32, n).toString('base64') },
+        });
         return { id: r.registerHost.host.id as string, token: r.registerHost.agentToken as string };
       };
       const [projectA, projectB, h1, h2] = [await project('auth-a'), await project('auth-b'), await host('auth-h1', 41), await host('auth-h2', 42)];
-      world = { projectA, projectB, host1: h1.id, host2: h2.id, agent1: h1.token, userB: await worker.token({ kind: 'user', sub: 'b', projects: { [projectB]: 'write' } }) };
+      world = {
+        projectA,
+        projectB,
+        host1: h1.id,
+        host2: h2.id,
+        agent1: h1.token,
+        userB: await worker.token({ kind: 'user', sub: 'b', projects: { [projectB]: 'write' } }),
+      };
     });
 
     const code = (r: { errors?: { extensions?: { code?: string } }[] }) => r.errors?.[0]?.extensions?.code ?? 'ok';
@@ -65,7 +75,9 @@ describe('the API on Workers', () => {
 
     it('a user of B on A → NOT_FOUND (no existence leak), on B → ok', async () => {
       expect(code(await worker.gql(`query($p: ID!) { project(id: $p) { id } }`, { p: world.projectA }, world.userB))).toBe('NOT_FOUND');
-      expect(code(await worker.gql(`query($p: ID!) { project(id: $p) { id } }`, { p: 'prj-00000000-0000-4000-8000-000000000000' }, world.userB))).toBe('NOT_FOUND');
+      expect(code(await worker.gql(`query($p: ID!) { project(id: $p) { id } }`, { p: 'prj-00000000-0000-4000-8000-000000000000' }, world.userB))).toBe(
+        'NOT_FOUND',
+      );
       expect(code(await worker.gql(`query($p: ID!) { project(id: $p) { id } }`, { p: world.projectB }, world.userB))).toBe('ok');
     });
 

@@ -28,11 +28,16 @@ beforeAll(async () => {
   const project = async (name: string) => {
     const p = await api.ok(`mutation($n: String!) { createProject(input: { name: $n }) { project { id } } }`, { n: name });
     const projectId: string = p.createProject.project.id;
-    const a = await api.ok(`mutation($p: ID!) { createApplication(input: { projectId: $p, name: "api", processTypes: ["web", "worker"] }) { application { id } } }`, { p: projectId });
+    const a = await api.ok(
+      `mutation($p: ID!) { createApplication(input: { projectId: $p, name: "api", processTypes: ["web", "worker"] }) { application { id } } }`,
+      { p: projectId },
+    );
     return { projectId, appId: a.createApplication.application.id as string };
   };
   const host = async (name: string, n: number) => {
-    const r = await api.ok(`mutation($i: RegisterHostInput!) { registerHost(input: $i) { host { id } agentToken } }`, { i: { name, endpoint: `192.0.2.${n}:51820`, publicKey: fakeKey(700 + n) } });
+    const r = await api.ok(`mutation($i: RegisterHostInput!) { registerHost(input: $i) { host { id } agentToken } }`, {
+      i: { name, endpoint: `192.0.2.${n}:51820`, publicKey: fakeKey(700 + n) },
+    });
     return { id: r.registerHost.host.id as string, token: r.registerHost.agentToken as string };
   };
   const a = await project('feed-a');
@@ -60,7 +65,9 @@ const head = async () => (await (await fetch(`${api.url}/healthz`)).json()).revi
 /** Commits one change and returns its revision and when the mutation was sent and answered. */
 async function commit(applicationId: string, hostId: string) {
   const sent = performance.now();
-  const r = await api.ok(`mutation($i: CreateContainerInput!) { createContainer(input: $i) { revision } }`, { i: { applicationId, processType: 'worker', hostId } });
+  const r = await api.ok(`mutation($i: CreateContainerInput!) { createContainer(input: $i) { revision } }`, {
+    i: { applicationId, processType: 'worker', hostId },
+  });
   return { revision: r.createContainer.revision as number, sent, answered: performance.now() };
 }
 
@@ -69,7 +76,11 @@ async function networkIds() {
   return { networkA: (await api.ok(q, { p: world.projectA })).project.network.id as string };
 }
 
-const percentile = (values: number[], p: number): number => percentileOfSorted([...values].sort((x, y) => x - y), p) ?? Number.NaN;
+const percentile = (values: number[], p: number): number =>
+  percentileOfSorted(
+    [...values].sort((x, y) => x - y),
+    p,
+  ) ?? Number.NaN;
 
 describe('the change feed on Workers, through Durable Objects', () => {
   it('wakes a host stream for network-wide rows (fan-in) and measures commit-to-subscriber latency', async () => {
@@ -105,7 +116,9 @@ describe('the change feed on Workers, through Durable Objects', () => {
     const c = await commit(world.appA, world.host2);
     const e = await s.next((x) => x.type === 'CHANGE' && x.revision >= c.revision, 5000);
     expect(e.at - c.answered).toBeLessThan(2000);
-    const exposure = await api.ok(`mutation($a: ID!) { setProcessExposure(applicationId: $a, processType: "worker", exposure: PUBLIC) { revision } }`, { a: world.appA });
+    const exposure = await api.ok(`mutation($a: ID!) { setProcessExposure(applicationId: $a, processType: "worker", exposure: PUBLIC) { revision } }`, {
+      a: world.appA,
+    });
     await s.next((x) => x.kind === 'process.exposure_changed' && x.revision === exposure.setProcessExposure.revision, 5000);
   });
 
@@ -124,7 +137,9 @@ describe('the change feed on Workers, through Durable Objects', () => {
     const after = await commit(world.appA, world.host2);
     await second.next((x) => x.revision >= after.revision);
     const resumed = second.events.filter((e) => e.type === 'CHANGE').map((e) => e.revision);
-    const expected = (await api.ok(`query($h: ID!, $s: Int!) { hostChanges(hostId: $h, since: $s, first: 5000) { changes { revision } } }`, { h: world.host1, s: last })).hostChanges.changes.map((c: { revision: number }) => c.revision);
+    const expected = (
+      await api.ok(`query($h: ID!, $s: Int!) { hostChanges(hostId: $h, since: $s, first: 5000) { changes { revision } } }`, { h: world.host1, s: last })
+    ).hostChanges.changes.map((c: { revision: number }) => c.revision);
     expect(resumed).toEqual(expected.filter((r: number) => r <= after.revision));
     expect(resumed[0]).toBeGreaterThan(last);
     for (const m of missed) expect(resumed).toContain(m.revision);
@@ -145,12 +160,23 @@ describe('the change feed on Workers, through Durable Objects', () => {
     expect(e.at - c.answered).toBeLessThan(2000);
   });
 
-  it("the production agent follower lists, then watches through the hubs and agrees with a fresh snapshot", async () => {
+  it('the production agent follower lists, then watches through the hubs and agrees with a fresh snapshot', async () => {
     const models: HostConfig[] = [];
-    const follower = startFollower({ client: createApiClient(api.url, world.token1), hostId: world.host1, onModel: (m) => models.push(m), backoffBaseMs: 50, backoffCapMs: 300 });
+    const follower = startFollower({
+      client: createApiClient(api.url, world.token1),
+      hostId: world.host1,
+      onModel: (m) => models.push(m),
+      backoffBaseMs: 50,
+      backoffCapMs: 300,
+    });
     try {
       const snapshot = async () => (await api.ok(`query($h: ID!) { hostConfig(hostId: $h) { config } }`, { h: world.host1 })).hostConfig.config as HostConfig;
-      const normalize = (c: HostConfig) => JSON.stringify({ ...c, revision: 0, networks: c.networks.map((n) => ({ ...n, containers: [...n.containers].sort((x, y) => x.id.localeCompare(y.id)) })) });
+      const normalize = (c: HostConfig) =>
+        JSON.stringify({
+          ...c,
+          revision: 0,
+          networks: c.networks.map((n) => ({ ...n, containers: [...n.containers].sort((x, y) => x.id.localeCompare(y.id)) })),
+        });
       const agrees = async (ms: number) => {
         const end = Date.now() + ms;
         while (Date.now() < end) {
@@ -163,7 +189,11 @@ describe('the change feed on Workers, through Durable Objects', () => {
       };
       expect(await agrees(5000)).toBe(true);
       const c = await commit(world.appA, world.host2);
-      await api.ok(`mutation($id: ID!) { markContainerRunning(id: $id) { revision } }`, { id: (await api.ok(`query($h: ID!) { hostConfig(hostId: $h) { config } }`, { h: world.host2 })).hostConfig.config.networks[0].containers.find((x: { hostId: string }) => x.hostId === world.host2).id });
+      await api.ok(`mutation($id: ID!) { markContainerRunning(id: $id) { revision } }`, {
+        id: (await api.ok(`query($h: ID!) { hostConfig(hostId: $h) { config } }`, { h: world.host2 })).hostConfig.config.networks[0].containers.find(
+          (x: { hostId: string }) => x.hostId === world.host2,
+        ).id,
+      });
       expect(await agrees(5000)).toBe(true); // well inside the 60 s polling floor
       expect(follower.current()!.revision).toBeGreaterThanOrEqual(c.revision);
     } finally {

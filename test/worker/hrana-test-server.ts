@@ -16,7 +16,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import Database from 'libsql';
 
-type Value = { type: 'null' } | { type: 'integer'; value: string } | { type: 'float'; value: number } | { type: 'text'; value: string } | { type: 'blob'; base64: string };
+type Value =
+  | { type: 'null' }
+  | { type: 'integer'; value: string }
+  | { type: 'float'; value: number }
+  | { type: 'text'; value: string }
+  | { type: 'blob'; base64: string };
 interface Stmt {
   sql?: string;
   sql_id?: number;
@@ -101,7 +106,9 @@ function execute(stream: HranaStream, stmt: Stmt) {
   const sql = stmt.sql ?? (stmt.sql_id !== undefined ? stream.sqls.get(stmt.sql_id) : undefined);
   if (sql === undefined) throw new HranaError(`unknown sql_id ${stmt.sql_id}`, 'SQL_NOT_FOUND');
   const prepared = stream.db.prepare(sql);
-  const args: unknown = stmt.named_args?.length ? Object.fromEntries(stmt.named_args.map((a) => [a.name.replace(/^[:@$]/, ''), fromValue(a.value)])) : (stmt.args ?? []).map(fromValue);
+  const args: unknown = stmt.named_args?.length
+    ? Object.fromEntries(stmt.named_args.map((a) => [a.name.replace(/^[:@$]/, ''), fromValue(a.value)]))
+    : (stmt.args ?? []).map(fromValue);
   const counters = stream.db.prepare('select total_changes(), last_insert_rowid()').raw(true).safeIntegers(true);
   const [before] = counters.all() as [bigint, bigint][];
   let rows: unknown[][] = [];

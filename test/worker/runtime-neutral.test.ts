@@ -11,7 +11,9 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const NODE_IMPORT = /(?:from\s*|import\s*\(\s*|require\s*\(\s*|import\s+)['"](node:[^'"]+)['"]/g;
 
 const sources = (dir: string): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : /\.[cm]?[jt]s$/.test(e.name) ? [join(dir, e.name)] : []));
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(join(dir, e.name)) : /\.[cm]?[jt]s$/.test(e.name) ? [join(dir, e.name)] : [],
+  );
 
 describe('runtime-neutral src/', () => {
   it('imports node:* only from src/node.ts and src/node/', () => {
@@ -24,11 +26,15 @@ describe('runtime-neutral src/', () => {
 
   it('the pattern catches what it must', () => {
     const hits = (text: string) => [...text.matchAll(NODE_IMPORT)].map((m) => m[1]);
-    expect(hits(`import { x } from 'node:fs';\nimport 'node:process';\nconst m = await import("node:crypto");`)).toEqual(['node:fs', 'node:process', 'node:crypto']);
+    expect(hits(`import { x } from 'node:fs';\nimport 'node:process';\nconst m = await import("node:crypto");`)).toEqual([
+      'node:fs',
+      'node:process',
+      'node:crypto',
+    ]);
     expect(hits(`import { x } from './node/server.ts';`)).toEqual([]);
   });
 
-  it('wrangler.toml needs no Node compatibility and stays within workerd\'s date', () => {
+  it("wrangler.toml needs no Node compatibility and stays within workerd's date", () => {
     const toml = readFileSync(join(ROOT, 'wrangler.toml'), 'utf8');
     expect(toml).not.toMatch(/^\s*compatibility_flags\s*=.*nodejs/m);
     const date = /^compatibility_date\s*=\s*"(\d{4}-\d{2}-\d{2})"/m.exec(toml)?.[1];

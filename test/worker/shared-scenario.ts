@@ -19,7 +19,8 @@ function normalizer() {
     );
 }
 
-const strip = (value: unknown): unknown => JSON.parse(JSON.stringify(value, (key, v) => (key === 'committedAt' || key === 'createdAt' || key === 'vni' ? undefined : v)));
+const strip = (value: unknown): unknown =>
+  JSON.parse(JSON.stringify(value, (key, v) => (key === 'committedAt' || key === 'createdAt' || key === 'vni' ? undefined : v)));
 
 /** Runs the scenario; `tag` keeps names unique when several worlds share one database. */
 export async function runSharedScenario(api: TestApi, tag = 'shop'): Promise<unknown[]> {
@@ -27,21 +28,31 @@ export async function runSharedScenario(api: TestApi, tag = 'shop'): Promise<unk
   const out: unknown[] = [];
   const record = (label: string, value: unknown) => out.push({ [label]: normalize(strip(value)) });
 
-  const p = await api.ok(`mutation($i: CreateProjectInput!) { createProject(input: $i) { project { id name network { id cidr gateway dnsTtl } } } }`, { i: { name: tag, cidr: '10.9.0.0/28' } });
+  const p = await api.ok(`mutation($i: CreateProjectInput!) { createProject(input: $i) { project { id name network { id cidr gateway dnsTtl } } } }`, {
+    i: { name: tag, cidr: '10.9.0.0/28' },
+  });
   record('project', p);
   const projectId: string = p.createProject.project.id;
   const networkId: string = p.createProject.project.network.id;
-  const a = await api.ok(`mutation($i: CreateApplicationInput!) { createApplication(input: $i) { application { id name processTypes { name exposure } } } }`, { i: { projectId, name: 'api', processTypes: ['web', 'worker'] } });
+  const a = await api.ok(`mutation($i: CreateApplicationInput!) { createApplication(input: $i) { application { id name processTypes { name exposure } } } }`, {
+    i: { projectId, name: 'api', processTypes: ['web', 'worker'] },
+  });
   record('application', a);
   const applicationId: string = a.createApplication.application.id;
   const hostIds: string[] = [];
   for (let i = 0; i < 2; i++) {
-    const h = await api.ok(`mutation($i: RegisterHostInput!) { registerHost(input: $i) { host { id name endpoint meshIp } } }`, { i: { name: `${tag}-h${i + 1}`, endpoint: `192.0.2.${i + 1}:51820`, publicKey: fakeKey(500 + i) } });
+    const h = await api.ok(`mutation($i: RegisterHostInput!) { registerHost(input: $i) { host { id name endpoint meshIp } } }`, {
+      i: { name: `${tag}-h${i + 1}`, endpoint: `192.0.2.${i + 1}:51820`, publicKey: fakeKey(500 + i) },
+    });
     record('host', h);
     hostIds.push(h.registerHost.host.id);
   }
   const made = [];
-  for (const [type, host] of [['web', 0], ['web', 1], ['worker', 1]] as const) {
+  for (const [type, host] of [
+    ['web', 0],
+    ['web', 1],
+    ['worker', 1],
+  ] as const) {
     const c = await api.ok(CREATE_CONTAINER, { i: { applicationId, processType: type, hostId: hostIds[host] } });
     record('container', c.createContainer.container);
     made.push(c.createContainer.container);
@@ -50,12 +61,20 @@ export async function runSharedScenario(api: TestApi, tag = 'shop'): Promise<unk
 
   const name = `${applicationId}.${networkId}.private-network.internal`;
   const resolve = `query($n: ID!, $q: String!, $t: String) { resolve(networkId: $n, name: $q, type: $t) { rcode records { name type ttl data } } }`;
-  for (const [q, t] of [[name, null], [`worker.${name}`.toUpperCase(), null], [`nope.${name}`, null], [name, 'AAAA']] as const) record('resolve', await api.ok(resolve, { n: networkId, q, t }));
+  for (const [q, t] of [
+    [name, null],
+    [`worker.${name}`.toUpperCase(), null],
+    [`nope.${name}`, null],
+    [name, 'AAAA'],
+  ] as const)
+    record('resolve', await api.ok(resolve, { n: networkId, q, t }));
   record('environment', await api.ok(`query($id: ID!) { container(id: $id) { environment { name value } } }`, { id: made[0].id }));
   record('names', await api.ok(`query($a: ID!) { privateDomainNames(applicationId: $a) }`, { a: applicationId }));
   const snapshot = await api.ok(`query($h: ID!) { hostConfig(hostId: $h) { config } }`, { h: hostIds[1] });
   record('hostConfig', { ...snapshot.hostConfig.config, revision: 'R' });
-  const page = await api.ok(`query($h: ID!) { hostChanges(hostId: $h, since: 0) { resync hasMore changes { kind networkId hostId payload } } }`, { h: hostIds[0] });
+  const page = await api.ok(`query($h: ID!) { hostChanges(hostId: $h, since: 0) { resync hasMore changes { kind networkId hostId payload } } }`, {
+    h: hostIds[0],
+  });
   record('hostChanges', page);
 
   // The /28 has 13 usable addresses after the gateway: ten more fit, the eleventh is NETWORK_FULL.
@@ -67,7 +86,10 @@ export async function runSharedScenario(api: TestApi, tag = 'shop'): Promise<unk
     [`mutation { createProject(input: { name: "x", cidr: "10.0.0.0/8" }) { revision } }`, {}],
     [`mutation($a: ID!) { createApplication(input: { projectId: $a, name: "api" }) { revision } }`, { a: projectId }],
     [`mutation { createApplication(input: { projectId: "prj-nope", name: "z" }) { revision } }`, {}],
-    [`mutation($a: ID!, $h: ID!) { createContainer(input: { applicationId: $a, processType: "we b", hostId: $h }) { revision } }`, { a: applicationId, h: hostIds[0] }],
+    [
+      `mutation($a: ID!, $h: ID!) { createContainer(input: { applicationId: $a, processType: "we b", hostId: $h }) { revision } }`,
+      { a: applicationId, h: hostIds[0] },
+    ],
     [`mutation($m: ID!) { markContainerPending: drainContainer(id: $m) { revision } }`, { m: 'ctr-nope' }],
     [`query { application(id: "ap-nope") { id } }`, {}],
   ];

@@ -56,7 +56,9 @@ describe('webhooks on Workers', () => {
   it('delivers a signed event right after the commit, and retries a failure from the cron', async () => {
     const p = await api.ok(`mutation { createProject(input: { name: "hooks" }) { project { id } } }`);
     const projectId: string = p.createProject.project.id;
-    const e = await api.ok(`mutation($i: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $i) { endpoint { id } secret } }`, { i: { projectId, url: receiverUrl, events: ['application.created'] } });
+    const e = await api.ok(`mutation($i: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $i) { endpoint { id } secret } }`, {
+      i: { projectId, url: receiverUrl, events: ['application.created'] },
+    });
     const secret: string = e.createWebhookEndpoint.secret;
 
     const a = await api.ok(`mutation($p: ID!) { createApplication(input: { projectId: $p, name: "first" }) { revision } }`, { p: projectId });

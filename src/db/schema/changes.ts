@@ -17,7 +17,11 @@ export const changes = sqliteTable(
     payload: text('payload').notNull(),
     createdAt: integer('created_at').notNull(),
   },
-  (t) => [index('changes_network').on(t.networkId, t.revision), index('changes_host').on(t.hostId, t.revision), index('changes_project').on(t.projectId, t.revision)],
+  (t) => [
+    index('changes_network').on(t.networkId, t.revision),
+    index('changes_host').on(t.hostId, t.revision),
+    index('changes_project').on(t.projectId, t.revision),
+  ],
 );
 
 /** Small key/value state of the feed: `compacted_through` is the last revision deleted by retention. */

@@ -28,12 +28,29 @@ export async function createApplication(ctx: ServiceContext, input: CreateApplic
   const id = newId('ap');
   return ctx.db.write(async (tx) => {
     const network = await getNetworkOfProject(tx, input.projectId);
-    const [clash] = await tx.select({ id: applications.id }).from(applications).where(and(eq(applications.projectId, input.projectId), eq(applications.name, name)));
+    const [clash] = await tx
+      .select({ id: applications.id })
+      .from(applications)
+      .where(and(eq(applications.projectId, input.projectId), eq(applications.name, name)));
     if (clash) throw conflict(`an application named "${name}" already exists in this project`, { field: 'name' });
     const now = ctx.now();
-    const [row] = await tx.insert(applications).values({ id, projectId: input.projectId, networkId: network.id, name, defaultProcessType, createdAt: now }).returning();
+    const [row] = await tx
+      .insert(applications)
+      .values({ id, projectId: input.projectId, networkId: network.id, name, defaultProcessType, createdAt: now })
+      .returning();
     for (const type of types) await tx.insert(processTypes).values({ applicationId: id, name: type, exposure: defaultExposure(type), createdAt: now });
-    const changes = await appendChanges(tx, [{ kind: 'application.created', projectId: input.projectId, networkId: network.id, payload: { application: toApplicationModel(row), processTypes: types } }], now);
+    const changes = await appendChanges(
+      tx,
+      [
+        {
+          kind: 'application.created',
+          projectId: input.projectId,
+          networkId: network.id,
+          payload: { application: toApplicationModel(row), processTypes: types },
+        },
+      ],
+      now,
+    );
     return { result: { applicationId: id }, changes };
   });
 }

@@ -39,7 +39,9 @@ export async function createContainer(ctx: ServiceContext, input: CreateContaine
         hostId: hosts.id,
         meshIp: hosts.meshIp,
         n: sql<number>`(select count(*) from ${containers} where ${containers.applicationId} = ${applications.id} and ${containers.processType} = ${processType})`,
-        top: sql<number | null>`(select max(${containers.number}) from ${containers} where ${containers.applicationId} = ${applications.id} and ${containers.processType} = ${processType})`,
+        top: sql<
+          number | null
+        >`(select max(${containers.number}) from ${containers} where ${containers.applicationId} = ${applications.id} and ${containers.processType} = ${processType})`,
         onHost: sql<number>`exists (select 1 from ${containers} where ${containers.hostId} = ${hosts.id} and ${containers.networkId} = ${networks.id})`,
         declared: sql<number>`exists (select 1 from ${processTypes} where ${processTypes.applicationId} = ${applications.id} and ${processTypes.name} = ${processType})`,
       })
@@ -62,8 +64,26 @@ export async function createContainer(ctx: ServiceContext, input: CreateContaine
     const members = joining ? [...new Set([...(await hostsOfNetwork(tx, network.id)), host.id])] : [];
     const before = joining ? await peerSets(tx, members) : new Map();
 
-    if (!Number(found.declared)) await tx.insert(processTypes).values({ applicationId: app.id, name: processType, exposure: defaultExposure(processType), createdAt: now }).onConflictDoNothing();
-    const row: typeof containers.$inferSelect = { id, projectId: app.projectId, networkId: network.id, applicationId: app.id, processType, number, hostId: host.id, ipOffset, ip, mac: macOf(ip), state: 'PENDING', createdAt: now, updatedAt: now };
+    if (!Number(found.declared))
+      await tx
+        .insert(processTypes)
+        .values({ applicationId: app.id, name: processType, exposure: defaultExposure(processType), createdAt: now })
+        .onConflictDoNothing();
+    const row: typeof containers.$inferSelect = {
+      id,
+      projectId: app.projectId,
+      networkId: network.id,
+      applicationId: app.id,
+      processType,
+      number,
+      hostId: host.id,
+      ipOffset,
+      ip,
+      mac: macOf(ip),
+      state: 'PENDING',
+      createdAt: now,
+      updatedAt: now,
+    };
     await tx.insert(containers).values(row);
     await tx.update(networks).set({ ipCursor: ipOffset }).where(eq(networks.id, network.id));
     if (staleRelease) await tx.delete(releasedAddresses).where(and(eq(releasedAddresses.networkId, network.id), eq(releasedAddresses.ipOffset, ipOffset)));
@@ -96,7 +116,11 @@ async function nextNumber(tx: Tx, applicationId: string, processType: string, n:
  * candidates are probed through the unique index (O(1) in the common case); past that, one scan of
  * the network's addresses finds a hole or proves the network full.
  */
-async function allocateOffset(tx: Tx, network: { id: string; cidr: string; ipCursor: number }, cooledBefore: number): Promise<{ offset: number; staleRelease: boolean }> {
+async function allocateOffset(
+  tx: Tx,
+  network: { id: string; cidr: string; ipCursor: number },
+  cooledBefore: number,
+): Promise<{ offset: number; staleRelease: boolean }> {
   const { first, last } = usableOffsets(parseCidr(network.cidr)!);
   const span = last - first + 1;
   const start = Math.min(Math.max(network.ipCursor + 1, first), last + 1);
@@ -106,7 +130,9 @@ async function allocateOffset(tx: Tx, network: { id: string; cidr: string; ipCur
     const [r] = await tx
       .select({
         inUse: sql<number>`exists (select 1 from ${containers} where ${containers.networkId} = ${network.id} and ${containers.ipOffset} = ${offset})`,
-        releasedAt: sql<number | null>`(select ${releasedAddresses.releasedAt} from ${releasedAddresses} where ${releasedAddresses.networkId} = ${network.id} and ${releasedAddresses.ipOffset} = ${offset})`,
+        releasedAt: sql<
+          number | null
+        >`(select ${releasedAddresses.releasedAt} from ${releasedAddresses} where ${releasedAddresses.networkId} = ${network.id} and ${releasedAddresses.ipOffset} = ${offset})`,
       })
       .from(sql`(select 1)`);
     const releasedAt = r.releasedAt === null ? null : Number(r.releasedAt);

@@ -26,7 +26,12 @@ export async function releaseContainers(tx: Tx, rows: ContainerRow[], ctx: { pro
   }
   const members = leaving.length ? await hostsOfNetwork(tx, networkId) : [];
   const before = leaving.length ? await peerSets(tx, members) : new Map<string, Set<string>>();
-  await tx.delete(containers).where(inArray(containers.id, rows.map((r) => r.id)));
+  await tx.delete(containers).where(
+    inArray(
+      containers.id,
+      rows.map((r) => r.id),
+    ),
+  );
   for (const row of rows) {
     await tx
       .insert(releasedAddresses)
@@ -35,7 +40,13 @@ export async function releaseContainers(tx: Tx, rows: ContainerRow[], ctx: { pro
   }
   const out: NewChange[] = [];
   if (ctx.announceEach) {
-    for (const row of rows) out.push({ kind: 'container.removed', projectId: ctx.projectId, networkId, payload: { containerId: row.id, applicationId: row.applicationId, processType: row.processType, number: row.number, hostId: row.hostId, ip: row.ip } });
+    for (const row of rows)
+      out.push({
+        kind: 'container.removed',
+        projectId: ctx.projectId,
+        networkId,
+        payload: { containerId: row.id, applicationId: row.applicationId, processType: row.processType, number: row.number, hostId: row.hostId, ip: row.ip },
+      });
   }
   for (const hostId of leaving) out.push({ kind: 'network.left', projectId: ctx.projectId, networkId, hostId, payload: { networkId } });
   if (leaving.length) out.push(...(await peerChanges(tx, before, await peerSets(tx, members))));

@@ -29,7 +29,11 @@ export async function transitionContainer(ctx: ServiceContext, containerId: stri
     const [updated] = await tx.update(containers).set({ state: to, updatedAt: now }).where(eq(containers.id, containerId)).returning();
     const host = await getHost(tx, row.hostId);
     const kind = to === 'RUNNING' ? 'container.running' : 'container.draining';
-    const changes = await appendChanges(tx, [{ kind, projectId: row.projectId, networkId: row.networkId, payload: { container: toContainerModel(updated, host.meshIp) } }], now);
+    const changes = await appendChanges(
+      tx,
+      [{ kind, projectId: row.projectId, networkId: row.networkId, payload: { container: toContainerModel(updated, host.meshIp) } }],
+      now,
+    );
     return { result: { containerId }, changes };
   });
 }

@@ -21,7 +21,8 @@ export interface ReportHostStatusInput {
  * the head: a revision that was never committed is refused (BAD_USER_INPUT) and nothing is written.
  */
 export async function reportHostStatus(ctx: ServiceContext, input: ReportHostStatusInput): Promise<{ hostId: string; samples: number }> {
-  if (!Number.isInteger(input.appliedRevision) || input.appliedRevision < 0) throw badInput('appliedRevision must be a non-negative integer', { field: 'appliedRevision' });
+  if (!Number.isInteger(input.appliedRevision) || input.appliedRevision < 0)
+    throw badInput('appliedRevision must be a non-negative integer', { field: 'appliedRevision' });
   const host = await getHost(ctx.db.read, input.hostId);
   const now = ctx.now();
   // Samples only between two reports of a running agent, and at most the most recent 200 changes:
@@ -35,7 +36,8 @@ export async function reportHostStatus(ctx: ServiceContext, input: ReportHostSta
     // Read inside the write: no commit can move the head meanwhile, so a report is never refused
     // against a stale head.
     const head = await headRevision(tx);
-    if (input.appliedRevision > head) throw badInput(`appliedRevision ${input.appliedRevision} is above the head revision ${head}`, { field: 'appliedRevision', head });
+    if (input.appliedRevision > head)
+      throw badInput(`appliedRevision ${input.appliedRevision} is above the head revision ${head}`, { field: 'appliedRevision', head });
     // Two reports racing each other must not both sample the same changes: keep only those above
     // the applied revision as it is now, inside the write.
     const [current] = await tx.select({ applied: hosts.appliedRevision }).from(hosts).where(eq(hosts.id, host.id));
@@ -50,11 +52,29 @@ export async function reportHostStatus(ctx: ServiceContext, input: ReportHostSta
     for (const n of (input.networks ?? []).filter((x) => member.has(x.networkId))) {
       await tx
         .insert(hostNetworkStatus)
-        .values({ hostId: host.id, networkId: n.networkId, healthy: n.healthy, message: n.message ?? null, appliedRevision: input.appliedRevision, reportedAt: now })
-        .onConflictDoUpdate({ target: [hostNetworkStatus.hostId, hostNetworkStatus.networkId], set: { healthy: n.healthy, message: n.message ?? null, appliedRevision: input.appliedRevision, reportedAt: now } });
+        .values({
+          hostId: host.id,
+          networkId: n.networkId,
+          healthy: n.healthy,
+          message: n.message ?? null,
+          appliedRevision: input.appliedRevision,
+          reportedAt: now,
+        })
+        .onConflictDoUpdate({
+          target: [hostNetworkStatus.hostId, hostNetworkStatus.networkId],
+          set: { healthy: n.healthy, message: n.message ?? null, appliedRevision: input.appliedRevision, reportedAt: now },
+        });
     }
     if (applied.length) {
-      await tx.insert(convergenceSamples).values(applied.map((row) => ({ hostId: host.id, networkId: row.networkId, revision: row.revision, latencyMs: Math.max(0, now - row.createdAt), reportedAt: now })));
+      await tx.insert(convergenceSamples).values(
+        applied.map((row) => ({
+          hostId: host.id,
+          networkId: row.networkId,
+          revision: row.revision,
+          latencyMs: Math.max(0, now - row.createdAt),
+          reportedAt: now,
+        })),
+      );
     }
     return { hostId: host.id, samples: applied.length };
   });

@@ -8,7 +8,11 @@ import { getHost } from '../../db/lookups.ts';
  * Bumps a host's token version: every agent token minted before stops working at its next request.
  * Returns the new version so the caller can mint a replacement (rotation) or not (revocation).
  */
-export async function bumpHostTokenVersion(ctx: ServiceContext, hostId: string, reason: 'rotated' | 'revoked'): Promise<Changed<{ hostId: string; tokenVersion: number }>> {
+export async function bumpHostTokenVersion(
+  ctx: ServiceContext,
+  hostId: string,
+  reason: 'rotated' | 'revoked',
+): Promise<Changed<{ hostId: string; tokenVersion: number }>> {
   return ctx.db.write(async (tx) => {
     const host = await getHost(tx, hostId);
     const tokenVersion = host.tokenVersion + 1;

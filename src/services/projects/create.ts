@@ -39,7 +39,11 @@ export async function createProject(ctx: ServiceContext, input: CreateProjectInp
     await tx.insert(projects).values({ id: projectId, name, createdAt: now });
     const gateway = gatewayOf(cidr);
     await tx.insert(networks).values({ id: networkId, projectId, vni, cidr: cidrText, gateway, dnsTtl, ipCursor: 1, createdAt: now });
-    const changes = await appendChanges(tx, [{ kind: 'project.created', projectId, networkId, payload: { projectId, networkId, name, vni, cidr: cidrText, gateway, dnsTtl } }], now);
+    const changes = await appendChanges(
+      tx,
+      [{ kind: 'project.created', projectId, networkId, payload: { projectId, networkId, name, vni, cidr: cidrText, gateway, dnsTtl } }],
+      now,
+    );
     return { result: { projectId, networkId }, changes };
   });
 }

@@ -27,7 +27,17 @@ export async function createWebhookEndpoint(ctx: ServiceContext, input: CreateWe
     const id = `wh-${crypto.randomUUID()}`;
     const secret = newWebhookSecret();
     const now = ctx.now();
-    await tx.insert(webhookEndpoints).values({ id, projectId: input.projectId, url, events: JSON.stringify(events), secret, enabled: true, cursor: await headRevision(tx), createdAt: now, updatedAt: now });
+    await tx.insert(webhookEndpoints).values({
+      id,
+      projectId: input.projectId,
+      url,
+      events: JSON.stringify(events),
+      secret,
+      enabled: true,
+      cursor: await headRevision(tx),
+      createdAt: now,
+      updatedAt: now,
+    });
     return { result: { endpointId: id, secret }, changes: [] };
   });
 }

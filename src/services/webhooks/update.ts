@@ -25,7 +25,11 @@ export async function updateWebhookEndpoint(ctx: ServiceContext, input: UpdateWe
   if (input.enabled != null) set.enabled = input.enabled;
   return ctx.db.write(async (tx) => {
     await getWebhookEndpoint(tx, input.endpointId);
-    if (Object.keys(set).length) await tx.update(webhookEndpoints).set({ ...set, updatedAt: ctx.now() }).where(eq(webhookEndpoints.id, input.endpointId));
+    if (Object.keys(set).length)
+      await tx
+        .update(webhookEndpoints)
+        .set({ ...set, updatedAt: ctx.now() })
+        .where(eq(webhookEndpoints.id, input.endpointId));
     return { result: { endpointId: input.endpointId }, changes: [] };
   });
 }
@@ -35,8 +39,13 @@ export async function updateWebhookEndpoint(ctx: ServiceContext, input: UpdateWe
  * `webhook-signature`) for `overlapMs`, so receivers can switch without dropping a delivery. A
  * rotation during an overlap drops the oldest secret at once.
  */
-export async function rotateWebhookSecret(ctx: ServiceContext, endpointId: string, overlapMs: number = ctx.config.webhooks.secretOverlapMs): Promise<Changed<{ endpointId: string; secret: string; previousSecretExpiresAt: number | null }>> {
-  if (!Number.isInteger(overlapMs) || overlapMs < 0 || overlapMs > 30 * 24 * 3600 * 1000) throw badInput('overlap must be between 0 seconds and 30 days', { field: 'overlapSeconds' });
+export async function rotateWebhookSecret(
+  ctx: ServiceContext,
+  endpointId: string,
+  overlapMs: number = ctx.config.webhooks.secretOverlapMs,
+): Promise<Changed<{ endpointId: string; secret: string; previousSecretExpiresAt: number | null }>> {
+  if (!Number.isInteger(overlapMs) || overlapMs < 0 || overlapMs > 30 * 24 * 3600 * 1000)
+    throw badInput('overlap must be between 0 seconds and 30 days', { field: 'overlapSeconds' });
   return ctx.db.write(async (tx) => {
     const endpoint = await getWebhookEndpoint(tx, endpointId);
     const now = ctx.now();
