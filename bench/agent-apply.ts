@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { createExecRunner } from '../agent/exec/runner.ts';
 import { createReconciler } from '../agent/reconcile/reconciler.ts';
 import { Lab } from '../test/support/netns-lab.ts';
-import { container, host, hostConfig, network } from '../test/support/model.ts';
+import { bigNetworkWorld } from '../test/support/model.ts';
 import { type BenchRow, arg } from './table.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -26,14 +26,10 @@ async function applyOnKernel(command: string): Promise<BenchRow[]> {
   try {
     await lab.up(1);
     const h = lab.hosts[0];
-    const key = () => execFileSync('wg', ['genkey'], { encoding: 'utf8' }).trim();
-    const pub = (k: string) => execFileSync('wg', ['pubkey'], { input: k, encoding: 'utf8' }).trim();
-    const hosts = [host(1, h.publicKey, h.underlay), ...Array.from({ length: 10 }, (_, i) => host(i + 2, pub(key()), `192.0.2.${100 + i}`))];
-    const remote = Array.from({ length: 1000 }, (_, i) =>
-      container(`ctr-${(0xb0000000 + i).toString(16)}`, 'pn-big', hosts[1 + (i % 10)], `10.241.${(i + 2) >> 8}.${(i + 2) & 0xff}`),
+    const { local, remote, configOf } = bigNetworkWorld(h, () =>
+      execFileSync('wg', ['pubkey'], { input: execFileSync('wg', ['genkey']), encoding: 'utf8' }).trim(),
     );
-    const local = container('ctr-a0000001', 'pn-big', hosts[0], '10.241.0.1');
-    const cfg = hostConfig(hosts[0], hosts, [network('pn-big', 300, [local, ...remote], '10.241.0.0/16', '10.241.255.254')]);
+    const cfg = configOf([local, ...remote]);
     let spawned = 0;
     const runner = createExecRunner({ prefix: ['nsenter', `--net=/run/netns/${h.ns}`], onRun: () => spawned++ });
     const rec = createReconciler({ runner, names: h.names, wgMode: 'external', privateKeyPath: h.privateKeyPath });

@@ -14,7 +14,7 @@ import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
 import { World } from '../lab/world.ts';
 import { sleep } from '../test/support/netns-lab.ts';
-import { type BenchRow, arg } from './table.ts';
+import { type BenchRow, arg, rowsOf } from './table.ts';
 
 const run = promisify(execFile);
 
@@ -108,15 +108,7 @@ export async function benchDataplane(): Promise<BenchRow[]> {
   const pairs = arg('dp-pairs', 4);
   const seconds = arg('dp-seconds', 5);
   const command = `npm run bench -- dataplane --dp-pairs ${pairs} --dp-seconds ${seconds}  # root`;
-  const row = (metric: string, value: number, unit: string, target = '–', anchor = ''): BenchRow => ({
-    part: 'dataplane',
-    metric,
-    value,
-    unit,
-    target,
-    anchor,
-    command,
-  });
+  const row = rowsOf('dataplane', command);
   if (process.getuid?.() !== 0) return [row('skipped: needs root (network namespaces, wireguard-go, iperf3)', NaN, '', '(d)/(c) ≥ 0.90')];
   const world = new World('xd');
   try {

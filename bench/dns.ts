@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { benchNetwork } from './dns-names.ts';
-import { type BenchRow, arg } from './table.ts';
+import { type BenchRow, arg, rowsOf } from './table.ts';
 
 const run = promisify(execFile);
 const NAMES = arg('names', 1000),
@@ -136,15 +136,7 @@ export async function benchDns(): Promise<BenchRow[]> {
   const command = `node bench/dns.ts --names ${NAMES} --seconds ${SECONDS} --clients ${CLIENTS} --runs ${RUNS}${EDNS ? ' --edns' : ''}`;
   const m = (label: string, key: 'qps' | 'latencyMs' | 'cores' | 'perCore') => medianOf(rows, label, key);
   const lost = (label: string) => rows.filter((x) => x.label === label).reduce((a, x) => a + x.lost, 0);
-  const row = (metric: string, value: number, unit: string, target: string, anchor: string): BenchRow => ({
-    part: 'dns',
-    metric,
-    value,
-    unit,
-    target,
-    anchor,
-    command,
-  });
+  const row = rowsOf('dns', command);
   return [
     row('Weft DNS QPS (dnsperf, loopback)', m('weft', 'qps'), 'q/s', '–', `dnsmasq ${Math.round(m('dnsmasq', 'qps'))} q/s, same names`),
     row('Weft DNS average latency', m('weft', 'latencyMs'), 'ms', '–', `dnsmasq ${m('dnsmasq', 'latencyMs').toFixed(3)} ms`),

@@ -11,6 +11,11 @@ export interface BenchRow {
   command: string;
 }
 
+/** A row builder for one part and command: `row(metric, value, unit, target, anchor)`. */
+export function rowsOf(part: string, command: string) {
+  return (metric: string, value: number, unit: string, target = '–', anchor = ''): BenchRow => ({ part, metric, value, unit, target, anchor, command });
+}
+
 /** A numeric `--name value` argument. */
 export function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createExecRunner } from '../../agent/exec/runner';
 import { createReconciler } from '../../agent/reconcile/reconciler';
 import { describeRoot } from '../support/root';
-import { container, host, hostConfig, network } from '../support/model';
+import { bigNetworkWorld } from '../support/model';
 import { Lab } from '../support/netns-lab.ts';
 
 describeRoot('scale on the real kernel: a 1,000-remote-container snapshot', () => {
@@ -24,15 +24,11 @@ describeRoot('scale on the real kernel: a 1,000-remote-container snapshot', () =
 
   it('applies in a bounded number of processes, then costs nothing, then 3 ops per change', async () => {
     const h = lab.hosts[0];
-    const key = () => execFileSync('wg', ['genkey'], { encoding: 'utf8' }).trim();
-    const pub = (k: string) => execFileSync('wg', ['pubkey'], { input: k, encoding: 'utf8' }).trim();
-    const hosts = [host(1, h.publicKey, h.underlay), ...Array.from({ length: 10 }, (_, i) => host(i + 2, pub(key()), `192.0.2.${100 + i}`))];
-    const remote = Array.from({ length: 1000 }, (_, i) =>
-      container(`ctr-${(0xb0000000 + i).toString(16)}`, 'pn-big', hosts[1 + (i % 10)], `10.241.${(i + 2) >> 8}.${(i + 2) & 0xff}`),
+    const { local, remote, configOf } = bigNetworkWorld(h, () =>
+      execFileSync('wg', ['pubkey'], { input: execFileSync('wg', ['genkey']), encoding: 'utf8' }).trim(),
     );
-    const local = container('ctr-a0000001', 'pn-big', hosts[0], '10.241.0.1');
     let members = [local, ...remote];
-    const cfg = () => hostConfig(hosts[0], hosts, [network('pn-big', 300, members, '10.241.0.0/16', '10.241.255.254')]);
+    const cfg = () => configOf(members);
     const spawned: string[][] = [];
     const runner = createExecRunner({ prefix: ['nsenter', `--net=/run/netns/${h.ns}`], onRun: (a) => spawned.push(a) });
     const rec = createReconciler({ runner, names: h.names, wgMode: 'external', privateKeyPath: h.privateKeyPath });

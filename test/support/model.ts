@@ -77,3 +77,18 @@ export function hostConfig(self: HostModel, allHosts: HostModel[], networks: Net
     .map((h) => ({ hostId: h.id, name: h.name, publicKey: h.publicKey, endpoint: h.endpoint, meshIp: h.meshIp }));
   return { revision, host: self, peers, networks: mine };
 }
+
+/**
+ * The 1,000-remote-container world of the apply benchmark and the netns scale suite: host 1 (this
+ * one, with its real key and underlay) holds one local container of network `pn-big`; ten more hosts
+ * with freshly generated WireGuard keys hold 1,000 remote containers between them.
+ */
+export function bigNetworkWorld(self: { publicKey: string; underlay: string }, wgKey: () => string) {
+  const hosts = [host(1, self.publicKey, self.underlay), ...Array.from({ length: 10 }, (_, i) => host(i + 2, wgKey(), `192.0.2.${100 + i}`))];
+  const remote = Array.from({ length: 1000 }, (_, i) =>
+    container(`ctr-${(0xb0000000 + i).toString(16)}`, 'pn-big', hosts[1 + (i % 10)], `10.241.${(i + 2) >> 8}.${(i + 2) & 0xff}`),
+  );
+  const local = container('ctr-a0000001', 'pn-big', hosts[0], '10.241.0.1');
+  const configOf = (members: ContainerModel[]) => hostConfig(hosts[0], hosts, [network('pn-big', 300, members, '10.241.0.0/16', '10.241.255.254')]);
+  return { hosts, local, remote, configOf };
+}
