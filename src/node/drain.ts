@@ -15,16 +15,21 @@ export const DRAIN_MS = 5000;
 export const DRAIN_BYTES = 64 * 1024 * 1024;
 
 /** `AppDeps.drainRefusedBody` on Node: `env` is @hono/node-server's `{ incoming, outgoing }`. */
-export function drainRefusedBody(env: unknown): Promise<void> {
+export async function drainRefusedBody(env: unknown): Promise<void> {
   const incoming = (env as { incoming?: IncomingMessage } | undefined)?.incoming;
-  if (!incoming || incoming.complete || incoming.destroyed) return Promise.resolve();
+  if (!incoming || incoming.complete || incoming.destroyed) return;
+  // The body's web stream pulls once on its own, a turn after it is created, and only then attaches
+  // to the request: let that happen first, or its listener would arrive after ours were set up.
+  await new Promise((resolve) => setImmediate(resolve));
+  if (incoming.complete || incoming.destroyed) return;
   return new Promise<void>((resolve) => {
     let bytes = 0;
     const giveUp = () => (incoming.socket.destroy(), resolve());
     const timer = setTimeout(giveUp, DRAIN_MS);
     timer.unref();
-    // bodyLimit stopped reading the body's web stream, which pauses the request whenever its queue
-    // is full: detach it, as Node's own IncomingMessage._dump does, and count the bytes here.
+    // bodyLimit stopped reading the body's web stream (or never started), and that stream pauses the
+    // request whenever its queue is full: detach it, as Node's own IncomingMessage._dump does, and
+    // count the bytes here.
     incoming.removeAllListeners('data');
     incoming.on('data', (chunk: Buffer) => {
       bytes += chunk.length;

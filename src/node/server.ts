@@ -59,7 +59,7 @@ export async function startNodeServer(config: Config, log: (line: string) => voi
 
   const { app, yoga, makeContext } = createApp({ config, db, keys, hub, drainRefusedBody });
   const server = await new Promise<Server>((resolveServer) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, autoCleanupIncoming: false }, () => resolveServer(s as Server)) as Server;
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolveServer(s as Server)) as Server;
   });
 
   const wss = new WebSocketServer({ noServer: true });
