@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { container as build } from '../test/support/model.ts';
 import { CHANGE_KINDS, handledKinds, parseHostDelta, parsePayload } from './changes.ts';
 
-const container = {
-  id: 'ctr-1',
-  applicationId: 'ap-1',
-  processType: 'web',
-  number: 1,
-  hostId: 'host-1',
-  hostMeshIp: '100.64.0.1',
-  ip: '10.240.0.2',
-  mac: '02:00:0a:f0:00:02',
-  state: 'RUNNING',
-  hostname: '1.web.ap-1.pn-1.private-network.internal',
-};
+const container = build('ctr-1', 'pn-1', { id: 'host-1', meshIp: '100.64.0.1' }, '10.240.0.2');
 
 describe('change catalogue', () => {
   it('names every kind noun.verb', () => {
