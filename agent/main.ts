@@ -1,63 +1,62 @@
 /**
- * weft-agent — the host agent's command line.
+ * weft-agent — the host agent's command line: a table of subcommands, one file each in cli/.
  *
- *   weft-agent enroll --api-url URL --admin-token T --name NAME --endpoint IP:PORT [--state-dir DIR]
- *   weft-agent run    [--api-url URL] [--state-dir DIR] [--prefix P] [--wg-mode kernel|external] …
+ *   weft-agent [command] [flags]      (command defaults to `run`)
+ *   weft-agent --help                 the commands, on stdout, exit 0
+ *   weft-agent <command> --help       that command's usage, on stdout, exit 0
  *
- * Every flag has a WEFT_* environment twin (--api-url ↔ WEFT_API_URL); see README "Run an agent".
- * `run` stops on SIGINT/SIGTERM and leaves the data plane and the DNS daemon running (a restart must
- * not interrupt traffic or lookups). SIGUSR2 confirms deletions held by the safety brake.
+ * A bad command line (unknown command or flag, a missing value) prints why and the usage on stderr
+ * and exits 2; a failure while running exits 1. See README "Run an agent".
  */
-import { parseAgentConfig, flagsToEnv } from './config.ts';
-import { startAgent } from './agent.ts';
-import { enroll } from './enroll.ts';
-import { createExecRunner } from './exec/runner.ts';
+import { type Command, type CommandIo, parseArgs, UsageError } from './cli/command.ts';
+import { enrollCommand } from './cli/enroll.ts';
+import { runCommand } from './cli/run.ts';
 
-const USAGE = `usage:
-  weft-agent enroll --api-url URL --admin-token TOKEN --name NAME --endpoint IP:PORT [--state-dir DIR]
-  weft-agent run [--api-url URL] [--state-dir DIR] [--prefix P] [--wg-mode kernel|external]
-                 [--dns-upstreams IP[:PORT],…] [--env-prefix SCALINGO_] [--attach-socket PATH]`;
+export const COMMANDS: Record<string, Command> = {
+  run: runCommand,
+  enroll: enrollCommand,
+};
 
-async function main(argv: string[]): Promise<number> {
-  const [command = 'run', ...rest] = argv;
-  const env = { ...process.env, ...flagsToEnv(rest) };
-  if (command === 'enroll') {
-    const missing = ['WEFT_API_URL', 'WEFT_ADMIN_TOKEN', 'WEFT_NAME', 'WEFT_ENDPOINT'].filter((k) => !env[k]);
-    if (missing.length) {
-      console.error(`missing ${missing.map((k) => `--${k.slice(5).toLowerCase().replace(/_/g, '-')}`).join(', ')}\n${USAGE}`);
-      return 2;
-    }
-    const runner = createExecRunner(env.WEFT_HOST_NETNS ? { prefix: ['nsenter', `--net=/run/netns/${env.WEFT_HOST_NETNS}`] } : {});
-    const result = await enroll({
-      apiUrl: env.WEFT_API_URL!,
-      adminToken: env.WEFT_ADMIN_TOKEN!,
-      name: env.WEFT_NAME!,
-      endpoint: env.WEFT_ENDPOINT!,
-      stateDir: env.WEFT_STATE_DIR ?? '/var/lib/weft',
-      runner,
-    });
-    console.log(`enrolled host ${result.hostId} (mesh ${result.meshIp}, public key ${result.publicKey}); identity saved in the state directory`);
-    return 0;
-  }
-  if (command !== 'run') {
-    console.error(USAGE);
-    return 2;
-  }
-  const config = parseAgentConfig(env);
-  const agent = await startAgent({ config, hostNetns: env.WEFT_HOST_NETNS || undefined, log: (line) => console.log(`${new Date().toISOString()} ${line}`) });
-  process.on('SIGUSR2', () => agent.confirmDeletes());
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  await agent.stop();
-  return 0;
+function overview(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `usage: weft-agent [command] [flags]   (default command: run)\n\ncommands:\n${lines.join('\n')}\n\nweft-agent <command> --help shows a command's flags.\n`;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error) => {
-    console.error(`weft-agent: ${(error as Error).message}`);
-    process.exit(1);
-  },
-);
+/** Runs the command line (argv without node and script); returns the exit code. */
+export async function main(argv: string[], io: CommandIo = { out: process.stdout, err: process.stderr, env: process.env }): Promise<number> {
+  if (argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    io.out.write(overview());
+    return 0;
+  }
+  const named = argv[0] !== undefined && !argv[0].startsWith('-');
+  const name = named ? argv[0] : 'run';
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    io.err.write(`weft-agent: unknown command ${JSON.stringify(name)}\n\n${overview()}`);
+    return 2;
+  }
+  const rest = named ? argv.slice(1) : argv;
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out.write(`usage: ${cmd.usage}\n`);
+    return 0;
+  }
+  try {
+    const { positional, env } = parseArgs(cmd, rest);
+    return await cmd.run(positional, { ...io, env: { ...io.env, ...env } });
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.err.write(`weft-agent ${name}: ${e.message}\nusage: ${cmd.usage}\n`);
+    return 2;
+  }
+}
+
+if (process.argv[1] && /agent[\\/]main\.[jt]s$/.test(process.argv[1])) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error) => {
+      console.error(`weft-agent: ${(error as Error).message}`);
+      process.exit(1);
+    },
+  );
+}
