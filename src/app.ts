@@ -1,6 +1,6 @@
 /**
- * The HTTP application, the same on Node and Workers: request ids, body limit, /healthz,
- * /.well-known/jwks.json and /graphql (Yoga: HTTP and SSE). The actor of each request is resolved
+ * The HTTP application, the same on Node and Workers: request ids and the access log, body limit,
+ * /healthz, /livez, /readyz, /.well-known/jwks.json and /graphql (Yoga: HTTP and SSE). The actor of each request is resolved
  * here, once, from the Authorization header.
  */
 import { createYoga, type Plugin } from 'graphql-yoga';
@@ -16,10 +16,14 @@ import type { Config } from './config.ts';
 import type { Database } from './db/client.ts';
 import type { FeedHub } from './feed/hub.ts';
 import { headRevision } from './feed/snapshot.ts';
+import { getGeneration } from './db/lookups.ts';
 import { maskError, serverFaultLogger } from './graphql-errors.ts';
+import { telemetryPlugin } from './graphql-telemetry.ts';
+import { checkReadiness, LATEST_MIGRATION } from './health.ts';
 import { FIXED_LIMITS, measureDocument, parseWithin, type QueryLimits } from './limits.ts';
 import type { GraphQLContext } from './schema/context.ts';
 import { schema } from './schema/index.ts';
+import { consoleLogger, type Logger, noTelemetry, type Telemetry } from './telemetry.ts';
 
 export interface AppDeps {
   config: Config;
@@ -29,7 +33,18 @@ export interface AppDeps {
   now?: () => number;
   /** Reads away the rest of a refused request body, given the runtime's bindings (Node only). */
   drainRefusedBody?: (env: unknown) => Promise<void>;
+  /** Structured logger (pino on Node); JSON lines on the console by default. */
+  logger?: Logger;
+  /** Metric events (prom-client on Node); none by default. */
+  telemetry?: Telemetry;
+  /** Runs the rest of a request with its id as the logging context (Node: AsyncLocalStorage), so every line it logs carries the id. */
+  withRequestId?: <T>(requestId: string, fn: () => T) => T;
+  /** The newest migration this code needs (`/readyz`); LATEST_MIGRATION by default. */
+  expectedMigration?: string;
 }
+
+/** Paths named in metrics; anything else is `other`, so a scan of random URLs adds no series. */
+const ROUTES = new Set(['/graphql', '/healthz', '/livez', '/readyz', '/.well-known/jwks.json']);
 
 /**
  * Wraps a subscription's event stream so that each event is delivered only while the subscriber's
@@ -77,6 +92,8 @@ export function contextFactory(deps: AppDeps) {
 export function createApp(deps: AppDeps) {
   assertTokenSettings(deps.config.auth);
   const makeContext = contextFactory(deps);
+  const log = deps.logger ?? consoleLogger();
+  const telemetry = deps.telemetry ?? noTelemetry;
   const queryLimits: QueryLimits = { ...FIXED_LIMITS, maxDepth: deps.config.maxQueryDepth };
   // Structural limits first (src/limits.ts): a refused document never reaches graphql's own rules.
   const limits: Plugin = {
@@ -104,13 +121,33 @@ export function createApp(deps: AppDeps) {
     graphiql: deps.config.graphiql ? { title: 'Weft' } : false,
     landingPage: false,
     maskedErrors: { maskError },
-    logging: serverFaultLogger,
-    plugins: [limits, tokenGuard],
+    logging: serverFaultLogger(log),
+    plugins: [limits, tokenGuard, telemetryPlugin(telemetry)],
     context: ({ request }) => makeContext(request.headers.get('authorization')),
   });
 
   const app = new Hono();
   app.use('*', requestId());
+  // The access log: one line per request, with its id (also on every line logged while it runs).
+  // The path only, never the query string or headers: a token there must not reach the log.
+  app.use('*', async (c, next) => {
+    const reqId = c.get('requestId');
+    const t0 = performance.now();
+    await (deps.withRequestId ? deps.withRequestId(reqId, next) : next());
+    // requestId() sets the header on Hono's own responses; Yoga's Response is returned as is, so set it here.
+    if (!c.res.headers.has('x-request-id')) {
+      try {
+        c.res.headers.set('x-request-id', reqId);
+      } catch {
+        c.res = new Response(c.res.body, c.res); // immutable headers: copy the response
+        c.res.headers.set('x-request-id', reqId);
+      }
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const route = ROUTES.has(c.req.path) ? c.req.path : 'other';
+    telemetry.httpRequest(route, c.req.method, c.res.status, seconds);
+    log.info({ reqId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(seconds * 10_000) / 10 }, 'request');
+  });
   app.use('*', timing({ totalDescription: 'server' })); // Server-Timing: total;dur=<ms>, what bench/edge.ts reads
   const tooLarge = { errors: [{ message: `request body larger than ${deps.config.maxBodyBytes} bytes`, extensions: { code: 'BAD_USER_INPUT' } }] };
   app.use(
@@ -125,10 +162,17 @@ export function createApp(deps: AppDeps) {
   );
   app.get('/healthz', async (c) => {
     try {
-      return c.json({ ok: true, revision: await headRevision(deps.db.read) });
+      // The generation lets an agent that this database does not know tell it is another database (architecture §8.3).
+      return c.json({ ok: true, revision: await headRevision(deps.db.read), generation: await getGeneration(deps.db.read) });
     } catch {
       return c.json({ ok: false }, 503);
     }
+  });
+  app.get('/livez', (c) => c.json({ ok: true }));
+  app.get('/readyz', async (c) => {
+    const ready = await checkReadiness(deps.db.client, deps.expectedMigration ?? LATEST_MIGRATION);
+    if (!ready.ok) log.warn({ reqId: c.get('requestId'), readiness: ready }, 'not ready');
+    return c.json(ready, ready.ok ? 200 : 503);
   });
   app.get('/.well-known/jwks.json', (c) => c.json(deps.keys.publicJwks));
   app.on(['GET', 'POST', 'OPTIONS'], '/graphql', (c) => yoga.fetch(c.req.raw, {}));

@@ -40,6 +40,10 @@ const schema = z.object({
   WEBHOOK_BACKOFF_CAP_MS: intFrom(3_600_000, 1),
   WEBHOOK_SECRET_OVERLAP_SECONDS: intFrom(24 * 3600, 0),
   WEBHOOK_ALLOW_PRIVATE_TARGETS: z.enum(['true', 'false']).default('false'),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(), // unset: no metrics listener (Node only)
+  METRICS_HOST: z.string().default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
 });
 
 export type EnvInput = Record<string, string | undefined>;
@@ -72,6 +76,9 @@ export interface Config {
     agentTokenTtlSeconds: number;
   };
   webhooks: WebhookSettings;
+  /** Prometheus listener (Node only): null when METRICS_PORT is unset (docs/operations.md). */
+  metrics: { port: number; host: string } | null;
+  log: { level: string; format: 'json' | 'pretty' };
 }
 
 /** Webhook delivery settings (docs/webhooks.md). */
@@ -127,5 +134,7 @@ export function parseConfig(env: EnvInput): Config {
       secretOverlapMs: e.WEBHOOK_SECRET_OVERLAP_SECONDS * 1000,
       allowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE_TARGETS === 'true',
     },
+    metrics: e.METRICS_PORT === undefined ? null : { port: e.METRICS_PORT, host: e.METRICS_HOST },
+    log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
   };
 }

@@ -20,6 +20,7 @@
 import { GraphQLError } from 'graphql';
 import { PothosSchemaError } from '@pothos/core';
 import { DomainError } from './domain/errors.ts';
+import { consoleLogger, type Logger } from './telemetry.ts';
 
 /** Codes a client may see (README, "The API, by example"; docs/security.md). */
 export const CLIENT_CODES = [
@@ -56,12 +57,25 @@ export function maskError(error: unknown, message: string): Error {
 }
 
 /** Yoga's logger: faults of the server only. Yoga logs every error that `maskError` rewrote. */
-export const serverFaultLogger = {
-  debug: () => {},
-  info: (...args: unknown[]) => console.info(...args),
-  warn: (...args: unknown[]) => console.warn(...args),
-  error: (...args: unknown[]) => {
-    const errors = args.filter((a) => a instanceof Error);
-    if (!errors.length || errors.some((e) => !clientError(e))) console.error(...args);
-  },
-};
+export function serverFaultLogger(log: Logger = consoleLogger()) {
+  const fields = (args: unknown[]) => {
+    const errors = args.filter((a): a is Error => a instanceof Error);
+    const msg = args.filter((a) => typeof a === 'string').join(' ') || errors[0]?.message || 'graphql';
+    return { obj: errors.length ? { err: { message: errors[0].message, stack: errors[0].stack } } : {}, msg, errors };
+  };
+  return {
+    debug: () => {},
+    info: (...args: unknown[]) => {
+      const f = fields(args);
+      log.info(f.obj, f.msg);
+    },
+    warn: (...args: unknown[]) => {
+      const f = fields(args);
+      log.warn(f.obj, f.msg);
+    },
+    error: (...args: unknown[]) => {
+      const f = fields(args);
+      if (!f.errors.length || f.errors.some((e) => !clientError(e))) log.error(f.obj, f.msg);
+    },
+  };
+}

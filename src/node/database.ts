@@ -2,7 +2,7 @@
  * Node-only: open the libSQL database (embedded file by default, remote with DATABASE_URL and an
  * auth token) and apply drizzle-kit migrations at start-up.
  */
-import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient, type Client } from '@libsql/client';
@@ -10,6 +10,16 @@ import { drizzle } from 'drizzle-orm/libsql';
 import { migrate } from 'drizzle-orm/libsql/migrator';
 
 export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle');
+
+/** The newest migration folder (what `/readyz` expects the database to have applied). */
+export function latestMigration(dir: string = MIGRATIONS_DIR): string {
+  const names = readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && /^\d{14}_/.test(e.name))
+    .map((e) => e.name)
+    .sort();
+  if (!names.length) throw new Error(`no migrations in ${dir}`);
+  return names[names.length - 1];
+}
 
 /** The data directory of an embedded `file:` URL, or null for a remote database. */
 export function embeddedDataDir(url: string): string | null {

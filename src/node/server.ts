@@ -20,21 +20,35 @@ import { createFeedHub, notifyCommitted } from '../feed/hub.ts';
 import { openDatabase, migrateDatabase, embeddedDataDir } from './database.ts';
 import { loadOrCreateDevKey } from './dev-keys.ts';
 import { drainRefusedBody } from './drain.ts';
+import { createLogger, lineLogger, withRequestId } from './logger.ts';
+import { createApiMetrics, startMetricsServer, timedClient } from './metrics.ts';
+import { latestMigration } from './database.ts';
 import { startWebhookWorker } from './webhook-worker.ts';
 
 export interface RunningServer {
   url: string;
   port: number;
+  /** The Prometheus listener's URL, when METRICS_PORT is set. */
+  metricsUrl?: string;
   devAdminToken?: string;
   close(): Promise<void>;
 }
 
-/** Starts the API and resolves once it listens. `log` receives the start-up banner. */
-export async function startNodeServer(config: Config, log: (line: string) => void = console.log): Promise<RunningServer> {
+/**
+ * Starts the API and resolves once it listens. Logs are JSON lines (pino, src/node/logger.ts) on
+ * stdout, or, when `sink` is given, handed to it one line at a time (tests collect or drop them).
+ */
+export async function startNodeServer(config: Config, sink?: (line: string) => void): Promise<RunningServer> {
+  const logger = createLogger(config.log, sink ? { write: (s: string) => sink(s.replace(/\n$/, '')) } : undefined);
+  const log = lineLogger(logger);
+  const metrics = createApiMetrics();
   const opened = await openDatabase(config.databaseUrl, config.databaseAuthToken, config.databaseSynchronous);
   await migrateDatabase(opened.writeClient);
   const hub = createFeedHub(config.feedPollMs);
-  const db = createDatabase(opened.client, (committed) => notifyCommitted(hub, committed), opened.writeClient);
+  const readClient = timedClient(opened.client, 'read', metrics);
+  const writeClient = opened.writeClient === opened.client ? readClient : timedClient(opened.writeClient, 'write', metrics);
+  const db = createDatabase(readClient, (committed) => notifyCommitted(hub, committed), writeClient);
+  metrics.watch(db);
 
   let devAdminToken: string | undefined;
   let auth = config.auth;
@@ -57,7 +71,17 @@ export async function startNodeServer(config: Config, log: (line: string) => voi
     writeFileSync(join(devDir, 'dev-admin-token'), `${devAdminToken}\n`, { mode: 0o600 });
   }
 
-  const { app, yoga, makeContext } = createApp({ config, db, keys, hub, drainRefusedBody });
+  const { app, yoga, makeContext } = createApp({
+    config,
+    db,
+    keys,
+    hub,
+    drainRefusedBody,
+    logger,
+    telemetry: metrics,
+    withRequestId,
+    expectedMigration: latestMigration(),
+  });
   const server = await new Promise<Server>((resolveServer) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolveServer(s as Server)) as Server;
   });
@@ -102,20 +126,25 @@ export async function startNodeServer(config: Config, log: (line: string) => voi
     compactFeed(db, { before: Date.now() - config.feedRetentionMs }).catch((error) => log(`feed retention failed: ${(error as Error).message}`));
   }, 60_000);
   retention.unref();
-  const webhooks = startWebhookWorker({ db, hub, config, log });
+  const webhooks = startWebhookWorker({ db, hub, config, log: lineLogger(logger, { component: 'webhooks' }), onOutcome: (o) => metrics.webhookAttempt(o) });
+  const metricsListener = config.metrics ? await startMetricsServer(metrics.registry, config.metrics.port, config.metrics.host) : null;
 
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   if (devAdminToken) {
     log('DEVELOPMENT ONLY: no signing key configured, so one was generated in the data directory.');
-    log(`DEVELOPMENT ONLY admin token (30 days, also in ${join(devDir!, 'dev-admin-token')}):\n${devAdminToken}`);
+    // The path, never the token itself: logs must not hold a credential.
+    log(`DEVELOPMENT ONLY: an admin token (30 days) is in ${join(devDir!, 'dev-admin-token')}`);
   }
-  log(`weft API listening on ${url}/graphql (database ${config.databaseUrl})`);
+  if (metricsListener) log(`weft API metrics on ${metricsListener.url}`);
+  log(`weft API listening on ${url}/graphql (database ${redactUrl(config.databaseUrl)})`);
   return {
     url,
     port,
+    metricsUrl: metricsListener?.url,
     devAdminToken,
     async close() {
+      if (metricsListener) await new Promise<void>((r) => metricsListener.server.close(() => r()));
       hub.close(); // open feed streams end now, before the database closes under them
       clearInterval(retention);
       await webhooks.close();
@@ -127,4 +156,9 @@ export async function startNodeServer(config: Config, log: (line: string) => voi
       opened.close();
     },
   };
+}
+
+/** A database URL without credentials or query parameters (an `authToken=` may be given there). */
+function redactUrl(url: string): string {
+  return url.replace(/\?.*$/, '').replace(/\/\/[^/@]*@/, '//');
 }

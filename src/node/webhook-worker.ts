@@ -8,7 +8,7 @@
 import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
 import type { FeedHub } from '../feed/hub.ts';
-import { attemptDelivery, claimDueDeliveries, type DeliveryDeps } from '../webhooks/deliver.ts';
+import { type AttemptOutcome, attemptDelivery, claimDueDeliveries, type DeliveryDeps } from '../webhooks/deliver.ts';
 import { webhookHousekeeping } from '../webhooks/housekeeping.ts';
 import type { Sender } from '../webhooks/send.ts';
 import { createNodeSender } from './webhook-sender.ts';
@@ -23,7 +23,15 @@ export interface WebhookWorker {
 const HOUSEKEEPING_MS = 60_000;
 
 /** Starts the worker over the API's database and hub. */
-export function startWebhookWorker(options: { db: Database; hub: FeedHub; config: Config; log: (line: string) => void; send?: Sender }): WebhookWorker {
+export function startWebhookWorker(options: {
+  db: Database;
+  hub: FeedHub;
+  config: Config;
+  log: (line: string) => void;
+  send?: Sender;
+  /** Each recorded attempt's outcome (metrics). */
+  onOutcome?: (outcome: AttemptOutcome) => void;
+}): WebhookWorker {
   const { db, hub, config, log } = options;
   const stop = new AbortController();
   const deps: DeliveryDeps = { db, settings: config.webhooks, send: options.send ?? createNodeSender(config.webhooks), log, signal: stop.signal };
@@ -40,6 +48,7 @@ export function startWebhookWorker(options: { db: Database; hub: FeedHub; config
     }
     for (const claimed of await claimDueDeliveries(deps, now)) {
       const attempt: Promise<unknown> = attemptDelivery(deps, claimed, now)
+        .then((outcome) => options.onOutcome?.(outcome))
         .catch((error) => log(`webhook attempt ${claimed.delivery.id} not recorded: ${(error as Error).message}`))
         .finally(() => {
           inFlight.delete(attempt);
