@@ -22,6 +22,7 @@ import { ensureWgKey } from './exec/wg-key.ts';
 import type { HostConfig } from '../protocol/model.ts';
 import { createReconciler, type PassReport } from './reconcile/reconciler.ts';
 import { startReconcileLoop } from './reconcile/loop.ts';
+import { syncCniConfigs } from './runtime/cni-conf.ts';
 import { startAttachServer } from './runtime/server.ts';
 import { AttachmentStore } from './runtime/store.ts';
 import { loadLastKnownGood, saveLastKnownGood } from './state/last-known-good.ts';
@@ -77,6 +78,18 @@ export async function startAgent({ config, hostNetns, log = console.log }: Agent
   };
 
   let keyChecked = false;
+  let lastPass: { report: PassReport; at: Date } | null = null;
+  /** With --cni-conf-dir: one conflist per network of the model (docs/cni.md). */
+  const syncCni = (m: HostConfig) => {
+    if (!config.cniConfDir) return;
+    try {
+      const { written, removed } = syncCniConfigs(config.cniConfDir, m.networks, config.attachSocket);
+      if (written.length || removed.length) log(`agent: CNI conflists written [${written.join(', ')}] removed [${removed.join(', ')}]`);
+    } catch (e) {
+      log(`agent: CNI conflists in ${config.cniConfDir}: ${(e as Error).message}`);
+    }
+  };
+  if (model) syncCni(model);
   const loop = startReconcileLoop({
     reconciler,
     getConfig: () => model,
@@ -85,6 +98,7 @@ export async function startAgent({ config, hostNetns, log = console.log }: Agent
     resyncMs: config.resyncMs,
     onReport: async (pass, applied) => {
       const report = await withDns(pass, applied);
+      lastPass = { report, at: new Date() };
       const networks = applied.networks.map((n) => {
         const problems = report.networks[n.id]?.errors ?? [];
         return { networkId: n.id, healthy: problems.length === 0, message: problems.join('; ') || undefined };
@@ -112,6 +126,7 @@ export async function startAgent({ config, hostNetns, log = console.log }: Agent
       // update; the next pass (feed change or resync timer) reports the newer revision.
       if (why === 'cursor') return;
       saveLastKnownGood(config.stateDir, next);
+      syncCni(next);
       void syncDns().catch((e) => log(`agent: DNS update failed: ${(e as Error).message}`));
       loop.kick();
     },
@@ -121,7 +136,12 @@ export async function startAgent({ config, hostNetns, log = console.log }: Agent
     socketPath: config.attachSocket,
     store,
     getConfig: () => model,
-    reconcile: async () => withDns(await reconciler.reconcile(model!, store.paths()), model!),
+    reconcile: async () => {
+      const report = await withDns(await reconciler.reconcile(model!, store.paths()), model!);
+      lastPass = { report, at: new Date() };
+      return report;
+    },
+    lastPass: () => lastPass,
     envPrefix: config.envPrefix,
   });
   log(`agent: host ${config.hostId}, attach API on ${config.attachSocket}`);

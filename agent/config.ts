@@ -23,6 +23,7 @@ const schema = z.object({
     .regex(/^[A-Z][A-Z0-9_]*$/)
     .default('SCALINGO_'),
   WEFT_ATTACH_SOCKET: z.string().optional(),
+  WEFT_CNI_CONF_DIR: z.string().startsWith('/', 'an absolute directory').optional(), // write one CNI conflist per network there (docs/cni.md)
   WEFT_DNS_UPSTREAMS: z.string().optional(), // comma-separated ip[:port]; default: /etc/resolv.conf
   WEFT_DNS_PORT: z.coerce.number().int().min(1).max(65535).default(53),
   WEFT_RESYNC_MS: z.coerce.number().int().min(1000).default(30_000),
@@ -39,6 +40,8 @@ export interface AgentConfig {
   wgMode: 'kernel' | 'external';
   envPrefix: string;
   attachSocket: string;
+  /** Where to write one CNI conflist per local network (null: write none). */
+  cniConfDir: string | null;
   dnsUpstreams: string[] | null;
   dnsPort: number;
   resyncMs: number;
@@ -86,6 +89,7 @@ export function parseAgentConfig(env: Record<string, string | undefined>): Agent
     wgMode: e.WEFT_WG_MODE,
     envPrefix: e.WEFT_ENV_PREFIX,
     attachSocket: e.WEFT_ATTACH_SOCKET ?? join(e.WEFT_STATE_DIR, 'attach.sock'),
+    cniConfDir: e.WEFT_CNI_CONF_DIR ?? null,
     dnsUpstreams: e.WEFT_DNS_UPSTREAMS
       ? e.WEFT_DNS_UPSTREAMS.split(',')
           .map((s) => s.trim())

@@ -10,11 +10,13 @@
  */
 import { type Command, type CommandIo, parseArgs, UsageError } from './cli/command.ts';
 import { enrollCommand } from './cli/enroll.ts';
+import { envCommand } from './cli/env.ts';
 import { runCommand } from './cli/run.ts';
 
 export const COMMANDS: Record<string, Command> = {
   run: runCommand,
   enroll: enrollCommand,
+  env: envCommand,
 };
 
 function overview(): string {

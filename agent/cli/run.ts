@@ -10,7 +10,7 @@ import type { Command } from './command.ts';
 export const runCommand: Command = {
   summary: 'follow the API and program this host (the default command)',
   usage: `weft-agent run [--api-url URL] [--state-dir DIR] [--prefix P] [--wg-mode kernel|external]
-               [--dns-upstreams IP[:PORT],…] [--dns-port N] [--env-prefix SCALINGO_] [--attach-socket PATH]
+               [--dns-upstreams IP[:PORT],…] [--dns-port N] [--env-prefix SCALINGO_] [--attach-socket PATH] [--cni-conf-dir DIR]
                [--host-id ID --agent-token T | --agent-token-file F] [--host-netns NS]
                [--resync-ms N] [--debounce-ms N] [--brake-confirm-ms N]
 Every flag has a WEFT_* environment twin (--api-url ↔ WEFT_API_URL).`,
@@ -24,6 +24,7 @@ Every flag has a WEFT_* environment twin (--api-url ↔ WEFT_API_URL).`,
     'wg-mode',
     'env-prefix',
     'attach-socket',
+    'cni-conf-dir',
     'dns-upstreams',
     'dns-port',
     'resync-ms',

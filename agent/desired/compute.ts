@@ -31,8 +31,21 @@ export interface DesiredOptions {
   connectedStates?: ContainerModel['state'][];
 }
 
-/** containerId → path of the container's network namespace (e.g. /proc/<pid>/ns/net). */
-export type LocalAttachments = Record<string, string>;
+/**
+ * containerId → path of the container's network namespace (e.g. /proc/<pid>/ns/net), or that path
+ * with the interface name the runtime asked for inside it (CNI_IFNAME; default `names.containerIf`).
+ */
+export type LocalAttachments = Record<string, string | { netnsPath: string; ifName?: string }>;
+
+/** The netns path of one attachment, whichever shape it has. */
+export function netnsPathOf(a: LocalAttachments[string]): string {
+  return typeof a === 'string' ? a : a.netnsPath;
+}
+
+/** The interface name an attachment asked for, if any. */
+function ifNameOf(a: LocalAttachments[string]): string | undefined {
+  return typeof a === 'string' ? undefined : a.ifName;
+}
 
 /** Computes the full desired state of this host. Output is sorted, so equal inputs give equal data. */
 export function computeDesired(config: HostConfig, attachments: LocalAttachments, opts: DesiredOptions = {}): DesiredState {
@@ -78,8 +91,8 @@ function sandboxFor(n: NetworkModel, config: HostConfig, attachments: LocalAttac
       ip: c.ip,
       prefixLen: plen,
       mac: c.mac.toLowerCase(),
-      netnsPath: attachments[c.id],
-      containerIf: names.containerIf,
+      netnsPath: netnsPathOf(attachments[c.id]),
+      containerIf: ifNameOf(attachments[c.id]) ?? names.containerIf,
     }))
     .sort((a, b) => a.veth.localeCompare(b.veth));
   return {

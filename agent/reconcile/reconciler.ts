@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import type { HostConfig } from '../../protocol/model.ts';
 import type { Names } from '../config-names';
-import { computeDesired, type DesiredOptions, type LocalAttachments } from '../desired/compute';
+import { computeDesired, type DesiredOptions, type LocalAttachments, netnsPathOf } from '../desired/compute';
 import type { CommandRunner } from '../exec/runner';
 import { applyCommands, type OpFailure } from './apply';
 import { toCommands } from './argv';
@@ -87,9 +87,9 @@ export class Reconciler {
     const exists = this.opts.pathExists ?? existsSync;
     const problems: string[] = [];
     const live: LocalAttachments = {};
-    for (const [id, path] of Object.entries(attachments)) {
-      if (exists(path)) live[id] = path;
-      else problems.push(`container ${id}: network namespace ${path} is gone`);
+    for (const [id, a] of Object.entries(attachments)) {
+      if (exists(netnsPathOf(a))) live[id] = a;
+      else problems.push(`container ${id}: network namespace ${netnsPathOf(a)} is gone`);
     }
     const desired = computeDesired(config, live, { ...this.opts.desired, names });
     const observed = await observe(runner, names);

@@ -7,10 +7,26 @@
 import type { ContainerModel, HostConfig, NetworkModel } from '../../protocol/model.ts';
 import { prefixLen, SANDBOX_MTU } from '../desired/compute';
 
+/** The stable codes of the attach API (the CNI ones are mapped to spec codes in cni/errors.ts). */
+export type AttachErrorCode =
+  | 'AGENT_NOT_READY'
+  | 'CONTAINER_UNKNOWN'
+  | 'CONTAINER_NOT_ON_THIS_HOST'
+  | 'BAD_REQUEST'
+  | 'NETNS_NOT_FOUND'
+  | 'NETWORK_NOT_READY'
+  // CNI: no IP, MAC or container id to find the Weft container by; or two of them naming different containers
+  | 'IDENTITY_MISSING'
+  | 'IDENTITY_MISMATCH'
+  // CNI: the container belongs to another network than the conflist's
+  | 'WRONG_NETWORK'
+  // CNI CHECK: the attachment is not (or no longer) in place
+  | 'NOT_ATTACHED';
+
 /** An attach error with a stable code and the HTTP status the attach API answers with. */
 export class AttachError extends Error {
   constructor(
-    readonly code: 'AGENT_NOT_READY' | 'CONTAINER_UNKNOWN' | 'CONTAINER_NOT_ON_THIS_HOST' | 'BAD_REQUEST' | 'NETNS_NOT_FOUND' | 'NETWORK_NOT_READY',
+    readonly code: AttachErrorCode,
     message: string,
     readonly status: number,
     readonly details: string[] = [],

@@ -4,6 +4,8 @@
  *   POST /v1/attach  {containerId, netnsPath} → 200 AttachResult | 4xx/5xx {code, message, details}
  *   POST /v1/detach  {containerId}            → 200 {containerId, detached}
  *   GET  /v1/attachments                      → 200 {containerId: netnsPath}
+ *   GET  /v1/status                           → 200 AgentStatus (status.ts): the agent and each network ready or not
+ *   POST /v1/cni/{add,check,del,gc}           → the CNI plugin's routes (cni.ts)
  *
  * Owns: validating requests, the attachment store, and the network-ready gate: attach answers only
  * after a reconcile pass programmed the container's veth and everything its network needs (every
@@ -14,10 +16,12 @@
 import { chmodSync, existsSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { z } from 'zod';
-import type { HostConfig } from '../../protocol/model.ts';
+import type { ContainerModel, HostConfig, NetworkModel } from '../../protocol/model.ts';
 import type { PassReport } from '../reconcile/reconciler';
 import { vniOf } from '../reconcile/ops';
 import { AttachError, attachResult, findLocalContainer, type AttachResult } from './env';
+import { handleCni } from './cni';
+import { agentStatus } from './status';
 import type { AttachmentStore } from './store';
 
 /** What the attach server needs from the agent (main.ts wires these). */
@@ -30,6 +34,8 @@ export interface AttachServerOptions {
   containerIf?: string;
   envPrefix?: string;
   pathExists?: (p: string) => boolean;
+  /** The newest reconcile pass of the agent's loop and when it ended, for GET /v1/status. */
+  lastPass?: () => { report: PassReport; at: Date } | null;
 }
 
 const attachBody = z.object({ containerId: z.string().min(1).max(200), netnsPath: z.string().startsWith('/').max(4096) });
@@ -47,6 +53,9 @@ export async function startAttachServer(opts: AttachServerOptions): Promise<Serv
 async function handle(opts: AttachServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
     if (req.method === 'GET' && req.url === '/v1/attachments') return send(res, 200, opts.store.paths());
+    if (req.method === 'GET' && req.url === '/v1/status') return send(res, 200, agentStatus(opts.getConfig(), opts.lastPass?.() ?? null));
+    const cni = await handleCni(opts, req.method, req.url, (schema) => body(req, schema));
+    if (cni) return send(res, 200, cni);
     if (req.method === 'POST' && req.url === '/v1/attach') return send(res, 200, await attach(opts, await body(req, attachBody)));
     if (req.method === 'POST' && req.url === '/v1/detach') return send(res, 200, await detach(opts, (await body(req, detachBody)).containerId));
     send(res, 404, { code: 'NOT_FOUND', message: `${req.method} ${req.url}` });
@@ -61,6 +70,13 @@ export async function attach(opts: AttachServerOptions, req: { containerId: stri
   const { network, container } = findLocalContainer(opts.getConfig(), req.containerId);
   if (!(opts.pathExists ?? existsSync)(req.netnsPath)) throw new AttachError('NETNS_NOT_FOUND', `network namespace ${req.netnsPath} does not exist`, 400);
   if (opts.store.get(req.containerId) !== req.netnsPath) opts.store.set(req.containerId, req.netnsPath);
+  await reconcileFor(opts, network, container);
+  const result = attachResult(network, container, opts.containerIf ?? 'eth1', opts.envPrefix);
+  return result;
+}
+
+/** One pass; throws NETWORK_NOT_READY unless it left the container's network (and the host) without errors. */
+export async function reconcileFor(opts: AttachServerOptions, network: NetworkModel, container: ContainerModel): Promise<PassReport> {
   const report = await opts.reconcile();
   const errors = [
     ...(report.networks[network.id]?.errors ?? []),
@@ -68,8 +84,7 @@ export async function attach(opts: AttachServerOptions, req: { containerId: stri
     ...report.problems.filter((p) => !p.startsWith('container ') || p.startsWith(`container ${container.id}:`)),
   ];
   if (errors.length) throw new AttachError('NETWORK_NOT_READY', `network ${network.id} is not ready for ${container.id}`, 503, errors);
-  const result = attachResult(network, container, opts.containerIf ?? 'eth1', opts.envPrefix);
-  return result;
+  return report;
 }
 
 /** Detach: drain hook first, then forget the attachment and tear the veth down. Idempotent. */

@@ -8,9 +8,17 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import type { LocalAttachments } from '../desired/compute';
 
-const fileSchema = z.object({ version: z.literal(1), attachments: z.record(z.string(), z.object({ netnsPath: z.string(), attachedAt: z.string() })) });
+/** Who made an attachment through CNI: the runtime's own key for it (spec: CNI_CONTAINERID, CNI_IFNAME) and the network. */
+const cniSchema = z.object({ containerId: z.string(), ifName: z.string(), networkId: z.string() });
+export type CniKey = z.infer<typeof cniSchema>;
+
+// Version 1 gained two optional fields (ifName, cni): files written before them still parse.
+const entrySchema = z.object({ netnsPath: z.string(), attachedAt: z.string(), ifName: z.string().optional(), cni: cniSchema.optional() });
+const fileSchema = z.object({ version: z.literal(1), attachments: z.record(z.string(), entrySchema) });
 type FileShape = z.infer<typeof fileSchema>;
+export type AttachmentEntry = z.infer<typeof entrySchema>;
 
 /** A persisted map containerId → { netnsPath, attachedAt }. */
 export class AttachmentStore {
@@ -23,9 +31,21 @@ export class AttachmentStore {
     if (existsSync(this.path)) this.data = fileSchema.parse(JSON.parse(readFileSync(this.path, 'utf8')));
   }
 
-  /** containerId → netns path, the shape computeDesired takes. */
-  paths(): Record<string, string> {
-    return Object.fromEntries(Object.entries(this.data.attachments).map(([id, a]) => [id, a.netnsPath]));
+  /** containerId → netns path (with the interface name when the runtime chose one), the shape computeDesired takes. */
+  paths(): LocalAttachments {
+    return Object.fromEntries(
+      Object.entries(this.data.attachments).map(([id, a]) => [id, a.ifName ? { netnsPath: a.netnsPath, ifName: a.ifName } : a.netnsPath]),
+    );
+  }
+
+  /** Every attachment with what is known of it. */
+  entries(): [string, AttachmentEntry][] {
+    return Object.entries(this.data.attachments);
+  }
+
+  /** The Weft container a CNI attachment `(CNI_CONTAINERID, CNI_IFNAME)` was made for, if any. */
+  findCni(containerId: string, ifName: string): string | undefined {
+    return Object.entries(this.data.attachments).find(([, a]) => a.cni?.containerId === containerId && a.cni.ifName === ifName)?.[0];
   }
 
   /** The netns path of one container, if attached. */
@@ -33,9 +53,14 @@ export class AttachmentStore {
     return this.data.attachments[containerId]?.netnsPath;
   }
 
+  /** The full record of one attachment. */
+  entry(containerId: string): AttachmentEntry | undefined {
+    return this.data.attachments[containerId];
+  }
+
   /** Records an attachment (replacing a previous path: the container was restarted). */
-  set(containerId: string, netnsPath: string): void {
-    this.data.attachments[containerId] = { netnsPath, attachedAt: new Date().toISOString() };
+  set(containerId: string, netnsPath: string, extra: { ifName?: string; cni?: CniKey } = {}): void {
+    this.data.attachments[containerId] = { netnsPath, attachedAt: new Date().toISOString(), ...extra };
     this.save();
   }
 

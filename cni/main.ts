@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+/**
+ * weft-cni: Weft's CNI plugin (CNI spec 1.1.0; 1.0.0 and 0.4.0 configurations too), a thin client
+ * of the local weft-agent's attach socket. A runtime runs it with CNI_* variables and the network
+ * configuration on stdin; it prints the result or the spec's error object on stdout. See docs/cni.md.
+ *
+ * Runs as it is under Node ≥ 24 (erasable TypeScript, `node cni/main.ts`), under tsx, and as the
+ * JavaScript a build emits from it.
+ */
+import { runPlugin } from './plugin.ts';
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) return '';
+  let text = '';
+  process.stdin.setEncoding('utf8');
+  for await (const chunk of process.stdin) text += chunk;
+  return text;
+}
+
+const { stdout, exitCode } = await runPlugin(process.env, await readStdin());
+process.stdout.write(stdout, () => process.exit(exitCode));
