@@ -5,6 +5,19 @@
 import { parseConfig } from '../src/config.ts';
 import { migrateDatabase, openDatabase } from '../src/node/database.ts';
 
+const USAGE = `usage: npm run db:migrate   (DATABASE_URL, DATABASE_AUTH_TOKEN from the environment)
+Applies the migrations under drizzle/ to DATABASE_URL; takes no arguments.
+`;
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+if (args.length) {
+  process.stderr.write(`migrate: unknown argument ${JSON.stringify(args[0])}\n${USAGE}`);
+  process.exit(2);
+}
+
 const config = parseConfig(process.env);
 const opened = await openDatabase(config.databaseUrl, config.databaseAuthToken);
 await migrateDatabase(opened.writeClient);

@@ -8,6 +8,18 @@ import { fileURLToPath } from 'node:url';
 import { printSchema } from 'graphql';
 import { schema } from '../src/schema/index.ts';
 
+const USAGE = 'usage: npm run schema:print (--write) | npm run schema:check (--check) | --help\n';
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+const unknown = args.find((a) => a !== '--check' && a !== '--write');
+if (unknown) {
+  process.stderr.write(`print-schema: unknown argument ${JSON.stringify(unknown)}\n${USAGE}`);
+  process.exit(2);
+}
+
 const file = resolve(dirname(fileURLToPath(import.meta.url)), '../schema.graphql');
 const printed = `${printSchema(schema)}\n`;
 if (process.argv.includes('--check')) {

@@ -7,10 +7,10 @@
  */
 import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { DnsDaemonClient, request } from './control.ts';
+import { childScript } from './script-path.ts';
 
-const DAEMON = fileURLToPath(new URL('./daemon.ts', import.meta.url));
+const DAEMON = childScript(import.meta.url, 'daemon');
 
 export interface LaunchOptions {
   control: string;

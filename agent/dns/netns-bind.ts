@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { childScript } from './script-path.ts';
 
 export interface BoundSockets {
   udp: dgram.Socket;
@@ -41,7 +41,7 @@ export function holdEarly(udp?: dgram.Socket, tcp?: net.Server): () => void {
   };
 }
 
-const HELPER = fileURLToPath(new URL('./bind-helper.ts', import.meta.url));
+const HELPER = childScript(import.meta.url, 'bind-helper');
 
 /**
  * Binds UDP and TCP `port` on `address` inside namespace `namespace` and returns both sockets, now

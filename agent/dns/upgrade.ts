@@ -10,12 +10,12 @@
 import { spawn } from 'node:child_process';
 import type dgram from 'node:dgram';
 import type net from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { holdEarly } from './netns-bind.ts';
 import type { Binding, DnsServer } from './server.ts';
 import type { DnsState } from './state-file.ts';
+import { childScript } from './script-path.ts';
 
-const DAEMON = fileURLToPath(new URL('./daemon.ts', import.meta.url));
+const DAEMON = childScript(import.meta.url, 'daemon');
 
 type Msg =
   | { kind: 'state'; state: DnsState }

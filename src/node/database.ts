@@ -2,14 +2,17 @@
  * Node-only: open the libSQL database (embedded file by default, remote with DATABASE_URL and an
  * auth token) and apply drizzle-kit migrations at start-up.
  */
-import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient, type Client } from '@libsql/client';
 import { drizzle } from 'drizzle-orm/libsql';
 import { migrate } from 'drizzle-orm/libsql/migrator';
 
-export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle');
+/** drizzle/ of the checkout (this file is src/node/database.ts), or of the package (bundled into build/weft-api.mjs). */
+export const MIGRATIONS_DIR = ['../../drizzle', '../drizzle']
+  .map((up) => resolve(dirname(fileURLToPath(import.meta.url)), up))
+  .find((dir) => existsSync(join(dir, '..', 'package.json')) && existsSync(dir)) as string;
 
 /** The newest migration folder (what `/readyz` expects the database to have applied). */
 export function latestMigration(dir: string = MIGRATIONS_DIR): string {
