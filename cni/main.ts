@@ -17,5 +17,19 @@ async function readStdin(): Promise<string> {
   return text;
 }
 
+// Runtimes call a CNI plugin without arguments (CNI_* variables and stdin). A person may not.
+const USAGE = `usage: weft-cni   (run by a container runtime: CNI_COMMAND=ADD|DEL|CHECK|STATUS|GC|VERSION, network configuration on stdin)
+Weft's CNI plugin: a thin client of the local weft-agent's attach socket. See docs/cni.md.
+`;
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+if (args.length) {
+  process.stderr.write(`weft-cni: unknown argument ${JSON.stringify(args[0])} (a CNI plugin takes none)\n${USAGE}`);
+  process.exit(2);
+}
+
 const { stdout, exitCode } = await runPlugin(process.env, await readStdin());
 process.stdout.write(stdout, () => process.exit(exitCode));

@@ -48,7 +48,7 @@ describe('the packed tarball on a clean prefix', () => {
   it('ships JavaScript and migrations, no TypeScript sources and no tsx', () => {
     const pkg = join(prefix, 'lib', 'node_modules', 'weft');
     expect(readdirSync(join(pkg, 'build')).filter((f) => f.endsWith('.mjs'))).toEqual(
-      expect.arrayContaining(['weft-api.mjs', 'weft-agent.mjs', 'daemon.mjs', 'bind-helper.mjs']),
+      expect.arrayContaining(['weft-api.mjs', 'weft-agent.mjs', 'weft-cni.mjs', 'daemon.mjs', 'bind-helper.mjs']),
     );
     expect(existsSync(join(pkg, 'src'))).toBe(false);
     expect(existsSync(join(pkg, 'agent'))).toBe(false);
@@ -56,8 +56,8 @@ describe('the packed tarball on a clean prefix', () => {
     expect(existsSync(join(pkg, 'node_modules', 'tsx'))).toBe(false);
   });
 
-  it('weft-agent and weft-api: --help on stdout with exit 0, an unknown flag exits 2', () => {
-    for (const command of ['weft-agent', 'weft-api']) {
+  it('weft-agent, weft-api and weft-cni: --help on stdout with exit 0, an unknown flag exits 2', () => {
+    for (const command of ['weft-agent', 'weft-api', 'weft-cni']) {
       const help = run(command, ['--help']);
       expect({ command, status: help.status, stderr: help.stderr }).toEqual({ command, status: 0, stderr: '' });
       expect(help.stdout).toContain(`usage: ${command}`);
