@@ -29,10 +29,19 @@ export interface AgentStatus {
   lastPassAt: string | null;
   /** Every network of the host model, by network id. */
   networks: Record<string, NetworkReadiness>;
+  /** Containers of this host in the model, and how many of them a runtime attached (null: not known here). */
+  containers: { local: number; attached: number | null };
+  /** WireGuard peers of the model. */
+  peers: number;
+  /** The first failure or host-wide error of the newest pass, or null (`weft-agent status` prints it). */
+  lastError: string | null;
 }
 
-/** Builds the status from the current model and the newest pass report (null before the first pass). */
-export function agentStatus(config: HostConfig | null, last: { report: PassReport; at: Date } | null): AgentStatus {
+/**
+ * Builds the status from the current model, the newest pass report (null before the first pass) and
+ * the attachments (containerId → netns path), when the caller has them.
+ */
+export function agentStatus(config: HostConfig | null, last: { report: PassReport; at: Date } | null, attachments?: Record<string, string>): AgentStatus {
   if (!config)
     return {
       ready: false,
@@ -41,6 +50,9 @@ export function agentStatus(config: HostConfig | null, last: { report: PassRepor
       revision: null,
       lastPassAt: null,
       networks: {},
+      containers: { local: 0, attached: attachments ? Object.keys(attachments).length : null },
+      peers: 0,
+      lastError: null,
     };
   const networks: Record<string, NetworkReadiness> = {};
   for (const n of config.networks) {
@@ -50,12 +62,17 @@ export function agentStatus(config: HostConfig | null, last: { report: PassRepor
       ? { vni: n.vni, ready: r.ok && r.errors.length === 0, errors: r.errors }
       : { vni: n.vni, ready: false, errors: ['no reconcile pass yet'] };
   }
+  const local = config.networks.flatMap((n) => n.containers.filter((c) => c.hostId === config.host.id));
+  const report = last?.report;
   return {
     ready: true,
-    problems: last ? last.report.hostErrors : [],
+    problems: report ? report.hostErrors : [],
     hostId: config.host.id,
     revision: config.revision,
     lastPassAt: last?.at.toISOString() ?? null,
     networks,
+    containers: { local: local.length, attached: attachments ? local.filter((c) => attachments[c.id]).length : null },
+    peers: config.peers.length,
+    lastError: report?.failures[0]?.error ?? report?.hostErrors[0] ?? report?.problems[0] ?? null,
   };
 }
