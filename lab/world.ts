@@ -69,6 +69,8 @@ export class World {
   private readonly children = new Set<ChildProcess>();
   private containerSeq = 0;
   private readonly etcNetns: string[] = [];
+  /** Extra environment of host `n`'s agent (e.g. WEFT_CNI_CONF_DIR); read each time an agent starts. */
+  agentEnv: (n: number) => Record<string, string> = () => ({});
 
   constructor(
     prefix: string,
@@ -126,6 +128,7 @@ export class World {
         WEFT_DNS_UPSTREAMS: '127.0.0.1:9', // the lab never resolves outside names
         WEFT_RESYNC_MS: '5000',
         WEFT_DEBOUNCE_MS: '20',
+        ...this.agentEnv(n),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
