@@ -24,8 +24,8 @@ import { parseLinkStats, parseNftCounters } from './kernel-counters.ts';
 /** What the scrape-time reads need from the running agent. */
 export interface AgentSources {
   model(): HostConfig | null;
-  /** containerId → netns path of the containers attached on this host. */
-  attachments(): Record<string, string>;
+  /** The containers attached on this host, by id (the values are not read). */
+  attachments(): Record<string, unknown>;
   runner: CommandRunner;
   names: Names;
   dnsMetrics(): Promise<Record<string, NetworkMetrics>>;

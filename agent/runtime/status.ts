@@ -41,7 +41,7 @@ export interface AgentStatus {
  * Builds the status from the current model, the newest pass report (null before the first pass) and
  * the attachments (containerId → netns path), when the caller has them.
  */
-export function agentStatus(config: HostConfig | null, last: { report: PassReport; at: Date } | null, attachments?: Record<string, string>): AgentStatus {
+export function agentStatus(config: HostConfig | null, last: { report: PassReport; at: Date } | null, attachments?: Record<string, unknown>): AgentStatus {
   if (!config)
     return {
       ready: false,
