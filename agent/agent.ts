@@ -26,25 +26,34 @@ import { syncCniConfigs } from './runtime/cni-conf.ts';
 import { startAttachServer } from './runtime/server.ts';
 import { AttachmentStore } from './runtime/store.ts';
 import { loadLastKnownGood, saveLastKnownGood } from './state/last-known-good.ts';
+import { DEFAULT_BRAKE } from './safety/brake.ts';
+import { SafetyGate, type SafetyStatus, statedRemovals } from './safety/gate.ts';
+import type { SafetyReport } from './api/client.ts';
+import { drainContainer } from './runtime/drain-wait.ts';
+import type { AgentMetrics } from './metrics/registry.ts';
 
 export interface AgentOptions {
   config: AgentConfig;
   /** Run every kernel command inside this named namespace (several agents on one machine: tests, demo). */
   hostNetns?: string;
   log?: (line: string) => void;
+  /** Prometheus metrics (agent/metrics/registry.ts): fed by passes and deltas, read at scrape time. */
+  metrics?: AgentMetrics;
 }
 
 /** Starts an agent; resolves once the attach API listens. */
-export async function startAgent({ config, hostNetns, log = console.log }: AgentOptions) {
+export async function startAgent({ config, hostNetns, log = console.log, metrics }: AgentOptions) {
   const runner = createExecRunner(hostNetns ? { prefix: ['nsenter', `--net=/run/netns/${hostNetns}`] } : {});
   const names = makeNames({ prefix: config.prefix });
   const { privateKeyPath, publicKey } = await ensureWgKey(runner, config.stateDir);
   const client = createApiClient(config.apiUrl, config.token);
   const store = new AttachmentStore(config.stateDir);
   store.prune(existsSync); // attachments whose container namespace is gone
-  const reconciler = createReconciler({ runner, names, wgMode: config.wgMode, privateKeyPath, brake: { confirmAfterMs: config.brakeConfirmMs }, log });
+  const reconciler = createReconciler({ runner, names, wgMode: config.wgMode, privateKeyPath, log });
 
-  let model: HostConfig | null = loadLastKnownGood(config.stateDir);
+  // The safety gate decides the model this host serves (kernel, DNS, saved model): brake and fence (§8.2, §8.3).
+  const gate = new SafetyGate(loadLastKnownGood(config.stateDir), { ...DEFAULT_BRAKE, confirmAfterMs: config.brakeConfirmMs });
+  let model: HostConfig | null = gate.model();
   if (model) log(`agent: serving last-known-good model at revision ${model.revision} until the API answers`);
 
   const { client: dns, startedPid } = await ensureDnsDaemon({
@@ -78,6 +87,13 @@ export async function startAgent({ config, hostNetns, log = console.log }: Agent
   };
 
   let keyChecked = false;
+  let lastReport: { appliedRevision: number; applyMs?: number; networks: { networkId: string; healthy: boolean; message?: string }[] } | null = null;
+  /** One report to the API: the last pass, and the safety state (no revision while fenced: it belongs to another database). */
+  const heartbeat = async (): Promise<void> => {
+    const status = gate.status();
+    const body = status.fence || !lastReport ? {} : lastReport;
+    await client.report({ hostId: config.hostId, ...body, safety: toSafetyReport(status) }).catch((e) => log(`agent: report failed: ${(e as Error).message}`));
+  };
   let lastPass: { report: PassReport; at: Date } | null = null;
   /** With --cni-conf-dir: one conflist per network of the model (docs/cni.md). */
   const syncCni = (m: HostConfig) => {
@@ -97,6 +113,7 @@ export async function startAgent({ config, hostNetns, log = console.log }: Agent
     debounceMs: config.debounceMs,
     resyncMs: config.resyncMs,
     onReport: async (pass, applied) => {
+      metrics?.pass(pass, applied.revision);
       const report = await withDns(pass, applied);
       lastPass = { report, at: new Date() };
       const networks = applied.networks.map((n) => {
@@ -104,19 +121,54 @@ export async function startAgent({ config, hostNetns, log = console.log }: Agent
         return { networkId: n.id, healthy: problems.length === 0, message: problems.join('; ') || undefined };
       });
       if (report.ops.length || report.failures.length) log(`agent: pass at revision ${applied.revision}: ${report.summary}`);
-      await client
-        .report({ hostId: config.hostId, appliedRevision: applied.revision, applyMs: Math.round(report.durationMs), networks })
-        .catch((e) => log(`agent: report failed: ${(e as Error).message}`));
+      lastReport = { appliedRevision: applied.revision, applyMs: Math.round(report.durationMs), networks };
+      await heartbeat();
     },
-    onError: (e) => log(`agent: pass failed: ${(e as Error).message}`),
+    onError: (e) => (metrics?.passFailed(), log(`agent: pass failed: ${(e as Error).message}`)),
   });
+
+  /** After the gate moved: save, program DNS and the kernel from the serving model; report a new safety state at once. */
+  let lastSafety = JSON.stringify(gate.status());
+  const onServing = (changed: boolean, why: string) => {
+    const safety = JSON.stringify(gate.status());
+    if (safety !== lastSafety) {
+      lastSafety = safety;
+      log(`agent: safety ${why}: ${describeSafety(gate.status())}`);
+      void heartbeat();
+    }
+    if (!changed || !model) return;
+    saveLastKnownGood(config.stateDir, model);
+    syncCni(model);
+    void syncDns().catch((e) => log(`agent: DNS update failed: ${(e as Error).message}`));
+    loop.kick();
+  };
+  // Time releases a (partial, never a near-empty) hold; checked every second.
+  const brakeTimer = setInterval(() => {
+    if (gate.tick(Date.now())) {
+      model = gate.model();
+      onServing(true, 'released by time');
+    }
+  }, 1000);
+  brakeTimer.unref();
+  // A quiet host still reports every heartbeatMs, so the API can tell silence from death (§8.4).
+  const heartbeatTimer = setInterval(() => void heartbeat(), config.heartbeatMs);
+  heartbeatTimer.unref();
 
   const follower = startFollower({
     client,
     hostId: config.hostId,
     log,
-    onModel: (next, why) => {
-      model = next;
+    onRefused: (generation) => {
+      // The API does not know this host. On another database, that means: this host should hold nothing
+      // there. The gate fences on the new generation; an operator who accepts it then meets the brake.
+      const serving = gate.model();
+      if (!serving?.generation || serving.generation === generation) return;
+      onServing(gate.update({ revision: 0, generation, host: serving.host, peers: [], networks: [] }, 'snapshot', Date.now()), 'refused');
+    },
+    onModel: (next, why, change) => {
+      const event = why === 'snapshot' || why === 'relist' ? 'snapshot' : why === 'cursor' ? 'cursor' : 'delta';
+      const changed = gate.update(next, event, Date.now(), change ? statedRemovals(change) : []);
+      model = gate.model();
       if (!keyChecked && next.host.publicKey !== publicKey) {
         log('agent: the API has another public key for this host; sending ours');
         void client.updateHost({ hostId: config.hostId, publicKey }).catch((e) => log(`agent: updateHost failed: ${(e as Error).message}`));
@@ -125,12 +177,35 @@ export async function startAgent({ config, hostNetns, log = console.log }: Agent
       // A CURSOR only moves the revision (nothing in between concerned this host): no pass, no DNS
       // update; the next pass (feed change or resync timer) reports the newer revision.
       if (why === 'cursor') return;
-      saveLastKnownGood(config.stateDir, next);
-      syncCni(next);
-      void syncDns().catch((e) => log(`agent: DNS update failed: ${(e as Error).message}`));
-      loop.kick();
+      metrics?.received(next.revision);
+      onServing(changed, why);
     },
   });
+
+  const api = {
+    /** Operator: apply the removals the brake holds; returns how many objects were released. */
+    confirm(): number {
+      const n = gate.confirm();
+      model = gate.model();
+      onServing(n > 0, 'confirmed by the operator');
+      return n;
+    },
+    /** Operator: trust the database generation the API answers now; returns it (null: not fenced). */
+    acceptGeneration() {
+      const accepted = gate.acceptGeneration(Date.now());
+      model = gate.model();
+      onServing(accepted !== null, 'generation accepted by the operator');
+      return accepted;
+    },
+    safety: (): SafetyStatus => gate.status(),
+    async stop() {
+      clearInterval(brakeTimer);
+      clearInterval(heartbeatTimer);
+      await follower.stop();
+      loop.stop();
+      await new Promise<void>((resolve) => attachServer.close(() => resolve()));
+    },
+  };
 
   const attachServer: Server = await startAttachServer({
     socketPath: config.attachSocket,
@@ -142,18 +217,17 @@ export async function startAgent({ config, hostNetns, log = console.log }: Agent
       return report;
     },
     lastPass: () => lastPass,
+    operator: {
+      confirm: () => api.confirm(),
+      acceptGeneration: () => api.acceptGeneration(),
+      drain: (containerId, wait) => drainContainer(client, model, containerId, wait, log),
+    },
     envPrefix: config.envPrefix,
   });
+  metrics?.watch({ model: () => model, attachments: () => store.paths(), runner, names, dnsMetrics: () => dns.metrics(), safety: () => gate.status() });
   log(`agent: host ${config.hostId}, attach API on ${config.attachSocket}`);
 
-  return {
-    confirmDeletes: () => reconciler.confirmDeletes(),
-    async stop() {
-      await follower.stop();
-      loop.stop();
-      await new Promise<void>((resolve) => attachServer.close(() => resolve()));
-    },
-  };
+  return api;
 }
 
 /** Makes the DNS daemon's sockets match the local networks; returns bind errors by network id. */
@@ -168,4 +242,32 @@ export function parseUpstream(text: string): { address: string; port: number } {
   if (text.split(':').length > 2) return { address: text, port: 53 }; // bare IPv6
   const [address, port] = text.split(':');
   return { address, port: port ? Number(port) : 53 };
+}
+
+/** The gate's state in the API's report shape. */
+export function toSafetyReport(s: SafetyStatus): SafetyReport {
+  const iso = (t: number) => new Date(t).toISOString();
+  return {
+    brake: s.brake && { ...s.brake, since: iso(s.brake.since) },
+    fence: s.fence && {
+      reason: s.fence.reason,
+      trustedGeneration: s.fence.trusted.generation,
+      trustedRevision: s.fence.trusted.revision,
+      seenGeneration: s.fence.seen.generation,
+      seenRevision: s.fence.seen.revision,
+      since: iso(s.fence.since),
+    },
+  };
+}
+
+/** One line for the log. */
+export function describeSafety(s: SafetyStatus): string {
+  const parts: string[] = [];
+  if (s.fence)
+    parts.push(
+      `FENCED (${s.fence.reason}): trusted generation ${s.fence.trusted.generation} at revision ${s.fence.trusted.revision}, the API answers ${s.fence.seen.generation} at ${s.fence.seen.revision}; run \`weft-agent accept-generation\` to trust it`,
+    );
+  if (s.brake)
+    parts.push(`brake engaged: ${s.brake.reason}; ${s.brake.objectsHeld} objects held${s.brake.nearEmpty ? '; run `weft-agent confirm` to apply' : ''}`);
+  return parts.join('; ') || 'all clear';
 }

@@ -29,6 +29,7 @@ const schema = z.object({
   WEFT_RESYNC_MS: z.coerce.number().int().min(1000).default(30_000),
   WEFT_DEBOUNCE_MS: z.coerce.number().int().min(0).default(50),
   WEFT_BRAKE_CONFIRM_MS: z.coerce.number().int().min(0).default(60_000),
+  WEFT_HEARTBEAT_MS: z.coerce.number().int().min(200).default(5_000),
 });
 
 export interface AgentConfig {
@@ -47,6 +48,7 @@ export interface AgentConfig {
   resyncMs: number;
   debounceMs: number;
   brakeConfirmMs: number;
+  heartbeatMs: number;
 }
 
 /** The identity written by `weft-agent enroll`. */
@@ -99,5 +101,6 @@ export function parseAgentConfig(env: Record<string, string | undefined>): Agent
     resyncMs: e.WEFT_RESYNC_MS,
     debounceMs: e.WEFT_DEBOUNCE_MS,
     brakeConfirmMs: e.WEFT_BRAKE_CONFIRM_MS,
+    heartbeatMs: e.WEFT_HEARTBEAT_MS,
   };
 }

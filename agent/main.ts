@@ -12,11 +12,17 @@ import { type Command, type CommandIo, parseArgs, UsageError } from './cli/comma
 import { enrollCommand } from './cli/enroll.ts';
 import { envCommand } from './cli/env.ts';
 import { runCommand } from './cli/run.ts';
+import { statusCommand } from './cli/status.ts';
+import { acceptGenerationCommand, confirmCommand, drainCommand } from './cli/operator.ts';
 
 export const COMMANDS: Record<string, Command> = {
   run: runCommand,
+  status: statusCommand,
   enroll: enrollCommand,
   env: envCommand,
+  confirm: confirmCommand,
+  'accept-generation': acceptGenerationCommand,
+  drain: drainCommand,
 };
 
 function overview(): string {

@@ -46,6 +46,13 @@ const client: ApiClient = {
   }),
   report: async () => {},
   updateHost: async () => {},
+  generation: async () => 'gen-test',
+  drain: async () => {
+    throw new Error('not in this bench');
+  },
+  drainStatus: async () => {
+    throw new Error('not in this bench');
+  },
 };
 const follower = startFollower({ client, hostId: 'host-1', onModel: (m) => (model = m) });
 while (!model) await new Promise((r) => setTimeout(r, 10));

@@ -66,6 +66,9 @@ export const CHANGE_CATALOGUE = {
       ip: z.string(),
     }),
   },
+  // Safe to stop (docs/architecture.md §8.5): the DNS TTL after the drain has passed and every member
+  // host has applied the drain's revision.
+  'container.drained': { to: NETWORK, payload: containerPayload.extend({ safeToStopAt: z.string() }) },
   'network.joined': { to: HOST_IN_NETWORK, payload: membershipPayload },
   'network.left': { to: HOST_IN_NETWORK, payload: membershipPayload },
   'peer.upserted': { to: HOST, payload: z.object({ peer: peerModelSchema }) },
@@ -74,6 +77,16 @@ export const CHANGE_CATALOGUE = {
   'host.updated': { to: HOST, payload: hostPayload },
   'host.token_rotated': { to: HOST, payload: tokenPayload },
   'host.token_revoked': { to: HOST, payload: tokenPayload },
+  // Liveness (docs/architecture.md §8.4): one row per network the host has containers in, so each
+  // member host and each project hears of it. `since` is when the API last heard from the host.
+  'host.down': { to: NETWORK, payload: z.object({ hostId: z.string(), lastSeenAt: z.string().nullable() }) },
+  'host.up': { to: NETWORK, payload: z.object({ hostId: z.string() }) },
+  // The agent's safety brake (docs/architecture.md §8.2) engaged: one row per network of the host,
+  // read by that host's projects (webhooks) — the agent itself reports it, so it ignores the row.
+  'host.brake_engaged': {
+    to: HOST_IN_NETWORK,
+    payload: z.object({ hostId: z.string(), since: z.string(), objectsHeld: z.number().int(), reason: z.string() }),
+  },
 } as const satisfies Record<string, { to: readonly AddressColumn[]; payload: z.ZodType<Record<string, unknown>> }>;
 
 export type ChangeKind = keyof typeof CHANGE_CATALOGUE;

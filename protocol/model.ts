@@ -40,6 +40,9 @@ export interface NetworkModel {
   dnsTtl: number; // seconds
   applications: ApplicationModel[];
   containers: ContainerModel[]; // every container of the network, on any host
+  // Hosts of this network's containers that the API holds DOWN (docs/architecture.md §8.4): their
+  // containers leave DNS, their data-plane entries stay. Sorted; empty when every host is up.
+  downHosts: string[];
 }
 
 /** A WireGuard peer: another host that shares at least one network with this one. */
@@ -64,6 +67,9 @@ export interface HostModel {
 /** The full desired state of one host at revision `revision`. */
 export interface HostConfig {
   revision: number;
+  // The database generation the revision belongs to (docs/architecture.md §8.3): revisions of two
+  // generations cannot be compared, so the agent fences when it changes.
+  generation: string;
   host: HostModel;
   peers: PeerModel[];
   networks: NetworkModel[];

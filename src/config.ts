@@ -40,6 +40,13 @@ const schema = z.object({
   WEBHOOK_BACKOFF_CAP_MS: intFrom(3_600_000, 1),
   WEBHOOK_SECRET_OVERLAP_SECONDS: intFrom(24 * 3600, 0),
   WEBHOOK_ALLOW_PRIVATE_TARGETS: z.enum(['true', 'false']).default('false'),
+  HOST_DOWN_AFTER_SECONDS: intFrom(30, 1), // a host silent this long is DOWN (docs/architecture.md §8.4)
+  HOST_DOWN_MAX_FRACTION: z.coerce
+    .number()
+    .gt(0)
+    .max(1)
+    .default(1 / 3), // partition guard
+  FLEET_SWEEP_MS: intFrom(500, 50), // how often liveness and drains are checked (Node)
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(), // unset: no metrics listener (Node only)
   METRICS_HOST: z.string().default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -76,6 +83,8 @@ export interface Config {
     agentTokenTtlSeconds: number;
   };
   webhooks: WebhookSettings;
+  /** Host liveness and drains (docs/architecture.md §8.4, §8.5). */
+  fleet: { downAfterMs: number; maxDownFraction: number; sweepMs: number };
   /** Prometheus listener (Node only): null when METRICS_PORT is unset (docs/operations.md). */
   metrics: { port: number; host: string } | null;
   log: { level: string; format: 'json' | 'pretty' };
@@ -134,6 +143,7 @@ export function parseConfig(env: EnvInput): Config {
       secretOverlapMs: e.WEBHOOK_SECRET_OVERLAP_SECONDS * 1000,
       allowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE_TARGETS === 'true',
     },
+    fleet: { downAfterMs: e.HOST_DOWN_AFTER_SECONDS * 1000, maxDownFraction: e.HOST_DOWN_MAX_FRACTION, sweepMs: e.FLEET_SWEEP_MS },
     metrics: e.METRICS_PORT === undefined ? null : { port: e.METRICS_PORT, host: e.METRICS_HOST },
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
   };

@@ -17,6 +17,8 @@ import { createDurableFeedHub } from './feed/hub-durable.ts';
 import type { HubNamespace } from './feed/hub-durable-object.ts';
 import { type DeliveryDeps, runDeliveryPass } from './webhooks/deliver.ts';
 import { webhookHousekeeping } from './webhooks/housekeeping.ts';
+import { settleDrains } from './services/containers/drain.ts';
+import { sweepLiveness } from './services/hosts/liveness.ts';
 
 export { FeedHubObject } from './feed/hub-durable-object.ts';
 
@@ -78,7 +80,7 @@ export default {
     return current.app.fetch(request);
   },
 
-  /** Cron Trigger (every minute): webhook retries and housekeeping, feed retention. */
+  /** Cron Trigger (every minute): webhook retries and housekeeping, feed retention, the fleet sweep (liveness, then drains). */
   async scheduled(_controller, env, _ctx) {
     const { db, config, webhooks } = await getRuntime(env);
     const now = Date.now();
@@ -86,6 +88,7 @@ export default {
       ['webhook pass', runDeliveryPass(webhooks, now)],
       ['webhook housekeeping', webhookHousekeeping(db, now - config.feedRetentionMs)],
       ['feed retention', compactFeed(db, { before: now - config.feedRetentionMs })],
+      ['fleet sweep', sweepLiveness({ db, config, now: Date.now }).then(() => settleDrains({ db, config, now: Date.now }))],
     ];
     const settled = await Promise.allSettled(jobs.map(([, job]) => job));
     settled.forEach((s, i) => s.status === 'rejected' && console.error(`weft cron: ${jobs[i][0]} failed: ${(s.reason as Error)?.message}`));

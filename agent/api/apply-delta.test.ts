@@ -17,6 +17,7 @@ const ctr = (id: string, ip: string, over: Partial<ContainerModel> = {}): Contai
 });
 const base: HostConfig = {
   revision: 10,
+  generation: 'gen-1',
   host: { id: 'host-1', name: 'h1', meshIp: '100.64.0.1', meshCidr: '100.64.0.0/16', endpoint: '192.0.2.1:51820', publicKey: 'k' },
   peers: [{ hostId: 'host-2', name: 'h2', publicKey: 'k2', endpoint: '192.0.2.2:51820', meshIp: '100.64.0.2' }],
   networks: [
@@ -27,6 +28,7 @@ const base: HostConfig = {
       cidr: '10.240.0.0/22',
       gateway: '10.240.0.1',
       dnsTtl: 5,
+      downHosts: [],
       applications: [{ id: 'ap-1', name: 'a', defaultProcessType: 'web' }],
       containers: [ctr('c1', '10.240.0.2', { hostId: 'host-1' })],
     },

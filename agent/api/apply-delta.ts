@@ -26,6 +26,7 @@ export const AGENT_HANDLING = {
   'container.running': 'handled',
   'container.draining': 'handled',
   'container.removed': 'handled',
+  'container.drained': 'not-applicable', // the container stays DRAINING; `weft-agent drain --wait` asks the API
   'network.joined': 'handled',
   'network.left': 'handled',
   'peer.upserted': 'handled',
@@ -34,6 +35,9 @@ export const AGENT_HANDLING = {
   'host.updated': 'handled',
   'host.token_rotated': 'not-applicable', // audit only: a revoked token shows as a 401 on the next request
   'host.token_revoked': 'not-applicable',
+  'host.down': 'handled',
+  'host.up': 'handled',
+  'host.brake_engaged': 'not-applicable', // the agent's own report, echoed for webhooks
 } as const satisfies Record<ChangeKind, Handling>;
 
 type AgentKind = { [K in ChangeKind]: (typeof AGENT_HANDLING)[K] extends 'handled' ? K : never }[ChangeKind];
@@ -97,6 +101,15 @@ export function applyDelta(config: HostConfig, delta: AgentDelta): ApplyResult {
     case 'host.updated':
       next = { ...config, host: delta.host };
       break;
+    case 'host.down':
+    case 'host.up': {
+      const down = delta.kind === 'host.down';
+      next = withNetwork(config, delta.networkId, (n) => ({
+        ...n,
+        downHosts: [...n.downHosts.filter((h) => h !== delta.hostId), ...(down ? [delta.hostId] : [])].sort(),
+      }));
+      break;
+    }
     default:
       delta satisfies never; // every kind AGENT_HANDLING marks 'handled' has its case above
   }

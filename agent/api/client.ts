@@ -9,14 +9,24 @@ import type { HostConfig } from '../../protocol/model.ts';
 export interface FeedEventMessage {
   type: 'CHANGE' | 'RESYNC' | 'CURSOR';
   revision: number;
+  generation?: string; // the database generation of `revision` (architecture §8.3)
   change: { revision: number; kind: string; networkId: string | null; committedAt: string; payload: Record<string, unknown> } | null;
 }
 
 export interface HostStatusReport {
   hostId: string;
-  appliedRevision: number;
+  /** Absent while fenced: a revision of another database means nothing to this one. */
+  appliedRevision?: number;
   applyMs?: number;
   networks?: { networkId: string; healthy: boolean; message?: string }[];
+  /** The brake and fence state (null: all clear); see agent/safety/gate.ts. */
+  safety?: SafetyReport;
+}
+
+/** The agent's safety state as the API stores it (times as ISO strings). */
+export interface SafetyReport {
+  brake: { since: string; objectsHeld: number; hostObjects: number; nearEmpty: boolean; reason: string } | null;
+  fence: { reason: string; trustedGeneration: string; trustedRevision: number; seenGeneration: string; seenRevision: number; since: string } | null;
 }
 
 export interface ApiClient {
@@ -24,7 +34,24 @@ export interface ApiClient {
   watch(hostId: string, since: number, signal: AbortSignal): AsyncIterable<FeedEventMessage>;
   report(status: HostStatusReport): Promise<void>;
   updateHost(input: { hostId: string; endpoint?: string; publicKey?: string }): Promise<void>;
+  /** The API database's generation (unauthenticated, from /healthz). */
+  generation(): Promise<string>;
+  /** Drains a container of this host (it leaves DNS); idempotent. */
+  drain(containerId: string): Promise<DrainState>;
+  /** Where a drain stands: safeToStopAt is set once every member host applied it and the DNS TTL passed. */
+  drainStatus(containerId: string): Promise<DrainState>;
 }
+
+/** A drain as the API reports it (times ISO 8601). */
+export interface DrainState {
+  containerId: string;
+  revision: number | null;
+  ttlExpiresAt: string | null;
+  safeToStopAt: string | null;
+  pendingHosts: string[];
+}
+
+const DRAIN_FIELDS = 'containerId revision ttlExpiresAt safeToStopAt pendingHosts';
 
 export class ApiError extends Error {
   constructor(
@@ -35,7 +62,7 @@ export class ApiError extends Error {
   }
 }
 
-const WATCH = `subscription($h: ID!, $s: Int!) { hostChanges(hostId: $h, since: $s) { type revision change { revision kind networkId committedAt payload } } }`;
+const WATCH = `subscription($h: ID!, $s: Int!) { hostChanges(hostId: $h, since: $s) { type revision generation change { revision kind networkId committedAt payload } } }`;
 
 /** One GraphQL request over HTTP with a bearer token and a timeout; GraphQL errors become ApiError. */
 export async function graphqlCall<T>(apiUrl: string, token: string, query: string, variables: Record<string, unknown>, timeoutMs = 10_000): Promise<T> {
@@ -79,6 +106,22 @@ export function createApiClient(apiUrl: string, token: string, timeoutMs = 10_00
     },
     async report(status) {
       await call(`mutation($i: ReportHostStatusInput!) { reportHostStatus(input: $i) { hostId } }`, { i: status });
+    },
+    async generation() {
+      const response = await fetch(`${apiUrl.replace(/\/$/, '')}/healthz`, { signal: AbortSignal.timeout(timeoutMs) });
+      const body = (await response.json().catch(() => ({}))) as { generation?: string };
+      if (!body.generation) throw new ApiError(`no generation in /healthz (HTTP ${response.status})`);
+      return body.generation;
+    },
+    async drain(containerId) {
+      const data = await call<{ drainContainer: { drain: DrainState } }>(`mutation($id: ID!) { drainContainer(id: $id) { drain { ${DRAIN_FIELDS} } } }`, {
+        id: containerId,
+      });
+      return data.drainContainer.drain;
+    },
+    async drainStatus(containerId) {
+      const data = await call<{ drainStatus: DrainState }>(`query($id: ID!) { drainStatus(containerId: $id) { ${DRAIN_FIELDS} } }`, { id: containerId });
+      return data.drainStatus;
     },
     async updateHost(input) {
       await call(`mutation($i: UpdateHostInput!) { updateHost(input: $i) { revision } }`, { i: input });

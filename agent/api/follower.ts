@@ -7,13 +7,19 @@
  * model goes to `onModel`, which debounces reconciles and keeps the last-known-good copy.
  */
 import type { HostConfig } from '../../protocol/model.ts';
-import { applyChange } from './apply-delta.ts';
-import type { ApiClient } from './client.ts';
+import { applyChange, type FeedChange } from './apply-delta.ts';
+import { ApiError, type ApiClient } from './client.ts';
 
 export interface FollowerOptions {
   client: ApiClient;
   hostId: string;
-  onModel: (config: HostConfig, why: string) => void;
+  /** A new model: `why` is 'snapshot', 'relist', 'cursor' or the kind of the change applied (passed as `change`). */
+  onModel: (config: HostConfig, why: string, change?: FeedChange) => void;
+  /**
+   * The API refused this host (UNAUTHENTICATED: its token is revoked, or the API's database does not
+   * know it) and answered /healthz with `generation`: the agent decides whether that is another database.
+   */
+  onRefused?: (generation: string) => void;
   onConnection?: (state: 'connected' | 'disconnected', error?: unknown) => void;
   log?: (line: string) => void;
   backoffBaseMs?: number;
@@ -36,7 +42,15 @@ export function startFollower(options: FollowerOptions) {
   let model: HostConfig | null = null;
 
   const list = async (why: string) => {
-    model = await client.hostConfig(hostId);
+    try {
+      model = await client.hostConfig(hostId);
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'UNAUTHENTICATED' && options.onRefused) {
+        const generation = await client.generation().catch(() => null);
+        if (generation) options.onRefused(generation);
+      }
+      throw error;
+    }
     onModel(model, why);
   };
 
@@ -55,6 +69,11 @@ export function startFollower(options: FollowerOptions) {
             needList = true;
             break;
           }
+          if (event.generation && event.generation !== model!.generation) {
+            log(`feed: the API now answers for database generation ${event.generation} (was ${model!.generation}); listing again`);
+            needList = true;
+            break;
+          }
           if (event.type === 'CURSOR') {
             if (event.revision > model!.revision) {
               model = { ...model!, revision: event.revision };
@@ -70,7 +89,7 @@ export function startFollower(options: FollowerOptions) {
             break;
           }
           model = result.config;
-          onModel(model, event.change.kind);
+          onModel(model, event.change.kind, event.change);
         }
         if (!needList && !controller.signal.aborted) throw new Error('feed stream ended');
       } catch (error) {

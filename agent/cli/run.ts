@@ -5,14 +5,27 @@
  */
 import { startAgent } from '../agent.ts';
 import { parseAgentConfig } from '../config.ts';
-import type { Command } from './command.ts';
+import { agentLogger } from '../metrics/logger.ts';
+import { createAgentMetrics } from '../metrics/registry.ts';
+import { parseListenAddress, startMetricsListener } from '../metrics/server.ts';
+import { type Command, UsageError } from './command.ts';
+
+/** A bad --metrics-address is a bad command line (exit 2), not a failure. */
+function checkListenAddress(text: string): void {
+  try {
+    parseListenAddress(text);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
 
 export const runCommand: Command = {
   summary: 'follow the API and program this host (the default command)',
   usage: `weft-agent run [--api-url URL] [--state-dir DIR] [--prefix P] [--wg-mode kernel|external]
                [--dns-upstreams IP[:PORT],…] [--dns-port N] [--env-prefix SCALINGO_] [--attach-socket PATH] [--cni-conf-dir DIR]
                [--host-id ID --agent-token T | --agent-token-file F] [--host-netns NS]
-               [--resync-ms N] [--debounce-ms N] [--brake-confirm-ms N]
+               [--resync-ms N] [--debounce-ms N] [--brake-confirm-ms N] [--heartbeat-ms N]
+               [--metrics-address HOST:PORT] [--log-format json|pretty]
 Every flag has a WEFT_* environment twin (--api-url ↔ WEFT_API_URL).`,
   flags: [
     'api-url',
@@ -30,21 +43,29 @@ Every flag has a WEFT_* environment twin (--api-url ↔ WEFT_API_URL).`,
     'resync-ms',
     'debounce-ms',
     'brake-confirm-ms',
+    'heartbeat-ms',
     'host-netns',
+    'metrics-address',
+    'log-format',
   ],
   async run(_positional, { out, env }) {
+    const format = env.WEFT_LOG_FORMAT ?? 'json';
+    if (format !== 'json' && format !== 'pretty') throw new UsageError(`--log-format must be json or pretty, not ${JSON.stringify(format)}`);
+    if (env.WEFT_METRICS_ADDRESS) checkListenAddress(env.WEFT_METRICS_ADDRESS);
     const config = parseAgentConfig(env);
-    const agent = await startAgent({
-      config,
-      hostNetns: env.WEFT_HOST_NETNS || undefined,
-      log: (line) => out.write(`${new Date().toISOString()} ${line}\n`),
-    });
-    process.on('SIGUSR2', () => agent.confirmDeletes());
+    // JSON lines with the host id (agent/metrics/logger.ts); every `log(line)` call site stays as it is.
+    const log = agentLogger({ hostId: config.hostId, format, destination: out === process.stdout ? undefined : { write: (s: string) => void out.write(s) } });
+    const metrics = env.WEFT_METRICS_ADDRESS ? createAgentMetrics() : undefined;
+    const listener = metrics && env.WEFT_METRICS_ADDRESS ? await startMetricsListener(metrics.registry, env.WEFT_METRICS_ADDRESS) : null;
+    if (listener) log(`agent: metrics on ${listener.url}`);
+    const agent = await startAgent({ config, hostNetns: env.WEFT_HOST_NETNS || undefined, log, metrics });
+    process.on('SIGUSR2', () => agent.confirm());
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
     });
     await agent.stop();
+    await listener?.close();
     return 0;
   },
 };

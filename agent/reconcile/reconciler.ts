@@ -1,5 +1,7 @@
 /**
- * The reconciler: the one loop with effects — observe → diff → (brake) → apply → report.
+ * The reconciler: the one loop with effects — observe → diff → apply → report. It programs
+ * whatever model it is given: the safety brake and the fence decide that model beforehand
+ * (agent/safety/gate.ts), for the kernel, DNS and the saved model alike.
  *
  * Owns: ordering of a pass, serializing passes, the one-line diff log and per-network status.
  * Never: spawns processes itself (only through the CommandRunner), keeps a memory of what it did
@@ -14,11 +16,10 @@ import { computeDesired, type DesiredOptions, type LocalAttachments, netnsPathOf
 import type { CommandRunner } from '../exec/runner';
 import { applyCommands, type OpFailure } from './apply';
 import { toCommands } from './argv';
-import { SafetyBrake, type BrakeDecision, type BrakeOptions } from './brake';
 import { diff } from './diff';
 import type { WgMode } from './diff-host';
 import { observe } from './observe';
-import { isDelete, summarize, vniOf, type Op } from './ops';
+import { summarize, vniOf, type Op } from './ops';
 
 /** Construction options; `names` and `runner` are required, the rest has production defaults. */
 export interface ReconcilerOptions {
@@ -27,7 +28,6 @@ export interface ReconcilerOptions {
   wgMode?: WgMode; // 'kernel' (default): the agent creates the device; 'external': wireguard-go
   privateKeyPath?: string; // the host's WireGuard private key file (never read by the agent itself)
   desired?: Omit<DesiredOptions, 'names'>;
-  brake?: BrakeOptions;
   log?: (line: string) => void;
   now?: () => number;
   pathExists?: (path: string) => boolean; // container netns paths; replaceable in fake-host tests
@@ -42,15 +42,13 @@ export interface NetworkStatus {
 
 /** Everything a pass did, for logs, the API status report and tests. */
 export interface PassReport {
-  ops: Op[]; // what was applied (held deletions excluded)
-  held: Op[]; // deletions held back by the safety brake
+  ops: Op[]; // what was applied
   commands: number;
   summary: string;
   failures: OpFailure[];
   problems: string[]; // things no op can fix (e.g. WireGuard device missing in external mode)
   networks: Record<string, NetworkStatus>; // by network id
   hostErrors: string[];
-  brake: BrakeDecision;
   durationMs: number;
 }
 
@@ -61,17 +59,9 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
 
 /** See the module note. One instance per agent; passes are serialized. */
 export class Reconciler {
-  private readonly brake: SafetyBrake;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly opts: ReconcilerOptions) {
-    this.brake = new SafetyBrake(opts.brake);
-  }
-
-  /** Operator confirmation: apply the deletions the brake is holding on the next pass. */
-  confirmDeletes(): void {
-    this.brake.confirm();
-  }
+  constructor(private readonly opts: ReconcilerOptions) {}
 
   /** Runs one full pass (queued behind a running one) and returns its report. */
   reconcile(config: HostConfig, attachments: LocalAttachments): Promise<PassReport> {
@@ -95,9 +85,7 @@ export class Reconciler {
     const observed = await observe(runner, names);
     const d = diff(desired, observed, { names, wgMode: this.opts.wgMode ?? 'kernel', privateKeyPath: this.opts.privateKeyPath });
     problems.push(...d.problems);
-    const brake = this.brake.check(d.ops, desired, observed, now());
-    const ops = brake.hold ? d.ops.filter((op) => !isDelete(op)) : d.ops;
-    const held = brake.hold ? d.ops.filter(isDelete) : [];
+    const ops = d.ops;
     const cmds = toCommands(ops);
     const failures = await applyCommands(runner, cmds);
 
@@ -116,21 +104,17 @@ export class Reconciler {
         networks[id].errors.push(f.error);
       } else hostErrors.push(f.error);
     }
-    if (brake.hold)
-      hostErrors.push(`safety brake: ${brake.reason}; ${held.length} deletions held until ${new Date(brake.releaseAt!).toISOString()} or confirmation`);
     const report: PassReport = {
       ops,
-      held,
       commands: cmds.length,
       summary: summarize(ops),
       failures,
       problems,
       networks,
       hostErrors,
-      brake,
       durationMs: now() - started,
     };
-    if (ops.length || failures.length || held.length || problems.length) this.opts.log?.(logLine(report));
+    if (ops.length || failures.length || problems.length) this.opts.log?.(logLine(report));
     return report;
   }
 }
@@ -139,7 +123,6 @@ export class Reconciler {
 export function logLine(r: PassReport): string {
   const parts = [`reconcile: ${r.summary}`, `${r.commands} cmds`, `${r.durationMs}ms`];
   if (r.failures.length) parts.push(`${r.failures.length} failed (first: ${r.failures[0].error})`);
-  if (r.held.length) parts.push(`${r.held.length} held by safety brake`);
   if (r.problems.length) parts.push(`problems: ${r.problems.join('; ')}`);
   return parts.join(', ');
 }

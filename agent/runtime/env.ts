@@ -10,6 +10,8 @@ import { prefixLen, SANDBOX_MTU } from '../desired/compute';
 /** The stable codes of the attach API (the CNI ones are mapped to spec codes in cni/errors.ts). */
 export type AttachErrorCode =
   | 'AGENT_NOT_READY'
+  | 'NOT_FENCED'
+  | 'DRAIN_FAILED'
   | 'CONTAINER_UNKNOWN'
   | 'CONTAINER_NOT_ON_THIS_HOST'
   | 'BAD_REQUEST'

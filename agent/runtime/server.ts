@@ -6,6 +6,7 @@
  *   GET  /v1/attachments                      → 200 {containerId: netnsPath}
  *   GET  /v1/status                           → 200 AgentStatus (status.ts): the agent and each network ready or not
  *   POST /v1/cni/{add,check,del,gc}           → the CNI plugin's routes (cni.ts)
+ *   POST /v1/{confirm,accept-generation,drain} → the operator's routes (operator.ts)
  *
  * Owns: validating requests, the attachment store, and the network-ready gate: attach answers only
  * after a reconcile pass programmed the container's veth and everything its network needs (every
@@ -21,6 +22,7 @@ import type { PassReport } from '../reconcile/reconciler';
 import { vniOf } from '../reconcile/ops';
 import { AttachError, attachResult, findLocalContainer, type AttachResult } from './env';
 import { handleCni } from './cni';
+import { handleOperator, type OperatorHooks } from './operator';
 import { agentStatus } from './status';
 import type { AttachmentStore } from './store';
 
@@ -36,6 +38,8 @@ export interface AttachServerOptions {
   pathExists?: (p: string) => boolean;
   /** The newest reconcile pass of the agent's loop and when it ended, for GET /v1/status. */
   lastPass?: () => { report: PassReport; at: Date } | null;
+  /** The brake, the fence and drains (weft-agent confirm, accept-generation, drain). */
+  operator?: OperatorHooks;
 }
 
 const attachBody = z.object({ containerId: z.string().min(1).max(200), netnsPath: z.string().startsWith('/').max(4096) });
@@ -53,9 +57,11 @@ export async function startAttachServer(opts: AttachServerOptions): Promise<Serv
 async function handle(opts: AttachServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
     if (req.method === 'GET' && req.url === '/v1/attachments') return send(res, 200, opts.store.paths());
-    if (req.method === 'GET' && req.url === '/v1/status') return send(res, 200, agentStatus(opts.getConfig(), opts.lastPass?.() ?? null));
+    if (req.method === 'GET' && req.url === '/v1/status') return send(res, 200, agentStatus(opts.getConfig(), opts.lastPass?.() ?? null, opts.store.paths()));
     const cni = await handleCni(opts, req.method, req.url, (schema) => body(req, schema));
     if (cni) return send(res, 200, cni);
+    const operator = await handleOperator(opts.operator, req.method, req.url, (schema) => body(req, schema));
+    if (operator) return send(res, 200, operator);
     if (req.method === 'POST' && req.url === '/v1/attach') return send(res, 200, await attach(opts, await body(req, attachBody)));
     if (req.method === 'POST' && req.url === '/v1/detach') return send(res, 200, await detach(opts, (await body(req, detachBody)).containerId));
     send(res, 404, { code: 'NOT_FOUND', message: `${req.method} ${req.url}` });

@@ -12,7 +12,7 @@
  * - `<app>.<pn>` for every application the model knows (A = RUNNING containers of its default type);
  * - `<type>.<app>.<pn>` for the default type and every type with a container in any state, so a type
  *   scaled to zero or still PENDING is NODATA, never an NXDOMAIN that would hide later names below;
- * - `<n>.<type>.<app>.<pn>` only while that container is RUNNING — DRAINING and PENDING containers
+ * - `<n>.<type>.<app>.<pn>` only while that container is RUNNING and its host is not DOWN — DRAINING and PENDING containers
  *   are not in DNS at all.
  */
 import type { NetworkModel } from '../model.ts';
@@ -77,7 +77,11 @@ export function buildZone(network: NetworkModel): Zone {
     ensure(`${type}.${app}.${pn}`);
   }
 
-  const running = network.containers.filter((c) => c.state === 'RUNNING').sort((a, b) => a.number - b.number || a.ip.localeCompare(b.ip));
+  // A container answers while RUNNING on a host the API does not hold DOWN (architecture §8.4).
+  const down = new Set(network.downHosts ?? []);
+  const running = network.containers
+    .filter((c) => c.state === 'RUNNING' && !down.has(c.hostId))
+    .sort((a, b) => a.number - b.number || a.ip.localeCompare(b.ip));
   for (const c of network.containers) ensure(`${c.processType}.${c.applicationId}.${pn}`.toLowerCase());
   for (const c of running) {
     const app = c.applicationId.toLowerCase();

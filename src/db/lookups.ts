@@ -4,7 +4,7 @@
  */
 import { eq } from 'drizzle-orm';
 import type { Reader } from './client.ts';
-import { applications, containers, hosts, networks, projects } from './schema/index.ts';
+import { applications, containers, databaseGeneration, hosts, networks, projects } from './schema/index.ts';
 import { notFound } from '../domain/errors.ts';
 
 export async function getProject(db: Reader, id: string) {
@@ -41,4 +41,11 @@ export async function getContainer(db: Reader, id: string) {
   const [row] = await db.select().from(containers).where(eq(containers.id, id));
   if (!row) throw notFound('container', id);
   return row;
+}
+
+/** The database's generation id (docs/architecture.md §8.3); created by the migrations, so always there. */
+export async function getGeneration(db: Reader): Promise<string> {
+  const [row] = await db.select({ id: databaseGeneration.id }).from(databaseGeneration).limit(1);
+  if (!row) throw new Error('database_generation is empty: the database was not migrated by this version');
+  return row.id;
 }

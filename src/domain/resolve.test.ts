@@ -23,6 +23,7 @@ const network: NetworkModel = {
   cidr: '10.240.0.0/22',
   gateway: '10.240.0.1',
   dnsTtl: 5,
+  downHosts: [],
   applications: [
     { id: 'ap-a', name: 'a', defaultProcessType: 'web' },
     { id: 'ap-b', name: 'b', defaultProcessType: 'backend' },

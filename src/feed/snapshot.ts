@@ -6,7 +6,7 @@ import { eq, inArray, max } from 'drizzle-orm';
 import type { HostConfig, NetworkModel } from '../../protocol/model.ts';
 import type { Reader } from '../db/client.ts';
 import { applications, changes, containers, hosts } from '../db/schema/index.ts';
-import { getHost, getNetwork } from '../db/lookups.ts';
+import { getGeneration, getHost, getNetwork } from '../db/lookups.ts';
 import { networksOfHost, peersOfHost } from './membership.ts';
 import { toApplicationModel, toContainerModel, toHostModel, toPeerModel } from './models.ts';
 
@@ -21,7 +21,7 @@ export async function buildNetworkModel(db: Reader, networkId: string): Promise<
   const network = await getNetwork(db, networkId);
   const apps = await db.select().from(applications).where(eq(applications.networkId, networkId));
   const rows = await db
-    .select({ c: containers, meshIp: hosts.meshIp })
+    .select({ c: containers, meshIp: hosts.meshIp, liveness: hosts.liveness })
     .from(containers)
     .innerJoin(hosts, eq(hosts.id, containers.hostId))
     .where(eq(containers.networkId, networkId));
@@ -34,6 +34,7 @@ export async function buildNetworkModel(db: Reader, networkId: string): Promise<
     dnsTtl: network.dnsTtl,
     applications: apps.map(toApplicationModel).sort((a, b) => a.id.localeCompare(b.id)),
     containers: rows.map((r) => toContainerModel(r.c, r.meshIp)).sort((a, b) => a.ip.localeCompare(b.ip, 'en', { numeric: true })),
+    downHosts: [...new Set(rows.filter((r) => r.liveness === 'DOWN').map((r) => r.c.hostId))].sort(),
   };
 }
 
@@ -48,6 +49,7 @@ export async function buildHostConfig(db: Reader, hostId: string, meshCidr: stri
   for (const id of networkIds.sort()) models.push(await buildNetworkModel(db, id));
   return {
     revision,
+    generation: await getGeneration(db),
     host: toHostModel(host, meshCidr),
     peers: peerRows.map(toPeerModel).sort((a, b) => a.hostId.localeCompare(b.hostId)),
     networks: models,

@@ -1,6 +1,7 @@
 /**
  * Node-only: start the API — database and migrations, keys, the Hono app on @hono/node-server,
- * graphql-ws on the same /graphql path, the feed wake-ups, the retention timer and the webhook worker.
+ * graphql-ws on the same /graphql path, the feed wake-ups, the retention timer, the webhook worker and
+ * the fleet sweep (liveness, drains).
  */
 import { writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -24,6 +25,7 @@ import { createLogger, lineLogger, withRequestId } from './logger.ts';
 import { createApiMetrics, startMetricsServer, timedClient } from './metrics.ts';
 import { latestMigration } from './database.ts';
 import { startWebhookWorker } from './webhook-worker.ts';
+import { startFleetWorker } from './fleet-worker.ts';
 
 export interface RunningServer {
   url: string;
@@ -127,6 +129,7 @@ export async function startNodeServer(config: Config, sink?: (line: string) => v
   }, 60_000);
   retention.unref();
   const webhooks = startWebhookWorker({ db, hub, config, log: lineLogger(logger, { component: 'webhooks' }), onOutcome: (o) => metrics.webhookAttempt(o) });
+  const fleet = startFleetWorker({ db, config, log: lineLogger(logger, { component: 'fleet' }) });
   const metricsListener = config.metrics ? await startMetricsServer(metrics.registry, config.metrics.port, config.metrics.host) : null;
 
   const port = (server.address() as AddressInfo).port;
@@ -148,6 +151,7 @@ export async function startNodeServer(config: Config, sink?: (line: string) => v
       hub.close(); // open feed streams end now, before the database closes under them
       clearInterval(retention);
       await webhooks.close();
+      await fleet.close();
       await wsServer.dispose();
       wss.close();
       const closed = new Promise<void>((r) => server.close(() => r()));

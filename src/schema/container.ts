@@ -1,7 +1,11 @@
+import { eq } from 'drizzle-orm';
 import { containerEnvironment, containerHostname } from '../domain/names.ts';
 import { createContainer } from '../services/containers/create.ts';
 import { removeContainer } from '../services/containers/remove.ts';
 import { transitionContainer } from '../services/containers/transition.ts';
+import { drainState, type DrainState } from '../services/containers/drain.ts';
+import { containers } from '../db/schema/index.ts';
+import type { GraphQLContext } from './context.ts';
 import { getApplication, getContainer, getHost, getNetwork } from '../db/lookups.ts';
 import { loadVisible } from './access.ts';
 import { builder } from './builder.ts';
@@ -57,6 +61,46 @@ const CreateContainerInput = builder.inputType('CreateContainerInput', {
   fields: (t) => ({ applicationId: t.id({ required: true }), processType: t.string({ required: true }), hostId: t.id({ required: true }) }),
 });
 
+/** The host of a container, for agentOf scopes; an unknown id yields no scope (NOT_FOUND follows). */
+async function hostOfContainer(ctx: GraphQLContext, id: string): Promise<string> {
+  const [row] = await ctx.services.db.read.select({ hostId: containers.hostId }).from(containers).where(eq(containers.id, id));
+  return row?.hostId ?? '';
+}
+
+const ContainerDrainRef = builder.objectRef<DrainState>('ContainerDrain').implement({
+  description: 'Where a drain stands (docs/architecture.md §8.5).',
+  fields: (t) => ({
+    containerId: t.exposeID('containerId'),
+    revision: t.exposeInt('revision', { nullable: true, description: 'The container.draining change; null if it never drained.' }),
+    ttlExpiresAt: t.field({ type: 'DateTime', nullable: true, resolve: (d) => d.ttlExpiresAt }),
+    safeToStopAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'Set once the DNS TTL after the drain has passed and every member host applied it: stop the process then.',
+      resolve: (d) => d.safeToStopAt,
+    }),
+    pendingHosts: t.exposeIDList('pendingHosts', { description: 'Member hosts (UP, with an agent) that have not applied the drain yet.' }),
+  }),
+});
+
+const DrainContainerPayload = builder.objectRef<{ id: string; revision: number | null; drain: DrainState }>('DrainContainerPayload').implement({
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    revision: t.exposeInt('revision', { nullable: true }),
+    drain: t.field({ type: ContainerDrainRef, resolve: (p) => p.drain }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  drainStatus: t.field({
+    type: ContainerDrainRef,
+    description: 'Where the drain of a container stands (the scheduler, or the agent of its host: `weft-agent drain --wait`).',
+    args: { containerId: t.arg.id({ required: true }) },
+    authScopes: async (_r, args, ctx) => ({ admin: true, agentOf: await hostOfContainer(ctx, String(args.containerId)) }),
+    resolve: (_r, { containerId }, ctx) => drainState(ctx.services.db.read, String(containerId), ctx.services.now()),
+  }),
+}));
+
 builder.mutationFields((t) => ({
   createContainer: t.field({
     type: ContainerPayload,
@@ -80,11 +124,15 @@ builder.mutationFields((t) => ({
     resolve: async (_r, { id }, ctx) => ({ id: String(id), revision: lastRevision((await transitionContainer(ctx.services, String(id), 'RUNNING')).changes) }),
   }),
   drainContainer: t.field({
-    type: ContainerPayload,
-    description: 'The container leaves DNS at once but keeps connectivity until it is removed.',
+    type: DrainContainerPayload,
+    description:
+      'The container leaves DNS at once but keeps connectivity until it is removed. `drain.safeToStopAt` says when stopping it loses nothing (docs/architecture.md §8.5); `container.drained` fires then. Idempotent. The scheduler (admin) or the agent of its host may drain it.',
     args: { id: t.arg.id({ required: true }) },
-    authScopes: { admin: true },
-    resolve: async (_r, { id }, ctx) => ({ id: String(id), revision: lastRevision((await transitionContainer(ctx.services, String(id), 'DRAINING')).changes) }),
+    authScopes: async (_r, args, ctx) => ({ admin: true, agentOf: await hostOfContainer(ctx, String(args.id)) }),
+    resolve: async (_r, { id }, ctx) => {
+      const { changes } = await transitionContainer(ctx.services, String(id), 'DRAINING');
+      return { id: String(id), revision: lastRevision(changes), drain: await drainState(ctx.services.db.read, String(id), ctx.services.now()) };
+    },
   }),
   removeContainer: t.field({
     type: DeletePayload,

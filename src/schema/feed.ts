@@ -12,7 +12,7 @@ import { readFeedPage, type FeedScope } from '../feed/read.ts';
 import { buildHostConfig } from '../feed/snapshot.ts';
 import { type FeedEvent, streamFeed } from '../feed/stream.ts';
 import { reportHostStatus } from '../services/hosts/report.ts';
-import { getHost, getProject } from '../db/lookups.ts';
+import { getGeneration, getHost, getProject } from '../db/lookups.ts';
 import { assertProjectAccess } from './access.ts';
 import { builder } from './builder.ts';
 import type { GraphQLContext } from './context.ts';
@@ -54,6 +54,7 @@ export const PROJECT_FEED_HANDLING = {
   'container.running': 'handled',
   'container.draining': 'handled',
   'container.removed': 'handled',
+  'container.drained': 'handled',
   'network.joined': 'handled', // host placement: the row's hostId is hidden from users
   'network.left': 'handled',
   'peer.upserted': 'not-applicable', // host-addressed: no project
@@ -62,6 +63,9 @@ export const PROJECT_FEED_HANDLING = {
   'host.updated': 'not-applicable',
   'host.token_rotated': 'not-applicable',
   'host.token_revoked': 'not-applicable',
+  'host.down': 'handled', // the host id only: which of the project's containers are affected, not where they run
+  'host.up': 'handled',
+  'host.brake_engaged': 'handled',
 } as const satisfies Record<ChangeKind, Handling>;
 
 const FeedChange = builder.objectRef<FeedRow>('FeedChange').implement({
@@ -96,10 +100,27 @@ const FeedEventType = builder.enumType('FeedEventType', {
   },
 });
 
+/** The generation, read once per database handle (it never changes while the API runs on it). */
+const generations = new WeakMap<object, Promise<string>>();
+function generationOf(ctx: GraphQLContext): Promise<string> {
+  const db = ctx.services.db;
+  let g = generations.get(db);
+  if (!g) {
+    g = getGeneration(db.read);
+    g.catch(() => generations.delete(db));
+    generations.set(db, g);
+  }
+  return g;
+}
+
 const FeedEventRef = builder.objectRef<FeedEvent>('FeedEvent').implement({
   fields: (t) => ({
     type: t.field({ type: FeedEventType, resolve: (e) => e.type }),
     revision: t.exposeInt('revision'),
+    generation: t.string({
+      description: 'The database generation `revision` belongs to (docs/architecture.md §8.3): a reader that sees it change lists again.',
+      resolve: (_e, _a, ctx) => generationOf(ctx),
+    }),
     change: t.field({ type: FeedChange, nullable: true, resolve: (e) => (e.type === 'CHANGE' ? e.row : null) }),
   }),
 });
@@ -200,10 +221,38 @@ const NetworkStatusInput = builder.inputType('NetworkStatusInput', {
   fields: (t) => ({ networkId: t.id({ required: true }), healthy: t.boolean({ required: true }), message: t.string() }),
 });
 
+const AgentBrakeInput = builder.inputType('AgentBrakeInput', {
+  description: "The agent's safety brake, engaged (docs/architecture.md §8.2).",
+  fields: (t) => ({
+    since: t.string({ required: true, description: 'ISO 8601.' }),
+    objectsHeld: t.int({ required: true }),
+    hostObjects: t.int({ required: true }),
+    nearEmpty: t.boolean({ required: true }),
+    reason: t.string({ required: true }),
+  }),
+});
+
+const AgentFenceInput = builder.inputType('AgentFenceInput', {
+  description: 'The agent does not trust this database (docs/architecture.md §8.3).',
+  fields: (t) => ({
+    reason: t.string({ required: true, description: 'GENERATION_CHANGED or REVISION_BACKWARDS.' }),
+    trustedGeneration: t.string({ required: true }),
+    trustedRevision: t.int({ required: true }),
+    seenGeneration: t.string({ required: true }),
+    seenRevision: t.int({ required: true }),
+    since: t.string({ required: true, description: 'ISO 8601.' }),
+  }),
+});
+
+const AgentSafetyInput = builder.inputType('AgentSafetyInput', {
+  fields: (t) => ({ brake: t.field({ type: AgentBrakeInput }), fence: t.field({ type: AgentFenceInput }) }),
+});
+
 const ReportHostStatusInput = builder.inputType('ReportHostStatusInput', {
   fields: (t) => ({
     hostId: t.id({ required: true }),
-    appliedRevision: t.int({ required: true }),
+    appliedRevision: t.int({ description: 'Absent while the agent is fenced: its revision belongs to another database.' }),
+    safety: t.field({ type: AgentSafetyInput, description: 'The brake and fence state; absent or empty when all is clear.' }),
     applyMs: t.int({ description: 'How long the last reconcile pass took.' }),
     networks: t.field({ type: [NetworkStatusInput] }),
   }),
@@ -248,12 +297,14 @@ builder.mutationFields((t) => ({
     description: 'An agent reports the revision it has applied and per-network health.',
     args: { input: t.arg({ type: ReportHostStatusInput, required: true }) },
     authScopes: (_r, args) => ({ agentOf: String(args.input.hostId) }),
-    resolve: (_r, { input }, ctx) =>
-      reportHostStatus(ctx.services, {
-        ...input,
-        hostId: String(input.hostId),
-        networks: input.networks?.map((n) => ({ ...n, networkId: String(n.networkId) })),
-      }),
+    resolve: async (_r, { input }, ctx) =>
+      (
+        await reportHostStatus(ctx.services, {
+          ...input,
+          hostId: String(input.hostId),
+          networks: input.networks?.map((n) => ({ ...n, networkId: String(n.networkId) })),
+        })
+      ).result,
   }),
   compactFeed: t.field({
     type: builder.objectRef<{ compactedThrough: number; deleted: number }>('CompactFeedPayload').implement({

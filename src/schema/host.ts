@@ -4,11 +4,58 @@ import { signToken } from '../auth/jwt.ts';
 import { containers, hosts } from '../db/schema/index.ts';
 import { registerHost, updateHost } from '../services/hosts/register.ts';
 import { bumpHostTokenVersion } from '../services/hosts/token.ts';
-import { getHost } from '../db/lookups.ts';
+import { getGeneration, getHost } from '../db/lookups.ts';
+import type { LivenessStep } from '../domain/liveness.ts';
+import { readLiveness } from '../services/hosts/liveness.ts';
+import { type AgentSafety, storedSafety } from '../services/hosts/report.ts';
 import { builder } from './builder.ts';
 import type { GraphQLContext } from './context.ts';
 import { lastRevision } from './payloads.ts';
 import { ContainerRef, HostRef } from './refs.ts';
+
+const HostLivenessEnum = builder.enumType('HostLiveness', { values: ['UP', 'DOWN'] as const });
+
+type Brake = NonNullable<AgentSafety['brake']>;
+type Fence = NonNullable<AgentSafety['fence']>;
+
+const HostBrakeRef = builder.objectRef<Brake>('HostBrake').implement({
+  description: 'Removals the agent holds back because the API stopped listing them (docs/architecture.md §8.2).',
+  fields: (t) => ({
+    since: t.exposeString('since', { description: 'ISO 8601.' }),
+    objectsHeld: t.exposeInt('objectsHeld'),
+    hostObjects: t.exposeInt('hostObjects', { description: 'What the host held when the brake engaged.' }),
+    nearEmpty: t.exposeBoolean('nearEmpty', { description: 'Never released by time: run `weft-agent confirm` on the host.' }),
+    reason: t.exposeString('reason'),
+  }),
+});
+
+const HostFenceRef = builder.objectRef<Fence>('HostFence').implement({
+  description: 'The agent changes nothing until an operator runs `weft-agent accept-generation` or its database returns (docs/architecture.md §8.3).',
+  fields: (t) => ({
+    reason: t.exposeString('reason', { description: 'GENERATION_CHANGED or REVISION_BACKWARDS.' }),
+    trustedGeneration: t.exposeString('trustedGeneration'),
+    trustedRevision: t.exposeInt('trustedRevision'),
+    seenGeneration: t.exposeString('seenGeneration'),
+    seenRevision: t.exposeInt('seenRevision'),
+    since: t.exposeString('since'),
+  }),
+});
+
+const FleetLivenessRef = builder
+  .objectRef<LivenessStep & { downAfterSeconds: number; maxDownFraction: number; generation: string }>('FleetLiveness')
+  .implement({
+    description: 'What the liveness state machine sees now (docs/architecture.md §8.4).',
+    fields: (t) => ({
+      partitioned: t.exposeBoolean('partitioned', {
+        description: 'More than HOST_DOWN_MAX_FRACTION of the hosts fell silent at once: the API assumes it is cut off and marks nobody DOWN.',
+      }),
+      silentHosts: t.exposeIDList('silent', { description: 'Hosts silent for HOST_DOWN_AFTER_SECONDS (UP or DOWN).' }),
+      heldBackHosts: t.exposeIDList('wouldGoDown', { description: 'Silent hosts still UP (held back by the partition guard when partitioned).' }),
+      downAfterSeconds: t.exposeInt('downAfterSeconds'),
+      maxDownFraction: t.exposeFloat('maxDownFraction'),
+      generation: t.exposeString('generation', { description: "The database's generation (docs/architecture.md §8.3)." }),
+    }),
+  });
 
 HostRef.implement({
   description: 'A machine running containers and a weft-agent.',
@@ -21,6 +68,24 @@ HostRef.implement({
     meshIp: t.exposeString('meshIp'),
     lastHeartbeatAt: t.field({ type: 'DateTime', nullable: true, resolve: (h) => h.lastHeartbeatAt }),
     appliedRevision: t.exposeInt('appliedRevision', { nullable: true }),
+    liveness: t.field({
+      type: HostLivenessEnum,
+      description: 'DOWN: silent for HOST_DOWN_AFTER_SECONDS; its containers are out of DNS, its data plane stays (docs/architecture.md §8.4).',
+      resolve: (h) => h.liveness,
+    }),
+    livenessChangedAt: t.field({ type: 'DateTime', nullable: true, resolve: (h) => h.livenessChangedAt }),
+    brake: t.field({
+      type: HostBrakeRef,
+      nullable: true,
+      description: "The agent's safety brake, as it last reported it (null: not engaged).",
+      resolve: (h) => storedSafety(h.agentSafety)?.brake ?? null,
+    }),
+    fence: t.field({
+      type: HostFenceRef,
+      nullable: true,
+      description: 'Set while the agent does not trust this database (FENCED), with both generations.',
+      resolve: (h) => storedSafety(h.agentSafety)?.fence ?? null,
+    }),
     createdAt: t.field({ type: 'DateTime', resolve: (h) => h.createdAt }),
     containers: t.connection({
       type: ContainerRef,
@@ -44,6 +109,16 @@ builder.queryFields((t) => ({
     authScopes: { admin: true },
     resolve: (_r, args, ctx) =>
       resolvePage(args, ({ limit, offset }) => ctx.services.db.read.select().from(hosts).orderBy(asc(hosts.name)).limit(limit).offset(offset)),
+  }),
+  fleetLiveness: t.field({
+    type: FleetLivenessRef,
+    authScopes: { admin: true },
+    resolve: async (_r, _a, ctx) => ({
+      ...(await readLiveness(ctx.services.db.read, ctx.services)),
+      downAfterSeconds: ctx.services.config.fleet.downAfterMs / 1000,
+      maxDownFraction: ctx.services.config.fleet.maxDownFraction,
+      generation: await getGeneration(ctx.services.db.read),
+    }),
   }),
   host: t.field({
     type: HostRef,

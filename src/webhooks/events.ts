@@ -1,8 +1,8 @@
 /**
  * The event types an endpoint may filter on: the change kinds of project rows (rows with a
  * `projectId`, the only rows delivered), taken from the change catalogue (protocol/changes.ts).
- * Host-addressed rows (peer.*, host.*) carry no project and are never sent to integrations.
- * `host.down` is not offered until a service emits it (dead-host handling, the "fleet safety" issue).
+ * Host-only rows (peer.*, host.registered, host.token_*) carry no project and are never sent to
+ * integrations; host.down/up and host.brake_engaged are written once per network, with its project.
  */
 import { type ChangeKind, type Handling, handledKinds } from '../../protocol/changes.ts';
 import { badInput } from '../domain/errors.ts';
@@ -22,6 +22,7 @@ export const WEBHOOK_HANDLING = {
   'container.running': 'handled',
   'container.draining': 'handled',
   'container.removed': 'handled',
+  'container.drained': 'handled',
   'network.joined': 'handled',
   'network.left': 'handled',
   'peer.upserted': 'not-applicable', // host-addressed: no project
@@ -30,6 +31,9 @@ export const WEBHOOK_HANDLING = {
   'host.updated': 'not-applicable',
   'host.token_rotated': 'not-applicable',
   'host.token_revoked': 'not-applicable',
+  'host.down': 'handled',
+  'host.up': 'handled',
+  'host.brake_engaged': 'handled',
 } as const satisfies Record<ChangeKind, Handling>;
 
 export const WEBHOOK_EVENT_TYPES: readonly ChangeKind[] = handledKinds(WEBHOOK_HANDLING);

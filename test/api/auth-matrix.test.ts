@@ -81,6 +81,16 @@ const rows: Row[] = [
     ghost: () => ({ h: ghostId('host') }),
     expect: hostOwn,
   },
+  {
+    op: 'query',
+    field: 'drainStatus',
+    args: '$id: ID!',
+    call: 'drainStatus(containerId: $id)',
+    select: '{ containerId }',
+    ...byId((w) => w.containerA, 'ctr'),
+    expect: hostOwn,
+  },
+  { op: 'query', field: 'fleetLiveness', args: '', call: 'fleetLiveness', select: '{ partitioned }', vars: () => ({}), expect: adminOnly },
   { op: 'query', field: 'hosts', args: '', call: 'hosts', select: '{ edges { node { id } } }', vars: () => ({}), expect: adminOnly },
   { op: 'query', field: 'network', args: '$id: ID!', call: 'network(id: $id)', select: '{ id }', ...byId((w) => w.networkA, 'pn'), expect: projectRead },
   {
@@ -248,7 +258,7 @@ const rows: Row[] = [
     call: 'drainContainer(id: $id)',
     select: '{ revision }',
     ...byId((w) => w.containerA, 'ctr'),
-    expect: adminOnly,
+    expect: hostOwn, // the scheduler, or the agent of the container's host (weft-agent drain --wait)
   },
   {
     op: 'mutation',

@@ -5,7 +5,7 @@
  * project feed — handles each kind or says that it does not apply. A kind added to the catalogue
  * fails here until a service emits it and each consumer has decided.
  */
-import { asc } from 'drizzle-orm';
+import { asc, max } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_HANDLING, applyChange } from '../../agent/api/apply-delta.ts';
 import {
@@ -28,6 +28,9 @@ import { setDefaultProcessType, setProcessExposure } from '../../src/services/ap
 import { createContainer } from '../../src/services/containers/create.ts';
 import { removeContainer } from '../../src/services/containers/remove.ts';
 import { transitionContainer } from '../../src/services/containers/transition.ts';
+import { settleDrains } from '../../src/services/containers/drain.ts';
+import { type ReportHostStatusInput, reportHostStatus } from '../../src/services/hosts/report.ts';
+import { sweepLiveness } from '../../src/services/hosts/liveness.ts';
 import type { ServiceContext } from '../../src/services/context.ts';
 import { registerHost, updateHost } from '../../src/services/hosts/register.ts';
 import { bumpHostTokenVersion } from '../../src/services/hosts/token.ts';
@@ -60,7 +63,7 @@ describe('every consumer decides on every kind', () => {
 
   it('webhooks offer only kinds addressed to a project (deliveries select rows by project)', () => {
     for (const kind of WEBHOOK_EVENT_TYPES) expect([kind, reaches(kind, 'projectId')]).toEqual([kind, true]);
-    expect(WEBHOOK_EVENT_TYPES).not.toContain('host.down');
+    expect(WEBHOOK_EVENT_TYPES).toContain('host.down');
   });
 
   it('the agent handles only kinds whose rows reach hosts (addressed to a host or to a network)', () => {
@@ -78,16 +81,32 @@ describe('every kind is emitted by a service, as the catalogue describes it', ()
 
   beforeAll(async () => {
     api = await startTestApi();
-    const ctx: ServiceContext = { db: api.db, config: api.config, now: () => Date.now() };
+    let clock = Date.now();
+    const ctx: ServiceContext = { db: api.db, config: api.config, now: () => clock };
     const { result: project } = await createProject(ctx, { name: 'catalogue' });
     hostIds = [];
-    for (const n of [1, 2]) hostIds.push((await registerHost(ctx, { name: `h${n}`, endpoint: `192.0.2.${n}:51820`, publicKey: fakeKey(n) })).result.hostId);
-    const [h1, h2] = hostIds;
+    for (const n of [1, 2, 3]) hostIds.push((await registerHost(ctx, { name: `h${n}`, endpoint: `192.0.2.${n}:51820`, publicKey: fakeKey(n) })).result.hostId);
+    const [h1, h2, h3] = hostIds;
     const { result: app } = await createApplication(ctx, { projectId: project.projectId, name: 'web', processTypes: ['web'] });
     const { result: c1 } = await createContainer(ctx, { applicationId: app.applicationId, processType: 'web', hostId: h1 });
     const { result: c2 } = await createContainer(ctx, { applicationId: app.applicationId, processType: 'web', hostId: h2 }); // h2 joins: peers
     await transitionContainer(ctx, c1.containerId, 'RUNNING');
     await transitionContainer(ctx, c1.containerId, 'DRAINING');
+    // Every host reports (h1 with its brake engaged: host.brake_engaged); after the DNS TTL the drain is
+    // safe to stop (container.drained); then h1 falls silent (host.down) and reports again (host.up).
+    const reportAll = async (ids: string[], safety?: ReportHostStatusInput['safety']) => {
+      const head = Number((await api.db.read.select({ r: max(changes.revision) }).from(changes))[0].r);
+      for (const hostId of ids) await reportHostStatus(ctx, { hostId, appliedRevision: head, safety: hostId === h1 ? safety : undefined });
+    };
+    await reportAll([h1, h2, h3], { brake: { since: new Date(clock).toISOString(), objectsHeld: 9, hostObjects: 12, nearEmpty: true, reason: 'test' } });
+    clock += api.config.defaultDnsTtl * 1000 + 1;
+    await reportAll([h1, h2, h3]);
+    expect((await settleDrains(ctx)).result.drained).toEqual([c1.containerId]);
+    clock += api.config.fleet.downAfterMs + 1;
+    await reportAll([h2, h3]);
+    expect((await sweepLiveness(ctx)).result.down).toEqual([h1]);
+    await reportAll([h1]);
+    expect((await sweepLiveness(ctx)).result.up).toEqual([h1]);
     await setDefaultProcessType(ctx, app.applicationId, 'worker');
     await setProcessExposure(ctx, app.applicationId, 'web', 'PRIVATE');
     await updateHost(ctx, { hostId: h1, endpoint: '192.0.2.11:51820' });
@@ -130,6 +149,7 @@ describe('every kind is emitted by a service, as the catalogue describes it', ()
       expect(page.rows.length).toBeGreaterThan(0);
       const model: HostConfig = {
         revision: 0,
+        generation: 'gen-test',
         host: { id: hostId, name: 'h', meshIp: '100.64.0.1', meshCidr: '100.64.0.0/16', endpoint: '192.0.2.1:51820', publicKey: 'k' },
         peers: [],
         networks: [],

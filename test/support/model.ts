@@ -53,7 +53,7 @@ export function network(
   containers: ContainerModel[],
   cidr = '10.240.0.0/22',
   gateway = '10.240.0.1',
-  more: Partial<Pick<NetworkModel, 'projectId' | 'dnsTtl' | 'applications'>> = {},
+  more: Partial<Pick<NetworkModel, 'projectId' | 'dnsTtl' | 'applications' | 'downHosts'>> = {},
 ): NetworkModel {
   return {
     id,
@@ -64,6 +64,7 @@ export function network(
     dnsTtl: 5,
     applications: [{ id: 'ap-app1', name: 'app1', defaultProcessType: 'web' }],
     containers,
+    downHosts: [],
     ...more,
   };
 }
@@ -75,7 +76,7 @@ export function hostConfig(self: HostModel, allHosts: HostModel[], networks: Net
   const peers: PeerModel[] = allHosts
     .filter((h) => peerIds.has(h.id))
     .map((h) => ({ hostId: h.id, name: h.name, publicKey: h.publicKey, endpoint: h.endpoint, meshIp: h.meshIp }));
-  return { revision, host: self, peers, networks: mine };
+  return { revision, generation: 'gen-test', host: self, peers, networks: mine };
 }
 
 /**

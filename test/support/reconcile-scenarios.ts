@@ -44,7 +44,6 @@ export function fakeAgent(extra: Partial<ReconcilerOptions> = {}) {
     wgMode: 'external',
     privateKeyPath: KEY_PATH,
     pathExists: () => true,
-    brake: { minObjects: Number.MAX_SAFE_INTEGER },
     ...extra,
   });
   return { fake, names, rec };

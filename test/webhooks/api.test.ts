@@ -69,10 +69,10 @@ describe('webhook API', () => {
         'application.deleted',
       ]),
     );
-    // host.down is offered once a service emits it (issue 16: the catalogue lists only kinds that are emitted)
-    expect(types).not.toContain('host.down');
-    const early = await api.gql(CREATE_ENDPOINT, { i: { projectId: w.projectId, url: 'http://127.0.0.1:9/', events: ['host.down'] } }, writer);
-    expect(early.errors?.[0].message).toMatch(/unknown event type "host.down"/);
+    // The fleet-safety events are offered now that services emit them; a made-up one is refused.
+    for (const kind of ['host.down', 'host.up', 'host.brake_engaged', 'container.drained']) expect(types).toContain(kind);
+    const madeUp = await api.gql(CREATE_ENDPOINT, { i: { projectId: w.projectId, url: 'http://127.0.0.1:9/', events: ['host.exploded'] } }, writer);
+    expect(madeUp.errors?.[0].message).toMatch(/unknown event type "host.exploded"/);
 
     const deleted = await api.ok(`mutation($id: ID!) { deleteWebhookEndpoint(id: $id) { deletedId } }`, { id: endpoint.id }, writer);
     expect(deleted.deleteWebhookEndpoint.deletedId).toBe(endpoint.id);

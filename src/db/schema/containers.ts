@@ -27,6 +27,12 @@ export const containers = sqliteTable(
     ip: text('ip').notNull(),
     mac: text('mac').notNull(),
     state: text('state', { enum: ['PENDING', 'RUNNING', 'DRAINING'] }).notNull(),
+    // Safe-to-stop drain (docs/architecture.md §8.5): the revision of the container.draining change,
+    // when every member host had applied it, and the moment it became safe to stop (container.drained).
+    drainRevision: integer('drain_revision'),
+    drainTtlExpiresAt: integer('drain_ttl_expires_at'),
+    drainAppliedAt: integer('drain_applied_at'),
+    safeToStopAt: integer('safe_to_stop_at'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },

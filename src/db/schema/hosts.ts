@@ -3,6 +3,7 @@ import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 /**
  * A machine that runs containers and a weft-agent. The WireGuard private key never leaves the host:
  * only the public key is stored. `tokenVersion` is bumped to revoke the host's agent token.
+ * `lastHeartbeatAt` is the time of the agent's latest report (a quiet agent still reports every few seconds).
  */
 export const hosts = sqliteTable('hosts', {
   id: text('id').primaryKey(), // host-<uuid>
@@ -13,5 +14,12 @@ export const hosts = sqliteTable('hosts', {
   tokenVersion: integer('token_version').notNull().default(1),
   lastHeartbeatAt: integer('last_heartbeat_at'),
   appliedRevision: integer('applied_revision'),
+  // Liveness (docs/architecture.md §8.4): the API's call from heartbeats; DOWN hosts' containers leave DNS.
+  liveness: text('liveness', { enum: ['UP', 'DOWN'] })
+    .notNull()
+    .default('UP'),
+  livenessChangedAt: integer('liveness_changed_at'),
+  // What the agent last reported of its safety state (brake, fence), as JSON; null when all is clear.
+  agentSafety: text('agent_safety'),
   createdAt: integer('created_at').notNull(),
 });

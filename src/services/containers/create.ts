@@ -81,6 +81,10 @@ export async function createContainer(ctx: ServiceContext, input: CreateContaine
       ip,
       mac: macOf(ip),
       state: 'PENDING',
+      drainRevision: null,
+      drainTtlExpiresAt: null,
+      drainAppliedAt: null,
+      safeToStopAt: null,
       createdAt: now,
       updatedAt: now,
     };

@@ -4,7 +4,7 @@ import { conflict } from '../../domain/errors.ts';
 import { appendChanges } from '../../feed/append.ts';
 import { toContainerModel } from '../../feed/models.ts';
 import { type Changed, type ServiceContext } from '../context.ts';
-import { getContainer, getHost } from '../../db/lookups.ts';
+import { getContainer, getHost, getNetwork } from '../../db/lookups.ts';
 
 type State = 'PENDING' | 'RUNNING' | 'DRAINING';
 
@@ -34,6 +34,14 @@ export async function transitionContainer(ctx: ServiceContext, containerId: stri
       [{ kind, projectId: row.projectId, networkId: row.networkId, payload: { container: toContainerModel(updated, host.meshIp) } }],
       now,
     );
+    if (to === 'DRAINING') {
+      // Safe-to-stop (architecture §8.5): the drain's revision, and when resolvers that cached the name let go.
+      const network = await getNetwork(tx, row.networkId);
+      await tx
+        .update(containers)
+        .set({ drainRevision: changes[0].revision, drainTtlExpiresAt: now + network.dnsTtl * 1000 })
+        .where(eq(containers.id, containerId));
+    }
     return { result: { containerId }, changes };
   });
 }

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { type HostBeat, livenessStep } from './liveness.ts';
+
+const o = { downAfterMs: 30_000, maxFraction: 1 / 3 };
+const now = 1_000_000;
+const beat = (id: string, ago: number | null, liveness: HostBeat['liveness'] = 'UP'): HostBeat => ({
+  id,
+  lastSeenAt: ago === null ? null : now - ago,
+  liveness,
+});
+
+describe('host liveness', () => {
+  it.each([
+    [
+      'all report: nothing moves',
+      [beat('h1', 1000), beat('h2', 4000), beat('h3', 29_999)],
+      { down: [], up: [], silent: [], partitioned: false, wouldGoDown: [] },
+    ],
+    [
+      '1 of 3 silent for 30 s: DOWN',
+      [beat('h1', 1000), beat('h2', 1000), beat('h3', 30_000)],
+      { down: ['h3'], up: [], silent: ['h3'], partitioned: false, wouldGoDown: ['h3'] },
+    ],
+    [
+      '2 of 3 silent at once: partition guard, nobody DOWN',
+      [beat('h1', 1000), beat('h2', 31_000), beat('h3', 30_000)],
+      { down: [], up: [], silent: ['h2', 'h3'], partitioned: true, wouldGoDown: ['h2', 'h3'] },
+    ],
+    [
+      'a DOWN host reports again: UP',
+      [beat('h1', 1000), beat('h2', 1000), beat('h3', 500, 'DOWN')],
+      { down: [], up: ['h3'], silent: [], partitioned: false, wouldGoDown: [] },
+    ],
+    [
+      'a DOWN host still silent stays DOWN and does not count towards the guard',
+      [beat('h1', 1000), beat('h2', 40_000), beat('h3', 90_000, 'DOWN')],
+      { down: ['h2'], up: [], silent: ['h2', 'h3'], partitioned: false, wouldGoDown: ['h2'] },
+    ],
+    [
+      'a host that never reported is neither UP-silent nor DOWN',
+      [beat('h1', 1000), beat('h2', null), beat('h3', null)],
+      { down: [], up: [], silent: [], partitioned: false, wouldGoDown: [] },
+    ],
+    [
+      'every host silent (the API is cut off): nobody DOWN',
+      [beat('h1', 60_000), beat('h2', 60_000), beat('h3', 60_000)],
+      { down: [], up: [], silent: ['h1', 'h2', 'h3'], partitioned: true, wouldGoDown: ['h1', 'h2', 'h3'] },
+    ],
+    ["a single host fleet: its silence is the API's own", [beat('h1', 60_000)], { down: [], up: [], silent: ['h1'], partitioned: true, wouldGoDown: ['h1'] }],
+    [
+      '2 of 6 silent (exactly 1/3): DOWN',
+      [1, 2, 3, 4].map((i) => beat(`h${i}`, 0)).concat([beat('h5', 30_000), beat('h6', 30_000)]),
+      { down: ['h5', 'h6'], up: [], silent: ['h5', 'h6'], partitioned: false, wouldGoDown: ['h5', 'h6'] },
+    ],
+  ] as const)('%s', (_name, hosts, expected) => {
+    expect(livenessStep(hosts, now, o)).toEqual(expected);
+  });
+});

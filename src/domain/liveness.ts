@@ -1,0 +1,41 @@
+/**
+ * Host liveness (docs/architecture.md §8.4): the API's call, from the agents' reports. Pure.
+ *
+ * - A host that reported once and has been silent for `downAfterMs` goes DOWN: its RUNNING
+ *   containers leave DNS everywhere; its data-plane entries stay.
+ * - A DOWN host that reports again goes UP.
+ * - Partition guard: when more than `maxFraction` of the hosts that ever reported fall silent while
+ *   still UP, the API assumes it is the one cut off and marks nobody DOWN.
+ * A host that never reported (registered, no agent yet) is neither: it holds no data plane.
+ */
+
+export type Liveness = 'UP' | 'DOWN';
+
+export interface LivenessOptions {
+  downAfterMs: number;
+  maxFraction: number;
+}
+
+export interface HostBeat {
+  id: string;
+  lastSeenAt: number | null;
+  liveness: Liveness;
+}
+
+export interface LivenessStep {
+  down: string[]; // UP → DOWN now
+  up: string[]; // DOWN → UP now
+  silent: string[]; // every host silent for downAfterMs (UP or DOWN)
+  partitioned: boolean; // the guard held back `wouldGoDown`
+  wouldGoDown: string[];
+}
+
+export function livenessStep(hosts: readonly HostBeat[], now: number, o: LivenessOptions): LivenessStep {
+  const seen = hosts.filter((h) => h.lastSeenAt !== null);
+  const isSilent = (h: HostBeat) => now - (h.lastSeenAt as number) >= o.downAfterMs;
+  const silent = seen.filter(isSilent);
+  const up = seen.filter((h) => h.liveness === 'DOWN' && !isSilent(h)).map((h) => h.id);
+  const wouldGoDown = silent.filter((h) => h.liveness === 'UP').map((h) => h.id);
+  const partitioned = wouldGoDown.length > 0 && wouldGoDown.length / seen.length > o.maxFraction;
+  return { down: partitioned ? [] : wouldGoDown, up, silent: silent.map((h) => h.id), partitioned, wouldGoDown };
+}

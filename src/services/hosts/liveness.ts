@@ -1,0 +1,53 @@
+/**
+ * Host liveness, the effect side (docs/architecture.md §8.4): one sweep reads every host's last
+ * report, lets the pure state machine (src/domain/liveness.ts) decide, and writes the transitions
+ * with their changes in one transaction: `host.down` / `host.up`, one row per network the host has
+ * containers in (each member host drops or restores those names; each project hears of it).
+ */
+import { eq, inArray } from 'drizzle-orm';
+import type { Reader } from '../../db/client.ts';
+import { hosts, networks } from '../../db/schema/index.ts';
+import { livenessStep, type LivenessStep } from '../../domain/liveness.ts';
+import { appendChanges, type NewChange } from '../../feed/append.ts';
+import { networksOfHost } from '../../feed/membership.ts';
+import type { Changed, ServiceContext } from '../context.ts';
+
+/** What the state machine says of the fleet now, without writing (GraphQL `fleetLiveness`). */
+export async function readLiveness(db: Reader, ctx: Pick<ServiceContext, 'config' | 'now'>): Promise<LivenessStep> {
+  const rows = await db.select({ id: hosts.id, lastSeenAt: hosts.lastHeartbeatAt, liveness: hosts.liveness }).from(hosts);
+  return livenessStep(rows, ctx.now(), { downAfterMs: ctx.config.fleet.downAfterMs, maxFraction: ctx.config.fleet.maxDownFraction });
+}
+
+/** One sweep: applies the transitions the state machine decides. */
+export async function sweepLiveness(ctx: ServiceContext): Promise<Changed<LivenessStep>> {
+  return ctx.db.write(async (tx) => {
+    const step = await readLiveness(tx, ctx);
+    if (!step.down.length && !step.up.length) return { result: step, changes: [] };
+    const now = ctx.now();
+    const list: NewChange[] = [];
+    const all = await tx.select({ id: hosts.id, lastSeenAt: hosts.lastHeartbeatAt }).from(hosts);
+    for (const [ids, liveness] of [
+      [step.down, 'DOWN'],
+      [step.up, 'UP'],
+    ] as const) {
+      for (const hostId of ids) {
+        await tx.update(hosts).set({ liveness, livenessChangedAt: now }).where(eq(hosts.id, hostId));
+        const nets = await networksOfHost(tx, hostId);
+        const rows = nets.length ? await tx.select({ id: networks.id, projectId: networks.projectId }).from(networks).where(inArray(networks.id, nets)) : [];
+        const seen = all.find((h) => h.id === hostId)?.lastSeenAt ?? null;
+        for (const n of rows.sort((a, b) => a.id.localeCompare(b.id)))
+          list.push(
+            liveness === 'DOWN'
+              ? {
+                  kind: 'host.down',
+                  projectId: n.projectId,
+                  networkId: n.id,
+                  payload: { hostId, lastSeenAt: seen === null ? null : new Date(seen).toISOString() },
+                }
+              : { kind: 'host.up', projectId: n.projectId, networkId: n.id, payload: { hostId } },
+          );
+      }
+    }
+    return { result: step, changes: await appendChanges(tx, list, now) };
+  });
+}
