@@ -8,7 +8,7 @@ const m = (id: string, appliedRevision: number | null, liveness: Member['livenes
   reported,
 });
 const T = 1_000_000;
-const drain = { revision: 50, ttlExpiresAt: T + 5000, appliedAt: null };
+const drain = { revision: 50, ttlMs: 5000, appliedAt: null };
 
 describe('safe-to-stop drain', () => {
   it.each([
@@ -19,41 +19,35 @@ describe('safe-to-stop drain', () => {
       T + 9000,
       { pendingHosts: ['h2', 'h3'], appliedAt: null, safeToStopAt: null },
     ],
-    ['all applied before the TTL: safe at the TTL', drain, [m('h1', 50), m('h2', 51)], T + 1000, { pendingHosts: [], appliedAt: T + 1000, safeToStopAt: null }],
+    ['all applied now: safe one TTL later', drain, [m('h1', 50), m('h2', 51)], T + 1000, { pendingHosts: [], appliedAt: T + 1000, safeToStopAt: null }],
     [
-      'all applied before the TTL, TTL passed: safe at the TTL',
+      'all applied at T+1 s, TTL passed since: safe at T+6 s',
       { ...drain, appliedAt: T + 1000 },
       [m('h1', 50), m('h2', 51)],
-      T + 5000,
-      { pendingHosts: [], appliedAt: T + 1000, safeToStopAt: T + 5000 },
-    ],
-    [
-      'the last host applied after the TTL: safe at that moment',
-      drain,
-      [m('h1', 50), m('h2', 50)],
-      T + 7000,
-      { pendingHosts: [], appliedAt: T + 7000, safeToStopAt: T + 7000 },
-    ],
-    [
-      'a DOWN host does not hold the drain back',
-      drain,
-      [m('h1', 50), m('h2', 10, 'DOWN')],
       T + 6000,
-      { pendingHosts: [], appliedAt: T + 6000, safeToStopAt: T + 6000 },
+      { pendingHosts: [], appliedAt: T + 1000, safeToStopAt: T + 6000 },
     ],
+    [
+      'one TTL not yet passed since the last host applied',
+      { ...drain, appliedAt: T + 1000 },
+      [m('h1', 50)],
+      T + 5999,
+      { pendingHosts: [], appliedAt: T + 1000, safeToStopAt: null },
+    ],
+    ['a DOWN host does not hold the drain back', drain, [m('h1', 50), m('h2', 10, 'DOWN')], T, { pendingHosts: [], appliedAt: T, safeToStopAt: null }],
     [
       'a host without an agent does not hold it back',
-      drain,
+      { ...drain, appliedAt: T },
       [m('h1', 50), m('h2', null, 'UP', false)],
-      T + 6000,
-      { pendingHosts: [], appliedAt: T + 6000, safeToStopAt: T + 6000 },
+      T + 5000,
+      { pendingHosts: [], appliedAt: T, safeToStopAt: T + 5000 },
     ],
     [
-      'once applied, a later lagging report does not undo it',
-      { ...drain, appliedAt: T + 2000 },
-      [m('h1', 50)],
+      'once applied, a host joining later behind does not undo it',
+      { ...drain, appliedAt: T },
+      [m('h1', 50), m('h4', 20)],
       T + 5000,
-      { pendingHosts: [], appliedAt: T + 2000, safeToStopAt: T + 5000 },
+      { pendingHosts: ['h4'], appliedAt: T, safeToStopAt: T + 5000 },
     ],
   ] as const)('%s', (_name, facts, members, now, expected) => {
     expect(drainProgress(facts, members, now)).toEqual(expected);

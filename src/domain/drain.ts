@@ -1,15 +1,17 @@
 /**
- * Safe-to-stop drain (docs/architecture.md §8.5). A drained container may be stopped at the later of
- * - the DNS TTL expiring after the drain (a resolver that cached its address before has let go), and
- * - every member host of its network having applied the drain's revision (no host still hands out
- *   its name).
+ * Safe-to-stop drain (docs/architecture.md §8.5). A drained container may be stopped once
+ * - every member host of its network has applied the drain's revision (no host hands out its name), and
+ * - the DNS TTL has passed since then (a resolver that cached its address has let go).
+ * The TTL counts from the moment the last host applied the drain, not from the drain itself: a host
+ * that applied it late may have answered with the address until then, and that answer lives a TTL.
+ * So safeToStopAt = appliedAt + TTL, which is never earlier than the drain + TTL.
  * Members are the network's hosts that are UP and have an agent that reported; a DOWN host serves no
  * names (its own containers left DNS with it), so it does not hold a drain back. Pure.
  */
 
 export interface DrainFacts {
   revision: number; // of the container.draining change
-  ttlExpiresAt: number;
+  ttlMs: number; // the network's DNS TTL
   appliedAt: number | null; // when every member host was first seen past `revision`
 }
 
@@ -32,6 +34,6 @@ export function drainProgress(d: DrainFacts, members: readonly Member[], now: nu
     .map((m) => m.id)
     .sort();
   const appliedAt = d.appliedAt ?? (pendingHosts.length ? null : now);
-  const due = appliedAt === null ? null : Math.max(d.ttlExpiresAt, appliedAt);
+  const due = appliedAt === null ? null : appliedAt + d.ttlMs;
   return { pendingHosts, appliedAt, safeToStopAt: due !== null && now >= due ? due : null };
 }

@@ -1,5 +1,5 @@
 /**
- * Safe-to-stop drain, the effect side (docs/architecture.md §8.5). `drainState` reads where a drain
+ * Safe-to-stop drain, the effect side (docs/architecture.md §8.5; the rule is src/domain/drain.ts). `drainState` reads where a drain
  * stands; `settleDrains` (run by the fleet sweep) records when every member host applied a drain and,
  * once it is safe to stop, sets `safeToStopAt` and appends `container.drained`.
  */
@@ -10,7 +10,7 @@ import { drainProgress, type DrainProgress } from '../../domain/drain.ts';
 import { appendChanges, type NewChange } from '../../feed/append.ts';
 import { hostsOfNetwork } from '../../feed/membership.ts';
 import { toContainerModel } from '../../feed/models.ts';
-import { getContainer } from '../../db/lookups.ts';
+import { getContainer, getNetwork } from '../../db/lookups.ts';
 import type { Changed, ServiceContext } from '../context.ts';
 
 /** A drain as GraphQL and the agent see it (times in ms; null before the container drains). */
@@ -25,8 +25,9 @@ export interface DrainState {
 type ContainerRow = typeof containers.$inferSelect;
 
 async function progressOf(db: Reader, row: ContainerRow, now: number): Promise<DrainProgress | null> {
-  if (row.drainRevision === null || row.drainTtlExpiresAt === null) return null;
+  if (row.drainRevision === null) return null;
   const ids = await hostsOfNetwork(db, row.networkId);
+  const network = await getNetwork(db, row.networkId);
   const members = ids.length
     ? await db
         .select({ id: hosts.id, appliedRevision: hosts.appliedRevision, liveness: hosts.liveness, seen: hosts.lastHeartbeatAt })
@@ -34,7 +35,7 @@ async function progressOf(db: Reader, row: ContainerRow, now: number): Promise<D
         .where(inArray(hosts.id, ids))
     : [];
   return drainProgress(
-    { revision: row.drainRevision, ttlExpiresAt: row.drainTtlExpiresAt, appliedAt: row.drainAppliedAt },
+    { revision: row.drainRevision, ttlMs: network.dnsTtl * 1000, appliedAt: row.drainAppliedAt },
     members.map((m) => ({ id: m.id, appliedRevision: m.appliedRevision, liveness: m.liveness, reported: m.seen !== null })),
     now,
   );
