@@ -217,6 +217,7 @@ export async function startAgent({ config, hostNetns, log = console.log, metrics
       return report;
     },
     lastPass: () => lastPass,
+    safety: () => gate.status(),
     operator: {
       confirm: () => api.confirm(),
       acceptGeneration: () => api.acceptGeneration(),

@@ -66,7 +66,7 @@ export const CHANGE_CATALOGUE = {
       ip: z.string(),
     }),
   },
-  // Safe to stop (docs/architecture.md §8.5): the DNS TTL after the drain has passed and every member
+  // Safe to stop (docs/architecture.md §8.9): the DNS TTL after the drain has passed and every member
   // host has applied the drain's revision.
   'container.drained': { to: NETWORK, payload: containerPayload.extend({ safeToStopAt: z.string() }) },
   'network.joined': { to: HOST_IN_NETWORK, payload: membershipPayload },

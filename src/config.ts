@@ -83,7 +83,7 @@ export interface Config {
     agentTokenTtlSeconds: number;
   };
   webhooks: WebhookSettings;
-  /** Host liveness and drains (docs/architecture.md §8.4, §8.5). */
+  /** Host liveness and drains (docs/architecture.md §8.4, §8.9). */
   fleet: { downAfterMs: number; maxDownFraction: number; sweepMs: number };
   /** Prometheus listener (Node only): null when METRICS_PORT is unset (docs/operations.md). */
   metrics: { port: number; host: string } | null;

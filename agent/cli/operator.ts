@@ -1,6 +1,6 @@
 /**
  * The operator's commands, each one call to the running agent over its attach socket
- * (docs/architecture.md §8.2, §8.3, §8.5):
+ * (docs/architecture.md §8.2, §8.3, §8.9):
  *
  *   weft-agent confirm             apply the removals the safety brake holds (as SIGUSR2 does)
  *   weft-agent accept-generation   trust the database generation the API answers now (lifts FENCED)

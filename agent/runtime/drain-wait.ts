@@ -1,6 +1,6 @@
 /**
  * `weft-agent drain <ctr> --wait`, the agent's side: drain a container of this host through the API,
- * then poll the API until it says the container is safe to stop (docs/architecture.md §8.5). The
+ * then poll the API until it says the container is safe to stop (docs/architecture.md §8.9). The
  * runtime calls this before SIGTERM instead of guessing with a sleep.
  */
 import type { ApiClient, DrainState } from '../api/client.ts';

@@ -23,6 +23,7 @@ import { vniOf } from '../reconcile/ops';
 import { AttachError, attachResult, findLocalContainer, type AttachResult } from './env';
 import { handleCni } from './cni';
 import { handleOperator, type OperatorHooks } from './operator';
+import type { SafetyStatus } from '../safety/gate.ts';
 import { agentStatus } from './status';
 import type { AttachmentStore } from './store';
 
@@ -40,6 +41,8 @@ export interface AttachServerOptions {
   lastPass?: () => { report: PassReport; at: Date } | null;
   /** The brake, the fence and drains (weft-agent confirm, accept-generation, drain). */
   operator?: OperatorHooks;
+  /** The brake and fence state, for GET /v1/status. */
+  safety?: () => SafetyStatus;
 }
 
 const attachBody = z.object({ containerId: z.string().min(1).max(200), netnsPath: z.string().startsWith('/').max(4096) });
@@ -57,7 +60,8 @@ export async function startAttachServer(opts: AttachServerOptions): Promise<Serv
 async function handle(opts: AttachServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
     if (req.method === 'GET' && req.url === '/v1/attachments') return send(res, 200, opts.store.paths());
-    if (req.method === 'GET' && req.url === '/v1/status') return send(res, 200, agentStatus(opts.getConfig(), opts.lastPass?.() ?? null, opts.store.paths()));
+    if (req.method === 'GET' && req.url === '/v1/status')
+      return send(res, 200, agentStatus(opts.getConfig(), opts.lastPass?.() ?? null, opts.store.paths(), opts.safety?.()));
     const cni = await handleCni(opts, req.method, req.url, (schema) => body(req, schema));
     if (cni) return send(res, 200, cni);
     const operator = await handleOperator(opts.operator, req.method, req.url, (schema) => body(req, schema));

@@ -7,6 +7,7 @@
  */
 import type { HostConfig } from '../../protocol/model.ts';
 import type { PassReport } from '../reconcile/reconciler';
+import type { SafetyStatus } from '../safety/gate.ts';
 
 /** One local network's readiness, from the newest reconcile pass that covered it. */
 export interface NetworkReadiness {
@@ -35,13 +36,22 @@ export interface AgentStatus {
   peers: number;
   /** The first failure or host-wide error of the newest pass, or null (`weft-agent status` prints it). */
   lastError: string | null;
+  /** The safety brake (docs/architecture.md §8.2): null when not engaged. */
+  brake: SafetyStatus['brake'];
+  /** Set while the agent does not trust the API's database (§8.3). */
+  fence: SafetyStatus['fence'];
 }
 
 /**
  * Builds the status from the current model, the newest pass report (null before the first pass) and
  * the attachments (containerId → netns path), when the caller has them.
  */
-export function agentStatus(config: HostConfig | null, last: { report: PassReport; at: Date } | null, attachments?: Record<string, unknown>): AgentStatus {
+export function agentStatus(
+  config: HostConfig | null,
+  last: { report: PassReport; at: Date } | null,
+  attachments?: Record<string, unknown>,
+  safety: SafetyStatus = { brake: null, fence: null },
+): AgentStatus {
   if (!config)
     return {
       ready: false,
@@ -53,6 +63,7 @@ export function agentStatus(config: HostConfig | null, last: { report: PassRepor
       containers: { local: 0, attached: attachments ? Object.keys(attachments).length : null },
       peers: 0,
       lastError: null,
+      ...safety,
     };
   const networks: Record<string, NetworkReadiness> = {};
   for (const n of config.networks) {
@@ -74,5 +85,6 @@ export function agentStatus(config: HostConfig | null, last: { report: PassRepor
     containers: { local: local.length, attached: attachments ? local.filter((c) => attachments[c.id]).length : null },
     peers: config.peers.length,
     lastError: report?.failures[0]?.error ?? report?.hostErrors[0] ?? report?.problems[0] ?? null,
+    ...safety,
   };
 }

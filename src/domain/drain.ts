@@ -1,5 +1,5 @@
 /**
- * Safe-to-stop drain (docs/architecture.md §8.5). A drained container may be stopped once
+ * Safe-to-stop drain (docs/architecture.md §8.9). A drained container may be stopped once
  * - every member host of its network has applied the drain's revision (no host hands out its name), and
  * - the DNS TTL has passed since then (a resolver that cached its address has let go).
  * The TTL counts from the moment the last host applied the drain, not from the drain itself: a host

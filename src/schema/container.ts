@@ -68,7 +68,7 @@ async function hostOfContainer(ctx: GraphQLContext, id: string): Promise<string>
 }
 
 const ContainerDrainRef = builder.objectRef<DrainState>('ContainerDrain').implement({
-  description: 'Where a drain stands (docs/architecture.md §8.5).',
+  description: 'Where a drain stands (docs/architecture.md §8.9).',
   fields: (t) => ({
     containerId: t.exposeID('containerId'),
     revision: t.exposeInt('revision', { nullable: true, description: 'The container.draining change; null if it never drained.' }),
@@ -126,7 +126,7 @@ builder.mutationFields((t) => ({
   drainContainer: t.field({
     type: DrainContainerPayload,
     description:
-      'The container leaves DNS at once but keeps connectivity until it is removed. `drain.safeToStopAt` says when stopping it loses nothing (docs/architecture.md §8.5); `container.drained` fires then. Idempotent. The scheduler (admin) or the agent of its host may drain it.',
+      'The container leaves DNS at once but keeps connectivity until it is removed. `drain.safeToStopAt` says when stopping it loses nothing (docs/architecture.md §8.9); `container.drained` fires then. Idempotent. The scheduler (admin) or the agent of its host may drain it.',
     args: { id: t.arg.id({ required: true }) },
     authScopes: async (_r, args, ctx) => ({ admin: true, agentOf: await hostOfContainer(ctx, String(args.id)) }),
     resolve: async (_r, { id }, ctx) => {

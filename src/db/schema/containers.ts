@@ -27,7 +27,7 @@ export const containers = sqliteTable(
     ip: text('ip').notNull(),
     mac: text('mac').notNull(),
     state: text('state', { enum: ['PENDING', 'RUNNING', 'DRAINING'] }).notNull(),
-    // Safe-to-stop drain (docs/architecture.md §8.5): the revision of the container.draining change,
+    // Safe-to-stop drain (docs/architecture.md §8.9): the revision of the container.draining change,
     // when every member host had applied it, and the moment it became safe to stop (container.drained).
     drainRevision: integer('drain_revision'),
     drainTtlExpiresAt: integer('drain_ttl_expires_at'),

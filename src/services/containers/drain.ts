@@ -1,5 +1,5 @@
 /**
- * Safe-to-stop drain, the effect side (docs/architecture.md §8.5; the rule is src/domain/drain.ts). `drainState` reads where a drain
+ * Safe-to-stop drain, the effect side (docs/architecture.md §8.9; the rule is src/domain/drain.ts). `drainState` reads where a drain
  * stands; `settleDrains` (run by the fleet sweep) records when every member host applied a drain and,
  * once it is safe to stop, sets `safeToStopAt` and appends `container.drained`.
  */

@@ -35,7 +35,7 @@ export async function transitionContainer(ctx: ServiceContext, containerId: stri
       now,
     );
     if (to === 'DRAINING') {
-      // Safe-to-stop (architecture §8.5): the drain's revision, and when resolvers that cached the name let go.
+      // Safe-to-stop (architecture §8.9): the drain's revision, and when resolvers that cached the name let go.
       const network = await getNetwork(tx, row.networkId);
       await tx
         .update(containers)
