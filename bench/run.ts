@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { benchApiThroughput } from './api-throughput.ts';
 import { benchFeedLatency } from './feed-latency.ts';
 import { benchAgent } from './agent-apply.ts';
+import { benchCni } from './cni.ts';
 import { benchConvergence } from './convergence.ts';
 import { benchDataplane } from './dataplane.ts';
 import { benchDns } from './dns.ts';
@@ -24,6 +25,7 @@ const parts: Record<string, () => Promise<BenchRow[]>> = {
   agent: benchAgent,
   dns: benchDns,
   dataplane: benchDataplane,
+  cni: benchCni,
 };
 
 // part names are the bare words; `--name value` pairs are options of the parts

@@ -20,22 +20,10 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Allocated, World } from '../../lab/world.ts';
 import { callAgent } from '../../cni/client.ts';
 import { sleep } from '../support/netns-lab.ts';
-import { HostPodman, installWeftCni, makeRootfs } from '../support/podman.ts';
+import { agentReady, HostPodman, installWeftCni, makeRootfs, percentile, type RunTiming, runToResolvable } from '../support/podman.ts';
 import { describeRoot } from '../support/root.ts';
 
 const RUNS = 20;
-
-/** `dig` for an A record from inside network namespace `netnsPath`; the addresses, sorted. */
-function digFrom(netnsPath: string, server: string, name: string): Promise<string> {
-  return new Promise((resolve) => {
-    execFile('nsenter', [`--net=${netnsPath}`, 'dig', '+short', '+time=1', '+tries=1', `@${server}`, name, 'A'], (error, out) =>
-      resolve(error ? '' : out.trim().split('\n').sort().join(' ')),
-    );
-  });
-}
-
-/** Percentile of sorted numbers. */
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
 describeRoot(
   'end to end: podman joins Weft networks through weft-cni',
@@ -55,23 +43,11 @@ describeRoot(
     const socket = (n: number) => join(world.hosts[n - 1].stateDir, 'attach.sock');
     const conflist = (n: number, networkId: string) => join(confDir(n), `weft-${networkId}.conflist`);
 
-    /** Waits until host n's agent holds the container (its conflist exists and `weft-agent env` knows it); writes the env file. */
+    /** Waits until host n's agent holds the container and its conflist; writes its `weft-agent env` file and returns the path. */
     async function ready(n: number, c: Allocated): Promise<string> {
       const envFile = join(dir, `${c.id}.env`);
-      for (let i = 0; i < 200; i++) {
-        try {
-          const text = execFileSync(join(process.cwd(), 'node_modules/.bin/tsx'), ['agent/main.ts', 'env', c.id, '--state-dir', world.hosts[n - 1].stateDir], {
-            encoding: 'utf8',
-            stdio: ['ignore', 'pipe', 'pipe'],
-          });
-          if (existsSync(conflist(n, networkOf(c)))) {
-            writeFileSync(envFile, text);
-            return envFile;
-          }
-        } catch {}
-        await sleep(50);
-      }
-      throw new Error(`host ${n}'s agent never held ${c.id}`);
+      await agentReady(world.hosts[n - 1].stateDir, c.id, conflist(n, networkOf(c)), envFile);
+      return envFile;
     }
     const networks = new Map<string, string>();
     const networkOf = (c: Allocated) => networks.get(c.id)!;
@@ -185,21 +161,23 @@ describeRoot(
       const netnsBefore = readdirSync('/run/netns')
         .filter((n) => n.startsWith('netns-'))
         .sort();
-      const ms: number[] = [];
-      const phases = { run: [] as number[], running: [] as number[] };
+      const t: RunTiming[] = [];
       for (let i = 0; i < RUNS; i++) {
         const c = await allocate(alpha, 2);
         const envFile = await ready(2, c);
-        const t0 = performance.now();
-        await pod[1].run(c.id, rootfs, ['--network', alpha.networkId, '--mac-address', c.mac, '--env-file', envFile]);
-        phases.run.push(performance.now() - t0);
-        await world.markRunning(c.id);
-        phases.running.push(performance.now() - t0);
-        while ((await digFrom(nsA, gateway, c.hostname)) !== c.ip) {
-          if (performance.now() - t0 > 30_000) throw new Error(`${c.hostname} never resolved`);
-          await sleep(10);
-        }
-        ms.push(performance.now() - t0);
+        t.push(
+          await runToResolvable({
+            pod: pod[1],
+            id: c.id,
+            runOpts: ['--network', alpha.networkId, '--mac-address', c.mac, '--env-file', envFile],
+            rootfs,
+            markRunning: () => world.markRunning(c.id),
+            peerNetns: nsA,
+            gateway,
+            hostname: c.hostname,
+            ip: c.ip,
+          }),
+        );
         await pod[1].podman(['stop', '-t', '0', c.id]);
         await pod[1].remove(c.id);
         await world.gql(`mutation($id: ID!) { removeContainer(id: $id) { revision } }`, { id: c.id });
@@ -212,16 +190,15 @@ describeRoot(
             .sort(),
         ).toEqual(netnsBefore);
       }
-      const sorted = [...ms].sort((x, y) => x - y);
-      const p50 = (xs: number[]) =>
-        pct(
-          [...xs].sort((x, y) => x - y),
-          50,
+      const p = (k: keyof RunTiming, q: number) =>
+        percentile(
+          t.map((x) => x[k]),
+          q,
         ).toFixed(0);
       console.log(
-        `[e2e] podman run → peer resolves, ${RUNS} runs: p50 ${pct(sorted, 50).toFixed(0)} ms, p99 ${pct(sorted, 99).toFixed(0)} ms (min ${sorted[0].toFixed(0)}, max ${sorted.at(-1)!.toFixed(0)}); p50 of podman run returning ${p50(phases.run)} ms, of RUNNING in the API ${p50(phases.running)} ms`,
+        `[e2e] podman run → peer resolves, ${RUNS} runs: p50 ${p('resolved', 50)} ms, p99 ${p('resolved', 99)} ms; p50 of podman run returning ${p('run', 50)} ms, of RUNNING in the API ${p('running', 50)} ms`,
       );
-      expect(ms).toHaveLength(RUNS);
+      expect(t).toHaveLength(RUNS);
     }, 300_000);
 
     it('podman rm leaves nothing; removing the host’s last container of a network removes its conflist', async () => {
