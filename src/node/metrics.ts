@@ -125,20 +125,25 @@ export function createApiMetrics(options: { now?: () => number } = {}): ApiMetri
   gauge('weft_webhook_queue_depth', 'Webhook deliveries open (pending or failed, awaiting an attempt)', (v) => v.queueDepth);
   gauge('weft_webhook_oldest_pending_age_seconds', 'Age of the oldest open webhook delivery (0 when none)', (v) => v.oldestPendingSeconds);
   gauge('weft_webhook_dead_letters', 'Dead-lettered webhook deliveries still retained', (v) => v.deadLetters);
-  new Gauge({
-    name: 'weft_network_convergence_seconds',
-    help: 'Commit-to-applied time of changes reported in the last 5 minutes, per network (quantile 0.5 and 0.99); networks without reports have no series',
-    labelNames: ['network', 'quantile'],
-    registers,
-    async collect() {
-      const v = await current();
-      this.reset();
-      for (const [network, sorted] of v.convergence) {
-        this.set({ network, quantile: '0.5' }, (percentile(sorted, 50) ?? 0) / 1000);
-        this.set({ network, quantile: '0.99' }, (percentile(sorted, 99) ?? 0) / 1000);
-      }
-    },
-  });
+  // Two gauges rather than a `quantile` label: that label belongs to summaries (promtool refuses it on a gauge).
+  const convergenceGauge = (name: string, help: string, p: number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['network'],
+      registers,
+      async collect() {
+        const v = await current();
+        this.reset();
+        for (const [network, sorted] of v.convergence) this.set({ network }, (percentile(sorted, p) ?? 0) / 1000);
+      },
+    });
+  convergenceGauge(
+    'weft_network_convergence_p50_seconds',
+    'Median commit-to-applied time of changes reported in the last 5 minutes, per network (networks with reports only)',
+    50,
+  );
+  convergenceGauge('weft_network_convergence_p99_seconds', '99th percentile commit-to-applied time of changes reported in the last 5 minutes, per network', 99);
 
   return {
     registry,
