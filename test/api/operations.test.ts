@@ -104,6 +104,30 @@ describe('API operations: metrics, logs, health', () => {
     expect(text).toMatch(/^weft_webhook_deliveries_total\{outcome="dead"\} 0$/m);
   });
 
+  it('reports per-network convergence p50 and p99 from the reports of the last 5 minutes', async () => {
+    const client = createClient({ url: `file:${join(dir, 'weft.db')}` });
+    try {
+      const now = Date.now();
+      // 100 samples of 1..100 ms for one network, and an old one that is out of the window
+      for (let ms = 1; ms <= 100; ms++)
+        await client.execute({
+          sql: 'insert into convergence_samples (host_id, network_id, revision, latency_ms, reported_at) values (?, ?, ?, ?, ?)',
+          args: ['host-x', 'pn-ops', ms, ms, now],
+        });
+      await client.execute({
+        sql: 'insert into convergence_samples (host_id, network_id, revision, latency_ms, reported_at) values (?, ?, ?, ?, ?)',
+        args: ['host-x', 'pn-old', 1, 5000, now - 3_600_000],
+      });
+    } finally {
+      client.close();
+    }
+    await new Promise((r) => setTimeout(r, 1100));
+    const text = await scrape();
+    expect(sample(text, 'weft_network_convergence_p50_seconds', { network: 'pn-ops' })).toBe(0.05);
+    expect(sample(text, 'weft_network_convergence_p99_seconds', { network: 'pn-ops' })).toBe(0.099);
+    expect(text).not.toContain('pn-old');
+  });
+
   it.skipIf(!hasPromtool && !requirePromtool)('passes promtool check metrics', async () => {
     expect(promtoolCheck(await scrape())).toBe('');
   });
