@@ -170,6 +170,13 @@ describe('weft-cni over the attach API (fake host)', () => {
     expect(agent.fake.snapshot()).toEqual(before);
   });
 
+  it('ADD into a namespace where another plugin already made the interface fails (11) instead of sharing it', async () => {
+    agent.fake.byPath.get(NETNS)!.links.set('eth0', { name: 'eth0', kind: 'dummy', mtu: 1500, up: true, mac: '02:11:22:33:44:55', learning: false, addrs: [] });
+    const r = await run(env('ADD'), conf());
+    expect(r.json).toMatchObject({ code: CODES.TRY_AGAIN_LATER, msg: expect.stringMatching(/^NETWORK_NOT_READY/) });
+    expect(agent.fake.byPath.get(NETNS)!.links.get('eth0')!.mac).toBe('02:11:22:33:44:55');
+  });
+
   it('ADD of an agent without a model waits timeoutMs, then answers 11', async () => {
     model = null;
     const r = await run(env('ADD'), conf({ timeoutMs: 50 }));
