@@ -5,6 +5,7 @@
  * cells, over HTTP and over SSE.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LATEST_MIGRATION } from '../../src/health.ts';
 import { startTestApi } from '../support/api.ts';
 import { subscribeSse } from '../support/sse.ts';
 import { runSharedScenario } from './shared-scenario.ts';
@@ -25,6 +26,22 @@ describe('the API on Workers', () => {
     expect(worker.hrana.requests).toBeGreaterThan(before);
     const jwks = (await (await fetch(`${worker.url}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
     expect(jwks.keys.map((k) => k.kid)).toEqual([worker.keys.kid]);
+  });
+
+  it('answers /livez and /readyz as the Node API does, with an x-request-id on every answer, Yoga answers included', async () => {
+    const live = await fetch(`${worker.url}/livez`);
+    expect(live.status).toBe(200);
+    expect(await live.json()).toEqual({ ok: true });
+    expect(live.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const ready = await fetch(`${worker.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ ok: true, database: 'ok', migrations: { expected: LATEST_MIGRATION, current: true } });
+    const graphql = await fetch(`${worker.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query":"{ __typename }"}',
+    });
+    expect(graphql.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('answers the shared scenario exactly as the Node API does', async () => {
