@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { World } from '../lab/world.ts';
 import { agentReady, builtCniIsFresh, HostPodman, installWeftCni, makeRootfs, percentile, type RunTiming, runToResolvable } from '../test/support/podman.ts';
+import { rootUnavailable } from '../test/support/root.ts';
 import { type BenchRow, arg, rowsOf } from './table.ts';
 
 /** Runs the part; returns its rows. */
@@ -21,6 +22,8 @@ export async function benchCni(): Promise<BenchRow[]> {
   const runs = arg('runs', 20);
   const transcript = process.argv.includes('--transcript');
   const row = rowsOf('cni', `sudo npm run bench -- cni --runs ${runs}`);
+  const why = rootUnavailable(['podman', 'runc', 'busybox', 'nsenter', 'dig', 'wireguard-go']);
+  if (why) return [row(`skipped: ${why}`, NaN, '')];
   const world = new World('xp');
   const dir = mkdtempSync(join(tmpdir(), 'weft-bench-cni-'));
   const confDir = (n: number) => join(dir, `net.d-${n}`);

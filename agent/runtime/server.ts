@@ -3,7 +3,7 @@
  *
  *   POST /v1/attach  {containerId, netnsPath} → 200 AttachResult | 4xx/5xx {code, message, details}
  *   POST /v1/detach  {containerId}            → 200 {containerId, detached}
- *   GET  /v1/attachments                      → 200 {containerId: netnsPath}
+ *   GET  /v1/attachments                      → 200 {containerId: netnsPath | {netnsPath, ifName}} (the latter for CNI)
  *   GET  /v1/status                           → 200 AgentStatus (status.ts): the agent and each network ready or not
  *   POST /v1/cni/{add,check,del,gc}           → the CNI plugin's routes (cni.ts)
  *   POST /v1/{confirm,accept-generation,drain} → the operator's routes (operator.ts)
