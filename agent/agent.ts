@@ -88,10 +88,15 @@ export async function startAgent({ config, hostNetns, log = console.log, metrics
 
   let keyChecked = false;
   let lastReport: { appliedRevision: number; applyMs?: number; networks: { networkId: string; healthy: boolean; message?: string }[] } | null = null;
-  /** One report to the API: the last pass, and the safety state (no revision while fenced: it belongs to another database). */
-  const heartbeat = async (): Promise<void> => {
+  /**
+   * One report to the API with the safety state. After a pass (`withPass`) it carries the applied
+   * revision and per-network health; a plain heartbeat carries neither, so a quiet fleet costs the
+   * API one small write per host per WEFT_HEARTBEAT_MS. Never a revision while fenced: it belongs to
+   * another database.
+   */
+  const heartbeat = async (withPass = false): Promise<void> => {
     const status = gate.status();
-    const body = status.fence || !lastReport ? {} : lastReport;
+    const body = status.fence || !lastReport || !withPass ? {} : lastReport;
     await client.report({ hostId: config.hostId, ...body, safety: toSafetyReport(status) }).catch((e) => log(`agent: report failed: ${(e as Error).message}`));
   };
   let lastPass: { report: PassReport; at: Date } | null = null;
@@ -122,7 +127,7 @@ export async function startAgent({ config, hostNetns, log = console.log, metrics
       });
       if (report.ops.length || report.failures.length) log(`agent: pass at revision ${applied.revision}: ${report.summary}`);
       lastReport = { appliedRevision: applied.revision, applyMs: Math.round(report.durationMs), networks };
-      await heartbeat();
+      await heartbeat(true);
     },
     onError: (e) => (metrics?.passFailed(), log(`agent: pass failed: ${(e as Error).message}`)),
   });
@@ -213,6 +218,7 @@ export async function startAgent({ config, hostNetns, log = console.log, metrics
     getConfig: () => model,
     reconcile: async () => {
       const report = await withDns(await reconciler.reconcile(model!, store.paths()), model!);
+      metrics?.pass(report, model!.revision);
       lastPass = { report, at: new Date() };
       return report;
     },

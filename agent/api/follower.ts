@@ -95,6 +95,9 @@ export function startFollower(options: FollowerOptions) {
       } catch (error) {
         if (controller.signal.aborted) break;
         options.onConnection?.('disconnected', error);
+        // Refused (a revoked token, or an API on a database that does not know this host): list again
+        // next time, where the refusal is examined (onRefused) instead of resuming the watch blindly.
+        if (error instanceof ApiError && error.code === 'UNAUTHENTICATED') needList = true;
         const delay = backoffDelay(attempt++, base, cap);
         log(`feed: ${(error as Error).message}; retrying in ${delay} ms from revision ${model?.revision ?? 'none'}`);
         await new Promise<void>((resolve) => {

@@ -3,10 +3,11 @@ import { type HostBeat, livenessStep } from './liveness.ts';
 
 const o = { downAfterMs: 30_000, maxFraction: 1 / 3 };
 const now = 1_000_000;
-const beat = (id: string, ago: number | null, liveness: HostBeat['liveness'] = 'UP'): HostBeat => ({
+const beat = (id: string, ago: number | null, liveness: HostBeat['liveness'] = 'UP', downFor: number | null = null): HostBeat => ({
   id,
   lastSeenAt: ago === null ? null : now - ago,
   liveness,
+  livenessChangedAt: downFor === null ? null : now - downFor,
 });
 
 describe('host liveness', () => {
@@ -32,9 +33,24 @@ describe('host liveness', () => {
       { down: [], up: ['h3'], silent: [], partitioned: false, wouldGoDown: [] },
     ],
     [
-      'a DOWN host still silent stays DOWN and does not count towards the guard',
-      [beat('h1', 1000), beat('h2', 40_000), beat('h3', 90_000, 'DOWN')],
+      'a host DOWN for long does not count towards the guard',
+      [beat('h1', 1000), beat('h2', 40_000), beat('h3', 90_000, 'DOWN', 60_000)],
       { down: ['h2'], up: [], silent: ['h2', 'h3'], partitioned: false, wouldGoDown: ['h2'] },
+    ],
+    [
+      'staggered silence: the second host has been silent for half the window: partition guard',
+      [beat('h1', 1000), beat('h2', 30_000), beat('h3', 26_000)],
+      { down: [], up: [], silent: ['h2'], partitioned: true, wouldGoDown: ['h2'] },
+    ],
+    [
+      'a host silent for less than half the window does not count: DOWN',
+      [beat('h1', 1000), beat('h2', 30_000), beat('h3', 14_000)],
+      { down: ['h2'], up: [], silent: ['h2'], partitioned: false, wouldGoDown: ['h2'] },
+    ],
+    [
+      'a host marked DOWN within the window counts: the next silent one is held back',
+      [beat('h1', 1000), beat('h2', 40_000, 'DOWN', 10_000), beat('h3', 30_000)],
+      { down: [], up: [], silent: ['h2', 'h3'], partitioned: true, wouldGoDown: ['h3'] },
     ],
     [
       'a host that never reported is neither UP-silent nor DOWN',

@@ -104,3 +104,37 @@ describe('agent feed follower against a real API', () => {
     expect(revs).toEqual([...revs].sort((x, y) => x - y));
   });
 });
+
+describe('agent feed follower: an API on a database that does not know the host', () => {
+  it('stops watching, lists again, and reports the new generation it was refused by', async () => {
+    const a = await api();
+    const h = await a.gql(
+      `mutation($k: String!) { registerHost(input: { name: "h", endpoint: "192.0.2.1:51820", publicKey: $k }) { host { id } agentToken } }`,
+      { k: fakeKey(1) },
+    );
+    const first = ((await (await fetch(`${a.url}/healthz`)).json()) as { generation: string }).generation;
+    const client = createApiClient(a.url, h.registerHost.agentToken);
+    const refused: string[] = [];
+    const models: HostConfig[] = [];
+    const follower = startFollower({
+      client,
+      hostId: h.registerHost.host.id,
+      onModel: (m) => models.push(m),
+      onRefused: (g) => refused.push(g),
+      backoffBaseMs: 50,
+      backoffCapMs: 200,
+    });
+    cleanup.push(() => follower.stop());
+    await until(() => models.length > 0);
+    expect(models[0].generation).toBe(first);
+    // The same port and signing key, an empty database: the token verifies, the host is unknown.
+    await a.stop();
+    const b = await startApiServer({ PORT: String(a.port), AUTH_EDDSA_PRIVATE_KEY: a.config.auth.eddsaPrivateKey!, FEED_POLL_MS: '100' });
+    cleanup.push(() => b.close());
+    const second = ((await (await fetch(`${b.url}/healthz`)).json()) as { generation: string }).generation;
+    expect(second).not.toBe(first);
+    await until(() => refused.length > 0);
+    expect(refused[0]).toBe(second);
+    expect(models.every((m) => m.generation === first)).toBe(true); // nothing was listed from the empty database
+  });
+});

@@ -14,7 +14,9 @@ import type { Changed, ServiceContext } from '../context.ts';
 
 /** What the state machine says of the fleet now, without writing (GraphQL `fleetLiveness`). */
 export async function readLiveness(db: Reader, ctx: Pick<ServiceContext, 'config' | 'now'>): Promise<LivenessStep> {
-  const rows = await db.select({ id: hosts.id, lastSeenAt: hosts.lastHeartbeatAt, liveness: hosts.liveness }).from(hosts);
+  const rows = await db
+    .select({ id: hosts.id, lastSeenAt: hosts.lastHeartbeatAt, liveness: hosts.liveness, livenessChangedAt: hosts.livenessChangedAt })
+    .from(hosts);
   return livenessStep(rows, ctx.now(), { downAfterMs: ctx.config.fleet.downAfterMs, maxFraction: ctx.config.fleet.maxDownFraction });
 }
 
