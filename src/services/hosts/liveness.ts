@@ -20,8 +20,13 @@ export async function readLiveness(db: Reader, ctx: Pick<ServiceContext, 'config
   return livenessStep(rows, ctx.now(), { downAfterMs: ctx.config.fleet.downAfterMs, maxFraction: ctx.config.fleet.maxDownFraction });
 }
 
-/** One sweep: applies the transitions the state machine decides. */
+/**
+ * One sweep: applies the transitions the state machine decides. A sweep with nothing to change
+ * only reads; one that changes something decides again inside its write transaction.
+ */
 export async function sweepLiveness(ctx: ServiceContext): Promise<Changed<LivenessStep>> {
+  const glance = await readLiveness(ctx.db.read, ctx);
+  if (!glance.down.length && !glance.up.length) return { result: glance, changes: [] };
   return ctx.db.write(async (tx) => {
     const step = await readLiveness(tx, ctx);
     if (!step.down.length && !step.up.length) return { result: step, changes: [] };
