@@ -15,7 +15,8 @@ const STATUS = {
   networks: { 'pn-a': { vni: 100, ready: true, errors: [] }, 'pn-b': { vni: 200, ready: false, errors: ['dns: EADDRNOTAVAIL'] } },
   containers: { local: 3, attached: 2 },
   peers: 4,
-  brake: { state: 'engaged', held: 12 },
+  brake: { since: Date.UTC(2026, 11, 6, 15), objectsHeld: 12, hostObjects: 20, nearEmpty: false, reason: 'would delete 12 of 20 objects' },
+  fence: null,
   lastError: 'report failed: fetch failed',
 };
 
@@ -49,7 +50,8 @@ describe('weft-agent status', () => {
     expect(r.out.split('\n')).toEqual([
       'agent       host-1  ready',
       'revision    42  (last pass 2026-12-06T16:00:00.000Z)',
-      'brake       engaged held=12',
+      'brake       ENGAGED: holds 12 of 20 objects since 2026-12-06T15:00:00.000Z: would delete 12 of 20 objects (weft-agent confirm applies them)',
+      'fence       none',
       'networks    2 (1 ready)',
       '  pn-a  vni 100  ready',
       '  pn-b  vni 200  NOT READY: dns: EADDRNOTAVAIL',
@@ -75,5 +77,10 @@ describe('weft-agent status', () => {
   it('prints – for what an older agent does not say', () => {
     expect(formatStatus({ ready: false, problems: ['the agent has no host model yet'] })).toContain('last error  the agent has no host model yet');
     expect(formatStatus({})).toContain('peers       –');
+    expect(formatStatus({})).toContain('brake       –');
+    expect(formatStatus({ brake: null })).toContain('brake       released');
+    expect(formatStatus({ fence: { reason: 'GENERATION_CHANGED', since: 0 } })).toContain(
+      'fence       FENCED since 1970-01-01T00:00:00.000Z: GENERATION_CHANGED',
+    );
   });
 });

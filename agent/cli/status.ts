@@ -40,6 +40,26 @@ function describeState(v: unknown): string {
   return [head, ...rest].filter(Boolean).join(' ') || JSON.stringify(o);
 }
 
+const iso = (ms: unknown) => (typeof ms === 'number' ? new Date(ms).toISOString() : dash(ms));
+
+/** The brake as the agent reports it (agent/safety/gate.ts): null when released. */
+function describeBrake(b: unknown): string {
+  if (b === undefined) return '–'; // an agent that does not report it
+  if (b === null) return 'released';
+  const o = b as { objectsHeld?: number; hostObjects?: number; since?: number; nearEmpty?: boolean; reason?: string };
+  if (typeof o !== 'object' || o.objectsHeld === undefined) return describeState(b);
+  const when = o.nearEmpty ? ' (near-empty: never released by time)' : '';
+  return `ENGAGED: holds ${o.objectsHeld} of ${dash(o.hostObjects)} objects since ${iso(o.since)}${when}${o.reason ? `: ${o.reason}` : ''} (weft-agent confirm applies them)`;
+}
+
+/** The fence (agent/safety/fence.ts): null when the agent trusts the API's database. */
+function describeFence(f: unknown): string {
+  if (f === null) return 'none';
+  const o = f as { reason?: string; since?: number };
+  if (typeof o !== 'object' || !o.reason) return describeState(f);
+  return `FENCED since ${iso(o.since)}: ${o.reason} (weft-agent accept-generation trusts the new database)`;
+}
+
 /** The human rendering of a status object. */
 export function formatStatus(s: PrintedStatus): string {
   const networks = Object.entries(s.networks ?? {});
@@ -50,8 +70,8 @@ export function formatStatus(s: PrintedStatus): string {
   const lines = [
     `agent       ${dash(s.hostId)}  ${s.ready ? 'ready' : 'NOT READY'}`,
     `revision    ${dash(s.revision)}  (last pass ${dash(s.lastPassAt)})`,
-    `brake       ${describeState(s.brake)}`,
-    ...(s.fence !== undefined ? [`fence       ${describeState(s.fence)}`] : []),
+    `brake       ${describeBrake(s.brake)}`,
+    ...(s.fence !== undefined ? [`fence       ${describeFence(s.fence)}`] : []),
     `networks    ${networks.length} (${ready} ready)`,
     ...networks.map(([id, n]) => `  ${id}  vni ${dash(n.vni)}  ${n.ready ? 'ready' : `NOT READY: ${(n.errors ?? []).join('; ') || 'no reason given'}`}`),
     `containers  ${containers}`,
