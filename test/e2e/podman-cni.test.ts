@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Allocated, World } from '../../lab/world.ts';
 import { callAgent } from '../../cni/client.ts';
+import { runPlugin } from '../../cni/plugin.ts';
 import { sleep } from '../support/netns-lab.ts';
 import { agentReady, HostPodman, installWeftCni, makeRootfs, percentile, type RunTiming, runToResolvable } from '../support/podman.ts';
 import { describeRoot } from '../support/root.ts';
@@ -151,6 +152,29 @@ describeRoot(
       expect(await pod[1].exec(b.id, ['nslookup', a.hostname])).toContain(a.ip);
       const attached = await callAgent<Record<string, unknown>>(socket(2), 'GET', '/v1/attachments');
       expect(Object.keys(attached)).toEqual([b.id]);
+    });
+
+    it('an ADD repeated after a runtime crash repairs nothing and answers the same; DEL with the agent stopped succeeds', async () => {
+      // the runtime lost its bookkeeping after ADD and runs it again, same container, namespace and interface
+      const id = (await pod[1].podman(['inspect', '--format', '{{.Id}}', b.id])).trim();
+      const netns = await pod[1].netns(b.id);
+      const stdin = JSON.stringify({ cniVersion: '1.0.0', name: 'alpha-chained', type: 'weft-cni', network: alpha.networkId, socket: socket(2) });
+      const env = { CNI_COMMAND: 'ADD', CNI_CONTAINERID: id, CNI_NETNS: netns, CNI_IFNAME: 'eth0', CNI_ARGS: `IgnoreUnknown=1;IP=${b.ip}` };
+      const again = await runPlugin(env, stdin);
+      expect(again.exitCode).toBe(0);
+      expect(JSON.parse(again.stdout)).toMatchObject({ interfaces: [{ name: 'eth0', mac: b.mac, sandbox: netns }], ips: [{ address: `${b.ip}/22` }] });
+      expect(await tcp(pod[1], b.id, pod[0], a.id, b.ip, 23460)).toBe('tcp-23460\n');
+
+      // a container removed while its host's agent is down: podman's DEL succeeds, the agent forgets it when it starts
+      const c = await allocate(alpha, 2);
+      await pod[1].run(c.id, rootfs, ['--network', alpha.networkId, '--mac-address', c.mac, '--env-file', await ready(2, c)]);
+      expect(Object.keys(await callAgent<Record<string, unknown>>(socket(2), 'GET', '/v1/attachments')).sort()).toEqual([b.id, c.id].sort());
+      await world.stopAgent(2);
+      await pod[1].remove(c.id);
+      await world.startAgent(2);
+      expect(Object.keys(await callAgent<Record<string, unknown>>(socket(2), 'GET', '/v1/attachments'))).toEqual([b.id]);
+      await world.gql(`mutation($id: ID!) { removeContainer(id: $id) { revision } }`, { id: c.id });
+      expect(await tcp(pod[1], b.id, pod[0], a.id, b.ip, 23461)).toBe('tcp-23461\n');
     });
 
     it(`times podman run → a peer resolving the new name (p50/p99 over ${RUNS} runs), leaving nothing behind each time`, async () => {
