@@ -6,7 +6,7 @@
  * - explicit: a delta says so (`container.removed`, `network.left`, `peer.removed`); it applies at once;
  * - implied: a full snapshot (first list, relist, RESYNC) lacks something the host holds.
  * Implied removals of more than `ratio` of what the host holds (when it holds at least
- * `minObjects`) are held: the model the host serves keeps them, while additions and updates of the
+ * `minObjects`), or a near-empty snapshot (whatever the host holds), are held: the model the host serves keeps them, while additions and updates of the
  * snapshot apply. A held set is released
  * - by an operator (`weft-agent confirm`),
  * - object by object, when the API states the removal explicitly (or lists the object again),
@@ -119,10 +119,12 @@ export function onSnapshot(
   const objectsHeld = countHeld(held);
   const hostObjects = countObjects(serving);
   if (objectsHeld === 0) return null;
-  const big = hostObjects >= o.minObjects && objectsHeld / hostObjects > o.ratio;
+  // Near-empty holds at any size: "the API lost my world" is never normal churn. The ratio holds
+  // from `minObjects` up, so that small hosts' ordinary relists are not braked.
+  const nearEmpty = countObjects(snapshot) < o.nearEmptyShare * hostObjects;
+  const big = nearEmpty || (hostObjects >= o.minObjects && objectsHeld / hostObjects > o.ratio);
   // A hold in force stays in force for what the snapshot still lacks, even when that is now little.
   if (!big && !current) return null;
-  const nearEmpty = countObjects(snapshot) < o.nearEmptyShare * hostObjects;
   const since = current?.since ?? now;
   const base = current?.hostObjects ?? hostObjects;
   const reason = nearEmpty

@@ -49,6 +49,31 @@ describe('safety gate: brake v2', () => {
     expect(gate.status().brake?.nearEmpty ?? null).toBe(engaged ? nearEmpty : null);
   });
 
+  it.each([
+    // a host holding 1 network, 3 containers and 1 peer (5 objects: below minObjects)
+    ['an empty snapshot of a small host is held all the same (near-empty holds at any size)', 0, 5, true],
+    ['a small host losing 2 of its 3 containers to a relist applies it (below minObjects)', 2, 3, false],
+  ] as const)('%s', (_name, keep, served, engaged) => {
+    const small: HostConfig = {
+      ...hostConfig(
+        hosts[0],
+        hosts,
+        [net('pn-a', 1, 240)].map((n) => ({ ...n, containers: n.containers.slice(0, 3) })),
+        10,
+      ),
+      generation: 'gen-a',
+    };
+    expect(countObjects(small)).toBe(5);
+    const next: HostConfig =
+      keep === 0
+        ? { ...small, revision: 11, networks: [], peers: [] }
+        : { ...small, revision: 11, networks: small.networks.map((n) => ({ ...n, containers: n.containers.slice(0, 1) })) };
+    const gate = new SafetyGate(small);
+    gate.update(next, 'snapshot', T0);
+    expect(ids(gate.model())).toBe(served);
+    expect(gate.status().brake !== null).toBe(engaged);
+  });
+
   it('the same removals as explicit deltas apply at once, whatever their number', () => {
     const gate = new SafetyGate(full());
     let m = full();
