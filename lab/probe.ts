@@ -10,7 +10,10 @@
  *   send-bcast <port> <bcast> <group> <local-ip> <payload>   sends to the broadcast address and the group
  *   vxlan <dst-ip> <vni> <dst-mac> <src-mac> <src-ip> <inner-dst-ip> <port> <payload>   crafted VXLAN frames to <dst-ip>:4789
  *   dns-wait <server> <name> <timeout-ms>      polls an A query every 5 ms; prints {answeredAt} (epoch ms) or {answeredAt: null}
- *   dns-loop <server> <name> <interval-ms>     queries until SIGTERM/SIGINT; prints {sent, answered, failed, maxMs}
+ *   dns-loop <server> <name,name,…> <interval-ms>  queries every name each interval until SIGTERM/SIGINT; prints {sent, answered, failed, maxMs}
+ *   request-loop <server> <name> <port> <interval-ms>  a client of a service name: resolves it (caching
+ *                                              the answer for its TTL, as a stub resolver does), sends one TCP request to one of its
+ *                                              addresses each interval until SIGTERM; prints {sent, ok, failed, failures}
  */
 import { createSocket } from 'node:dgram';
 import { connect, createServer } from 'node:net';
@@ -169,13 +172,16 @@ function dnsLoop(server: string, name: string, intervalMs: number): void {
   let answered = 0;
   let failed = 0;
   let maxMs = 0;
+  const names = name.split(',');
   const timer = setInterval(() => {
     const now = Date.now();
     for (const [qid, at] of pending) if (now - at > 1000) pending.delete(qid), failed++;
-    id = (id + 1) & 0xffff;
-    pending.set(id, now);
-    sent++;
-    sock.send(query(id, name), 53, server);
+    for (const n of names) {
+      id = (id + 1) & 0xffff;
+      pending.set(id, now);
+      sent++;
+      sock.send(query(id, n), 53, server);
+    }
   }, intervalMs);
   sock.on('message', (msg) => {
     const at = pending.get(msg.readUInt16BE(0));
@@ -192,6 +198,89 @@ function dnsLoop(server: string, name: string, intervalMs: number): void {
       out({ sent, answered, failed, maxMs });
       process.exit(0);
     }, 1000);
+  };
+  process.on('SIGTERM', stop).on('SIGINT', stop);
+  sock.bind(0, () => out('ready'));
+}
+
+/** The A records and smallest TTL of a response (answers to one question, names compressed). */
+function parseA(msg: Buffer): { ips: string[]; ttl: number } {
+  let off = 12;
+  const skipName = () => {
+    while (msg[off] !== 0) {
+      if ((msg[off] & 0xc0) === 0xc0) return void (off += 2);
+      off += msg[off] + 1;
+    }
+    off += 1;
+  };
+  skipName();
+  off += 4; // question type and class
+  const ips: string[] = [];
+  let ttl = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < msg.readUInt16BE(6); i++) {
+    skipName();
+    const type = msg.readUInt16BE(off);
+    const rttl = msg.readUInt32BE(off + 4);
+    const len = msg.readUInt16BE(off + 8);
+    off += 10;
+    if (type === 1 && len === 4) {
+      ips.push([...msg.subarray(off, off + 4)].join('.'));
+      ttl = Math.min(ttl, rttl);
+    }
+    off += len;
+  }
+  return { ips, ttl: Number.isFinite(ttl) ? ttl : 0 };
+}
+
+function requestLoop(server: string, name: string, port: number, intervalMs: number): void {
+  const sock = createSocket('udp4');
+  let cache: { ips: string[]; until: number } | null = null;
+  let resolving: Promise<string[]> | null = null;
+  let id = 0;
+  let sent = 0;
+  let ok = 0;
+  let failed = 0;
+  const failures: string[] = [];
+  const waiting = new Map<number, (ips: string[]) => void>();
+  sock.on('message', (msg) => {
+    const done = waiting.get(msg.readUInt16BE(0));
+    if (!done) return;
+    waiting.delete(msg.readUInt16BE(0));
+    const { ips, ttl } = parseA(msg);
+    cache = { ips, until: Date.now() + ttl * 1000 };
+    done(ips);
+  });
+  const resolve = (): Promise<string[]> => {
+    if (cache && Date.now() < cache.until) return Promise.resolve(cache.ips);
+    resolving ??= new Promise<string[]>((res) => {
+      id = (id + 1) & 0xffff;
+      const qid = id;
+      waiting.set(qid, res);
+      sock.send(query(qid, name), 53, server);
+      setTimeout(() => waiting.delete(qid) && res([]), 1000);
+    }).finally(() => (resolving = null));
+    return resolving;
+  };
+  const fail = (why: string) => {
+    failed++;
+    if (failures.length < 20) failures.push(`${new Date().toISOString()} ${why}`);
+  };
+  let turn = 0;
+  const timer = setInterval(async () => {
+    sent++;
+    const ips = await resolve();
+    if (!ips.length) return fail('no address');
+    const ip = ips[turn++ % ips.length];
+    const label = await tcpProbe(ip, port);
+    if (label) ok++;
+    else fail(`no answer from ${ip}`);
+  }, intervalMs);
+  const stop = () => {
+    clearInterval(timer);
+    setTimeout(() => {
+      out({ sent, ok, failed, failures });
+      process.exit(0);
+    }, 2000);
   };
   process.on('SIGTERM', stop).on('SIGINT', stop);
   sock.bind(0, () => out('ready'));
@@ -218,6 +307,9 @@ switch (command) {
     break;
   case 'dns-loop':
     dnsLoop(args[0], args[1], Number(args[2]));
+    break;
+  case 'request-loop':
+    requestLoop(args[0], args[1], Number(args[2]), Number(args[3]));
     break;
   default:
     process.stderr.write(`unknown probe command ${command}\n`);

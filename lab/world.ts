@@ -8,7 +8,7 @@
  * processes it started (agents, DNS daemons, wireguard-go), by PID. Traffic stays inside its
  * namespaces and loopback.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -162,6 +162,35 @@ export class World {
     await Promise.race([exited, sleep(5000)]);
   }
 
+  /** Host `n` dies: its agent and its WireGuard process stop (its DNS daemon, detached, stays). */
+  async killHost(n: number): Promise<void> {
+    await this.stopAgent(n);
+    const wg = this.lab.hosts[n - 1].wg;
+    if (!wg || wg.exitCode !== null || wg.signalCode !== null) return;
+    const exited = new Promise((r) => wg.once('exit', r));
+    process.kill(wg.pid!, 'SIGTERM');
+    await exited;
+  }
+
+  /** Host `n` comes back after `killHost`: WireGuard, then its agent. */
+  async reviveHost(n: number): Promise<void> {
+    await this.lab.startWg(this.lab.hosts[n - 1]);
+    if (this.lab.hosts[n - 1].wg?.pid) this.onProcess(this.lab.hosts[n - 1].wg!.pid!, `wireguard-go ${this.lab.hosts[n - 1].names.wg}`);
+    await this.startAgent(n);
+  }
+
+  /** `weft-agent <argv>` as an operator runs it on host `n` (its state directory holds the attach socket). */
+  agentCommand(n: number, argv: string[], timeoutMs = 120_000): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      execFile(
+        join(ROOT, 'node_modules/.bin/tsx'),
+        ['agent/main.ts', ...argv, '--state-dir', this.hosts[n - 1].stateDir],
+        { cwd: ROOT, timeout: timeoutMs },
+        (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+      );
+    });
+  }
+
   /**
    * Freezes host `n`'s agent (SIGSTOP to its process group, which holds the commands it runs) until
    * `resumeAgent(n)`, for a test whose drift must last: the agent repairs drift on every resync pass
@@ -199,9 +228,19 @@ export class World {
     await this.api.close();
   }
 
-  /** Starts the first API again on the same port and database file. */
-  async startApi(): Promise<void> {
-    this.api = await startNodeServer(this.apiConfig, this.log);
+  /** Starts the first API again on the same port, on its database file or another one (`databaseUrl`). */
+  async startApi(databaseUrl = this.apiConfig.databaseUrl): Promise<void> {
+    this.api = await startNodeServer({ ...this.apiConfig, databaseUrl }, this.log);
+    // This process's fetch may hold a kept-alive socket to the previous server on the same port: the
+    // first request on it fails ("other side closed") and drops it. Spend that on /healthz.
+    for (let i = 0; i < 3; i++)
+      if (
+        await fetch(`${this.api.url}/healthz`).then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
   }
 
   /** Another API process on the same database (any free port); closed by `destroy()`. */
