@@ -154,7 +154,7 @@ describeRoot(
       expect(Object.keys(attached)).toEqual([b.id]);
     });
 
-    it('an ADD repeated after a runtime crash repairs nothing and answers the same; DEL with the agent stopped succeeds', async () => {
+    it('an ADD repeated after a runtime crash repairs nothing and answers the same; CHECK, GC and STATUS pass; DEL with the agent stopped succeeds', async () => {
       // the runtime lost its bookkeeping after ADD and runs it again, same container, namespace and interface
       const id = (await pod[1].podman(['inspect', '--format', '{{.Id}}', b.id])).trim();
       const netns = await pod[1].netns(b.id);
@@ -164,6 +164,16 @@ describeRoot(
       expect(again.exitCode).toBe(0);
       expect(JSON.parse(again.stdout)).toMatchObject({ interfaces: [{ name: 'eth0', mac: b.mac, sandbox: netns }], ips: [{ address: `${b.ip}/22` }] });
       expect(await tcp(pod[1], b.id, pod[0], a.id, b.ip, 23460)).toBe('tcp-23460\n');
+      // CHECK and GC (podman 4.3 calls neither): against the real kernel, as a runtime with libcni ≥ 1.2 would
+      const v11 = JSON.stringify({ ...JSON.parse(stdin), cniVersion: '1.1.0' });
+      const prevResult = JSON.parse(again.stdout);
+      expect(await runPlugin({ ...env, CNI_COMMAND: 'CHECK' }, JSON.stringify({ ...JSON.parse(v11), prevResult }))).toEqual({ stdout: '', exitCode: 0 });
+      const valid = { 'cni.dev/valid-attachments': [{ containerID: id, ifname: 'eth0' }] };
+      expect(await runPlugin({ CNI_COMMAND: 'GC', CNI_PATH: pluginDir }, JSON.stringify({ ...JSON.parse(v11), ...valid }))).toEqual({
+        stdout: '',
+        exitCode: 0,
+      });
+      expect(await runPlugin({ CNI_COMMAND: 'STATUS', CNI_PATH: pluginDir }, v11)).toEqual({ stdout: '', exitCode: 0 });
 
       // a container removed while its host's agent is down: podman's DEL succeeds, the agent forgets it when it starts
       const c = await allocate(alpha, 2);
