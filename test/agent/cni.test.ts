@@ -3,6 +3,7 @@
  * runs it (environment + stdin), what it prints, and what the agent then holds. The kernel half,
  * with podman, is test/e2e/podman-cni.test.ts.
  */
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -194,6 +195,27 @@ describe('weft-cni over the attach API (fake host)', () => {
       networks: { 'pn-a': { vni: 100, ready: true } },
     });
     expect(Date.parse(s.lastPassAt)).toBeGreaterThan(0);
+  });
+});
+
+describe('cni/main.ts as a runtime runs it', () => {
+  it('runs as it is under Node 24 (erasable TypeScript only, type-only imports from agent/) and answers VERSION', () => {
+    const out = execFileSync(process.execPath, [join(import.meta.dirname, '../../cni/main.ts')], {
+      input: '{"cniVersion":"1.0.0"}',
+      env: { PATH: process.env.PATH, CNI_COMMAND: 'VERSION' },
+      encoding: 'utf8',
+    });
+    expect(JSON.parse(out)).toEqual({ cniVersion: '1.0.0', supportedVersions: ['0.4.0', '1.0.0', '1.1.0'] });
+  });
+
+  it('prints the spec error object on stdout and exits 1 for bad input', () => {
+    const r = spawnSync(process.execPath, [join(import.meta.dirname, '../../cni/main.ts')], {
+      input: 'not json',
+      env: { CNI_COMMAND: 'ADD' },
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ cniVersion: '1.1.0', code: 6, msg: 'the network configuration on stdin is not JSON' });
   });
 });
 
