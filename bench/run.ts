@@ -13,6 +13,7 @@ import { benchConvergence } from './convergence.ts';
 import { benchDataplane } from './dataplane.ts';
 import { benchDns } from './dns.ts';
 import { benchEdge } from './edge.ts';
+import { benchFleet } from './fleet.ts';
 import { benchScale } from './scale.ts';
 import { type BenchRow, toMarkdown } from './table.ts';
 
@@ -26,6 +27,7 @@ const parts: Record<string, () => Promise<BenchRow[]>> = {
   dns: benchDns,
   dataplane: benchDataplane,
   cni: benchCni,
+  fleet: benchFleet,
 };
 
 // part names are the bare words; `--name value` pairs are options of the parts
