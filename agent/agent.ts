@@ -168,17 +168,20 @@ export async function startAgent({ config, hostNetns, log = console.log, metrics
       // there. The gate fences on the new generation; an operator who accepts it then meets the brake.
       const serving = gate.model();
       if (!serving?.generation || serving.generation === generation) return;
-      onServing(gate.update({ revision: 0, generation, host: serving.host, peers: [], networks: [] }, 'snapshot', Date.now()), 'refused');
+      const changed = gate.update({ revision: 0, generation, host: serving.host, peers: [], networks: [] }, 'snapshot', Date.now());
+      model = gate.model();
+      onServing(changed, 'refused');
     },
     onModel: (next, why, change) => {
       const event = why === 'snapshot' || why === 'relist' ? 'snapshot' : why === 'cursor' ? 'cursor' : 'delta';
       const changed = gate.update(next, event, Date.now(), change ? statedRemovals(change) : []);
       model = gate.model();
-      if (!keyChecked && next.host.publicKey !== publicKey) {
+      // Not while fenced: that API runs on a database this host does not trust.
+      if (!keyChecked && !gate.status().fence && next.host.publicKey !== publicKey) {
         log('agent: the API has another public key for this host; sending ours');
         void client.updateHost({ hostId: config.hostId, publicKey }).catch((e) => log(`agent: updateHost failed: ${(e as Error).message}`));
       }
-      keyChecked = true;
+      if (!gate.status().fence) keyChecked = true;
       // A CURSOR only moves the revision (nothing in between concerned this host): no pass, no DNS
       // update; the next pass (feed change or resync timer) reports the newer revision.
       if (why === 'cursor') return;
