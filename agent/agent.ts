@@ -52,7 +52,11 @@ export async function startAgent({ config, hostNetns, log = console.log, metrics
   const reconciler = createReconciler({ runner, names, wgMode: config.wgMode, privateKeyPath, log });
 
   // The safety gate decides the model this host serves (kernel, DNS, saved model): brake and fence (§8.2, §8.3).
-  const gate = new SafetyGate(loadLastKnownGood(config.stateDir), { ...DEFAULT_BRAKE, confirmAfterMs: config.brakeConfirmMs });
+  const gate = new SafetyGate(loadLastKnownGood(config.stateDir), {
+    ...DEFAULT_BRAKE,
+    confirmAfterMs: config.brakeConfirmMs,
+    nearEmptyShare: config.brakeNearEmpty,
+  });
   let model: HostConfig | null = gate.model();
   if (model) log(`agent: serving last-known-good model at revision ${model.revision} until the API answers`);
 

@@ -29,6 +29,7 @@ const schema = z.object({
   WEFT_RESYNC_MS: z.coerce.number().int().min(1000).default(30_000),
   WEFT_DEBOUNCE_MS: z.coerce.number().int().min(0).default(50),
   WEFT_BRAKE_CONFIRM_MS: z.coerce.number().int().min(0).default(60_000),
+  WEFT_BRAKE_NEAR_EMPTY: z.coerce.number().min(0).max(1).default(0.1), // a snapshot below this share of what the host holds is near-empty
   WEFT_HEARTBEAT_MS: z.coerce.number().int().min(200).default(5_000),
 });
 
@@ -48,6 +49,7 @@ export interface AgentConfig {
   resyncMs: number;
   debounceMs: number;
   brakeConfirmMs: number;
+  brakeNearEmpty: number;
   heartbeatMs: number;
 }
 
@@ -101,6 +103,7 @@ export function parseAgentConfig(env: Record<string, string | undefined>): Agent
     resyncMs: e.WEFT_RESYNC_MS,
     debounceMs: e.WEFT_DEBOUNCE_MS,
     brakeConfirmMs: e.WEFT_BRAKE_CONFIRM_MS,
+    brakeNearEmpty: e.WEFT_BRAKE_NEAR_EMPTY,
     heartbeatMs: e.WEFT_HEARTBEAT_MS,
   };
 }

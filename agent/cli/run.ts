@@ -24,7 +24,7 @@ export const runCommand: Command = {
   usage: `weft-agent run [--api-url URL] [--state-dir DIR] [--prefix P] [--wg-mode kernel|external]
                [--dns-upstreams IP[:PORT],…] [--dns-port N] [--env-prefix SCALINGO_] [--attach-socket PATH] [--cni-conf-dir DIR]
                [--host-id ID --agent-token T | --agent-token-file F] [--host-netns NS]
-               [--resync-ms N] [--debounce-ms N] [--brake-confirm-ms N] [--heartbeat-ms N]
+               [--resync-ms N] [--debounce-ms N] [--brake-confirm-ms N] [--brake-near-empty SHARE] [--heartbeat-ms N]
                [--metrics-address HOST:PORT] [--log-format json|pretty]
 Every flag has a WEFT_* environment twin (--api-url ↔ WEFT_API_URL).`,
   flags: [
@@ -43,6 +43,7 @@ Every flag has a WEFT_* environment twin (--api-url ↔ WEFT_API_URL).`,
     'resync-ms',
     'debounce-ms',
     'brake-confirm-ms',
+    'brake-near-empty',
     'heartbeat-ms',
     'host-netns',
     'metrics-address',
