@@ -6,8 +6,8 @@
  * The outcome code is 'OK', or the first error's `extensions.code` (the codes of README's list), so
  * a refused query (GRAPHQL_PARSE_FAILED, BAD_USER_INPUT) and a fault (INTERNAL_SERVER_ERROR) are
  * told apart. An operation that never reached execution (a parse or validation failure) is named
- * `_invalid`. graphql-ws operations other than subscriptions are not timed (agents and frontends use
- * it for subscriptions only).
+ * `_invalid`. A query or mutation over graphql-ws has no HTTP request: it is timed from the start to
+ * the end of its execution (one refused before execution, by parse or validation, is not counted).
  */
 import { type DocumentNode, type ExecutionResult, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
@@ -76,7 +76,15 @@ export function telemetryPlugin(telemetry: Telemetry, now: () => number = () => 
       started.set(request, now());
     },
     onExecute({ args }) {
-      remember(args.contextValue, args.document, args.operationName);
+      const info = remember(args.contextValue, args.document, args.operationName);
+      if ((args.contextValue as { request?: Request }).request) return; // HTTP: timed by onRequest … onResultProcess
+      const t0 = now();
+      return {
+        onExecuteDone({ result }) {
+          if (Symbol.asyncIterator in (result as object)) return;
+          telemetry.graphqlOperation(info.name, info.type, firstCode(result as ExecutionResult), now() - t0);
+        },
+      };
     },
     onSubscribe({ args }) {
       const info = remember(args.contextValue, args.document, args.operationName);

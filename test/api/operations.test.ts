@@ -7,6 +7,8 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@libsql/client';
+import { createClient as createWsClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.ts';
 import { checkReadiness, LATEST_MIGRATION } from '../../src/health.ts';
@@ -75,6 +77,36 @@ describe('API operations: metrics, logs, health', () => {
     expect(count(after) - count(before)).toBe(4);
     expect(sample(after, 'weft_db_statement_duration_seconds_count', { client: 'read', statement: 'select' })).toBeGreaterThan(0);
     expect(sample(after, 'process_cpu_seconds_total')).toBeGreaterThan(0);
+  });
+
+  it('counts queries and mutations sent over graphql-ws too', async () => {
+    const before = await scrape();
+    class BearerWebSocket extends WebSocket {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols, { headers: { authorization: `Bearer ${admin}` } });
+      }
+    }
+    const client = createWsClient({ url: `${server.url.replace('http', 'ws')}/graphql`, webSocketImpl: BearerWebSocket, retryAttempts: 0 });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const result = await new Promise<{ data?: unknown; errors?: unknown }>((resolve, reject) => {
+          let got: { data?: unknown; errors?: unknown } = {};
+          client.subscribe(
+            { query: 'query OverWs { projects(first: 1) { edges { node { id } } } }' },
+            { next: (r) => (got = r), error: reject, complete: () => resolve(got) },
+          );
+        });
+        expect(result.errors).toBeUndefined();
+      }
+    } finally {
+      await client.dispose();
+    }
+    const after = await scrape();
+    const delta =
+      sample(after, 'weft_graphql_operations_total', { operation: 'OverWs', type: 'query', code: 'OK' }) -
+      sample(before, 'weft_graphql_operations_total', { operation: 'OverWs', type: 'query', code: 'OK' });
+    expect(delta).toBe(2);
+    expect(sample(after, 'weft_graphql_operation_duration_seconds_count', { operation: 'OverWs', type: 'query' })).toBe(2);
   });
 
   it('counts open feed streams by kind and transport while they are open', async () => {
