@@ -136,11 +136,11 @@ describeRoot(
     });
 
     it('another project’s container on the same host reaches nothing of alpha and resolves none of its names', async () => {
-      await pod[1].podman(['exec', '-d', b.id, 'sh', '-c', 'nc -l -p 23457 > /tmp/got-from-beta']);
+      await pod[1].podman(['exec', '-d', b.id, 'sh', '-c', 'nc -l -p 23457 > /run/got-from-beta']);
       await sleep(300);
       await expect(pod[0].exec(other.id, ['sh', '-c', `echo leak | nc -w 2 ${b.ip} 23457`])).rejects.toThrow();
       await expect(pod[0].exec(other.id, ['nslookup', b.hostname])).rejects.toThrow();
-      expect(await pod[1].exec(b.id, ['cat', '/tmp/got-from-beta'])).toBe('');
+      expect(await pod[1].exec(b.id, ['cat', '/run/got-from-beta'])).toBe('');
     });
 
     it('stays connected across an agent restart and a podman network reload', async () => {
