@@ -3,19 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { STATES } from '../../test/support/reconcile-scenarios.ts';
-import { main } from '../main.ts';
+import { runAgentCli } from '../../test/support/cli.ts';
 import { saveLastKnownGood } from '../state/last-known-good.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'weft-env-'));
 saveLastKnownGood(dir, STATES.twoNetworks);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: { write: (s: string) => (out += s) }, err: { write: (s: string) => (err += s) }, env: {} });
-  return { code, out, err };
-}
+const run = (argv: string[]) => runAgentCli(argv);
 
 describe('weft-agent env', () => {
   it('prints the container environment as KEY=value lines for podman run --env-file', async () => {

@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { main } from '../main.ts';
+import { runAgentCli } from '../../test/support/cli.ts';
 
-async function run(argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: { write: (s: string) => (out += s) }, err: { write: (s: string) => (err += s) }, env: {} });
-  return { code, out, err };
-}
+const run = (argv: string[]) => runAgentCli(argv);
 
 describe('weft-agent command line', () => {
   it.each([
