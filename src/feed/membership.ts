@@ -14,6 +14,15 @@ export async function networksOfHost(db: Reader, hostId: string): Promise<string
   return rows.map((r) => r.networkId);
 }
 
+/** The networks a host is a member of, with their project, by id: where a host-level event is written once per network. */
+export async function networkAddressesOfHost(db: Reader, hostId: string): Promise<{ networkId: string; projectId: string }[]> {
+  const rows = await db
+    .selectDistinct({ networkId: containers.networkId, projectId: containers.projectId })
+    .from(containers)
+    .where(eq(containers.hostId, hostId));
+  return rows.sort((a, b) => a.networkId.localeCompare(b.networkId));
+}
+
 /** The hosts that are members of a network. */
 export async function hostsOfNetwork(db: Reader, networkId: string): Promise<string[]> {
   const rows = await db.selectDistinct({ hostId: containers.hostId }).from(containers).where(eq(containers.networkId, networkId));

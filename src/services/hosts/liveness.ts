@@ -4,20 +4,24 @@
  * with their changes in one transaction: `host.down` / `host.up`, one row per network the host has
  * containers in (each member host drops or restores those names; each project hears of it).
  */
-import { eq, inArray } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { Reader } from '../../db/client.ts';
-import { hosts, networks } from '../../db/schema/index.ts';
+import { hosts } from '../../db/schema/index.ts';
 import { livenessStep, type LivenessStep } from '../../domain/liveness.ts';
 import { appendChanges, type NewChange } from '../../feed/append.ts';
-import { networksOfHost } from '../../feed/membership.ts';
+import { networkAddressesOfHost } from '../../feed/membership.ts';
 import type { Changed, ServiceContext } from '../context.ts';
 
 /** What the state machine says of the fleet now, without writing (GraphQL `fleetLiveness`). */
-export async function readLiveness(db: Reader, ctx: Pick<ServiceContext, 'config' | 'now'>): Promise<LivenessStep> {
+export async function readLiveness(
+  db: Reader,
+  ctx: Pick<ServiceContext, 'config' | 'now'>,
+): Promise<LivenessStep & { lastSeen: Record<string, number | null> }> {
   const rows = await db
     .select({ id: hosts.id, lastSeenAt: hosts.lastHeartbeatAt, liveness: hosts.liveness, livenessChangedAt: hosts.livenessChangedAt })
     .from(hosts);
-  return livenessStep(rows, ctx.now(), { downAfterMs: ctx.config.fleet.downAfterMs, maxFraction: ctx.config.fleet.maxDownFraction });
+  const step = livenessStep(rows, ctx.now(), { downAfterMs: ctx.config.fleet.downAfterMs, maxFraction: ctx.config.fleet.maxDownFraction });
+  return { ...step, lastSeen: Object.fromEntries(rows.map((r) => [r.id, r.lastSeenAt])) };
 }
 
 /**
@@ -32,26 +36,18 @@ export async function sweepLiveness(ctx: ServiceContext): Promise<Changed<Livene
     if (!step.down.length && !step.up.length) return { result: step, changes: [] };
     const now = ctx.now();
     const list: NewChange[] = [];
-    const all = await tx.select({ id: hosts.id, lastSeenAt: hosts.lastHeartbeatAt }).from(hosts);
     for (const [ids, liveness] of [
       [step.down, 'DOWN'],
       [step.up, 'UP'],
     ] as const) {
       for (const hostId of ids) {
         await tx.update(hosts).set({ liveness, livenessChangedAt: now }).where(eq(hosts.id, hostId));
-        const nets = await networksOfHost(tx, hostId);
-        const rows = nets.length ? await tx.select({ id: networks.id, projectId: networks.projectId }).from(networks).where(inArray(networks.id, nets)) : [];
-        const seen = all.find((h) => h.id === hostId)?.lastSeenAt ?? null;
-        for (const n of rows.sort((a, b) => a.id.localeCompare(b.id)))
+        const seen = step.lastSeen[hostId] ?? null;
+        for (const { networkId, projectId } of await networkAddressesOfHost(tx, hostId))
           list.push(
             liveness === 'DOWN'
-              ? {
-                  kind: 'host.down',
-                  projectId: n.projectId,
-                  networkId: n.id,
-                  payload: { hostId, lastSeenAt: seen === null ? null : new Date(seen).toISOString() },
-                }
-              : { kind: 'host.up', projectId: n.projectId, networkId: n.id, payload: { hostId } },
+              ? { kind: 'host.down', projectId, networkId, payload: { hostId, lastSeenAt: seen === null ? null : new Date(seen).toISOString() } }
+              : { kind: 'host.up', projectId, networkId, payload: { hostId } },
           );
       }
     }

@@ -1,9 +1,9 @@
-import { eq, inArray, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/client.ts';
-import { convergenceSamples, hostNetworkStatus, hosts, networks } from '../../db/schema/index.ts';
+import { convergenceSamples, hostNetworkStatus, hosts } from '../../db/schema/index.ts';
 import { appendChanges } from '../../feed/append.ts';
 import { badInput } from '../../domain/errors.ts';
-import { networksOfHost } from '../../feed/membership.ts';
+import { networkAddressesOfHost, networksOfHost } from '../../feed/membership.ts';
 import { readFeedPage } from '../../feed/read.ts';
 import { headRevision } from '../../feed/snapshot.ts';
 import { type Changed, type ServiceContext } from '../context.ts';
@@ -114,14 +114,12 @@ export async function reportHostStatus(ctx: ServiceContext, input: ReportHostSta
 /** `host.brake_engaged` for each network of the host, when the brake has just engaged. */
 async function brakeChanges(tx: Tx, hostId: string, brake: AgentSafety['brake'] | null, now: number) {
   if (!brake) return [];
-  const nets = await networksOfHost(tx, hostId);
-  const rows = nets.length ? await tx.select({ id: networks.id, projectId: networks.projectId }).from(networks).where(inArray(networks.id, nets)) : [];
   return appendChanges(
     tx,
-    rows.map((n) => ({
+    (await networkAddressesOfHost(tx, hostId)).map(({ networkId, projectId }) => ({
       kind: 'host.brake_engaged' as const,
-      projectId: n.projectId,
-      networkId: n.id,
+      projectId,
+      networkId,
       hostId,
       payload: { hostId, since: brake.since, objectsHeld: brake.objectsHeld, reason: brake.reason },
     })),
