@@ -93,13 +93,11 @@ describe('safety gate: brake v2', () => {
     expect(gate.model()!.networks.map((n) => n.id)).toEqual(['pn-a', 'pn-b', 'pn-c']);
   });
 
-  it('an explicit removal of a held object releases that object only; the last one releases the brake', () => {
+  it('a delta that states no removal releases nothing; the API listing the held objects again releases them all', () => {
     const gate = new SafetyGate(full());
     const lacking = without(full(), ['ctr-pn-a-1', 'ctr-pn-a-2', 'ctr-pn-a-3', 'ctr-pn-a-4', 'ctr-pn-a-5', 'ctr-pn-b-1', 'ctr-pn-b-2', 'ctr-pn-b-3']);
     gate.update(lacking, 'snapshot', T0);
     expect(gate.status().brake?.objectsHeld).toBe(8);
-    // The API confirms: the follower applied container.removed for ctr-pn-a-1 (the delta's model lacks it, as the relist did).
-    // Simulate the API re-adding and then removing, as a delta stream does: a model with it, then without.
     gate.update({ ...lacking, revision: 12 }, 'delta', T0);
     expect(gate.status().brake?.objectsHeld).toBe(8); // nothing explicit yet: same model
     const readded = { ...lacking, revision: 13, networks: full().networks }; // the API lists them again
