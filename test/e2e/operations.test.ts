@@ -168,10 +168,12 @@ describeRoot('end to end: metrics, logs and secrets', () => {
     await expect.poll(() => received, { timeout: 10_000 }).toBe(BYTES);
     const d1 = sample(await fresh(1), 'weft_container_veth_bytes_total', sent) - before1;
     const d2 = sample(await scrape(agentUrl(2)), 'weft_container_veth_bytes_total', got) - before2;
-    // the payload plus Ethernet, IP and TCP headers (about 70 bytes per 1,318-byte segment)
+    // At least the payload; the rest is Ethernet, IP and TCP headers, whose share depends on how
+    // the kernel segmented the stream (a CI run measured 13% over). The upper bound catches a
+    // counter that double-counts (2x), not the segmentation.
     for (const d of [d1, d2]) {
       expect(d).toBeGreaterThanOrEqual(BYTES);
-      expect(d).toBeLessThan(BYTES * 1.1);
+      expect(d).toBeLessThan(BYTES * 1.5);
     }
   }, 60_000);
 
