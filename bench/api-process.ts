@@ -14,11 +14,15 @@ export interface BenchApi extends ApiProcess {
 /** The HS256 secret of benchmark APIs (loopback only, throwaway databases). */
 export const BENCH_SECRET = 'bench-'.padEnd(40, 's');
 
-/** Starts the API over a fresh embedded database in a temporary directory, or a copy of `seedFile`; ended when this process ends. */
-export async function startBenchApi(env: Record<string, string> = {}, seedFile?: string): Promise<BenchApi> {
+/**
+ * Starts the API over a fresh embedded database in a temporary directory, or a copy of `seedFile`;
+ * ended when this process ends. `root` runs another checkout's API (bench/baseline.ts: the
+ * before of a before/after), this checkout's when absent.
+ */
+export async function startBenchApi(env: Record<string, string> = {}, seedFile?: string, root?: string): Promise<BenchApi> {
   const api = await startApiProcess(
     { AUTH_HS256_SECRET: BENCH_SECRET, ...env },
-    { seedFile, cpuProfDir: process.env.BENCH_API_PROF || undefined, echo: Boolean(process.env.BENCH_API_LOG), endWithThisProcess: true },
+    { seedFile, root, cpuProfDir: process.env.BENCH_API_PROF || undefined, echo: Boolean(process.env.BENCH_API_LOG), endWithThisProcess: true },
   );
   const admin = await api.token({ kind: 'admin', sub: 'bench' }, 3600);
   return { ...api, admin, stop: (signal = 'SIGTERM', waitMs = 5000) => api.stop(signal, waitMs) };

@@ -43,6 +43,8 @@ export interface ApiProcessOptions {
   echo?: boolean;
   /** End the API when this process exits or gets SIGINT/SIGTERM (for scripts, not test workers). */
   endWithThisProcess?: boolean;
+  /** Run `src/node.ts` of another checkout of Weft (e.g. bench/baseline.ts's export of an older revision). */
+  root?: string;
 }
 
 /** Starts the API with `env` (HOST 127.0.0.1 and a free PORT unless given) and resolves when it listens. */
@@ -53,7 +55,7 @@ export async function startApiProcess(env: Record<string, string> = {}, options:
   const vars = { HOST: '127.0.0.1', PORT: String(await freePort()), ...(dir ? { DATABASE_URL: `file:${dbFile}` } : {}), ...env };
   const profile = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [];
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/node.ts'], {
-    cwd: ROOT,
+    cwd: options.root ?? ROOT,
     env: { ...process.env, ...vars },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
