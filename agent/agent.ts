@@ -16,11 +16,10 @@ import type { AgentConfig } from './config.ts';
 import { makeNames } from './config-names.ts';
 import { bindingsFor } from './dns/server.ts';
 import { ensureDnsDaemon } from './dns/launch.ts';
-import type { DnsDaemonClient } from './dns/control.ts';
 import { createExecRunner } from './exec/runner.ts';
 import { ensureWgKey } from './exec/wg-key.ts';
 import type { HostConfig } from '../protocol/model.ts';
-import { createReconciler, type PassReport } from './reconcile/reconciler.ts';
+import { createReconciler, type PassMode, type PassReport } from './reconcile/reconciler.ts';
 import { startReconcileLoop } from './reconcile/loop.ts';
 import { syncCniConfigs } from './runtime/cni-conf.ts';
 import { startAttachServer } from './runtime/server.ts';
@@ -68,19 +67,36 @@ export async function startAgent({ config, hostNetns, log = console.log, metrics
   if (startedPid) log(`agent: started DNS daemon pid ${startedPid}`);
   if (config.dnsUpstreams) await dns.setUpstreams(config.dnsUpstreams.map(parseUpstream));
   // One update at a time, each sending the newest model: concurrent ones could reach the daemon out
-  // of order and leave it serving an older model until the next change.
+  // of order and leave it serving an older model until the next change. An update still waiting
+  // for its turn will read the newest model, so later calls share it instead of queueing more.
   let dnsSync: Promise<void> = Promise.resolve();
+  let dnsWaiting: Promise<void> | null = null;
   const syncDns = (): Promise<void> => {
-    const next = dnsSync.catch(() => undefined).then(() => dns.setNetworks(model!.networks));
+    if (dnsWaiting) return dnsWaiting;
+    const next = dnsSync
+      .catch(() => undefined)
+      .then(() => {
+        dnsWaiting = null;
+        return dns.setNetworks(model!.networks);
+      });
+    dnsWaiting = next;
     dnsSync = next;
     return next;
   };
   if (model) await syncDns();
-  /** After a pass: bind the DNS sockets (the gateway address must exist first) and fold bind errors into the report. */
+  /**
+   * After a pass: bind the DNS sockets (the gateway address must exist first) and fold bind errors
+   * into the report. A fast pass skips the call when the bindings are those the daemon last took
+   * without an error; a full pass always makes it (a restarted daemon, a socket closed under it).
+   */
+  let boundClean: string | null = null;
   const withDns = async (report: PassReport, applied: HostConfig): Promise<PassReport> => {
-    const errors: Record<string, string> = await bindDns(dns, applied, names.sandboxNs, config.dnsPort).catch((e) =>
-      Object.fromEntries(applied.networks.map((n) => [n.id, String(e)])),
-    );
+    const bindings = bindingsFor(applied.networks, (n) => names.sandboxNs(n.vni), config.dnsPort);
+    const key = JSON.stringify([...bindings]);
+    if (report.mode === 'fast' && key === boundClean) return report;
+    boundClean = null;
+    const errors: Record<string, string> = await dns.syncListeners(bindings).catch((e) => Object.fromEntries(applied.networks.map((n) => [n.id, String(e)])));
+    if (Object.keys(errors).length === 0) boundClean = key;
     const networks = { ...report.networks };
     for (const n of applied.networks) {
       if (!errors[n.id]) continue;
@@ -103,13 +119,38 @@ export async function startAgent({ config, hostNetns, log = console.log, metrics
     const body = status.fence || !lastReport || !withPass ? {} : lastReport;
     await client.report({ hostId: config.hostId, ...body, safety: toSafetyReport(status) }).catch((e) => log(`agent: report failed: ${(e as Error).message}`));
   };
+  /**
+   * The report after a pass, off the hot path: the next pass does not wait for the API. One report
+   * in flight at a time; passes that end meanwhile are folded into one more report, carrying the
+   * newest pass, so reports reach the API in order.
+   */
+  let reporting: Promise<void> | null = null;
+  let reportAgain = false;
+  const reportPass = (): void => {
+    if (reporting) {
+      reportAgain = true;
+      return;
+    }
+    reporting = heartbeat(true).finally(() => {
+      reporting = null;
+      if (reportAgain) {
+        reportAgain = false;
+        reportPass();
+      }
+    });
+  };
   let lastPass: { report: PassReport; at: Date } | null = null;
-  /** With --cni-conf-dir: one conflist per network of the model (docs/cni.md). */
+  /** With --cni-conf-dir: one conflist per network of the model (docs/cni.md), written when the set of networks changes. */
+  let cniNetworks: string | null = null;
   const syncCni = (m: HostConfig) => {
     if (!config.cniConfDir) return;
+    const ids = m.networks.map((n) => n.id).join(' ');
+    if (ids === cniNetworks) return;
+    cniNetworks = null;
     try {
       const { written, removed } = syncCniConfigs(config.cniConfDir, m.networks, config.attachSocket);
       if (written.length || removed.length) log(`agent: CNI conflists written [${written.join(', ')}] removed [${removed.join(', ')}]`);
+      cniNetworks = ids;
     } catch (e) {
       log(`agent: CNI conflists in ${config.cniConfDir}: ${(e as Error).message}`);
     }
@@ -129,16 +170,43 @@ export async function startAgent({ config, hostNetns, log = console.log, metrics
         const problems = report.networks[n.id]?.errors ?? [];
         return { networkId: n.id, healthy: problems.length === 0, message: problems.join('; ') || undefined };
       });
-      if (report.ops.length || report.failures.length) log(`agent: pass at revision ${applied.revision}: ${report.summary}`);
+      if (report.ops.length || report.failures.length) log(`agent: ${report.mode} pass at revision ${applied.revision}: ${report.summary}`);
       lastReport = { appliedRevision: applied.revision, applyMs: Math.round(report.durationMs), networks };
-      await heartbeat(true);
+      reportPass();
     },
-    onError: (e) => (metrics?.passFailed(), log(`agent: pass failed: ${(e as Error).message}`)),
+    onError: (e, mode) => (metrics?.passFailed(mode), log(`agent: ${mode} pass failed: ${(e as Error).message}`)),
   });
 
-  /** After the gate moved: save, program DNS and the kernel from the serving model; report a new safety state at once. */
+  /**
+   * The last-known-good file, off the hot path: a whole-model write per delta would delay the
+   * apply. Saved once the current turn's passes are kicked (coalesced: one write for a burst), and
+   * always on a clean stop, so the newest model is never lost to a stop.
+   */
+  let unsaved: HostConfig | null = null;
+  let saveTimer: NodeJS.Timeout | null = null;
+  const saveNow = () => {
+    if (saveTimer) clearTimeout(saveTimer);
+    saveTimer = null;
+    const m = unsaved;
+    unsaved = null;
+    if (!m) return;
+    try {
+      saveLastKnownGood(config.stateDir, m);
+    } catch (e) {
+      log(`agent: saving the last-known-good model failed: ${(e as Error).message}`);
+    }
+  };
+  const saveSoon = (m: HostConfig) => {
+    unsaved = m;
+    saveTimer ??= setTimeout(saveNow, SAVE_DELAY_MS);
+  };
+
+  /**
+   * After the gate moved: program the kernel (a fast pass for a delta, `mode`) and DNS from the
+   * serving model, then the CNI conflists and the saved model; report a new safety state at once.
+   */
   let lastSafety = JSON.stringify(gate.status());
-  const onServing = (changed: boolean, why: string) => {
+  const onServing = (changed: boolean, why: string, mode: PassMode = 'full') => {
     const safety = JSON.stringify(gate.status());
     if (safety !== lastSafety) {
       lastSafety = safety;
@@ -146,10 +214,10 @@ export async function startAgent({ config, hostNetns, log = console.log, metrics
       void heartbeat();
     }
     if (!changed || !model) return;
-    saveLastKnownGood(config.stateDir, model);
-    syncCni(model);
+    loop.kick(mode);
     void syncDns().catch((e) => log(`agent: DNS update failed: ${(e as Error).message}`));
-    loop.kick();
+    syncCni(model);
+    saveSoon(model);
   };
   // Time releases a (partial, never a near-empty) hold; checked every second.
   const brakeTimer = setInterval(() => {
@@ -190,7 +258,8 @@ export async function startAgent({ config, hostNetns, log = console.log, metrics
       // update; the next pass (feed change or resync timer) reports the newer revision.
       if (why === 'cursor') return;
       metrics?.received(next.revision);
-      onServing(changed, why);
+      // A delta says what changed: a fast pass (no kernel read). A snapshot may follow a gap: full.
+      onServing(changed, why, event === 'delta' ? 'fast' : 'full');
     },
   });
 
@@ -215,6 +284,7 @@ export async function startAgent({ config, hostNetns, log = console.log, metrics
       clearInterval(heartbeatTimer);
       await follower.stop();
       loop.stop();
+      saveNow();
       await new Promise<void>((resolve) => attachServer.close(() => resolve()));
     },
   };
@@ -223,8 +293,9 @@ export async function startAgent({ config, hostNetns, log = console.log, metrics
     socketPath: config.attachSocket,
     store,
     getConfig: () => model,
+    // Full: an attach says something changed in the kernel that no delta told us (a container's namespace, new or re-made).
     reconcile: async () => {
-      const report = await withDns(await reconciler.reconcile(model!, store.paths()), model!);
+      const report = await withDns(await reconciler.reconcile(model!, store.paths(), 'full'), model!);
       metrics?.pass(report, model!.revision);
       lastPass = { report, at: new Date() };
       return report;
@@ -244,10 +315,8 @@ export async function startAgent({ config, hostNetns, log = console.log, metrics
   return api;
 }
 
-/** Makes the DNS daemon's sockets match the local networks; returns bind errors by network id. */
-async function bindDns(dns: DnsDaemonClient, model: HostConfig, sandboxNs: (vni: number) => string, port: number): Promise<Record<string, string>> {
-  return dns.syncListeners(bindingsFor(model.networks, (n) => sandboxNs(n.vni), port));
-}
+/** How long a new model may wait before it is written as last-known-good (a burst of deltas is one write). */
+const SAVE_DELAY_MS = 100;
 
 /** `ip`, `ip:port`, `ipv6` or `[ipv6]:port` → an upstream (port 53 unless given). */
 export function parseUpstream(text: string): { address: string; port: number } {

@@ -27,7 +27,7 @@ const schema = z.object({
   WEFT_DNS_UPSTREAMS: z.string().optional(), // comma-separated ip[:port]; default: /etc/resolv.conf
   WEFT_DNS_PORT: z.coerce.number().int().min(1).max(65535).default(53),
   WEFT_RESYNC_MS: z.coerce.number().int().min(1000).default(30_000),
-  WEFT_DEBOUNCE_MS: z.coerce.number().int().min(0).default(50),
+  WEFT_DEBOUNCE_MS: z.coerce.number().int().min(0).default(0), // extra wait before a kicked pass; 0: the next macrotask (docs/architecture.md §8.6)
   WEFT_BRAKE_CONFIRM_MS: z.coerce.number().int().min(0).default(60_000),
   WEFT_BRAKE_NEAR_EMPTY: z.coerce.number().min(0).max(1).default(0.1), // a snapshot below this share of what the host holds is near-empty
   WEFT_HEARTBEAT_MS: z.coerce.number().int().min(200).default(5_000),
@@ -47,6 +47,7 @@ export interface AgentConfig {
   dnsUpstreams: string[] | null;
   dnsPort: number;
   resyncMs: number;
+  /** Extra wait before a pass kicked by the feed, to gather more deltas; 0 (default): the next macrotask, no fixed delay. */
   debounceMs: number;
   brakeConfirmMs: number;
   brakeNearEmpty: number;

@@ -55,19 +55,23 @@ describe('agent metrics', () => {
     m.received(5, 1000);
     m.received(6, 1500);
     t = 2000;
-    const report = { ops: [add, op('fdb.add'), failedOp], failures: [{ op: failedOp, error: 'x' }], durationMs: 40 } as unknown as PassReport;
+    const report = { mode: 'fast', ops: [add, op('fdb.add'), failedOp], failures: [{ op: failedOp, error: 'x' }], durationMs: 40 } as unknown as PassReport;
     m.pass(report, 6);
-    m.passFailed();
+    m.pass({ mode: 'full', ops: [], failures: [], durationMs: 250 } as unknown as PassReport, 6);
+    m.passFailed('full');
     const text = await m.registry.metrics();
-    expect(sample(text, 'weft_agent_reconcile_passes_total', { outcome: 'ok' })).toBe(1);
-    expect(sample(text, 'weft_agent_reconcile_passes_total', { outcome: 'failed' })).toBe(1);
+    expect(sample(text, 'weft_agent_reconcile_passes_total', { mode: 'fast', outcome: 'ok' })).toBe(1);
+    expect(sample(text, 'weft_agent_reconcile_passes_total', { mode: 'fast', outcome: 'failed' })).toBe(0);
+    expect(sample(text, 'weft_agent_reconcile_passes_total', { mode: 'full', outcome: 'ok' })).toBe(1);
+    expect(sample(text, 'weft_agent_reconcile_passes_total', { mode: 'full', outcome: 'failed' })).toBe(1);
+    expect(sample(text, 'weft_agent_reconcile_duration_seconds_sum', { mode: 'fast' })).toBe(0.04);
+    expect(sample(text, 'weft_agent_reconcile_duration_seconds_sum', { mode: 'full' })).toBe(0.25);
     expect(sample(text, 'weft_agent_ops_total', { kind: 'fdb.add', outcome: 'applied' })).toBe(2);
     expect(sample(text, 'weft_agent_ops_total', { kind: 'neigh.add', outcome: 'failed' })).toBe(1);
     expect(sample(text, 'weft_agent_ops_total', { kind: 'neigh.add', outcome: 'applied' })).toBe(0);
     expect(sample(text, 'weft_agent_applied_revision')).toBe(6);
     expect(sample(text, 'weft_agent_delta_applied_seconds_count')).toBe(2);
     expect(sample(text, 'weft_agent_delta_applied_seconds_sum')).toBe(1.5); // 1 s + 0.5 s
-    expect(sample(text, 'weft_agent_reconcile_duration_seconds_sum')).toBe(0.04);
   });
 
   it('reads DNS, nftables, veth and brake counters at scrape time, for containers attached here only', async () => {

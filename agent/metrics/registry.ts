@@ -18,7 +18,7 @@ import type { HostConfig } from '../../protocol/model.ts';
 import type { Names } from '../config-names.ts';
 import type { NetworkMetrics } from '../dns/metrics.ts';
 import type { CommandRunner } from '../exec/runner.ts';
-import type { PassReport } from '../reconcile/reconciler.ts';
+import type { PassMode, PassReport } from '../reconcile/reconciler.ts';
 import { parseLinkStats, parseNftCounters } from './kernel-counters.ts';
 
 /** What the scrape-time reads need from the running agent. */
@@ -37,8 +37,8 @@ export interface AgentMetrics {
   registry: Registry;
   /** A reconcile pass ended with this report, having applied the model at `revision`. */
   pass(report: PassReport, revision: number): void;
-  /** A reconcile pass threw. */
-  passFailed(): void;
+  /** A reconcile pass (fast or full) threw. */
+  passFailed(mode?: PassMode): void;
   /** A delta (or snapshot) carrying `revision` arrived at `at` (ms); the pass that applies it observes the latency. */
   received(revision: number, at?: number): void;
   /** Starts the scrape-time reads. */
@@ -58,11 +58,17 @@ export function createAgentMetrics(options: { now?: () => number } = {}): AgentM
 
   const passes = new Counter({
     name: 'weft_agent_reconcile_passes_total',
-    help: 'Reconcile passes, by outcome (ok, failed)',
-    labelNames: ['outcome'],
+    help: 'Reconcile passes, by mode (fast: diffed against the last clean pass; full: the kernel read) and outcome (ok, failed)',
+    labelNames: ['mode', 'outcome'],
     registers,
   });
-  const passSeconds = new Histogram({ name: 'weft_agent_reconcile_duration_seconds', help: 'Duration of a reconcile pass', buckets: SECONDS, registers });
+  const passSeconds = new Histogram({
+    name: 'weft_agent_reconcile_duration_seconds',
+    help: 'Duration of a reconcile pass, by mode (fast, full)',
+    labelNames: ['mode'],
+    buckets: SECONDS,
+    registers,
+  });
   const ops = new Counter({
     name: 'weft_agent_ops_total',
     help: 'Kernel operations by kind and outcome (applied, failed)',
@@ -85,7 +91,7 @@ export function createAgentMetrics(options: { now?: () => number } = {}): AgentM
       await Promise.all([kernel(), dns()]); // this scrape's reads first, so their errors count now
     },
   });
-  for (const outcome of ['ok', 'failed']) passes.inc({ outcome }, 0);
+  for (const mode of ['fast', 'full']) for (const outcome of ['ok', 'failed']) passes.inc({ mode, outcome }, 0);
 
   let sources: AgentSources | null = null;
   const pending: { revision: number; at: number }[] = [];
@@ -209,8 +215,9 @@ export function createAgentMetrics(options: { now?: () => number } = {}): AgentM
   return {
     registry,
     pass(report, applied) {
-      passes.inc({ outcome: 'ok' });
-      passSeconds.observe(report.durationMs / 1000);
+      const mode = report.mode ?? 'full';
+      passes.inc({ mode, outcome: 'ok' });
+      passSeconds.observe({ mode }, report.durationMs / 1000);
       // report.ops is every op of the pass; those with a failure did not apply.
       const failed = new Set(report.failures.map((f) => f.op));
       const attempted = new Set(report.ops);
@@ -220,8 +227,8 @@ export function createAgentMetrics(options: { now?: () => number } = {}): AgentM
       const t = now();
       while (pending.length && pending[0].revision <= applied) deltaSeconds.observe((t - pending.shift()!.at) / 1000);
     },
-    passFailed() {
-      passes.inc({ outcome: 'failed' });
+    passFailed(mode = 'full') {
+      passes.inc({ mode, outcome: 'failed' });
     },
     received(rev, at = now()) {
       if (pending.length < 10_000 && (!pending.length || pending[pending.length - 1].revision < rev)) pending.push({ revision: rev, at });

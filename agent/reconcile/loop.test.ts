@@ -1,34 +1,70 @@
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HostConfig } from '../../protocol/model.ts';
 import { startReconcileLoop } from './loop';
+import type { PassMode } from './reconciler';
 import { ATTACHED, fakeAgent, STATES } from '../../test/support/reconcile-scenarios';
 
 describe('reconcile loop', () => {
-  it('debounces kicks into one pass, resyncs on a timer, never runs without a model', async () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('batches kicks of one turn into one pass on the next macrotask, resyncs full on a timer, never runs without a model', async () => {
     vi.useFakeTimers();
     const { rec, fake } = fakeAgent();
     let config: HostConfig | null = null;
-    const reports: number[] = [];
+    const reports: [PassMode, number][] = [];
     const loop = startReconcileLoop({
       reconciler: rec,
       getConfig: () => config,
       getAttachments: () => ATTACHED,
-      debounceMs: 100,
       resyncMs: 10_000,
       onReport: (r) => {
-        reports.push(r.ops.length);
+        reports.push([r.mode, r.ops.length]);
       },
     });
     await vi.advanceTimersByTimeAsync(500);
     expect(fake.calls).toHaveLength(0); // no model yet: nothing runs, nothing is deleted
     config = STATES.twoNetworks;
     for (let i = 0; i < 5; i++) loop.kick();
-    await vi.advanceTimersByTimeAsync(150);
-    expect(reports).toHaveLength(1);
-    expect(reports[0]).toBeGreaterThan(0);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(reports).toEqual([['full', 32]]); // no baseline yet: the first pass reads the kernel
+    config = STATES.containerRemoved;
+    loop.kick();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(reports.at(-1)).toEqual(['fast', 3]);
     await vi.advanceTimersByTimeAsync(10_000);
-    expect(reports).toEqual([reports[0], 0]); // the resync pass found nothing to do
+    expect(reports.at(-1)).toEqual(['full', 0]); // the resync pass reads the kernel and finds nothing to do
+    expect(reports).toHaveLength(3);
     loop.stop();
-    vi.useRealTimers();
+  });
+
+  it('kicks during a running pass coalesce into one pass after it, full if any asked for full', async () => {
+    const { rec } = fakeAgent();
+    let config = STATES.oneNetwork;
+    const modes: PassMode[] = [];
+    let release: () => void = () => {};
+    const loop = startReconcileLoop({
+      reconciler: rec,
+      getConfig: () => config,
+      getAttachments: () => ATTACHED,
+      onReport: (r) => {
+        modes.push(r.mode);
+        if (modes.length === 2) return new Promise<void>((res) => (release = res)); // hold the second pass open
+      },
+    });
+    await vi.waitFor(() => expect(modes).toEqual(['full']));
+    config = STATES.twoNetworks;
+    loop.kick();
+    await vi.waitFor(() => expect(modes).toEqual(['full', 'fast']));
+    config = STATES.containerRemoved;
+    loop.kick();
+    loop.kick('full');
+    loop.kick();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(modes).toHaveLength(2); // one pass at a time
+    release();
+    await vi.waitFor(() => expect(modes).toEqual(['full', 'fast', 'full']));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(modes).toHaveLength(3);
+    loop.stop();
   });
 });

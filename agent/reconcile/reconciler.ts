@@ -3,11 +3,15 @@
  * whatever model it is given: the safety brake and the fence decide that model beforehand
  * (agent/safety/gate.ts), for the kernel, DNS and the saved model alike.
  *
- * Owns: ordering of a pass, serializing passes, the one-line diff log and per-network status.
- * Never: spawns processes itself (only through the CommandRunner), keeps a memory of what it did
- * (it re-reads the kernel every pass: "observe, don't remember"), or touches objects that are not
- * ours. Level-triggered: feed events, the resync timer and attach calls all call `reconcile` with
- * the current model; with an unchanged model and kernel a pass issues no write at all.
+ * Owns: ordering of a pass, serializing passes, the one-line diff log and per-network status, and
+ * the baseline of fast passes (docs/architecture.md §8.6). A *full* pass re-reads the kernel
+ * ("observe, don't remember"). A *fast* pass diffs against the baseline instead: what the kernel
+ * holds after the last pass that applied every op and met no problem (`asObserved` of that pass's
+ * desired state). Any failure or problem drops the baseline, so the next pass is full; without a
+ * baseline a fast pass is a full one. Never: spawns processes itself (only through the
+ * CommandRunner), or touches objects that are not ours. Level-triggered: feed events, the resync
+ * timer and attach calls all call `reconcile` with the current model; with an unchanged model and
+ * kernel a pass issues no write at all.
  */
 import { existsSync } from 'node:fs';
 import type { HostConfig } from '../../protocol/model.ts';
@@ -16,10 +20,12 @@ import { computeDesired, type DesiredOptions, type LocalAttachments, netnsPathOf
 import type { CommandRunner } from '../exec/runner';
 import { applyCommands, type OpFailure } from './apply';
 import { toCommands } from './argv';
+import { asObserved } from './baseline';
 import { diff } from './diff';
 import type { WgMode } from './diff-host';
 import { observe } from './observe';
 import { summarize, vniOf, type Op } from './ops';
+import type { ObservedState } from '../observed/types';
 
 /** Construction options; `names` and `runner` are required, the rest has production defaults. */
 export interface ReconcilerOptions {
@@ -40,8 +46,15 @@ export interface NetworkStatus {
   errors: string[];
 }
 
+/**
+ * `full`: observe the kernel, then diff (the resync timer, attach, snapshots, drift repair).
+ * `fast`: diff against the baseline, no kernel read (feed deltas); full when there is no baseline.
+ */
+export type PassMode = 'fast' | 'full';
+
 /** Everything a pass did, for logs, the API status report and tests. */
 export interface PassReport {
+  mode: PassMode; // how this pass ran (a fast request without a baseline runs full)
   ops: Op[]; // what was applied
   commands: number;
   summary: string;
@@ -60,17 +73,24 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
 /** See the module note. One instance per agent; passes are serialized. */
 export class Reconciler {
   private queue: Promise<unknown> = Promise.resolve();
+  /** The kernel as the last clean pass left it; null: unknown, the next pass observes. */
+  private baseline: ObservedState | null = null;
 
   constructor(private readonly opts: ReconcilerOptions) {}
 
-  /** Runs one full pass (queued behind a running one) and returns its report. */
-  reconcile(config: HostConfig, attachments: LocalAttachments): Promise<PassReport> {
-    const run = this.queue.then(() => this.pass(config, attachments));
+  /** Runs one pass (queued behind a running one; full unless told) and returns its report. */
+  reconcile(config: HostConfig, attachments: LocalAttachments, mode: PassMode = 'full'): Promise<PassReport> {
+    const run = this.queue.then(() => this.pass(config, attachments, mode));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async pass(config: HostConfig, attachments: LocalAttachments): Promise<PassReport> {
+  /** Forgets the baseline: the next pass, fast or not, reads the kernel. */
+  forgetBaseline(): void {
+    this.baseline = null;
+  }
+
+  private async pass(config: HostConfig, attachments: LocalAttachments, asked: PassMode): Promise<PassReport> {
     const { runner, names } = this.opts;
     const now = this.opts.now ?? Date.now;
     const started = now();
@@ -82,12 +102,19 @@ export class Reconciler {
       else problems.push(`container ${id}: network namespace ${netnsPathOf(a)} is gone`);
     }
     const desired = computeDesired(config, live, { ...this.opts.desired, names });
-    const observed = await observe(runner, names);
+    const mode: PassMode = asked === 'fast' && this.baseline ? 'fast' : 'full';
+    // Dropped before anything can throw: a pass that does not finish leaves the kernel unknown.
+    const base = mode === 'fast' ? this.baseline! : null;
+    this.baseline = null;
+    const observed = base ?? (await observe(runner, names));
     const d = diff(desired, observed, { names, wgMode: this.opts.wgMode ?? 'kernel', privateKeyPath: this.opts.privateKeyPath });
     problems.push(...d.problems);
     const ops = d.ops;
     const cmds = toCommands(ops);
     const failures = await applyCommands(runner, cmds);
+    // A gone container namespace is a fact about the input (the container left desired), not about
+    // the kernel: only the diff's problems and failed ops leave the kernel unknown.
+    if (!failures.length && !d.problems.length) this.baseline = asObserved(desired);
 
     const networks: Record<string, NetworkStatus> = {};
     const idOfVni = new Map<number, string>();
@@ -105,6 +132,7 @@ export class Reconciler {
       } else hostErrors.push(f.error);
     }
     const report: PassReport = {
+      mode,
       ops,
       commands: cmds.length,
       summary: summarize(ops),
@@ -121,7 +149,7 @@ export class Reconciler {
 
 /** The one-line diff log of a pass. */
 export function logLine(r: PassReport): string {
-  const parts = [`reconcile: ${r.summary}`, `${r.commands} cmds`, `${r.durationMs}ms`];
+  const parts = [`reconcile (${r.mode}): ${r.summary}`, `${r.commands} cmds`, `${r.durationMs}ms`];
   if (r.failures.length) parts.push(`${r.failures.length} failed (first: ${r.failures[0].error})`);
   if (r.problems.length) parts.push(`problems: ${r.problems.join('; ')}`);
   return parts.join(', ');
