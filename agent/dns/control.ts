@@ -11,12 +11,15 @@ import net from 'node:net';
 import type { NetworkModel } from '../../protocol/model.ts';
 import type { NetworkMetrics } from './metrics.ts';
 import type { Upstream } from './resolv-conf.ts';
+import { type DnsPatch, type DnsPatchCode, DnsPatchError } from './patch.ts';
 import type { Binding, DnsServer } from './server.ts';
 import type { DnsState } from './state-file.ts';
 
 export type ControlRequest =
   | { op: 'ping' }
-  | { op: 'setNetworks'; networks: NetworkModel[] }
+  | { op: 'setNetworks'; networks: NetworkModel[]; epoch?: string }
+  // `base` is the epoch of the model the patch was computed against; `epoch` names the result.
+  | { op: 'patchNetworks'; patch: DnsPatch; base?: string; epoch: string }
   | { op: 'setUpstreams'; upstreams: Upstream[] }
   | { op: 'syncListeners'; bindings: [string, Binding][] }
   | { op: 'metrics' }
@@ -24,7 +27,7 @@ export type ControlRequest =
   | { op: 'handover' } // from a successor that bound alongside: close and exit
   | { op: 'upgrade' }; // start a successor, hand it the sockets, exit (upgrade.ts)
 
-type Reply = { ok: true; result?: unknown } | { ok: false; error: string };
+type Reply = { ok: true; result?: unknown } | { ok: false; error: string; code?: string };
 
 /** How the daemon leaves: `run` produces the reply, `after` runs once the reply is sent. */
 export interface Exit {
@@ -32,31 +35,46 @@ export interface Exit {
   after(): void;
 }
 
+/** The control server, and a promise for the moment every change it accepted has been applied. */
+export interface ControlServer {
+  net: net.Server;
+  idle(): Promise<void>;
+}
+
 /**
- * Serves the control protocol on `path` for `server`. `persist` runs before a change is applied;
- * `exits` implements `handover` and `upgrade`, which end this daemon.
+ * Serves the control protocol on `path` for `server`. `persist` records each change once it is
+ * applied (the daemon coalesces the writes, state-file.ts); `exits` implements `handover` and
+ * `upgrade`, which end this daemon.
  */
 export function serveControl(
   path: string,
   server: DnsServer,
-  persist: (state: DnsState) => Promise<void>,
+  persist: (state: DnsState) => void,
   state: () => DnsState,
   exits: { handover: Exit; upgrade: Exit },
-): net.Server {
+): ControlServer {
   const exec = async (req: ControlRequest): Promise<unknown> => {
     switch (req.op) {
       case 'ping':
         return { pid: process.pid };
       case 'setNetworks':
-        await persist({ ...state(), networks: req.networks });
         server.setNetworks(req.networks);
+        persist({ ...state(), networks: req.networks, epoch: req.epoch });
         return null;
+      case 'patchNetworks': {
+        const held = state().epoch;
+        if (!req.base || req.base !== held)
+          throw new DnsPatchError('DNS_PATCH_STALE', `patch against model ${req.base ?? '(none)'}, but this daemon holds ${held ?? 'an unnamed one'}`);
+        server.patchNetworks(req.patch);
+        persist({ ...state(), networks: [...server.model()], epoch: req.epoch });
+        return null;
+      }
       case 'setUpstreams':
-        await persist({ ...state(), upstreams: req.upstreams });
         server.setUpstreams(req.upstreams);
+        persist({ ...state(), upstreams: req.upstreams });
         return null;
       case 'syncListeners': {
-        await persist({ ...state(), bindings: req.bindings });
+        persist({ ...state(), bindings: req.bindings });
         const errors = await server.syncListeners(new Map(req.bindings));
         return Object.fromEntries([...errors].map(([id, e]) => [id, e.message]));
       }
@@ -70,11 +88,11 @@ export function serveControl(
         return exits.upgrade.run();
     }
   };
-  // Changes run one at a time, in arrival order: each persists `{ ...state(), <its field> }` through
-  // one temp file, so two at once failed the second rename (ENOENT) and could drop the other's field.
+  // Changes run one at a time, in arrival order: each records `{ ...state(), <its field> }`, so two
+  // at once could drop the other's field (issue 7), and a patch must see the model before it.
   let changes: Promise<unknown> = Promise.resolve();
   const run = (req: ControlRequest): Promise<unknown> => {
-    if (req.op !== 'setNetworks' && req.op !== 'setUpstreams' && req.op !== 'syncListeners') return exec(req);
+    if (req.op !== 'setNetworks' && req.op !== 'patchNetworks' && req.op !== 'setUpstreams' && req.op !== 'syncListeners') return exec(req);
     const result = changes.then(() => exec(req));
     changes = result.catch(() => undefined);
     return result;
@@ -98,13 +116,21 @@ export function serveControl(
           conn.end(JSON.stringify({ ok: true, result } satisfies Reply) + '\n', () => {
             if (req.op === 'handover' || req.op === 'upgrade') exits[req.op].after();
           }),
-        (err) => conn.end(JSON.stringify({ ok: false, error: String(err?.message ?? err) } satisfies Reply) + '\n'),
+        (err) => conn.end(JSON.stringify({ ok: false, error: String(err?.message ?? err), code: err?.code } satisfies Reply) + '\n'),
       );
     });
   });
   // Only root may steer DNS: the socket file is 0600 (connect needs write permission).
   control.listen(path, () => chmodSync(path, 0o600));
-  return control;
+  return {
+    net: control,
+    idle: async () => {
+      for (let seen; seen !== changes; ) {
+        seen = changes;
+        await seen;
+      }
+    },
+  };
 }
 
 /** Sends one request to the daemon at `path` and returns its result. */
@@ -129,6 +155,7 @@ export function request<T = unknown>(path: string, req: ControlRequest, timeoutM
       try {
         const reply = JSON.parse(buf) as Reply;
         if (reply.ok) resolve(reply.result as T);
+        else if (reply.code?.startsWith('DNS_PATCH_')) reject(new DnsPatchError(reply.code as DnsPatchCode, `dns control ${req.op}: ${reply.error}`));
         else reject(new Error(`dns control ${req.op}: ${reply.error}`));
       } catch {
         reject(new Error(`dns control ${req.op}: no reply`));
@@ -140,6 +167,11 @@ export function request<T = unknown>(path: string, req: ControlRequest, timeoutM
 /** What the agent holds: a handle on the long-lived DNS daemon (see docs/dns.md). */
 export class DnsDaemonClient {
   readonly path: string;
+  // The name of the last model this client sent, which the next patch is based on. Unset until
+  // the first setNetworks and after a failed change, so the next patch is refused (not guessed).
+  private epoch: string | undefined;
+  private readonly session = Math.random().toString(36).slice(2, 10);
+  private sent = 0;
   constructor(path: string) {
     this.path = path;
   }
@@ -152,7 +184,35 @@ export class DnsDaemonClient {
   }
   /** Replaces the model the daemon serves (idempotent; send the whole list every time). */
   setNetworks(networks: NetworkModel[]): Promise<void> {
-    return request(this.path, { op: 'setNetworks', networks });
+    const epoch = this.nextEpoch();
+    return this.track(epoch, request(this.path, { op: 'setNetworks', networks, epoch }));
+  }
+
+  /**
+   * Applies `patch` (diffNetworks(prev, next)) to the model the daemon serves; null is a no-op.
+   * `prev` must be the model this client last sent (by setNetworks or patchNetworks). Rejects with
+   * a DnsPatchError when the daemon holds another model — it restarted from an older state file,
+   * another client changed it, or this client has sent none yet: send the whole model then
+   * (setNetworks(next)). Changes must not overlap: await each before sending the next.
+   */
+  patchNetworks(patch: DnsPatch | null): Promise<void> {
+    if (!patch) return Promise.resolve();
+    const base = this.epoch;
+    if (!base) return Promise.reject(new DnsPatchError('DNS_PATCH_STALE', 'dns control patchNetworks: no model sent by this client yet'));
+    const epoch = this.nextEpoch();
+    return this.track(epoch, request(this.path, { op: 'patchNetworks', patch, base, epoch }));
+  }
+
+  private nextEpoch(): string {
+    this.epoch = `${this.session}:${++this.sent}`;
+    return this.epoch;
+  }
+
+  private track(epoch: string, sent: Promise<void>): Promise<void> {
+    return sent.catch((err) => {
+      if (this.epoch === epoch) this.epoch = undefined; // the daemon's model is unknown now
+      throw err;
+    });
   }
   /** Replaces the upstream resolvers for outside names. */
   setUpstreams(upstreams: Upstream[]): Promise<void> {

@@ -3,13 +3,13 @@
  *
  * Owns: a per-network table from (lower-cased name, qtype) to the complete reply bytes for a
  * canonical query, built by running the slow path itself on that query — so the two paths agree
- * by construction, and fast-path.test.ts checks they stay byte-identical. A hit copies the buffer
+ * by construction, and respond.test.ts checks they stay byte-identical. A hit copies the buffer
  * and patches only what varies: the ID, the question (its letter case), RD/CD, and the OPT's DO bit.
  * Anything unusual (types a name holds no records of, other than A and AAAA; EDNS options we would
  * have to echo; replies over the client's size) misses and takes the slow path. The lab measured this at 0.90× dnsmasq vs 0.65× for dns-packet.
  */
 import dnsPacket, { type Answer } from 'dns-packet';
-import type { ZoneRecordType } from '../../protocol/dns/records.ts';
+import type { ZoneRecord, ZoneRecordType } from '../../protocol/dns/records.ts';
 import type { Zone } from '../../protocol/dns/zone.ts';
 import { EDNS_SIZE, RCODE, soaRecord } from './answer.ts';
 import { encodeResponse } from './encode.ts';
@@ -34,20 +34,61 @@ const ALWAYS: readonly ZoneRecordType[] = ['A', 'AAAA'];
 /** Prebuilds replies for every existing name of `zone`: A, AAAA, and each type the name holds. */
 export function buildFastTable(zone: Zone): FastTable {
   const table = new Map<string, Entry>();
-  for (const [name, records] of zone.names) {
-    const types = new Set(ALWAYS);
-    for (const r of records) types.add(r.type);
-    for (const type of types) {
-      const questions = [{ name, type, class: 'IN' as const }];
-      const plainQuery = dnsPacket.encode({ type: 'query', id: 0, flags: 0, questions });
-      const plain = prebuild(plainQuery, zone);
-      const opt = { name: '.', type: 'OPT' as const, udpPayloadSize: EDNS_SIZE, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] };
-      const edns = prebuild(dnsPacket.encode({ type: 'query', id: 0, flags: 0, questions, additionals: [opt] }), zone);
-      const key = readQuestion(plainQuery)?.key;
-      if (plain && edns && key) table.set(`${key}/${TYPE_CODE[type]}`, { plain: plain.bytes, edns: edns.bytes, rcode: plain.rcode });
-    }
+  for (const [name, records] of zone.names) addEntries(table, name, records, zone);
+  return table;
+}
+
+/**
+ * The table of `next`, given `prev` and its table `prevTable`: re-encodes only the names whose
+ * records changed, appeared or disappeared, and yields the same entries as buildFastTable(next)
+ * (patch.test.ts checks the bytes). A reply depends on its name's records and on the zone-wide
+ * TTL and SOA alone, so when those differ every entry changes and the table is built afresh.
+ * Returns a new table; `prevTable` is left as it was (queries in flight may still hold it).
+ */
+export function updateFastTable(prev: Zone, prevTable: FastTable, next: Zone): FastTable {
+  if (prev.ttl !== next.ttl || JSON.stringify(prev.soa) !== JSON.stringify(next.soa)) return buildFastTable(next);
+  const table = new Map(prevTable);
+  for (const [name, records] of prev.names) {
+    const now = next.names.get(name);
+    if (now && sameRecords(records, now)) continue;
+    const key = wireKey(name);
+    if (key) for (const type of typesOf(records)) table.delete(`${key}/${TYPE_CODE[type]}`);
+  }
+  for (const [name, records] of next.names) {
+    const before = prev.names.get(name);
+    if (!before || !sameRecords(before, records)) addEntries(table, name, records, next);
   }
   return table;
+}
+
+function addEntries(table: Map<string, Entry>, name: string, records: readonly ZoneRecord[], zone: Zone): void {
+  for (const type of typesOf(records)) {
+    const questions = [{ name, type, class: 'IN' as const }];
+    const plainQuery = dnsPacket.encode({ type: 'query', id: 0, flags: 0, questions });
+    const plain = prebuild(plainQuery, zone);
+    const opt = { name: '.', type: 'OPT' as const, udpPayloadSize: EDNS_SIZE, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] };
+    const edns = prebuild(dnsPacket.encode({ type: 'query', id: 0, flags: 0, questions, additionals: [opt] }), zone);
+    const key = readQuestion(plainQuery)?.key;
+    if (plain && edns && key) table.set(`${key}/${TYPE_CODE[type]}`, { plain: plain.bytes, edns: edns.bytes, rcode: plain.rcode });
+  }
+}
+
+function typesOf(records: readonly ZoneRecord[]): Set<ZoneRecordType> {
+  const types = new Set(ALWAYS);
+  for (const r of records) types.add(r.type);
+  return types;
+}
+
+/** The lookup key of `name`, derived exactly as addEntries derives it. */
+function wireKey(name: string): string | undefined {
+  return readQuestion(dnsPacket.encode({ type: 'query', id: 0, flags: 0, questions: [{ name, type: 'A', class: 'IN' }] }))?.key;
+}
+
+function sameRecords(a: readonly ZoneRecord[], b: readonly ZoneRecord[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (JSON.stringify(a[i]) !== JSON.stringify(b[i])) return false;
+  return true;
 }
 
 function prebuild(query: Buffer, zone: Zone): { bytes: Buffer; rcode: number } | null {

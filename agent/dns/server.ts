@@ -10,10 +10,11 @@
 import type dgram from 'node:dgram';
 import { buildZone, type Zone } from '../../protocol/dns/zone.ts';
 import type { NetworkModel } from '../../protocol/model.ts';
-import { buildFastTable, type FastTable } from './fast-path.ts';
+import { buildFastTable, type FastTable, updateFastTable } from './fast-path.ts';
 import { DEFAULT_FORWARDER, errorReply, Forwarder, type ForwarderOptions } from './forwarder.ts';
 import { countRcode, emptyMetrics, type NetworkMetrics } from './metrics.ts';
 import { bindInNamespace, bindLocal, namespaceIdentity, type BoundSockets } from './netns-bind.ts';
+import { applyPatch, type DnsPatch } from './patch.ts';
 import type { Upstream } from './resolv-conf.ts';
 import { respond } from './respond.ts';
 import { TCP_LIMIT, type Transport } from './slow-path.ts';
@@ -39,7 +40,8 @@ export interface Binding {
 interface View {
   zone: Zone;
   fast: FastTable;
-  source: string;
+  network: NetworkModel;
+  source?: string; // JSON of `network`, computed when setNetworks first compares it
 }
 interface Listener {
   sockets: BoundSockets;
@@ -76,17 +78,48 @@ export class DnsServer {
   setNetworks(networks: readonly NetworkModel[]): void {
     const next = new Map<string, View>();
     for (const network of networks) {
-      const source = JSON.stringify(network);
       const old = this.views.get(network.id);
-      if (old && old.source === source) {
+      if (old && old.network === network) {
+        next.set(network.id, old);
+        continue;
+      }
+      const source = JSON.stringify(network);
+      if (old && (old.source ??= JSON.stringify(old.network)) === source) {
         next.set(network.id, old);
         continue;
       }
       const zone = buildZone(network);
-      next.set(network.id, { zone, fast: buildFastTable(zone), source });
+      next.set(network.id, { zone, fast: buildFastTable(zone), network, source });
     }
     this.views = next;
     this.networks = [...networks];
+  }
+
+  /**
+   * Applies a change computed by diffNetworks against the model this server holds. Only the
+   * touched networks' zones are rebuilt, and of their fast tables only the names whose records
+   * changed are re-encoded; the result is the same as setNetworks(the patched model). Throws a
+   * DnsPatchError, changing nothing, when the patch names a network or container not held.
+   */
+  patchNetworks(patch: DnsPatch): void {
+    const networks = applyPatch(this.networks, patch);
+    const byId = new Map(networks.map((n) => [n.id, n]));
+    const next = new Map(this.views);
+    for (const id of patch.remove) next.delete(id);
+    for (const id of [...patch.put.map((n) => n.id), ...patch.patch.map((p) => p.id)]) {
+      const network = byId.get(id);
+      if (!network) continue;
+      const zone = buildZone(network);
+      const old = this.views.get(id);
+      next.set(id, { zone, fast: old ? updateFastTable(old.zone, old.fast, zone) : buildFastTable(zone), network });
+    }
+    this.views = next;
+    this.networks = networks;
+  }
+
+  /** The model served now. */
+  model(): readonly NetworkModel[] {
+    return this.networks;
   }
 
   /** Replaces the upstream resolvers used for names outside the zone. */
