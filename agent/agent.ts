@@ -18,7 +18,8 @@ import { bindingsFor } from './dns/server.ts';
 import { ensureDnsDaemon } from './dns/launch.ts';
 import { createExecRunner } from './exec/runner.ts';
 import { ensureWgKey } from './exec/wg-key.ts';
-import type { HostConfig } from '../protocol/model.ts';
+import type { HostConfig, NetworkModel } from '../protocol/model.ts';
+import { DnsPatchError, diffNetworks } from './dns/patch.ts';
 import { createReconciler, type PassMode, type PassReport } from './reconcile/reconciler.ts';
 import { startReconcileLoop } from './reconcile/loop.ts';
 import { syncCniConfigs } from './runtime/cni-conf.ts';
@@ -69,15 +70,34 @@ export async function startAgent({ config, hostNetns, log = console.log, metrics
   // One update at a time, each sending the newest model: concurrent ones could reach the daemon out
   // of order and leave it serving an older model until the next change. An update still waiting
   // for its turn will read the newest model, so later calls share it instead of queueing more.
+  // Each update sends only what changed since the last model the daemon took from us
+  // (diffNetworks: the one changed name of a delta); the whole model when there is none, or when
+  // the daemon refuses the patch (it restarted from an older state file, another client wrote).
   let dnsSync: Promise<void> = Promise.resolve();
   let dnsWaiting: Promise<void> | null = null;
+  let dnsSent: NetworkModel[] | null = null; // what the daemon holds from us; null: unknown
+  const sendDns = async (next: NetworkModel[]): Promise<void> => {
+    const prev = dnsSent;
+    dnsSent = null;
+    if (prev) {
+      try {
+        await dns.patchNetworks(diffNetworks(prev, next));
+        dnsSent = next;
+        return;
+      } catch (e) {
+        if (!(e instanceof DnsPatchError)) throw e;
+      }
+    }
+    await dns.setNetworks(next);
+    dnsSent = next;
+  };
   const syncDns = (): Promise<void> => {
     if (dnsWaiting) return dnsWaiting;
     const next = dnsSync
       .catch(() => undefined)
       .then(() => {
         dnsWaiting = null;
-        return dns.setNetworks(model!.networks);
+        return sendDns(model!.networks);
       });
     dnsWaiting = next;
     dnsSync = next;
@@ -164,6 +184,8 @@ export async function startAgent({ config, hostNetns, log = console.log, metrics
     resyncMs: config.resyncMs,
     onReport: async (pass, applied) => {
       metrics?.pass(pass, applied.revision);
+      // Level-triggered DNS too: a full pass re-sends the model when the last update failed.
+      if (pass.mode === 'full' && dnsSent === null && model) void syncDns().catch((e) => log(`agent: DNS update failed: ${(e as Error).message}`));
       const report = await withDns(pass, applied);
       lastPass = { report, at: new Date() };
       const networks = applied.networks.map((n) => {
