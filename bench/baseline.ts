@@ -82,3 +82,12 @@ export async function removeBaseline(rev: string): Promise<void> {
 export function baselineLabel(rev: string): string {
   return `(before, ${rev.slice(0, 7)})`;
 }
+
+/** The revision `--<part>-baseline <rev>` or `--baseline <rev>` asks for, or null. */
+export function baselineArg(part: string, argv = process.argv): string | null {
+  for (const flag of [`--${part}-baseline`, '--baseline']) {
+    const i = argv.indexOf(flag);
+    if (i > 0 && argv[i + 1] && !argv[i + 1].startsWith('--')) return argv[i + 1];
+  }
+  return null;
+}

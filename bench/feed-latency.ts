@@ -3,15 +3,22 @@
  * receives container changes committed through the API; latency = receipt time − the change's
  * commit timestamp. Measured with the subscriber on the same API process as the writer (in-process
  * wake-up) and on a second API process over the same database file (polling floor FEED_POLL_MS).
+ * Both servers run in this process (test/support/api.ts `startApiServer`); part `cross`
+ * (bench/cross-process.ts) measures the second case with two API processes.
  *
- *   npx tsx bench/feed-latency.ts [--changes 200] [--poll-ms 1000]
+ * --feed-baseline <rev> (or --baseline <rev>) also measures the servers of that revision
+ * (bench/baseline.ts, loaded beside this checkout's in the same process); its rows follow.
+ *
+ *   npx tsx bench/feed-latency.ts [--changes 200] [--poll-ms 1000] [--feed-baseline f4a352f]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createApiClient } from '../agent/api/client.ts';
 import { percentile } from '../src/feed/convergence.ts';
-import { type ApiServer, startApiServer } from '../test/support/api.ts';
+import type { ApiServer } from '../test/support/api.ts';
+import { baselineArg, baselineLabel, baselineRoot, REPO_ROOT, resolveRevision } from './baseline.ts';
 import { type BenchRow, arg } from './table.ts';
 
 /** Commits `changes` containers through `writer` and times their arrival at a subscriber of `readerUrl`. */
@@ -57,10 +64,11 @@ async function measure(writer: ApiServer, readerUrl: string, changes: number): P
   return latencies.sort((x, y) => x - y);
 }
 
-export async function benchFeedLatency(): Promise<BenchRow[]> {
-  const changes = arg('changes', 200);
-  const pollMs = arg('poll-ms', 1000);
-  const command = `npx tsx bench/feed-latency.ts --changes ${changes} --poll-ms ${pollMs}`;
+/** The four rows with the API servers of `root`. */
+async function rowsOf(root: string, label: string, changes: number, pollMs: number, command: string): Promise<BenchRow[]> {
+  const { startApiServer } = (await import(pathToFileURL(join(root, 'test/support/api.ts')).href)) as {
+    startApiServer: (env: Record<string, string>) => Promise<ApiServer>;
+  };
   const dir = mkdtempSync(join(tmpdir(), 'weft-bench-feed-'));
   const env = { DATABASE_URL: `file:${join(dir, 'weft.db')}`, AUTH_HS256_SECRET: 'b'.repeat(32), FEED_POLL_MS: String(pollMs) };
   const one = await startApiServer(env);
@@ -68,41 +76,37 @@ export async function benchFeedLatency(): Promise<BenchRow[]> {
   try {
     const same = await measure(one, one.url, changes);
     const cross = await measure(one, two.url, changes);
+    const row = (metric: string, value: number, target = '–', anchor = ''): BenchRow => ({
+      part: 'feed',
+      metric: `${metric}${label}`,
+      value,
+      unit: 'ms',
+      target,
+      anchor,
+      command,
+    });
     return [
-      {
-        part: 'feed',
-        metric: 'commit→delivery p50, one API process',
-        value: percentile(same, 50)!,
-        unit: 'ms',
-        target: '–',
-        anchor: 'in-process wake-up',
-        command,
-      },
-      { part: 'feed', metric: 'commit→delivery p99, one API process', value: percentile(same, 99)!, unit: 'ms', target: '–', anchor: '', command },
-      {
-        part: 'feed',
-        metric: 'commit→delivery p50, second API server (own hub) on the same file',
-        value: percentile(cross, 50)!,
-        unit: 'ms',
-        target: `≤ FEED_POLL_MS (${pollMs})`,
-        anchor: 'polling floor',
-        command,
-      },
-      {
-        part: 'feed',
-        metric: 'commit→delivery p99, second API server (own hub) on the same file',
-        value: percentile(cross, 99)!,
-        unit: 'ms',
-        target: `≤ FEED_POLL_MS (${pollMs}) + read`,
-        anchor: '',
-        command,
-      },
+      row('commit→delivery p50, one API process', percentile(same, 50)!, '–', 'in-process wake-up'),
+      row('commit→delivery p99, one API process', percentile(same, 99)!),
+      row('commit→delivery p50, second API server (own hub) on the same file', percentile(cross, 50)!, '–', `FEED_POLL_MS ${pollMs} before issue 17`),
+      row('commit→delivery p99, second API server (own hub) on the same file', percentile(cross, 99)!, '≤ 100 ms', 'issue 17: cross-process delivery'),
     ];
   } finally {
     await one.close();
     await two.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+export async function benchFeedLatency(): Promise<BenchRow[]> {
+  const changes = arg('changes', 200);
+  const pollMs = arg('poll-ms', 1000);
+  const baseRev = baselineArg('feed');
+  const command = `npx tsx bench/feed-latency.ts --changes ${changes} --poll-ms ${pollMs}${baseRev ? ` --feed-baseline ${baseRev}` : ''}`;
+  const now = await rowsOf(REPO_ROOT, '', changes, pollMs, command);
+  if (!baseRev) return now;
+  const before = await rowsOf(await baselineRoot(baseRev), ` ${baselineLabel(await resolveRevision(baseRev))}`, changes, pollMs, command);
+  return now.flatMap((r, i) => [r, before[i]]);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -10,6 +10,7 @@ import { benchFeedLatency } from './feed-latency.ts';
 import { benchAgent } from './agent-apply.ts';
 import { benchCni } from './cni.ts';
 import { benchConvergence } from './convergence.ts';
+import { benchCross } from './cross-process.ts';
 import { benchDataplane } from './dataplane.ts';
 import { benchDns } from './dns.ts';
 import { benchEdge } from './edge.ts';
@@ -21,6 +22,7 @@ const parts: Record<string, () => Promise<BenchRow[]>> = {
   api: benchApiThroughput,
   edge: benchEdge,
   feed: benchFeedLatency,
+  cross: benchCross,
   convergence: benchConvergence,
   scale: benchScale,
   agent: benchAgent,
@@ -30,8 +32,10 @@ const parts: Record<string, () => Promise<BenchRow[]>> = {
   fleet: benchFleet,
 };
 
-// part names are the bare words; `--name value` pairs are options of the parts
-const asked = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !(all[i - 1]?.startsWith('--') && /^[\d.,]+$/.test(a)));
+// part names are the bare words; `--name value` pairs are options of the parts (a value may be a
+// number list or a git revision: `--scale-baseline f4a352f`), and a flag without a value may be
+// followed by a part
+const asked = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !(all[i - 1]?.startsWith('--') && (/^[\d.,]+$/.test(a) || !parts[a])));
 const unknown = asked.filter((a) => !parts[a]);
 if (unknown.length) {
   console.error(`unknown part(s): ${unknown.join(', ')}; known: ${Object.keys(parts).join(', ')}`);

@@ -1,233 +1,144 @@
 /**
- * Part `scale`: convergence at scale, by simulation. The API runs in a child process (its CPU and
- * RSS read from /proc); this process runs N simulated agents (bench/sim-agent.ts: the real
- * follower, reconciler and loop against a FakeHost), each subscribed to the API over SSE. Then a
- * scale-up burst creates the containers through GraphQL, 16 requests in flight.
+ * Part `scale`: the API with 100 … 1,000 hosts watching, by simulation. The API runs in a child
+ * process (its CPU and RSS read from /proc). Each watching host is either a raw consumer
+ * (bench/sse-consumer.ts: the agent's SSE request and real delta parser, no kernel, no reconcile),
+ * run in separate processes (bench/consumer-child.ts) so their CPU is measured apart from this
+ * driver and the API, or — for the first --scale-full-agents hosts (20) — a full simulated agent in
+ * this process (bench/sim-agent.ts: the real follower, reconciler and loop against a FakeHost), as
+ * a check that the full path keeps up. Then a scale-up burst creates containers through GraphQL,
+ * 16 requests in flight.
  *
- * Layout: H = the largest step's agent count (1,000) hosts; 200 projects, one network each, one
+ * Layout: H = the largest step's host count (1,000) hosts; 200 projects, one network each, one
  * application; each network grows to containers/200 containers (100 for 20,000) spread evenly over
  * 10 hosts; network j uses hosts (10j … 10j+9) mod H. So each host is a member of 2 networks, knows
  * ~200 containers and has ~18 peers. Containers are created round-robin over the networks, so all
  * networks grow together. The first containers − burst are seeded in-process before the API
  * starts (bench/scale-seed.ts, copied per step); the last `burst` (default 2,000: every network
- * grows from 90 to 100) are the scale-up burst, created over GraphQL while the agents watch. A
- * step with N < H agents runs agents for hosts 0…N−1 only; the other hosts are silent members.
+ * grows from 90 to 100) are the scale-up burst, created over GraphQL while the hosts watch. A
+ * step with N < H hosts watching runs them for hosts 0…N−1 only; the others are silent members.
  *
- * The burst stops after --scale-burst-seconds (120) if it has not finished; the row says how many
- * creations it reached.
+ * --scale-baseline <rev> (or --baseline <rev>) runs every step a second time against the API of
+ * that revision (bench/baseline.ts), seeded by its own services, and prints its rows beside;
+ * with --scale-only-baseline, only the baseline's.
  *
- *   npm run bench -- scale [--scale-agents 100,1000] [--scale-containers 20000] [--scale-burst 2000]
+ *   npm run bench -- scale [--scale-agents 100,300,1000] [--scale-containers 20000] [--scale-burst 2000]
+ *     [--scale-burst-seconds 120] [--scale-full-agents 20] [--scale-consumer-procs 1] [--scale-baseline f4a352f]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { percentile } from '../src/feed/convergence.ts';
-import { BENCH_SECRET, gql, retried, startBenchApi } from './api-process.ts';
-import { hostOf, NETWORKS, seedScale, type Seeded } from './scale-seed.ts';
+import { BENCH_SECRET, retried, startBenchApi } from './api-process.ts';
+import { baselineArg, baselineLabel, baselineRoot, REPO_ROOT, resolveRevision } from './baseline.ts';
+import { startConsumerFleet } from './consumers.ts';
+import { runBurst } from './scale-burst.ts';
+import { type StepResult, stepRows } from './scale-rows.ts';
+import { seedScale, type Seeded } from './scale-seed.ts';
 import { startSimAgent, type SimAgent } from './sim-agent.ts';
-import { installByteCounter } from './sse-bytes.ts';
 import { type BenchRow, arg } from './table.ts';
 
-let BURST = 2000;
-let BURST_SECONDS = 120; // a step that cannot keep up stops early and says how far it got
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface StepResult {
-  agents: number;
-  reached: boolean;
-  note: string;
-  creates: number;
-  createsPerS: number;
-  p50: number;
-  p99: number;
-  p99Early: number;
-  p99Late: number;
-  cpuSeconds: number;
-  cores: number;
-  rssMb: number;
-  rssPeakMb: number;
-  bytesPerDelivered: number;
-  bytesPerDeliveredEarly: number;
-  bytesPerDeliveredLate: number;
-  bytesPerChangePerAgent: number;
+interface Settings {
+  total: number;
+  burst: number;
+  burstSeconds: number;
+  fullAgents: number;
+  procs: number;
+  idleSeconds: number;
+  heartbeatMs: number;
 }
 
-async function step(agentCount: number, total: number, seedFile: string, seeded: Seeded): Promise<StepResult> {
-  const bytes = installByteCounter();
-  const api = await startBenchApi({}, seedFile);
+async function step(n: number, s: Settings, seedFile: string, seeded: Seeded, root: string): Promise<StepResult> {
+  const api = await startBenchApi({}, seedFile, root);
+  const full = Math.min(s.fullAgents, n);
   const agents: SimAgent[] = [];
-  const hostCount = seeded.hostIds.length;
+  const hosts = seeded.hostIds.slice(full, n).map((hostId, i) => ({ hostId, token: seeded.tokens[full + i] }));
+  const fleet = startConsumerFleet(api.url, hosts, { procs: s.procs, reportDebounceMs: 50, heartbeatMs: s.heartbeatMs });
   try {
-    for (let i = 0; i < agentCount; i++) agents.push(startSimAgent(api.url, seeded.hostIds[i], seeded.tokens[i], seeded.publicKeys[i]));
+    for (let i = 0; i < full; i++) agents.push(startSimAgent(api.url, seeded.hostIds[i], seeded.tokens[i], seeded.publicKeys[i]));
+    await fleet.ready(120_000);
     for (let i = 0; i < 600 && agents.some((a) => a.passes === 0); i++) await sleep(100);
-    const ready = agents.filter((a) => a.passes > 0).length;
-    if (ready < agentCount) return failed(agentCount, `only ${ready}/${agentCount} agents completed a first pass in 60 s`);
-
-    // the burst
-    const commits: number[] = [];
-    const cpu0 = api.cpuSeconds();
-    const sse0 = bytes.sse;
-    const delivered0 = agents.reduce((s, a) => s + a.changesReceived, 0);
-    const t0 = Date.now();
-    const first = total - BURST;
-    let next = first;
-    const deliveredNow = () => agents.reduce((s, a) => s + a.changesReceived, 0);
-    const marks: { sse: number; delivered: number }[] = [];
-    await Promise.all(
-      Array.from({ length: 16 }, async () => {
-        while (next < total && Date.now() - t0 < BURST_SECONDS * 1000) {
-          const k = next++;
-          if (k === first + Math.floor(BURST * 0.1) || k === first + Math.floor(BURST * 0.9)) marks.push({ sse: bytes.sse, delivered: deliveredNow() });
-          const host = seeded.hostIds[hostOf(k, hostCount)];
-          await gql(
-            api.url,
-            api.admin,
-            `mutation($a: ID!, $h: ID!) { createContainer(input: { applicationId: $a, processType: "web", hostId: $h }) { revision } }`,
-            { a: seeded.appIds[k % NETWORKS], h: host },
-          );
-          commits.push(Date.now());
-        }
-      }),
-    );
-    const burstS = (Date.now() - t0) / 1000;
-    // drain: wait until no agent receives anything new for 2 s (bounded)
-    let last = -1;
-    for (let quiet = 0, i = 0; quiet < 20 && i < 1200; i++) {
-      const seen = agents.reduce((s, a) => s + a.samples.length, 0);
-      quiet = seen === last ? quiet + 1 : 0;
-      last = seen;
-      await sleep(100);
-    }
-    const cpuSeconds = api.cpuSeconds() - cpu0;
-    const wallS = (Date.now() - t0) / 1000;
-    const rss = api.rss();
-    const sseBytes = bytes.sse - sse0;
-
-    const all = agents.flatMap((a) => a.samples);
-    const sorted = all.map((s) => s.ms).sort((x, y) => x - y);
-    const tEarly = commits[Math.floor(commits.length * 0.1)];
-    const tLate = commits[Math.floor(commits.length * 0.9)];
-    const p99Of = (pred: (c: number) => boolean) =>
-      percentile(
-        all
-          .filter((s) => pred(s.committed))
-          .map((s) => s.ms)
-          .sort((x, y) => x - y),
-        99,
-      ) ?? NaN;
-    const delivered = agents.reduce((s, a) => s + a.changesReceived, 0);
-    const errors = agents.flatMap((a) => a.errors);
+    if (agents.some((a) => a.passes === 0)) throw new Error(`only ${agents.filter((a) => a.passes > 0).length}/${full} full agents completed a pass`);
+    // idle: every stream open, nothing committed
+    await sleep(1000);
+    const idle0 = api.cpuSeconds();
+    await sleep(s.idleSeconds * 1000);
+    const idleCores = (api.cpuSeconds() - idle0) / s.idleSeconds;
+    const burst = await runBurst({ api, seeded, n, total: s.total, burst: s.burst, burstSeconds: s.burstSeconds, fleet, agents });
+    const errors = [...burst.errors];
     if (retried.internal) errors.unshift(`${retried.internal} masked internal errors retried by the load generator`);
     retried.internal = 0;
-    // bytes per delivered change while the networks were small (first 10% of the burst) and full (last 10%)
-    const [m10, m90] = [marks[0] ?? { sse: sse0, delivered: delivered0 }, marks[1] ?? marks[0] ?? { sse: sse0, delivered: delivered0 }];
-    return {
-      agents: agentCount,
-      reached: true,
-      note: errors.length ? `${errors.length} errors, first: ${errors[0].slice(0, 120)}` : '',
-      creates: commits.length,
-      createsPerS: commits.length / burstS,
-      p50: percentile(sorted, 50) ?? NaN,
-      p99: percentile(sorted, 99) ?? NaN,
-      p99Early: p99Of((c) => c <= tEarly),
-      p99Late: p99Of((c) => c >= tLate),
-      cpuSeconds,
-      cores: cpuSeconds / wallS,
-      rssMb: rss.now,
-      rssPeakMb: rss.peak,
-      bytesPerDelivered: sseBytes / Math.max(1, delivered - delivered0),
-      bytesPerDeliveredEarly: (m10.sse - sse0) / Math.max(1, m10.delivered - delivered0),
-      bytesPerDeliveredLate: (bytes.sse - m90.sse) / Math.max(1, delivered - m90.delivered),
-      bytesPerChangePerAgent: sseBytes / Math.max(1, commits.length) / agentCount,
-    };
+    return { ...burst, agents: n, full, idleCores, rss: api.rss(), note: errors.length ? `${errors.length} errors, first: ${errors[0].slice(0, 120)}` : '' };
   } finally {
+    await fleet.stop();
     await Promise.all(agents.map((a) => a.stop().catch(() => {})));
     await api.stop();
   }
 }
 
-function failed(agents: number, note: string): StepResult {
-  return {
-    agents,
-    reached: false,
-    note,
-    creates: 0,
-    createsPerS: NaN,
-    p50: NaN,
-    p99: NaN,
-    p99Early: NaN,
-    p99Late: NaN,
-    cpuSeconds: NaN,
-    cores: NaN,
-    rssMb: NaN,
-    rssPeakMb: NaN,
-    bytesPerDelivered: NaN,
-    bytesPerDeliveredEarly: NaN,
-    bytesPerDeliveredLate: NaN,
-    bytesPerChangePerAgent: NaN,
-  };
-}
-
-/** Runs each step and returns its rows. */
+/** Runs each step (and the baseline's, when asked) and returns the rows. */
 export async function benchScale(): Promise<BenchRow[]> {
-  const steps = String(process.argv[process.argv.indexOf('--scale-agents') + 1] ?? '').match(/^[\d,]+$/)
-    ? process.argv[process.argv.indexOf('--scale-agents') + 1].split(',').map(Number)
-    : [100, 1000];
+  const stepsArg = process.argv[process.argv.indexOf('--scale-agents') + 1] ?? '';
+  const steps = process.argv.includes('--scale-agents') && /^[\d,]+$/.test(stepsArg) ? stepsArg.split(',').map(Number) : [100, 300, 1000];
   const total = arg('scale-containers', 20000);
-  BURST = Math.min(total, arg('scale-burst', 2000));
-  BURST_SECONDS = arg('scale-burst-seconds', 120);
+  const s: Settings = {
+    total,
+    burst: Math.min(total, arg('scale-burst', 2000)),
+    burstSeconds: arg('scale-burst-seconds', 120),
+    fullAgents: arg('scale-full-agents', 20),
+    procs: arg('scale-consumer-procs', 1),
+    idleSeconds: arg('scale-idle-seconds', 5),
+    heartbeatMs: arg('scale-heartbeat-ms', 0),
+  };
+  const baseRev = baselineArg('scale');
+  const base = baseRev ? { sha: await resolveRevision(baseRev), root: await baselineRoot(baseRev) } : null;
   const hostCount = Math.max(...steps);
-  const command = `npm run bench -- scale --scale-agents ${steps.join(',')} --scale-containers ${total} --scale-burst ${BURST}`;
+  const command =
+    `npm run bench -- scale --scale-agents ${steps.join(',')} --scale-containers ${total} --scale-burst ${s.burst} --scale-burst-seconds ${s.burstSeconds}` +
+    (s.fullAgents !== 20 ? ` --scale-full-agents ${s.fullAgents}` : '') +
+    (s.procs !== 1 ? ` --scale-consumer-procs ${s.procs}` : '') +
+    (s.heartbeatMs ? ` --scale-heartbeat-ms ${s.heartbeatMs}` : '') +
+    (base ? ` --scale-baseline ${baseRev}` : '') +
+    (base && process.argv.includes('--scale-only-baseline') ? ' --scale-only-baseline' : '');
   const rows: BenchRow[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'weft-bench-scale-'));
-  const seedFile = join(dir, 'seed.db');
-  console.error(`bench scale: seeding ${hostCount} hosts, 200 networks, ${total - BURST} containers …`);
-  const t0 = Date.now();
-  const seeded = await seedScale(seedFile, BENCH_SECRET, hostCount, total - BURST);
-  const seedS = (Date.now() - t0) / 1000;
-  rows.push({
-    part: 'scale',
-    metric: `seed: ${hostCount} hosts, 200 networks, ${total - BURST} containers through the service layer`,
-    value: (total - BURST) / seedS,
-    unit: 'creations/s',
-    target: '–',
-    anchor: 'in-process, embedded DB, before the API starts',
-    command,
-  });
-  for (const n of steps) {
-    console.error(`bench scale: ${n} agents, burst of ${BURST} to ${total} containers …`);
-    const r = await step(n, total, seedFile, seeded).catch((e) => failed(n, `failed: ${(e as Error).message.slice(0, 200)}`));
-    const row = (metric: string, value: number, unit: string, target = '–', anchor = ''): BenchRow => ({
-      part: 'scale',
-      metric: `${n} agents: ${metric}`,
-      value,
-      unit,
-      target,
-      anchor,
-      command,
-    });
-    if (!r.reached) {
-      rows.push(row(`not reached (${r.note})`, NaN, '', n === 1000 ? 'p99 ≤ 1 s' : '–'));
-      continue;
+  try {
+    const roots = [
+      ...(base && process.argv.includes('--scale-only-baseline') ? [] : [{ label: '', root: REPO_ROOT }]),
+      ...(base ? [{ label: ` ${baselineLabel(base.sha)}`, root: base.root }] : []),
+    ];
+    const seeds: { seedFile: string; seeded: Seeded }[] = [];
+    for (const [i, r] of roots.entries()) {
+      const seedFile = join(dir, `seed-${i}.db`);
+      console.error(`bench scale: seeding ${hostCount} hosts, 200 networks, ${total - s.burst} containers${r.label} …`);
+      const t0 = Date.now();
+      seeds.push({ seedFile, seeded: await seedScale(seedFile, BENCH_SECRET, hostCount, total - s.burst, r.root) });
+      rows.push({
+        part: 'scale',
+        metric: `seed: ${hostCount} hosts, 200 networks, ${total - s.burst} containers through the service layer${r.label}`,
+        value: (total - s.burst) / ((Date.now() - t0) / 1000),
+        unit: 'creations/s',
+        target: '–',
+        anchor: 'in-process, embedded DB, before the API starts',
+        command,
+      });
     }
-    const target = n >= 1000 ? '≤ 1,000 ms' : '–';
+    const results: (StepResult | { agents: number; failed: string })[][] = roots.map(() => []);
+    for (const n of steps)
+      for (const [i, r] of roots.entries()) {
+        console.error(`bench scale: ${n} hosts watching${r.label}, burst of ${s.burst} to ${total} containers …`);
+        results[i].push(await step(n, s, seeds[i].seedFile, seeds[i].seeded, r.root).catch((e) => ({ agents: n, failed: (e as Error).message.slice(0, 200) })));
+      }
     rows.push(
-      row(`commit→applied p50 (burst of ${r.creates} creations at ${Math.round(r.createsPerS)}/s over GraphQL)`, r.p50, 'ms', '–', r.note),
-      row('commit→applied p99', r.p99, 'ms', target, 'headscale batches 800 ms; 7 s map updates reported at 650 nodes'),
-      row('commit→applied p99, first 10% of the burst → last 10%', r.p99Early, `ms → ${Math.round(r.p99Late)} ms`, '–', 'growth as networks fill'),
-      row('API CPU over burst + drain', r.cpuSeconds, `s (${r.cores.toFixed(2)} cores)`, '–', 'utime+stime of the API process'),
-      row('API RSS after the burst', r.rssMb, `MiB (peak ${Math.round(r.rssPeakMb)})`, '–', ''),
-      row('SSE bytes per change delivered to an agent', r.bytesPerDelivered, 'B', '≤ 1 KB, flat', 'payload O(1) (docs/architecture.md §6.3)'),
-      row(
-        'SSE bytes per delivered change, first 10% of the burst → last 10%',
-        r.bytesPerDeliveredEarly,
-        `B → ${Math.round(r.bytesPerDeliveredLate)} B`,
-        'flat',
-        'networks at ~10% vs ~100% of their size',
+      ...stepRows(
+        results,
+        roots.map((r) => r.label),
+        command,
+        s.burst,
       ),
-      row('SSE bytes per committed change per agent (all agents)', r.bytesPerChangePerAgent, 'B', '≤ 1 KB', 'each change goes only to member hosts'),
     );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  rmSync(dir, { recursive: true, force: true });
   return rows;
 }

@@ -1,0 +1,214 @@
+/**
+ * One raw simulated host for the scale bench: the agent's list-then-watch without the agent. It
+ * lists `hostConfig`, opens the same GraphQL-over-SSE request the agent's client makes (WATCH
+ * below, POST with `accept: text/event-stream`, as graphql-sse sends it), cuts the body into frames
+ * itself (bench/sse-frames.ts) and applies each change with the agent's real delta parser
+ * (agent/api/apply-delta.ts `applyChange`). There is no kernel, no reconciler and no loop: a change
+ * counts as applied when the model has taken it. Like the agent, it lists again on RESYNC, on a
+ * new database generation and when a delta asks for it, reconnects from its revision, and reports
+ * its applied revision (`reportHostStatus`) at most once per `reportDebounceMs` (the agent reports
+ * after each reconcile pass, debounced 50 ms). Everything is callbacks on node:http, so 1,000 of
+ * them cost little CPU.
+ */
+import { type Agent, request } from 'node:http';
+import { applyChange } from '../agent/api/apply-delta.ts';
+import type { HostConfig } from '../protocol/model.ts';
+import { type Classified, classifyFrame, count, SseSplitter, type Tally } from './sse-frames.ts';
+
+/** agent/api/client.ts's watch query, verbatim (test/bench/sse-frames.test.ts checks it still is). */
+export const WATCH = `subscription($h: ID!, $s: Int!) { hostChanges(hostId: $h, since: $s) { type revision generation change { revision kind networkId committedAt payload } } }`;
+const SNAPSHOT = `query($h: ID!) { hostConfig(hostId: $h) { revision config } }`;
+const REPORT = `mutation($i: ReportHostStatusInput!) { reportHostStatus(input: $i) { hostId } }`;
+
+/** What all consumers of one process add to. */
+export interface ConsumerShared {
+  url: URL;
+  agent: Agent;
+  tally: Tally;
+  /** Commit time (epoch ms) and commit→applied (ms) of every change applied, in pairs. */
+  samples: number[];
+  changes: number;
+  lists: number;
+  reconnects: number;
+  reports: number;
+  errors: string[];
+  reportDebounceMs: number;
+  heartbeatMs: number;
+}
+
+/**
+ * POSTs one GraphQL request and resolves with `data`; GraphQL errors reject. A request sent on a
+ * kept-alive socket that the server closed meanwhile is sent once more (Node's documented race).
+ */
+function post<T>(shared: ConsumerShared, token: string, query: string, variables: Record<string, unknown>, retry = true): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const body = JSON.stringify({ query, variables });
+    const req = request(
+      shared.url,
+      {
+        method: 'POST',
+        agent: shared.agent,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (c: Buffer) => parts.push(c));
+        res.on('end', () => {
+          try {
+            const json = JSON.parse(Buffer.concat(parts).toString('utf8')) as { data?: T; errors?: { message: string }[] };
+            if (json.errors?.length || !json.data) reject(new Error(json.errors?.[0]?.message ?? `HTTP ${res.statusCode}`));
+            else resolve(json.data);
+          } catch (error) {
+            reject(error);
+          }
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      if (retry && req.reusedSocket && error.code === 'ECONNRESET') post<T>(shared, token, query, variables, false).then(resolve, reject);
+      else reject(error);
+    });
+    req.end(body);
+  });
+}
+
+const note = (shared: ConsumerShared, line: string) => shared.errors.length < 20 && shared.errors.push(line);
+
+/** Starts following `hostId`; `onReady` once its first stream answered. Returns stop(). */
+export function startConsumer(shared: ConsumerShared, hostId: string, token: string, onReady: () => void): () => void {
+  let model: HostConfig | null = null;
+  let stopped = false;
+  let ready = false;
+  let current: ReturnType<typeof request> | null = null;
+  let attempt = 0;
+  // reports: one in flight at most, the next one `reportDebounceMs` after the model last moved
+  let reportTimer: NodeJS.Timeout | null = null;
+  let reporting = false;
+  let dirty = false;
+
+  const sendReport = async (withRevision: boolean) => {
+    if (process.env.BENCH_NO_REPORT || !model) return;
+    reporting = true;
+    dirty = false;
+    const input = withRevision ? { hostId, appliedRevision: model.revision, applyMs: 0 } : { hostId };
+    try {
+      await post(shared, token, REPORT, { i: input });
+      shared.reports++;
+    } catch (error) {
+      note(shared, `report: ${(error as Error).message}`);
+    }
+    reporting = false;
+    if (dirty && !stopped) scheduleReport();
+  };
+  const scheduleReport = () => {
+    if (reporting) {
+      dirty = true;
+      return;
+    }
+    if (reportTimer) return;
+    reportTimer = setTimeout(() => {
+      reportTimer = null;
+      void sendReport(true);
+    }, shared.reportDebounceMs);
+  };
+  const heartbeat = shared.heartbeatMs > 0 ? setInterval(() => !reporting && void sendReport(false), shared.heartbeatMs) : null;
+
+  const reconnect = (why: string | null, list: boolean) => {
+    current?.destroy();
+    current = null;
+    if (stopped) return;
+    if (list) model = null;
+    if (why) {
+      shared.reconnects++;
+      note(shared, `${hostId}: ${why}`);
+    }
+    const delay = why ? Math.min(10_000, 200 * 2 ** Math.min(attempt++, 10)) * (0.5 + Math.random()) : 0;
+    setTimeout(() => void connect(), delay);
+  };
+
+  const onFrame = ({ key, event, error }: Classified) => {
+    if (!ready && key === 'keepalive') {
+      ready = true;
+      onReady();
+    }
+    if (error) return reconnect(`stream error: ${error}`, false);
+    if (!event || !model) return;
+    attempt = 0;
+    if (event.type === 'RESYNC') return reconnect(null, true);
+    if (event.generation && event.generation !== model.generation) return reconnect(null, true);
+    if (event.type === 'CURSOR') {
+      if (event.revision > model.revision) model = { ...model, revision: event.revision };
+      return;
+    }
+    const change = event.change;
+    if (!change || change.revision <= model.revision) return;
+    const result = applyChange(model, change);
+    if (result.kind === 'relist') return reconnect(null, true);
+    model = result.config;
+    const committed = Date.parse(change.committedAt);
+    shared.samples.push(committed, Date.now() - committed);
+    shared.changes++;
+    scheduleReport();
+  };
+
+  const connect = async () => {
+    if (stopped) return;
+    if (!model) {
+      try {
+        model = (await post<{ hostConfig: { config: HostConfig } }>(shared, token, SNAPSHOT, { h: hostId })).hostConfig.config;
+        shared.lists++;
+        scheduleReport();
+      } catch (error) {
+        return reconnect(`list: ${(error as Error).message}`, true);
+      }
+    }
+    const body = JSON.stringify({ query: WATCH, variables: { h: hostId, s: model.revision } });
+    const splitter = new SseSplitter();
+    const req = request(
+      shared.url,
+      {
+        method: 'POST',
+        agent: shared.agent,
+        headers: {
+          authorization: `Bearer ${token}`,
+          accept: 'text/event-stream',
+          'content-type': 'application/json; charset=utf-8',
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        if (res.statusCode !== 200) {
+          res.resume();
+          return reconnect(`watch: HTTP ${res.statusCode}`, res.statusCode === 401);
+        }
+        res.on('data', (chunk: Buffer) => {
+          for (const frame of splitter.push(chunk)) {
+            const classified = classifyFrame(frame);
+            count(shared.tally, classified.key, frame.bytes);
+            if (req !== current) return; // this stream was abandoned for a list or a reconnect
+            onFrame(classified);
+          }
+        });
+        res.on('end', () => req === current && reconnect('stream ended', false));
+        res.on('error', (e) => req === current && reconnect(`stream: ${e.message}`, false));
+      },
+    );
+    current = req;
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      if (req !== current) return;
+      if (req.reusedSocket && e.code === 'ECONNRESET')
+        reconnect(null, false); // the server closed the idle socket as it was reused
+      else reconnect(`watch: ${e.message}`, false);
+    });
+    req.end(body);
+  };
+
+  void connect();
+  return () => {
+    stopped = true;
+    if (reportTimer) clearTimeout(reportTimer);
+    if (heartbeat) clearInterval(heartbeat);
+    current?.destroy();
+  };
+}
