@@ -56,7 +56,7 @@ async function step(n: number, s: Settings, seedFile: string, seeded: Seeded, ro
   const fleet = startConsumerFleet(api.url, hosts, { procs: s.procs, reportDebounceMs: 50, heartbeatMs: s.heartbeatMs });
   try {
     for (let i = 0; i < full; i++) agents.push(startSimAgent(api.url, seeded.hostIds[i], seeded.tokens[i], seeded.publicKeys[i]));
-    await fleet.ready(120_000);
+    await fleet.ready(300_000); // an API that polls per stream may take minutes to answer 1,000 lists and subscriptions
     for (let i = 0; i < 600 && agents.some((a) => a.passes === 0); i++) await sleep(100);
     if (agents.some((a) => a.passes === 0)) throw new Error(`only ${agents.filter((a) => a.passes > 0).length}/${full} full agents completed a pass`);
     // idle: every stream open, nothing committed
