@@ -16,12 +16,15 @@ import type { Config } from './config.ts';
 import type { Database } from './db/client.ts';
 import type { FeedHub } from './feed/hub.ts';
 import { headRevision } from './feed/snapshot.ts';
+import type { FeedEvent } from './feed/stream.ts';
 import { getGeneration } from './db/lookups.ts';
 import { maskError, serverFaultLogger } from './graphql-errors.ts';
+import { sharedSubscriptionResults } from './graphql-shared-results.ts';
 import { telemetryPlugin } from './graphql-telemetry.ts';
 import { checkReadiness, LATEST_MIGRATION } from './health.ts';
 import { FIXED_LIMITS, measureDocument, parseWithin, type QueryLimits } from './limits.ts';
 import type { GraphQLContext } from './schema/context.ts';
+import { seesHosts } from './schema/feed.ts';
 import { schema } from './schema/index.ts';
 import { consoleLogger, type Logger, noTelemetry, type Telemetry } from './telemetry.ts';
 
@@ -122,7 +125,17 @@ export function createApp(deps: AppDeps) {
     landingPage: false,
     maskedErrors: { maskError },
     logging: serverFaultLogger(log),
-    plugins: [limits, tokenGuard, telemetryPlugin(telemetry)],
+    plugins: [
+      limits,
+      tokenGuard,
+      telemetryPlugin(telemetry),
+      // A change row reaches every interested stream as one object: execute its selection once per shape.
+      sharedSubscriptionResults<GraphQLContext>({
+        fields: new Set(['hostChanges', 'projectChanges']),
+        sharedKey: (event) => ((event as FeedEvent).type === 'CHANGE' ? (event as Extract<FeedEvent, { type: 'CHANGE' }>).row : null),
+        audienceOf: (ctx) => (seesHosts(ctx) ? 'sees-hosts' : 'no-hosts'),
+      }),
+    ],
     context: ({ request }) => makeContext(request.headers.get('authorization')),
   });
 

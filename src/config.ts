@@ -22,6 +22,9 @@ const schema = z.object({
     .default('SCALINGO_'),
   FEED_RETENTION_SECONDS: intFrom(7 * 24 * 3600, 1),
   FEED_POLL_MS: intFrom(1000, 10),
+  FEED_HEAD_POLL_MS: intFrom(50, 5),
+  FEED_CURSOR_QUIET_MS: intFrom(5000, 0),
+  FEED_CACHE_ROWS: intFrom(20_000, 100),
   MAX_BODY_BYTES: intFrom(1_000_000, 1024),
   MAX_QUERY_DEPTH: intFrom(12, 2),
   GRAPHIQL: z.enum(['true', 'false']).default('true'),
@@ -68,6 +71,12 @@ export interface Config {
   envPrefix: string;
   feedRetentionMs: number;
   feedPollMs: number;
+  /** Node: how often each API process polls the head for commits by other processes (docs/architecture.md §8.5). */
+  feedHeadPollMs: number;
+  /** A feed stream sends a CURSOR only after this long without an event. */
+  feedCursorQuietMs: number;
+  /** Node: how many recent change rows the watch cache holds. */
+  feedCacheRows: number;
   maxBodyBytes: number;
   maxQueryDepth: number;
   graphiql: boolean;
@@ -121,6 +130,9 @@ export function parseConfig(env: EnvInput): Config {
     envPrefix: e.ENV_PREFIX,
     feedRetentionMs: e.FEED_RETENTION_SECONDS * 1000,
     feedPollMs: e.FEED_POLL_MS,
+    feedHeadPollMs: e.FEED_HEAD_POLL_MS,
+    feedCursorQuietMs: e.FEED_CURSOR_QUIET_MS,
+    feedCacheRows: e.FEED_CACHE_ROWS,
     maxBodyBytes: e.MAX_BODY_BYTES,
     maxQueryDepth: e.MAX_QUERY_DEPTH,
     graphiql: e.GRAPHIQL === 'true',

@@ -45,7 +45,13 @@ async function build(env: Env): Promise<Runtime> {
   const keys = await loadSigningKeys(config.auth);
   const client = createClient({ url: config.databaseUrl, authToken: config.databaseAuthToken });
   const log = (line: string) => console.warn(line);
-  const hub = createDurableFeedHub({ namespace: env.FEED_HUB as unknown as HubNamespace, db: () => db, pollMs: config.feedPollMs, defer: waitUntil });
+  const hub = createDurableFeedHub({
+    namespace: env.FEED_HUB as unknown as HubNamespace,
+    db: () => db,
+    pollMs: config.feedPollMs,
+    cursorQuietMs: config.feedCursorQuietMs,
+    defer: waitUntil,
+  });
   const db = createDatabase(client, (committed) => {
     const changes = changesOf(committed);
     notifyCommitted(hub, committed);

@@ -22,12 +22,15 @@ import type { ChangeRecord } from './append.ts';
 import type { FeedHub } from './hub.ts';
 import { HUB_ORIGIN, type HubNamespace, type HubTopic, type HubWebSocket, hubStub } from './hub-durable-object.ts';
 import type { FeedScope } from './read.ts';
+import { audienceOf } from './route.ts';
 
 export interface DurableFeedHubOptions {
   namespace: HubNamespace;
   /** The database (late-bound: the database's afterWrite calls this hub). */
   db: () => Database;
   pollMs: number;
+  /** A stream sends a CURSOR only after this long without an event (stream.ts). */
+  cursorQuietMs?: number;
   /** Keeps a notification alive after the response (a Worker's `waitUntil`). */
   defer: (work: Promise<unknown>) => void;
   /** How long a host's registration with a network hub lasts; renewed at half-life. */
@@ -83,17 +86,18 @@ export function createDurableFeedHub(options: DurableFeedHubOptions): DurableFee
     const nets = new Map<string, { forward: boolean }>();
     const hosts = new Map<string, { membership: boolean }>();
     for (const c of changes) {
-      if (c.hostId) {
-        const entry = hosts.get(c.hostId) ?? { membership: false };
+      const audience = audienceOf(c);
+      if (audience.hostId) {
+        const entry = hosts.get(audience.hostId) ?? { membership: false };
         if (c.kind === 'network.joined') entry.membership = true;
-        hosts.set(c.hostId, entry);
+        hosts.set(audience.hostId, entry);
       }
       let networkId = c.networkId ?? null;
       if (!networkId && c.projectId)
         networkId = (await lookupNetwork(c.projectId).catch(() => null)) ?? ('networkId' in c.payload ? c.payload.networkId : null);
       if (!networkId) continue;
       const entry = nets.get(networkId) ?? { forward: false };
-      if (!c.hostId && c.networkId) entry.forward = true; // a row every member host reads
+      if (audience.membersOf) entry.forward = true; // a row every member host reads
       nets.set(networkId, entry);
     }
     const sends = [
@@ -184,6 +188,7 @@ export function createDurableFeedHub(options: DurableFeedHubOptions): DurableFee
 
   return {
     pollMs,
+    cursorQuietMs: options.cursorQuietMs,
     publish,
     notify(changes) {
       if (changes?.length) defer(publish(changes));

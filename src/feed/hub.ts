@@ -10,7 +10,8 @@
  */
 import type { AddressColumn } from '../../protocol/changes.ts';
 import type { ChangeRecord } from './append.ts';
-import type { FeedScope } from './read.ts';
+import type { FeedPage, FeedScope } from './read.ts';
+import { audienceOf } from './route.ts';
 
 export interface FeedHub {
   /** Called after every committed write, with the change rows it appended when known. */
@@ -20,6 +21,12 @@ export interface FeedHub {
   readonly pollMs: number;
   /** Aborted when the server shuts down: every open stream ends instead of reading a closed database. */
   readonly stopping?: AbortSignal;
+  /** Recent rows in memory (watch-cache.ts): a stream's page, or null when the table must answer. */
+  readonly window?: { page(scope: FeedScope, since: number, limit: number): FeedPage | null };
+  /** A stream sends a CURSOR only after this long without an event (0: after every page it read). */
+  readonly cursorQuietMs?: number;
+  /** Called after this process compacted the feed through `revision` (compact.ts). */
+  compacted?(revision: number): void;
 }
 
 /** The change rows a write committed, when the write was a service verb (`{ result, changes }`). */
@@ -29,25 +36,32 @@ export function changesOf(committed: unknown): ChangeRecord[] | undefined {
 }
 
 /**
- * After a commit: wake the streams its change rows may concern. A write that appended no change
- * (an agent's status report, webhook bookkeeping) wakes nobody — waking every stream on every
+ * After a commit: wake the streams its change rows may concern, and tell the hub of a compaction
+ * (compactFeed returns its mark). A write that appended no change (an agent's status report,
+ * webhook bookkeeping) wakes nobody — waking every stream on every
  * report would make each agent's report trigger a read in every other agent's stream.
  */
-export function notifyCommitted(hub: Pick<FeedHub, 'notify'>, committed: unknown): void {
+export function notifyCommitted(hub: Pick<FeedHub, 'notify' | 'compacted'>, committed: unknown): void {
   const changes = changesOf(committed);
   if (changes?.length) hub.notify(changes);
+  const mark = (committed as { compactedThrough?: unknown } | null)?.compactedThrough;
+  if (typeof mark === 'number') hub.compacted?.(mark);
 }
 
-/** A waiting stream's scope; a host stream adds the networks it is a member of (from its last read). */
-export type WaitScope = FeedScope & { networks?: readonly string[] };
+/**
+ * A waiting stream's scope. A host stream adds the networks it is a member of (from its last read);
+ * `since` is where the stream has read to, so a wake-up that came while it was busy is not missed.
+ */
+export type WaitScope = FeedScope & { networks?: readonly string[]; since?: number };
 
 /** Whether any of `changes` can concern a stream of `scope` (false only when it certainly cannot). */
 export function mayConcern(scope: WaitScope | undefined, changes: readonly Partial<Record<AddressColumn, string | null>>[]): boolean {
   if (!scope) return true;
   if ('projectId' in scope) return changes.some((c) => c.projectId === scope.projectId);
-  return changes.some(
-    (c) => c.hostId === scope.hostId || (c.hostId == null && c.networkId != null && (!scope.networks || scope.networks.includes(c.networkId))),
-  );
+  return changes.some((c) => {
+    const a = audienceOf(c);
+    return a.hostId === scope.hostId || (a.membersOf !== null && (!scope.networks || scope.networks.includes(a.membersOf)));
+  });
 }
 
 /**

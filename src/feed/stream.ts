@@ -1,11 +1,13 @@
 /**
  * A live stream of feed events from a revision: read a page, yield it, and when caught up wait for
- * a wake-up (same-process commit) or the polling floor (commits by other processes). The change
- * table is the only source of truth, so a reconnect with `since` misses nothing and repeats nothing.
+ * a wake-up (a commit that concerns this reader) or the polling floor. Pages come from the watch
+ * cache's window when the hub has one and it holds `since` (watch-cache.ts), and from the change
+ * table otherwise; the table is the only source of truth, so a reconnect with `since` misses nothing
+ * and repeats nothing.
  */
 import type { Database } from '../db/client.ts';
 import type { FeedHub } from './hub.ts';
-import { type FeedRow, type FeedScope, readFeedPage } from './read.ts';
+import { type FeedPage, type FeedRow, type FeedScope, readFeedPage } from './read.ts';
 
 export type FeedEvent = { type: 'CHANGE'; revision: number; row: FeedRow } | { type: 'RESYNC'; revision: number } | { type: 'CURSOR'; revision: number }; // caught up to `revision`; nothing in between concerned this reader
 
@@ -22,12 +24,14 @@ export async function* streamFeed(
   pageSize = 500,
 ): AsyncGenerator<FeedEvent> {
   let cursor = since;
-  let announced = since;
+  let announced = since; // the newest revision this reader has been told about
+  let lastEventAt = Date.now();
+  const quietMs = hub.cursorQuietMs ?? 0;
   const stop = hub.stopping && signal ? AbortSignal.any([signal, hub.stopping]) : (hub.stopping ?? signal);
   while (!stop?.aborted) {
-    let page: Awaited<ReturnType<typeof readFeedPage>>;
+    let page: FeedPage;
     try {
-      page = await readFeedPage(db, scope, cursor, pageSize);
+      page = hub.window?.page(scope, cursor, pageSize) ?? (await readFeedPage(db, scope, cursor, pageSize));
     } catch (error) {
       if (stop?.aborted) return; // shutting down: the database may already be closed
       throw error;
@@ -37,10 +41,19 @@ export async function* streamFeed(
       return;
     }
     for (const row of page.rows) yield { type: 'CHANGE', revision: row.revision, row };
+    if (page.rows.length) {
+      announced = page.rows[page.rows.length - 1].revision;
+      lastEventAt = Date.now();
+    }
     cursor = page.cursor;
     if (page.hasMore) continue;
-    if (cursor > announced && (page.rows.length === 0 || page.rows[page.rows.length - 1].revision < cursor)) yield { type: 'CURSOR', revision: cursor };
-    announced = cursor;
-    await hub.wait(stop, page.networks ? { ...scope, networks: page.networks } : scope);
+    // Caught up past the last row that concerned this reader: say so, once the stream has been quiet
+    // for a while (a CURSOR after every page would cost every idle reader an event per commit).
+    if (cursor > announced && Date.now() - lastEventAt >= quietMs) {
+      yield { type: 'CURSOR', revision: cursor };
+      announced = cursor;
+      lastEventAt = Date.now();
+    }
+    await hub.wait(stop, { ...scope, ...(page.networks ? { networks: page.networks } : {}), since: cursor });
   }
 }

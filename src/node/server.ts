@@ -17,7 +17,8 @@ import { loadSigningKeys } from '../auth/keys.ts';
 import type { Config } from '../config.ts';
 import { createDatabase } from '../db/client.ts';
 import { compactFeed } from '../feed/compact.ts';
-import { createFeedHub, notifyCommitted } from '../feed/hub.ts';
+import { notifyCommitted } from '../feed/hub.ts';
+import { createWatchCache } from '../feed/watch-cache.ts';
 import { openDatabase, migrateDatabase, embeddedDataDir } from './database.ts';
 import { loadOrCreateDevKey } from './dev-keys.ts';
 import { drainRefusedBody } from './drain.ts';
@@ -46,10 +47,19 @@ export async function startNodeServer(config: Config, sink?: (line: string) => v
   const metrics = createApiMetrics();
   const opened = await openDatabase(config.databaseUrl, config.databaseAuthToken, config.databaseSynchronous);
   await migrateDatabase(opened.writeClient);
-  const hub = createFeedHub(config.feedPollMs);
   const readClient = timedClient(opened.client, 'read', metrics);
   const writeClient = opened.writeClient === opened.client ? readClient : timedClient(opened.writeClient, 'write', metrics);
+  // One reader of the change table for this process (docs/architecture.md §8.5); every commit wakes it.
   const db = createDatabase(readClient, (committed) => notifyCommitted(hub, committed), writeClient);
+  const hub = createWatchCache({
+    db,
+    pollMs: config.feedPollMs,
+    headPollMs: config.feedHeadPollMs,
+    cursorQuietMs: config.feedCursorQuietMs,
+    capacity: config.feedCacheRows,
+    log: lineLogger(logger, { component: 'feed' }),
+  });
+  await hub.start();
   metrics.watch(db);
 
   let devAdminToken: string | undefined;

@@ -30,7 +30,7 @@ builder.scalarType('JSON', {
  * its `hostId`, and `network.joined`/`left` rows are addressed to a host. Users reading a project's
  * feed get those keys removed and the row's `hostId` as null; admins and agents see them.
  */
-const seesHosts = (ctx: GraphQLContext) => ctx.actor.kind === 'admin' || ctx.actor.kind === 'agent';
+export const seesHosts = (ctx: GraphQLContext) => ctx.actor.kind === 'admin' || ctx.actor.kind === 'agent';
 const HOST_KEYS = new Set(['hostId', 'hostMeshIp']);
 
 function withoutHostKeys(value: unknown): unknown {

@@ -14,7 +14,8 @@ import { type TokenClaims, signToken } from '../../src/auth/jwt.ts';
 import { loadSigningKeys, type SigningKeys } from '../../src/auth/keys.ts';
 import { type Config, parseConfig } from '../../src/config.ts';
 import { createDatabase, type Database } from '../../src/db/client.ts';
-import { createFeedHub, type FeedHub, notifyCommitted } from '../../src/feed/hub.ts';
+import { type FeedHub, notifyCommitted } from '../../src/feed/hub.ts';
+import { createWatchCache, type WatchCache } from '../../src/feed/watch-cache.ts';
 import { migrateDatabase, type OpenedDatabase, openDatabase } from '../../src/node/database.ts';
 import { startNodeServer, type RunningServer } from '../../src/node/server.ts';
 import type { ServiceContext } from '../../src/services/context.ts';
@@ -45,7 +46,10 @@ export async function newEdKey(): Promise<string> {
 }
 
 /** Starts an in-process API over a temporary database file. `dbFile` lets two apps share one file. */
-export async function startTestApi(env: Record<string, string> = {}, options: { dbFile?: string; now?: () => number } = {}): Promise<TestApi> {
+export async function startTestApi(
+  env: Record<string, string> = {},
+  options: { dbFile?: string; now?: () => number } = {},
+): Promise<TestApi & { hub: WatchCache }> {
   // A shared file lives in its owner's directory: only a private database gets (and removes) its own.
   const dir = options.dbFile ? dirname(options.dbFile) : mkdtempSync(join(tmpdir(), 'weft-api-'));
   const dbFile = options.dbFile ?? join(dir, 'weft.db');
@@ -58,12 +62,21 @@ export async function startTestApi(env: Record<string, string> = {}, options: { 
     if (!options.dbFile) rmSync(dir, { recursive: true, force: true });
     throw error;
   }
-  const hub = createFeedHub(config.feedPollMs);
   const { opened, db } = await openMigrated(config, (committed) => notifyCommitted(hub, committed));
+  // The watch cache, as the server runs it (docs/architecture.md §8.5).
+  const hub = createWatchCache({
+    db,
+    pollMs: config.feedPollMs,
+    headPollMs: config.feedHeadPollMs,
+    cursorQuietMs: config.feedCursorQuietMs,
+    capacity: config.feedCacheRows,
+  });
   let app: ReturnType<typeof createApp>['app'];
   try {
+    await hub.start();
     ({ app } = createApp({ config, db, keys, hub, now: options.now })); // refuses some settings
   } catch (error) {
+    hub.close();
     opened.close();
     if (!options.dbFile) rmSync(dir, { recursive: true, force: true });
     throw error;
@@ -83,6 +96,7 @@ export async function startTestApi(env: Record<string, string> = {}, options: { 
     gql,
     ok: okFrom(gql),
     async close() {
+      hub.close();
       opened.close();
       if (!options.dbFile) rmSync(dir, { recursive: true, force: true });
     },
