@@ -21,6 +21,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Database } from '../db/client.ts';
 import { percentile } from '../feed/convergence.ts';
 import { countPending } from '../feed/read.ts';
+import type { WatchCacheStats } from '../feed/watch-cache.ts';
 import type { Telemetry } from '../telemetry.ts';
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -36,8 +37,8 @@ export interface ApiMetrics extends Telemetry {
   /** Times one statement of a libSQL client (`client`: read or write). */
   dbStatement(client: 'read' | 'write', statement: string, seconds: number): void;
   webhookAttempt(outcome: WebhookOutcome): void;
-  /** Starts reading the database at scrape time. */
-  watch(db: Database): void;
+  /** Starts reading the database, and the watch cache's counts, at scrape time. */
+  watch(db: Database, cache?: () => WatchCacheStats): void;
 }
 
 /** The first keyword of a statement, one of a few (bounded label). */
@@ -145,6 +146,34 @@ export function createApiMetrics(options: { now?: () => number } = {}): ApiMetri
   );
   convergenceGauge('weft_network_convergence_p99_seconds', '99th percentile commit-to-applied time of changes reported in the last 5 minutes, per network', 99);
 
+  // The watch cache (docs/architecture.md §8.5): read from its counts at scrape time.
+  let cacheStats: (() => WatchCacheStats) | null = null;
+  const fromCache = (pick: (s: WatchCacheStats) => number) =>
+    function (this: Gauge | Counter) {
+      if (!cacheStats) return;
+      this.reset();
+      (this as Gauge).inc(pick(cacheStats()));
+    };
+  new Gauge({ name: 'weft_feed_cache_rows', help: 'Change rows held in the watch cache window', registers, collect: fromCache((s) => s.rows) });
+  new Counter({
+    name: 'weft_feed_cache_rows_read_total',
+    help: 'Change rows the watch cache read from the table (once each, whatever the number of streams)',
+    registers,
+    collect: fromCache((s) => s.rowsRead),
+  });
+  new Counter({
+    name: 'weft_feed_cache_rows_taken_total',
+    help: "Change rows of this process's own commits the watch cache took without reading them back",
+    registers,
+    collect: fromCache((s) => s.rowsTaken),
+  });
+  new Counter({
+    name: 'weft_feed_cache_restarts_total',
+    help: 'Times the watch cache started again from the table (head went back, unread rows compacted)',
+    registers,
+    collect: fromCache((s) => s.restarts),
+  });
+
   return {
     registry,
     graphqlOperation(operation, type, code, seconds) {
@@ -164,8 +193,9 @@ export function createApiMetrics(options: { now?: () => number } = {}): ApiMetri
     webhookAttempt(outcome) {
       webhooks.inc({ outcome: outcome.toLowerCase() });
     },
-    watch(database) {
+    watch(database, cache) {
       db = database;
+      cacheStats = cache ?? null;
     },
   };
 }

@@ -60,7 +60,7 @@ export async function startNodeServer(config: Config, sink?: (line: string) => v
     log: lineLogger(logger, { component: 'feed' }),
   });
   await hub.start();
-  metrics.watch(db);
+  metrics.watch(db, () => hub.stats());
 
   let devAdminToken: string | undefined;
   let auth = config.auth;

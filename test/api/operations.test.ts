@@ -123,6 +123,34 @@ describe('API operations: metrics, logs, health', () => {
     await expect.poll(open, { timeout: 5000 }).toBe(0);
   });
 
+  it("shows the watch cache's window and that it read each row once for two streams", async () => {
+    const cache = async () => {
+      const t = await scrape();
+      return {
+        rows: sample(t, 'weft_feed_cache_rows'),
+        read: sample(t, 'weft_feed_cache_rows_read_total'),
+        taken: sample(t, 'weft_feed_cache_rows_taken_total'),
+      };
+    };
+    const before = await cache();
+    const created = await gql('mutation { createProject(input: {name: "ops-cache"}) { revision project { id } } }');
+    const projectId = created.body.data.createProject.project.id;
+    const subs = await Promise.all(
+      [1, 2].map(() => watchSse(server.url, 'subscription($p: ID!) { projectChanges(projectId: $p, since: 0) { type revision } }', { p: projectId }, admin)),
+    );
+    try {
+      await gql(`mutation($p: ID!) { createApplication(input: {projectId: $p, name: "web-app"}) { revision } }`, { p: projectId });
+      await Promise.all(subs.map((s) => s.next((e) => e.type === 'CHANGE' && e.revision > created.body.data.createProject.revision)));
+      const after = await cache();
+      // two commits (project, application), each taken or read once, though two streams follow them
+      expect(after.read + after.taken - before.read - before.taken).toBe(2);
+      expect(after.rows).toBe(before.rows + 2);
+      expect(await scrape()).toMatch(/^weft_feed_cache_restarts_total 0$/m);
+    } finally {
+      await Promise.all(subs.map((s) => s.close()));
+    }
+  });
+
   it('reads feed head, lag, hosts and the webhook queue from the database at scrape time', async () => {
     const created = await gql('mutation { createProject(input: {name: "ops-head"}) { revision } }');
     const revision = created.body.data.createProject.revision;
