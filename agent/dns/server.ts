@@ -19,6 +19,7 @@ import type { Upstream } from './resolv-conf.ts';
 import { respond } from './respond.ts';
 import { TCP_LIMIT, type Transport } from './slow-path.ts';
 import { DEFAULT_TCP_LIMITS, serveTcp, type TcpLimits } from './tcp-server.ts';
+import { useSyncLookup } from './sync-lookup.ts';
 import { readPlainQuery, udpLimit } from './wire.ts';
 
 export interface DnsServerOptions {
@@ -148,6 +149,7 @@ export class DnsServer {
    */
   adopt(networkId: string, binding: Binding, sockets: BoundSockets, nsId?: string): { address: string; port: number } {
     const port = sockets.udp.address().port;
+    useSyncLookup(sockets.udp); // replies go to the IP a query came from: no tick per reply
     sockets.udp.on('message', (msg, rinfo) => this.onDatagram(networkId, sockets.udp, msg, rinfo));
     sockets.udp.on('error', () => undefined);
     const tcp = serveTcp(
