@@ -58,13 +58,14 @@ export function updateFastTable(prev: Zone, prevTable: FastTable, next: Zone): F
 
 function entriesOf(name: string, records: readonly ZoneRecord[], zone: Zone): Entry[] {
   const out: Entry[] = [];
+  let wire: Buffer | null | undefined; // one copy per name, shared by its entries
   for (const type of typesOf(records)) {
     const questions = [{ name, type, class: 'IN' as const }];
     const plainQuery = dnsPacket.encode({ type: 'query', id: 0, flags: 0, questions });
     const plain = prebuild(plainQuery, zone);
     const opt = { name: '.', type: 'OPT' as const, udpPayloadSize: EDNS_SIZE, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] };
     const edns = prebuild(dnsPacket.encode({ type: 'query', id: 0, flags: 0, questions, additionals: [opt] }), zone);
-    const wire = wireOf(plainQuery);
+    wire ??= wireOf(plainQuery);
     if (plain && edns && wire) out.push({ name: wire, qtype: TYPE_CODE[type], plain: plain.bytes, edns: edns.bytes, rcode: plain.rcode });
   }
   return out;
