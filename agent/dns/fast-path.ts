@@ -13,11 +13,17 @@ import type { ZoneRecord, ZoneRecordType } from '../../protocol/dns/records.ts';
 import type { Zone } from '../../protocol/dns/zone.ts';
 import { EDNS_SIZE, RCODE, soaRecord } from './answer.ts';
 import { encodeResponse } from './encode.ts';
-import { endsWithName, type Entry, FastTable } from './fast-table.ts';
 import { type Outcome, respondSlow, TCP_LIMIT, type Transport } from './slow-path.ts';
-import { HEADER_BYTES, readPlainQuery, readQuestion, TYPE_A, TYPE_CODE, type PlainQuery } from './wire.ts';
+import { readPlainQuery, readQuestion, TYPE_A, TYPE_CODE, type PlainQuery } from './wire.ts';
 
-export { FastTable } from './fast-table.ts';
+interface Entry {
+  plain: Buffer; // reply to a query without OPT
+  edns: Buffer; // reply to a query with a version-0 OPT (ends with our 11-byte OPT)
+  rcode: number;
+}
+
+/** The prebuilt replies of one zone. */
+export type FastTable = ReadonlyMap<string, Entry>;
 
 /**
  * Types prebuilt for every name, records or not: A (its entry also tells `nxdomain` the name
@@ -27,9 +33,9 @@ const ALWAYS: readonly ZoneRecordType[] = ['A', 'AAAA'];
 
 /** Prebuilds replies for every existing name of `zone`: A, AAAA, and each type the name holds. */
 export function buildFastTable(zone: Zone): FastTable {
-  const add: Entry[] = [];
-  for (const [name, records] of zone.names) add.push(...entriesOf(name, records, zone));
-  return new FastTable().with(add);
+  const table = new Map<string, Entry>();
+  for (const [name, records] of zone.names) addEntries(table, name, records, zone);
+  return table;
 }
 
 /**
@@ -41,51 +47,41 @@ export function buildFastTable(zone: Zone): FastTable {
  */
 export function updateFastTable(prev: Zone, prevTable: FastTable, next: Zone): FastTable {
   if (prev.ttl !== next.ttl || JSON.stringify(prev.soa) !== JSON.stringify(next.soa)) return buildFastTable(next);
-  const remove: { name: Buffer; qtype: number }[] = [];
+  const table = new Map(prevTable);
   for (const [name, records] of prev.names) {
     const now = next.names.get(name);
     if (now && sameRecords(records, now)) continue;
-    const wire = wireName(name);
-    if (wire) for (const type of typesOf(records)) remove.push({ name: wire, qtype: TYPE_CODE[type] });
+    const key = wireKey(name);
+    if (key) for (const type of typesOf(records)) table.delete(`${key}/${TYPE_CODE[type]}`);
   }
-  const add: Entry[] = [];
   for (const [name, records] of next.names) {
     const before = prev.names.get(name);
-    if (!before || !sameRecords(before, records)) add.push(...entriesOf(name, records, next));
+    if (!before || !sameRecords(before, records)) addEntries(table, name, records, next);
   }
-  return prevTable.with(add, remove);
+  return table;
 }
 
-function entriesOf(name: string, records: readonly ZoneRecord[], zone: Zone): Entry[] {
-  const out: Entry[] = [];
-  let wire: Buffer | null | undefined; // one copy per name, shared by its entries
+function addEntries(table: Map<string, Entry>, name: string, records: readonly ZoneRecord[], zone: Zone): void {
   for (const type of typesOf(records)) {
     const questions = [{ name, type, class: 'IN' as const }];
     const plainQuery = dnsPacket.encode({ type: 'query', id: 0, flags: 0, questions });
     const plain = prebuild(plainQuery, zone);
     const opt = { name: '.', type: 'OPT' as const, udpPayloadSize: EDNS_SIZE, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] };
     const edns = prebuild(dnsPacket.encode({ type: 'query', id: 0, flags: 0, questions, additionals: [opt] }), zone);
-    wire ??= wireOf(plainQuery);
-    if (plain && edns && wire) out.push({ name: wire, qtype: TYPE_CODE[type], plain: plain.bytes, edns: edns.bytes, rcode: plain.rcode });
+    const key = readQuestion(plainQuery)?.key;
+    if (plain && edns && key) table.set(`${key}/${TYPE_CODE[type]}`, { plain: plain.bytes, edns: edns.bytes, rcode: plain.rcode });
   }
-  return out;
-}
-
-/** The question name of `query` in wire form, lower-cased (a copy), or null when unreadable. */
-function wireOf(query: Buffer): Buffer | null {
-  const q = readQuestion(query);
-  return q ? Buffer.from(q.key, 'latin1') : null;
-}
-
-/** `name` (lower-case, no trailing dot) in wire form, exactly as entriesOf derives it. */
-function wireName(name: string): Buffer | null {
-  return wireOf(dnsPacket.encode({ type: 'query', id: 0, flags: 0, questions: [{ name, type: 'A', class: 'IN' }] }));
 }
 
 function typesOf(records: readonly ZoneRecord[]): Set<ZoneRecordType> {
   const types = new Set(ALWAYS);
   for (const r of records) types.add(r.type);
   return types;
+}
+
+/** The lookup key of `name`, derived exactly as addEntries derives it. */
+function wireKey(name: string): string | undefined {
+  return readQuestion(dnsPacket.encode({ type: 'query', id: 0, flags: 0, questions: [{ name, type: 'A', class: 'IN' }] }))?.key;
 }
 
 function sameRecords(a: readonly ZoneRecord[], b: readonly ZoneRecord[]): boolean {
@@ -107,8 +103,7 @@ function prebuild(query: Buffer, zone: Zone): { bytes: Buffer; rcode: number } |
 export function lookupFast(msg: Buffer, table: FastTable, transport: Transport, zone?: Zone): Outcome | null {
   const plain = readPlainQuery(msg);
   if (!plain) return null;
-  const q = plain.question;
-  const entry = table.find(msg, HEADER_BYTES, q.nameEnd, q.qtype);
+  const entry = table.get(`${plain.question.key}/${plain.question.qtype}`);
   if (!entry) return zone ? nxdomain(msg, plain, table, zone, transport) : null;
   const template = plain.edns ? entry.edns : entry.plain;
   const limit = transport === 'tcp' ? TCP_LIMIT : plain.udpSize;
@@ -124,7 +119,7 @@ export function lookupFast(msg: Buffer, table: FastTable, transport: Transport, 
   return { kind: 'reply', bytes: out, rcode: entry.rcode, fast: true };
 }
 
-const APEX_WIRE = Buffer.from('\x0fprivate-network\x08internal\x00', 'latin1');
+const APEX_WIRE = '\x0fprivate-network\x08internal\x00';
 
 /**
  * NXDOMAIN for a name under the apex that no table entry knows (every existing name has an A
@@ -132,16 +127,15 @@ const APEX_WIRE = Buffer.from('\x0fprivate-network\x08internal\x00', 'latin1');
  * same SOA through the same encoder, cached (respond.test checks the bytes).
  */
 function nxdomain(msg: Buffer, plain: PlainQuery, table: FastTable, zone: Zone, transport: Transport): Outcome | null {
-  const { nameEnd } = plain.question;
-  if (!endsWithName(msg, HEADER_BYTES, nameEnd, APEX_WIRE) || table.find(msg, HEADER_BYTES, nameEnd, TYPE_A)) return null;
-  const suffixAt = nameEnd - APEX_WIRE.length;
-  let o = HEADER_BYTES;
-  while (o < suffixAt) o += msg[o] + 1;
-  if (o !== suffixAt) return null; // the suffix is not at a label boundary
+  const key = plain.question.key;
+  if (!key.endsWith(APEX_WIRE) || table.has(`${key}/${TYPE_A}`)) return null;
+  let o = 0;
+  while (o < key.length - APEX_WIRE.length) o += key.charCodeAt(o) + 1;
+  if (o !== key.length - APEX_WIRE.length) return null; // the suffix is not at a label boundary
   // Everything after the question (SOA, OPT) depends only on the question's length — the SOA's
   // names point at the apex, always its last 26 bytes — and on EDNS/DO: encode once, then copy.
   const qEnd = plain.question.end;
-  const tailKey = qEnd * 4 + (plain.edns ? (plain.dnssecOk ? 2 : 1) : 0);
+  const tailKey = `${qEnd}/${plain.edns ? (plain.dnssecOk ? 2 : 1) : 0}`;
   let tails = nxTails.get(table);
   if (!tails) nxTails.set(table, (tails = new Map()));
   let tail = tails.get(tailKey);
@@ -183,4 +177,4 @@ function nxdomain(msg: Buffer, plain: PlainQuery, table: FastTable, zone: Zone, 
 }
 
 /** Per fast table: the reply bytes after the question of an NXDOMAIN, by question length and EDNS. */
-const nxTails = new WeakMap<FastTable, Map<number, Buffer>>();
+const nxTails = new WeakMap<FastTable, Map<string, Buffer>>();

@@ -18,16 +18,12 @@ export const CLASS_IN = 1;
 export const UDP_PLAIN_LIMIT = 512;
 export const UDP_EDNS_CAP = 1232;
 
-/** Where a message's first question ends, and what it asks, read straight from the bytes. */
-export interface QuestionBounds {
+/** Where a message's single question ends, and what it asks, read straight from the bytes. */
+export interface WireQuestion {
   end: number; // offset just past QTYPE/QCLASS
   nameEnd: number; // offset just past the name's root label
   qtype: number;
   qclass: number;
-}
-
-/** The bounds of the question, and its name as a string key. */
-export interface WireQuestion extends QuestionBounds {
   /** The name in wire form as a latin1 string, lower-cased: a cheap, exact lookup key. */
   key: string;
 }
@@ -35,9 +31,8 @@ export interface WireQuestion extends QuestionBounds {
 /**
  * Reads the first question of `msg` without following compression pointers (a question has nothing
  * to point back to). Returns null for anything that is not a well-formed uncompressed name.
- * Allocates nothing but its result: the fast path runs it on every datagram.
  */
-export function readQuestionBounds(msg: Buffer): QuestionBounds | null {
+export function readQuestion(msg: Buffer): WireQuestion | null {
   let o = HEADER_BYTES;
   while (true) {
     if (o >= msg.length) return null;
@@ -49,21 +44,15 @@ export function readQuestionBounds(msg: Buffer): QuestionBounds | null {
   }
   const nameEnd = o + 1;
   if (nameEnd + 4 > msg.length) return null;
-  return { end: nameEnd + 4, nameEnd, qtype: (msg[nameEnd] << 8) | msg[nameEnd + 1], qclass: (msg[nameEnd + 2] << 8) | msg[nameEnd + 3] };
-}
-
-/** readQuestionBounds, plus the lower-cased name as a string key. */
-export function readQuestion(msg: Buffer): WireQuestion | null {
-  const q = readQuestionBounds(msg);
-  if (!q) return null;
   // Label-length bytes are ≤ 63, so lower-casing can only touch label text. Non-ASCII latin1
   // letters fold too, which is harmless: no key we build contains them.
-  return { ...q, key: msg.toString('latin1', HEADER_BYTES, q.nameEnd).toLowerCase() };
+  const key = msg.toString('latin1', HEADER_BYTES, nameEnd).toLowerCase();
+  return { end: nameEnd + 4, nameEnd, qtype: msg.readUInt16BE(nameEnd), qclass: msg.readUInt16BE(nameEnd + 2), key };
 }
 
 /** What a plain query asks for: the transport size it accepts and its EDNS DO bit. */
 export interface PlainQuery {
-  question: QuestionBounds;
+  question: WireQuestion;
   edns: boolean;
   udpSize: number; // the client's limit for a UDP reply, already capped
   dnssecOk: boolean;
@@ -81,7 +70,7 @@ export function readPlainQuery(msg: Buffer): PlainQuery | null {
   if (msg.readUInt16BE(4) !== 1 || msg.readUInt16BE(6) !== 0 || msg.readUInt16BE(8) !== 0) return null;
   const ar = msg.readUInt16BE(10);
   if (ar > 1) return null;
-  const question = readQuestionBounds(msg);
+  const question = readQuestion(msg);
   if (!question || question.qclass !== CLASS_IN) return null;
   if (ar === 0) {
     return question.end === msg.length ? { question, edns: false, udpSize: UDP_PLAIN_LIMIT, dnssecOk: false } : null;
