@@ -157,12 +157,12 @@ function spread(values: number[]): { min: number; median: number; max: number } 
 const of = (rows: Measured[], label: string, key: 'qps' | 'latencyMs' | 'cores' | 'perCore') =>
   spread(rows.filter((x) => x.label === label).map((x) => x[key]));
 
-/** Per run, `label`'s figure over dnsmasq's in the same run. */
-function ratios(rows: Measured[], label: string, key: 'qps' | 'perCore') {
+/** Per run, `label`'s figure over `against`'s (dnsmasq unless told) in the same run. */
+function ratios(rows: Measured[], label: string, key: 'qps' | 'perCore', against = 'dnsmasq') {
   const values: number[] = [];
   for (const r of new Set(rows.map((x) => x.run))) {
     const ours = rows.find((x) => x.run === r && x.label === label);
-    const theirs = rows.find((x) => x.run === r && x.label === 'dnsmasq');
+    const theirs = rows.find((x) => x.run === r && x.label === against);
     if (ours && theirs) values.push(ours[key] / theirs[key]);
   }
   return spread(values);
@@ -210,6 +210,12 @@ export async function benchDns(): Promise<BenchRow[]> {
       ),
     );
   }
+  if (BASELINE) {
+    const c = ratios(rows, WEFT, 'perCore', beforeLabel(BASELINE));
+    out.push(
+      row(`Weft DNS QPS per core, after / before (${BASELINE.slice(0, 7)}), median`, c.median, '×', '–', `${runs} ${c.min.toFixed(2)}–${c.max.toFixed(2)}`),
+    );
+  }
   return out;
 }
 
@@ -229,6 +235,11 @@ function printText(rows: Measured[]): void {
   }
   for (const label of labels.filter((l) => l !== 'dnsmasq'))
     console.log(`${label} / dnsmasq, per run: QPS ${fmtSpread(ratios(rows, label, 'qps'))}, QPS per core ${fmtSpread(ratios(rows, label, 'perCore'))}`);
+  const before = labels.find((l) => l.startsWith(`${WEFT} (before`));
+  if (before)
+    console.log(
+      `${WEFT} / ${before}, per run: QPS ${fmtSpread(ratios(rows, WEFT, 'qps', before))}, QPS per core ${fmtSpread(ratios(rows, WEFT, 'perCore', before))}`,
+    );
 }
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1] === fileURLToPath(import.meta.url)) printText(await measureAll());
