@@ -87,8 +87,13 @@ function wireKey(name: string): string | undefined {
 function sameRecords(a: readonly ZoneRecord[], b: readonly ZoneRecord[]): boolean {
   if (a === b) return true;
   if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (JSON.stringify(a[i]) !== JSON.stringify(b[i])) return false;
+  for (let i = 0; i < a.length; i++) if (!sameRecord(a[i], b[i])) return false;
   return true;
+}
+
+function sameRecord(a: ZoneRecord, b: ZoneRecord): boolean {
+  if ((a.type === 'A' || a.type === 'AAAA') && a.type === b.type) return a.address === b.address; // all a zone holds today
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 function prebuild(query: Buffer, zone: Zone): { bytes: Buffer; rcode: number } | null {
