@@ -1,121 +1,274 @@
 /**
  * Part `convergence` (root): 3 hosts in namespaces with wireguard-go and real agent processes
- * (lab/world.ts, prefix `xc`). A probe container runs on hosts 2 and 3; containers come and go on
- * host 1. For each change, latency = from the change's commit (the mutation's commit, taken as the
- * moment its response arrives — an upper bound on the commit time is the request start, so this
- * under-counts by at most the mutation's own round trip, reported separately) until every peer host
- * (2 and 3) has the FDB and neighbour entries in its sandbox AND the probe on host 2 resolves the
- * name through its gateway (`dig` inside the probe's namespace); for a removal, until the entries
- * are gone and the name no longer resolves. Polling cost bounds the resolution (~10 ms).
+ * (lab/world.ts), the API as a child process. A probe container runs on hosts 2 and 3; containers
+ * come and go on host 1: each is created PENDING and attached, then marked RUNNING (a change), then
+ * removed (a change). Latency = from the change's commit (its `committedAt`, read back from
+ * `projectChanges` after the run: the API stamps it inside the transaction, in whole ms) until
+ * every peer host (2 and 3) holds the container's neighbour entry and both FDB entries in its
+ * sandbox AND the probe container on host 2 resolves its name through its gateway; for a removal,
+ * until the entries are gone and the name no longer resolves.
+ *
+ * Measurement, event-driven rather than polled: `ip -4 monitor neigh` and `bridge monitor fdb` run
+ * in each peer's sandbox for the whole run, and the kernel's own notifications (read as they arrive,
+ * stamped with performance.timeOrigin + performance.now()) say when an entry appeared or went. A
+ * long-lived DNS probe (lab/probe.ts `dns-watch`) in the probe container asks about every
+ * millisecond, one query in flight, and stamps the first matching answer the same way. Resolution
+ * is thus ~1 ms for DNS and well under for the kernel, and nothing is spawned per check.
+ *
+ * `--conv-baseline <rev>` measures the same harness first against the agents and API of another
+ * revision (bench/baseline.ts exports it, node_modules linked), then this tree, in one run. The
+ * baseline's agents get WEFT_DEBOUNCE_MS=20, the lab setting they were measured with.
+ * BENCH_CONV_TRACE=1 prints each change's latencies and the peer agents' last log lines.
  * Everything (namespaces, processes, /etc/netns entries) is removed, even on failure.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import type { ChildProcess } from 'node:child_process';
 import { percentile } from '../src/feed/convergence.ts';
+import { probeArgv } from '../lab/probes.ts';
 import { World } from '../lab/world.ts';
+import { baselineRoot, REPO_ROOT } from './baseline.ts';
 import { type BenchRow, arg } from './table.ts';
 
-const run = promisify(execFile);
-const out = (argv: string[]) =>
-  run(argv[0], argv.slice(1), { env: { ...process.env, LC_ALL: 'C' } }).then(
-    (r) => r.stdout,
-    () => '',
-  );
+const TIMEOUT_MS = 10_000;
+const now = () => performance.timeOrigin + performance.now();
+const sorted = (v: number[]) => [...v].sort((a, b) => a - b);
+const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
 
-async function waitUntil(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<number> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return Date.now();
-    await new Promise((r) => setTimeout(r, 2));
+/** A `--name value` argument that is text (a git revision), or null. */
+function textArg(name: string): string | null {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && process.argv[i + 1] && !process.argv[i + 1].startsWith('--') ? process.argv[i + 1] : null;
+}
+
+/** Calls `onLine` with every complete stdout line of `child`, as it arrives. */
+function lines(child: ChildProcess, onLine: (line: string) => void): void {
+  let rest = '';
+  child.stdout!.on('data', (d) => {
+    rest += d;
+    for (let nl = rest.indexOf('\n'); nl >= 0; nl = rest.indexOf('\n')) {
+      onLine(rest.slice(0, nl));
+      rest = rest.slice(nl + 1);
+    }
+  });
+}
+
+/**
+ * What one peer's sandbox holds for remote containers, kept from the kernel's notifications:
+ * PERMANENT neighbours by IP, `self` (VTEP) and `master static` FDB entries by MAC.
+ */
+class SandboxWatch {
+  readonly neigh = new Set<string>();
+  readonly fdbSelf = new Set<string>();
+  readonly fdbMaster = new Set<string>();
+  private waiters: { check: () => boolean; done: (at: number) => void }[] = [];
+
+  constructor(world: World, ns: string, vxlan: string) {
+    lines(world.spawnIn(ns, ['ip', '-4', 'monitor', 'neigh']), (l) => {
+      // `10.240.0.5 dev xcpnv-100 lladdr 02:00:… PERMANENT`; deletion first turns it FAILED, then `Deleted …`
+      const w = l.trim().split(/\s+/);
+      const at = now();
+      if (w[0] === 'Deleted') this.neigh.delete(w[1]);
+      else if (w[2] === vxlan && w.includes('PERMANENT') && w.includes('lladdr')) this.neigh.add(w[0]);
+      else this.neigh.delete(w[0]);
+      this.settle(at);
+    });
+    lines(world.spawnIn(ns, ['bridge', 'monitor', 'fdb']), (l) => {
+      // `02:00:… dev xcpnv-100 dst 100.64.0.1 self permanent` / `02:00:… dev xcpnv-100 master xcpnb-100 static`
+      const w = l.trim().split(/\s+/);
+      const at = now();
+      const gone = w[0] === 'Deleted';
+      const [mac, , dev] = gone ? w.slice(1) : w;
+      if (dev !== vxlan) return;
+      const set = w.includes('self') ? this.fdbSelf : w.includes('master') ? this.fdbMaster : null;
+      if (set && gone) set.delete(mac);
+      else if (set) set.add(mac);
+      this.settle(at);
+    });
   }
-  throw new Error('timed out');
+
+  /** Resolves with the time the condition became true (−∞ when it already holds). */
+  until(check: () => boolean): Promise<number> {
+    if (check()) return Promise.resolve(Number.NEGATIVE_INFINITY);
+    return new Promise((done) => this.waiters.push({ check, done }));
+  }
+
+  holds(ip: string, mac: string): boolean {
+    return this.neigh.has(ip) && this.fdbSelf.has(mac) && this.fdbMaster.has(mac);
+  }
+
+  none(ip: string, mac: string): boolean {
+    return !this.neigh.has(ip) && !this.fdbSelf.has(mac) && !this.fdbMaster.has(mac);
+  }
+
+  private settle(at: number): void {
+    this.waiters = this.waiters.filter((w) => !(w.check() && (w.done(at), true)));
+  }
+}
+
+/** The DNS probe (lab/probe.ts dns-watch) in a container: one expectation at a time. */
+class DnsWatch {
+  private waiting: ((at: number) => void) | null = null;
+
+  constructor(private readonly child: ChildProcess) {
+    lines(child, (l) => {
+      if (!l.startsWith('{')) return;
+      const { at } = JSON.parse(l) as { at: number };
+      this.waiting?.(at);
+      this.waiting = null;
+    });
+  }
+
+  /** Resolves with the time `name` first answered `ip` (null: no address at all). */
+  until(name: string, ip: string | null): Promise<number> {
+    return new Promise((done) => {
+      this.waiting = done;
+      this.child.stdin!.write(`${name} ${ip ?? '-'}\n`);
+    });
+  }
+}
+
+const within = <T>(p: Promise<T>, what: string): Promise<T> =>
+  Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error(`${what}: not within ${TIMEOUT_MS} ms`)), TIMEOUT_MS).unref())]);
+
+/** Latencies in ms from each change's commit: until everything held, the kernel part, the DNS part. */
+interface Latencies {
+  all: number[];
+  kernel: number[];
+  dns: number[];
+}
+
+interface Measured {
+  add: Latencies;
+  remove: Latencies;
+  rtt: number[];
+}
+
+/** When one change was committed (revision) and when its kernel entries and its name were right. */
+type Done = { revision: number; kernel: number; dns: number };
+
+/** One full measurement: a fresh lab whose API and agents run from `root`. */
+async function measure(prefix: string, root: string, agentEnv: Record<string, string>, changes: number): Promise<Measured> {
+  const world = new World(prefix);
+  world.root = root;
+  world.apiProcess = true;
+  world.agentEnv = () => agentEnv;
+  try {
+    await world.up(3);
+    const { projectId, networkId, appId } = await world.project('conv', ['web']);
+    const { vni, gateway } = (await world.gql(`query($n: ID!) { network(id: $n) { vni gateway } }`, { n: networkId })).network;
+    const probe = await world.runContainer(appId, 'web', 2);
+    await world.runContainer(appId, 'web', 3);
+    await world.runContainer(appId, 'web', 1);
+    await world.converged(networkId, 30_000);
+    const peers = [2, 3].map((n) => {
+      const names = world.lab.hosts[n - 1].names;
+      return new SandboxWatch(world, names.sandboxNs(vni), names.vxlan(vni));
+    });
+    const dnsProbe = world.spawnIn(probe.ns, probeArgv('dns-watch', gateway));
+    await new Promise<void>((ready) => lines(dnsProbe, (l) => l === 'ready' && ready()));
+    const dns = new DnsWatch(dnsProbe);
+    await new Promise((r) => setTimeout(r, 300)); // the monitors are subscribed
+
+    const done: { add: Done[]; remove: Done[] } = { add: [], remove: [] };
+    const rtt: number[] = [];
+    /** One mutation about container `c`; resolves with its revision and when every check held (present: added, else gone). */
+    const change = async (mutation: string, c: { id: string; ip: string; mac: string; hostname: string }, present: boolean): Promise<Done> => {
+      const mac = c.mac.toLowerCase();
+      const kernel = peers.map((p) => p.until(() => (present ? p.holds(c.ip, mac) : p.none(c.ip, mac))));
+      const answered = dns.until(c.hostname, present ? c.ip : null);
+      const s = now();
+      const result = await world.gql<Record<string, { revision: number }>>(`mutation($id: ID!) { ${mutation}(id: $id) { revision } }`, { id: c.id });
+      const { revision } = result[mutation];
+      rtt.push(now() - s);
+      const at = await within(Promise.all([...kernel, answered]), `${mutation} ${c.id}`);
+      return { revision, kernel: Math.max(at[0], at[1]), dns: at[2] };
+    };
+    for (let i = 0; i < changes; i++) {
+      const c = await world.runContainer(appId, 'web', 1, { markRunning: false });
+      done.add.push(await change('markContainerRunning', c, true));
+      done.remove.push(await change('removeContainer', c, false));
+    }
+    const committed = await commitTimes(world, projectId);
+    const latency = (list: Done[]): Latencies => {
+      const since = (d: Done, at: number) => {
+        const t = committed.get(d.revision);
+        if (t === undefined) throw new Error(`no committedAt for revision ${d.revision}`);
+        return at - t;
+      };
+      return {
+        all: list.map((d) => since(d, Math.max(d.kernel, d.dns))),
+        kernel: list.map((d) => since(d, d.kernel)).filter(Number.isFinite), // −∞: held before the commit
+        dns: list.map((d) => since(d, d.dns)),
+      };
+    };
+    const result = { add: latency(done.add), remove: latency(done.remove), rtt };
+    if (process.env.BENCH_CONV_TRACE) {
+      // per change: all / kernel / DNS ms since commit, then what the peers' agents logged
+      for (const kind of ['add', 'remove'] as const)
+        console.error(
+          kind,
+          result[kind].all.map((v, i) => `${v.toFixed(1)}/${(result[kind].kernel[i] ?? Number.NaN).toFixed(1)}/${result[kind].dns[i].toFixed(1)}`).join(' '),
+        );
+      for (const h of world.hosts.slice(1)) console.error(h.agentLog.split('\n').slice(-40).join('\n'));
+    }
+    return result;
+  } finally {
+    await world.destroy();
+  }
+}
+
+/** revision → committedAt (epoch ms) of every change of the project. */
+async function commitTimes(world: World, projectId: string): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  for (let since = 0; ; ) {
+    const page = (
+      await world.gql(`query($p: ID!, $s: Int!) { projectChanges(projectId: $p, since: $s, first: 500) { changes { revision committedAt } } }`, {
+        p: projectId,
+        s: since,
+      })
+    ).projectChanges.changes as { revision: number; committedAt: string }[];
+    for (const c of page) out.set(c.revision, Date.parse(c.committedAt));
+    if (page.length < 500) return out;
+    since = page[page.length - 1].revision;
+  }
 }
 
 /** Part `convergence`. */
 export async function benchConvergence(): Promise<BenchRow[]> {
   const changes = arg('conv-changes', 100);
-  const command = `npm run bench -- convergence --conv-changes ${changes}  # root; ${changes} adds + ${changes} removals`;
-  if (process.getuid?.() !== 0)
-    return [
-      {
-        part: 'convergence',
-        metric: 'skipped: needs root (network namespaces, wireguard-go)',
-        value: NaN,
-        unit: '',
-        target: 'p99 ≤ 100 ms',
-        anchor: '',
-        command,
-      },
-    ];
-  const world = new World('xc');
-  try {
-    await world.up(3);
-    const { networkId, appId } = await world.project('conv', ['web']);
-    const vni: number = (await world.gql(`query($n: ID!) { network(id: $n) { vni } }`, { n: networkId })).network.vni;
-    const probe = await world.runContainer(appId, 'web', 2);
-    await world.runContainer(appId, 'web', 3);
-    await world.runContainer(appId, 'web', 1);
-    await world.converged(networkId, 30_000);
-    const gateway: string = (await world.gql(`query($n: ID!) { network(id: $n) { gateway } }`, { n: networkId })).network.gateway;
-    const peers = [2, 3].map((n) => world.lab.hosts[n - 1].names);
-    const entries = async (mac: string, ip: string) => {
-      const seen = await Promise.all(
-        peers.map(async (names) => {
-          const ns = names.sandboxNs(vni);
-          const [fdb, neigh] = await Promise.all([
-            out(['ip', 'netns', 'exec', ns, 'bridge', '-j', 'fdb', 'show', 'dev', names.vxlan(vni)]),
-            out(['ip', '-n', ns, '-j', 'neigh', 'show', 'dev', names.vxlan(vni)]),
-          ]);
-          return fdb.toLowerCase().includes(mac) && neigh.includes(`"${ip}"`);
-        }),
-      );
-      return { all: seen.every(Boolean), none: seen.every((s) => !s) };
-    };
-    const resolves = async (name: string) => (await out(['ip', 'netns', 'exec', probe.ns, 'dig', `@${gateway}`, '+short', '+time=1', '+tries=1', name])).trim();
-
-    const add: number[] = [];
-    const remove: number[] = [];
-    const rtt: number[] = [];
-    for (let i = 0; i < changes; i++) {
-      const c = await world.runContainer(appId, 'web', 1, { markRunning: false });
-      const mac = `02:00:${c.ip
-        .split('.')
-        .map((o) => Number(o).toString(16).padStart(2, '0'))
-        .join(':')}`;
-      let s = performance.now();
-      await world.gql(`mutation($id: ID!) { markContainerRunning(id: $id) { revision } }`, { id: c.id });
-      let committed = Date.now();
-      rtt.push(performance.now() - s);
-      let done = await waitUntil(async () => (await entries(mac, c.ip)).all && (await resolves(c.hostname)) === c.ip);
-      add.push(done - committed);
-      s = performance.now();
-      await world.gql(`mutation($id: ID!) { removeContainer(id: $id) { revision } }`, { id: c.id });
-      committed = Date.now();
-      rtt.push(performance.now() - s);
-      done = await waitUntil(async () => (await entries(mac, c.ip)).none && (await resolves(c.hostname)) === '');
-      remove.push(done - committed);
-    }
-    const sorted = (v: number[]) => [...v].sort((a, b) => a - b);
-    const both = sorted([...add, ...remove]);
-    const row = (metric: string, value: number, target = '–', anchor = ''): BenchRow => ({
-      part: 'convergence',
-      metric,
-      value,
-      unit: 'ms',
-      target,
-      anchor,
-      command,
-    });
-    return [
-      row(`commit→2 peers programmed + DNS answers, p50 (${add.length} RUNNING)`, percentile(sorted(add), 50)!),
-      row('… p99, RUNNING', percentile(sorted(add), 99)!, '≤ 100 ms'),
-      row(`commit→entries gone + name gone, p50 (${remove.length} removals)`, percentile(sorted(remove), 50)!),
-      row('… p99, removal', percentile(sorted(remove), 99)!, '≤ 100 ms'),
-      row(`all ${both.length} changes, p50`, percentile(both, 50)!, '–', 'agent debounce 20 ms (lab), poll ~10 ms'),
-      row(`all ${both.length} changes, p99`, percentile(both, 99)!, '≤ 100 ms'),
-      row('mutation round trip (not included above), p50', percentile(sorted(rtt), 50)!, '–', 'commit happens within it'),
-    ];
-  } finally {
-    await world.destroy();
+  const baseline = textArg('conv-baseline');
+  const command = `npm run bench -- convergence --conv-changes ${changes}${baseline ? ` --conv-baseline ${baseline}` : ''}  # root; ${changes} adds + ${changes} removals`;
+  const row = (metric: string, value: number, target = '–', anchor = ''): BenchRow => ({
+    part: 'convergence',
+    metric,
+    value,
+    unit: 'ms',
+    target,
+    anchor,
+    command,
+  });
+  if (process.getuid?.() !== 0) return [{ ...row('skipped: needs root (network namespaces, wireguard-go)', Number.NaN, 'p99 ≤ 50 ms'), unit: '' }];
+  const runs: [string, string, Record<string, string>][] = [];
+  if (baseline) runs.push([`baseline ${baseline}`, await baselineRoot(baseline), { WEFT_DEBOUNCE_MS: '20' }]);
+  runs.push(['this tree', REPO_ROOT, {}]);
+  const rows: BenchRow[] = [];
+  for (const [i, [label, root, env]] of runs.entries()) {
+    const m = await measure(i === 0 && baseline ? 'xb' : 'xc', root, env, changes);
+    const p = (v: number[], q: number) => percentile(sorted(v), q) ?? Number.NaN;
+    const both = [...m.add.all, ...m.remove.all];
+    rows.push(
+      row(`${label}: commit→2 peers programmed + DNS answers, p50 (${m.add.all.length} RUNNING)`, p(m.add.all, 50), '≤ 20 ms'),
+      row(`${label}: … p99, RUNNING`, p(m.add.all, 99), '≤ 50 ms', `DNS part p50 ${fmt(p(m.add.dns, 50))}, p99 ${fmt(p(m.add.dns, 99))}`),
+      row(`${label}: commit→entries gone + name gone, p50 (${m.remove.all.length} removals)`, p(m.remove.all, 50), '≤ 20 ms'),
+      row(
+        `${label}: … p99, removal`,
+        p(m.remove.all, 99),
+        '≤ 50 ms',
+        `kernel part p50 ${fmt(p(m.remove.kernel, 50))}, p99 ${fmt(p(m.remove.kernel, 99))}; DNS part p50 ${fmt(p(m.remove.dns, 50))}, p99 ${fmt(p(m.remove.dns, 99))}`,
+      ),
+      row(`${label}: all ${both.length} changes, p50`, p(both, 50), '≤ 20 ms', 'kernel notifications + 1 ms DNS probe'),
+      row(`${label}: all ${both.length} changes, p99`, p(both, 99), '≤ 50 ms'),
+      row(`${label}: mutation round trip, p50`, p(m.rtt, 50), '–', 'the commit happens within it'),
+    );
   }
+  return rows;
 }

@@ -11,6 +11,9 @@
  *   vxlan <dst-ip> <vni> <dst-mac> <src-mac> <src-ip> <inner-dst-ip> <port> <payload>   crafted VXLAN frames to <dst-ip>:4789
  *   dns-wait <server> <name> <timeout-ms>      polls an A query every 5 ms; prints {answeredAt} (epoch ms) or {answeredAt: null}
  *   dns-loop <server> <name,name,…> <interval-ms>  queries every name each interval until SIGTERM/SIGINT; prints {sent, answered, failed, maxMs}
+ *   dns-watch <server>                         for each stdin line `<name> <ip>` (or `<name> -`: no address), queries
+ *                                              about every millisecond, one query in flight, until the answer is that address (or
+ *                                              none); prints {name, at} with `at` in epoch ms to the microsecond, then waits for the next line
  *   request-loop <server> <name> <port> <interval-ms>  a client of a service name: resolves it (caching
  *                                              the answer for its TTL, as a stub resolver does), sends one TCP request to one of its
  *                                              addresses each interval until SIGTERM; prints {sent, ok, failed, failures}
@@ -232,6 +235,43 @@ function parseA(msg: Buffer): { ips: string[]; ttl: number } {
   return { ips, ttl: Number.isFinite(ttl) ? ttl : 0 };
 }
 
+/** Epoch milliseconds with sub-millisecond precision (Date.now() has whole milliseconds). */
+const epochMs = () => performance.timeOrigin + performance.now();
+
+function dnsWatch(server: string): void {
+  const sock = createSocket('udp4');
+  let want: { name: string; ip: string | null } | null = null;
+  let id = 0;
+  let retry: NodeJS.Timeout | null = null;
+  const ask = () => {
+    if (!want) return;
+    id = (id + 1) & 0xffff;
+    sock.send(query(id, want.name), 53, server);
+    if (retry) clearTimeout(retry);
+    retry = setTimeout(ask, 100); // a lost datagram
+  };
+  sock.on('message', (msg) => {
+    if (!want || msg.readUInt16BE(0) !== id) return;
+    if (retry) clearTimeout(retry);
+    const ips = (msg[3] & 0x0f) === 0 ? parseA(msg).ips : [];
+    if (want.ip === null ? ips.length === 0 : ips.includes(want.ip)) {
+      out({ name: want.name, at: epochMs() });
+      want = null;
+    } else retry = setTimeout(ask, 1);
+  });
+  let buffered = '';
+  process.stdin.on('data', (d) => {
+    buffered += d;
+    for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+      const [name, ip] = buffered.slice(0, nl).trim().split(' ');
+      buffered = buffered.slice(nl + 1);
+      want = { name, ip: ip === '-' ? null : ip };
+      ask();
+    }
+  });
+  sock.bind(0, () => out('ready'));
+}
+
 function requestLoop(server: string, name: string, port: number, intervalMs: number): void {
   const sock = createSocket('udp4');
   let cache: { ips: string[]; until: number } | null = null;
@@ -307,6 +347,9 @@ switch (command) {
     break;
   case 'dns-loop':
     dnsLoop(args[0], args[1], Number(args[2]));
+    break;
+  case 'dns-watch':
+    dnsWatch(args[0]);
     break;
   case 'request-loop':
     requestLoop(args[0], args[1], Number(args[2]), Number(args[3]));

@@ -21,6 +21,7 @@ import { type Config, parseConfig } from '../src/config.ts';
 import { signToken } from '../src/auth/jwt.ts';
 import { loadSigningKeys } from '../src/auth/keys.ts';
 import { startNodeServer, type RunningServer } from '../src/node/server.ts';
+import { startApiProcess } from '../test/support/api-process.ts';
 import { inNs, Lab, sleep } from '../test/support/netns-lab.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
@@ -71,6 +72,17 @@ export class World {
   private readonly etcNetns: string[] = [];
   /** Extra environment of host `n`'s agent (e.g. WEFT_CNI_CONF_DIR); read each time an agent starts. */
   agentEnv: (n: number) => Record<string, string> = () => ({});
+  /**
+   * The checkout the agents (and an API process) run from: this one, or another revision's tree
+   * (bench/baseline.ts) for before/after benchmarks. Set before `up()`.
+   */
+  root = ROOT;
+  /**
+   * Run the first API as a child process of `root` (test/support/api-process.ts) instead of inside
+   * this process; always so when `root` is another checkout. `startApi` and `startExtraApi` stay
+   * in-process only.
+   */
+  apiProcess = false;
 
   constructor(
     prefix: string,
@@ -87,14 +99,18 @@ export class World {
     for (const h of this.lab.hosts) if (h.wg?.pid) this.onProcess(h.wg.pid, `wireguard-go ${h.names.wg}`);
     const dbDir = join(this.lab.dir, 'api');
     mkdirSync(dbDir, { recursive: true });
-    const config = parseConfig({
+    const apiEnv = {
       DATABASE_URL: `file:${join(dbDir, 'weft.db')}`,
-      PORT: '0',
       FEED_POLL_MS: '500',
       AUTH_HS256_SECRET: `lab-${this.lab.prefix}-`.padEnd(40, 'x'),
       ...env,
-    });
-    this.api = await startNodeServer(config, this.log);
+    };
+    const config = parseConfig({ PORT: '0', ...apiEnv });
+    if (this.apiProcess || this.root !== ROOT) {
+      const proc = await startApiProcess(apiEnv, { root: this.root, endWithThisProcess: true });
+      this.api = { url: proc.url, port: Number(new URL(proc.url).port), close: () => proc.stop('SIGTERM', 5000) };
+      this.onProcess(proc.pid, `weft API of ${this.root === ROOT ? 'this checkout' : this.root}`);
+    } else this.api = await startNodeServer(config, this.log);
     this.apiConfig = { ...config, port: this.api.port };
     this.admin = await signToken(await loadSigningKeys(config.auth), config.auth, { kind: 'admin', sub: 'lab' }, 3600);
     for (const h of this.lab.hosts) {
@@ -116,8 +132,8 @@ export class World {
   /** Starts (or restarts) the weft-agent process of host `n`. */
   async startAgent(n: number): Promise<void> {
     const host = this.hosts[n - 1];
-    const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['agent/main.ts', 'run'], {
-      cwd: ROOT,
+    const child = spawn(join(this.root, 'node_modules/.bin/tsx'), ['agent/main.ts', 'run'], {
+      cwd: this.root,
       env: {
         ...process.env,
         WEFT_API_URL: this.api.url,
@@ -127,7 +143,6 @@ export class World {
         WEFT_HOST_NETNS: host.ns,
         WEFT_DNS_UPSTREAMS: '127.0.0.1:9', // the lab never resolves outside names
         WEFT_RESYNC_MS: '5000',
-        WEFT_DEBOUNCE_MS: '20',
         ...this.agentEnv(n),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -183,9 +198,9 @@ export class World {
   agentCommand(n: number, argv: string[], timeoutMs = 120_000): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
       execFile(
-        join(ROOT, 'node_modules/.bin/tsx'),
+        join(this.root, 'node_modules/.bin/tsx'),
         ['agent/main.ts', ...argv, '--state-dir', this.hosts[n - 1].stateDir],
-        { cwd: ROOT, timeout: timeoutMs },
+        { cwd: this.root, timeout: timeoutMs },
         (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
       );
     });
