@@ -61,6 +61,7 @@ export async function runBurst(o: {
   const first = o.total - o.burst;
   let next = first;
   // marks at 10% and 90% of the burst's creations, or of --scale-burst-seconds when that comes first
+  const failedCreates: string[] = [];
   const marks: Promise<Reading>[] = [];
   const markedAt: number[] = [];
   const mark = (i: number) => marks.length === i && markedAt.push(Date.now()) && marks.push(fleet.read());
@@ -71,13 +72,18 @@ export async function runBurst(o: {
         const k = next++;
         if (k === first + Math.floor(o.burst * 0.1)) mark(0);
         if (k === first + Math.floor(o.burst * 0.9)) mark(1);
-        await gql(
-          api.url,
-          api.admin,
-          `mutation($a: ID!, $h: ID!) { createContainer(input: { applicationId: $a, processType: "web", hostId: $h }) { revision } }`,
-          { a: seeded.appIds[k % NETWORKS], h: seeded.hostIds[hostOf(k, hostCount)] },
-        );
-        commits.push(Date.now());
+        try {
+          await gql(
+            api.url,
+            api.admin,
+            `mutation($a: ID!, $h: ID!) { createContainer(input: { applicationId: $a, processType: "web", hostId: $h }) { revision } }`,
+            { a: seeded.appIds[k % NETWORKS], h: seeded.hostIds[hostOf(k, hostCount)] },
+          );
+          commits.push(Date.now());
+        } catch (error) {
+          // an API too busy to answer (a reset connection): counted, not fatal; the creation may or may not have committed
+          failedCreates.push(String((error as Error).cause ?? (error as Error).message).slice(0, 120));
+        }
       }
     }),
   );
@@ -129,6 +135,10 @@ export async function runBurst(o: {
     lists: end.lists - start.lists,
     reconnects: end.reconnects - start.reconnects,
     reports: end.reports - start.reports,
-    errors: [...end.errors, ...agents.flatMap((a) => a.errors)],
+    errors: [
+      ...(failedCreates.length ? [`${failedCreates.length} creations failed (${failedCreates[0]})`] : []),
+      ...end.errors,
+      ...agents.flatMap((a) => a.errors),
+    ],
   };
 }

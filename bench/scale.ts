@@ -49,7 +49,9 @@ interface Settings {
 }
 
 async function step(n: number, s: Settings, seedFile: string, seeded: Seeded, root: string): Promise<StepResult> {
-  const api = await startBenchApi({}, seedFile, root);
+  // Liveness off the path: without heartbeats (see --scale-heartbeat-ms) a host that waits for 1,000
+  // others to subscribe would go DOWN after 30 s, and host.down/host.up rows would join the burst.
+  const api = await startBenchApi({ HOST_DOWN_AFTER_SECONDS: String(s.heartbeatMs ? 30 : 3600) }, seedFile, root);
   const full = Math.min(s.fullAgents, n);
   const agents: SimAgent[] = [];
   const hosts = seeded.hostIds.slice(full, n).map((hostId, i) => ({ hostId, token: seeded.tokens[full + i] }));
