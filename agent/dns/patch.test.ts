@@ -131,13 +131,20 @@ describe('incremental fast table', () => {
     for (const id of ['pn-aaaa', 'pn-bbbb']) expectSameTable(views(patched).get(id)!.fast, views(fresh).get(id)!.fast);
     expect(views(patched).get('pn-bbbb')).toBe(untouched); // an untouched network keeps its view
     const after = views(patched).get('pn-aaaa')!.fast;
-    const reused = [...after].filter(([k, e]) => before.get(k) === e).length;
-    expect(reused).toBeGreaterThan(after.size / 2); // the names nobody touched keep their entries
+    const [was, now] = [flat(before), flat(after)];
+    const reused = [...now].filter(([k, e]) => was.get(k) === e).length;
+    expect(reused).toBeGreaterThan(now.size / 2); // the names nobody touched keep their entries
     expect(patched.model()).toEqual(next);
   });
 });
 
-function expectSameTable(got: FastTable, want: FastTable): void {
+/** Every entry of `table`, keyed `<name>/<qtype>`. */
+function flat(table: FastTable): Map<string, FastTable extends ReadonlyMap<number, ReadonlyMap<string, infer E>> ? E : never> {
+  return new Map([...table].flatMap(([qtype, names]) => [...names].map(([name, e]) => [`${name}/${qtype}`, e] as const)));
+}
+
+function expectSameTable(gotTable: FastTable, wantTable: FastTable): void {
+  const [got, want] = [flat(gotTable), flat(wantTable)];
   expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
   for (const [key, entry] of want) {
     const other = got.get(key)!;
