@@ -7,6 +7,7 @@ import { networkAddressesOfHost, networksOfHost } from '../../feed/membership.ts
 import { readFeedPage } from '../../feed/read.ts';
 import { headRevision } from '../../feed/snapshot.ts';
 import { type Changed, type ServiceContext } from '../context.ts';
+import { groupWrite } from '../group-commit.ts';
 import { getHost } from '../../db/lookups.ts';
 
 export interface ReportHostStatusInput {
@@ -50,8 +51,10 @@ export async function reportHostStatus(ctx: ServiceContext, input: ReportHostSta
   const now = ctx.now();
   const safety = input.safety?.brake || input.safety?.fence ? JSON.stringify({ brake: input.safety.brake ?? null, fence: input.safety.fence ?? null }) : null;
   const engaged = !storedSafety(host.agentSafety)?.brake && input.safety?.brake ? input.safety.brake : null;
+  // Reports are many and small (every agent, after every pass and on every heartbeat): they commit
+  // in groups (../group-commit.ts), each in its own savepoint.
   if (input.appliedRevision == null) {
-    return ctx.db.write(async (tx) => {
+    return groupWrite(ctx.db, async (tx) => {
       await tx.update(hosts).set({ lastHeartbeatAt: now, agentSafety: safety }).where(eq(hosts.id, host.id));
       return { result: { hostId: host.id, samples: 0 }, changes: await brakeChanges(tx, host.id, engaged, now) };
     });
@@ -63,7 +66,7 @@ export async function reportHostStatus(ctx: ServiceContext, input: ReportHostSta
   const from = Math.max(previous, appliedRevision - 200);
   const page = previous > 0 && appliedRevision > previous ? await readFeedPage(ctx.db, { hostId: host.id }, from, 200) : null;
   const candidates = page && !page.resync ? page.rows.filter((r) => r.revision <= appliedRevision) : [];
-  return ctx.db.write(async (tx) => {
+  return groupWrite(ctx.db, async (tx) => {
     // A revision above the head would leave the host "ahead" for good (pending -1, no more samples).
     // Read inside the write: no commit can move the head meanwhile, so a report is never refused
     // against a stale head.
