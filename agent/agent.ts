@@ -43,7 +43,9 @@ export interface AgentOptions {
 
 /** Starts an agent; resolves once the attach API listens. */
 export async function startAgent({ config, hostNetns, log = console.log, metrics }: AgentOptions) {
-  const runner = createExecRunner(hostNetns ? { prefix: ['nsenter', `--net=/run/netns/${hostNetns}`] } : {});
+  // Sandbox write batches go to long-lived ip/bridge processes (batch sessions): a fast pass's few
+  // lines should not wait for process starts.
+  const runner = createExecRunner({ ...(hostNetns ? { prefix: ['nsenter', `--net=/run/netns/${hostNetns}`] } : {}), sessions: {} });
   const names = makeNames({ prefix: config.prefix });
   const { privateKeyPath, publicKey } = await ensureWgKey(runner, config.stateDir);
   const client = createApiClient(config.apiUrl, config.token);

@@ -1,11 +1,13 @@
 /**
- * The one seam through which the agent runs short-lived commands (STYLE habit 2): every `ip`,
+ * The one seam through which the agent runs kernel commands (STYLE habit 2): every `ip`,
  * `bridge`, `nft`, `sysctl` and `nsenter` of the observer and the reconciler, and the `wg genkey` /
  * `wg pubkey` of enrolment.
  *
  * Owns: execFile with an argv array (never a shell), LC_ALL=C (so error texts are stable and
  * parseable), stdin for `-batch -` / `nft -f -`, and errors that carry argv + stderr.
  * Never: interprets output — callers parse it. Never logs stdin: it may hold key material paths.
+ * With `sessions`, sandbox write batches go to long-lived `ip`/`bridge -batch` processes (see
+ * BatchSessions below); every other command is still a process of its own.
  * A command prefix (e.g. `nsenter --net=<host-ns path>`) lets tests run a whole agent inside a
  * simulated host namespace with the real runner.
  *
@@ -18,7 +20,7 @@
  *   every network's sockets.
  * None of them changes kernel state; nothing else in agent/ spawns.
  */
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 
 /** What a command printed. */
 export interface RunResult {
@@ -60,15 +62,25 @@ export interface ExecRunnerOptions {
   timeoutMs?: number;
   /** Called once per command with its argv (not its stdin); used for counting and debug logs. */
   onRun?: (argv: string[]) => void;
+  /**
+   * Keep one `ip|bridge -n <sandbox> -force -batch -` process per namespace alive and feed it
+   * (batch sessions, below) instead of starting one per command; closed after `idleMs` unused.
+   */
+  sessions?: { idleMs?: number };
 }
 
 /** Creates the real runner (execFile, LC_ALL=C, 32 MiB output cap for large `-j` dumps). */
 export function createExecRunner(opts: ExecRunnerOptions = {}): CommandRunner {
   const prefix = opts.prefix ?? [];
+  const sessions = opts.sessions ? new BatchSessions(prefix, opts.sessions.idleMs ?? 5000) : null;
   return {
     run(argv, runOpts = {}) {
       const full = [...prefix, ...argv];
       opts.onRun?.(full);
+      if (sessions && runOpts.stdin !== undefined) {
+        const session = sessions.route(argv, runOpts.stdin);
+        if (session) return session.run(argv, runOpts.stdin);
+      }
       return new Promise((resolve, reject) => {
         const child = execFile(
           full[0],
@@ -87,4 +99,125 @@ export function createExecRunner(opts: ExecRunnerOptions = {}): CommandRunner {
       });
     },
   };
+}
+
+/** A sandbox batch command: `ip|bridge -n <ns> -force -batch -`. */
+const SESSION_ARGV = /^(ip|bridge) -n (\S+) -force -batch -$/;
+// A line that always fails, on stderr: its `Command failed -:<n>` says every line before it ran.
+const SENTINEL = { ip: 'link show dev wsentinel0', bridge: 'fdb show dev wsentinel0' } as const;
+
+/**
+ * Batch sessions: starting a process costs 25–45 ms on a busy 2-core host, more than the change it
+ * carries, so the fast path's few lines go to a long-lived `ip`/`bridge -batch` of their namespace.
+ * iproute2 runs each line as it reads it and, with `-force`, reports a failed line on stderr as
+ * `Command failed -:<n>` and goes on; a sentinel line that always fails marks the end of each run,
+ * and line numbers are given back relative to the run, so apply.ts reads the errors as it would
+ * from a process of its own. Ownership: a session holds its namespace open, so any command that
+ * adds or deletes that namespace closes it first, and an idle one is closed after `idleMs`; a
+ * session that dies fails its run (the pass reports it and the next one is full).
+ */
+class BatchSessions {
+  private readonly open = new Map<string, BatchSession>();
+  constructor(
+    private readonly prefix: string[],
+    private readonly idleMs: number,
+  ) {}
+
+  /** The session for `argv`, or null when it must run as a process of its own. */
+  route(argv: string[], stdin: string): BatchSession | null {
+    for (const m of stdin.matchAll(/^netns (?:add|del) (\S+)$/gm)) this.close(m[1]);
+    const m = SESSION_ARGV.exec(argv.join(' '));
+    if (!m) return null;
+    const key = `${m[1]} ${m[2]}`;
+    let s = this.open.get(key);
+    if (!s || s.dead) {
+      s = new BatchSession([...this.prefix, ...argv], m[1] as 'ip' | 'bridge', this.idleMs, () => this.open.delete(key));
+      this.open.set(key, s);
+    }
+    return s;
+  }
+
+  private close(ns: string): void {
+    for (const [key, s] of this.open) if (key.endsWith(` ${ns}`)) s.close();
+  }
+}
+
+class BatchSession {
+  dead = false;
+  private readonly child: ChildProcess;
+  private line = 0; // lines written so far
+  private stderr = '';
+  private waiter: { until: number; done: (text: string | null) => void } | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  private idle: NodeJS.Timeout | null = null;
+
+  constructor(
+    full: string[],
+    private readonly tool: 'ip' | 'bridge',
+    private readonly idleMs: number,
+    private readonly onClose: () => void,
+  ) {
+    this.child = spawn(full[0], full.slice(1), { env: { ...process.env, LC_ALL: 'C' }, stdio: ['pipe', 'ignore', 'pipe'] });
+    this.child.stdin!.on('error', () => {});
+    this.child.stderr!.on('data', (d) => {
+      this.stderr += d;
+      const w = this.waiter;
+      if (w && new RegExp(`^Command failed -:${w.until}$`, 'm').test(this.stderr)) {
+        const text = this.stderr;
+        this.stderr = '';
+        this.waiter = null;
+        w.done(text);
+      }
+    });
+    this.child.once('exit', () => this.close());
+    this.child.once('error', () => this.close());
+  }
+
+  /** Runs `stdin`'s lines; rejects like a batch process would, line numbers relative to this run. */
+  run(argv: string[], stdin: string): Promise<RunResult> {
+    const next = this.queue.then(() => this.runNow(argv, stdin));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  close(): void {
+    if (this.dead) return;
+    this.dead = true;
+    if (this.idle) clearTimeout(this.idle);
+    this.onClose();
+    this.child.stdin!.end();
+    this.child.kill();
+    this.waiter?.done(null);
+    this.waiter = null;
+  }
+
+  private async runNow(argv: string[], stdin: string): Promise<RunResult> {
+    if (this.idle) clearTimeout(this.idle);
+    const lines = stdin.split('\n').filter((l) => l.trim());
+    const offset = this.line;
+    this.line += lines.length + 1;
+    const text = this.dead
+      ? null
+      : await new Promise<string | null>((done) => {
+          this.waiter = { until: this.line, done };
+          this.child.stdin!.write(`${[...lines, SENTINEL[this.tool]].join('\n')}\n`);
+        });
+    if (text === null) throw new CommandError(argv, null, '', `batch session ended${this.stderr.trim() ? `: ${this.stderr.trim()}` : ''}`);
+    if (!this.dead) this.idle = setTimeout(() => this.close(), this.idleMs).unref();
+    // Keep each failed line's message with its number, renumbered; drop the sentinel's.
+    const out: string[] = [];
+    let pending: string[] = [];
+    for (const l of text.split('\n')) {
+      const m = /^Command failed -:(\d+)$/.exec(l.trim());
+      if (!m) {
+        if (l.trim()) pending.push(l);
+        continue;
+      }
+      const n = Number(m[1]) - offset;
+      if (n >= 1 && n <= lines.length) out.push(...pending, `Command failed -:${n}`);
+      pending = [];
+    }
+    if (out.length) throw new CommandError(argv, 1, '', `${out.join('\n')}\n`);
+    return { stdout: '', stderr: '' };
+  }
 }
