@@ -2,9 +2,8 @@
  * The host's one DNS server, serving every local network (docs/architecture.md §5.1).
  *
  * Owns: the per-network views (zone + prebuilt replies, swapped atomically by `setNetworks`, or for
- * the touched networks only by `patchNetworks`), the
- * sockets of each network (the socket a query arrives on names the network), forwarding of outside
- * names, and the counters. It never creates namespaces, addresses or firewall rules — the
+ * the touched networks only by `patchNetworks`), the sockets of each network (the socket a query
+ * arrives on names the network), forwarding of outside names, and the counters. It never creates namespaces, addresses or firewall rules — the
  * reconciler does, then asks for sockets with `listen`. It keeps answering from the last model it
  * was given: nothing here expires a view because the API went quiet.
  */
