@@ -132,7 +132,10 @@ export function createApp(deps: AppDeps) {
       // A change row reaches every interested stream as one object: execute its selection once per shape.
       sharedSubscriptionResults<GraphQLContext>({
         fields: new Set(['hostChanges', 'projectChanges']),
-        sharedKey: (event) => ((event as FeedEvent).type === 'CHANGE' ? (event as Extract<FeedEvent, { type: 'CHANGE' }>).row : null),
+        sharedKey: (event) => {
+          const e = event as FeedEvent;
+          return e.type === 'CHANGE' ? e.row : e.type === 'CURSOR' ? e : null; // a CURSOR object is shared per revision (stream.ts)
+        },
         audienceOf: (ctx) => (seesHosts(ctx) ? 'sees-hosts' : 'no-hosts'),
       }),
     ],

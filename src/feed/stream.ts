@@ -12,6 +12,20 @@ import { type FeedPage, type FeedRow, type FeedScope, readFeedPage } from './rea
 export type FeedEvent = { type: 'CHANGE'; revision: number; row: FeedRow } | { type: 'RESYNC'; revision: number } | { type: 'CURSOR'; revision: number }; // caught up to `revision`; nothing in between concerned this reader
 
 /**
+ * One CURSOR event object per revision (the last few), shared by every stream that sends it, so
+ * that its selection set is executed once per shape like a change's (src/graphql-shared-results.ts).
+ */
+const cursors = new Map<number, FeedEvent>();
+export function cursorEvent(revision: number): FeedEvent {
+  let event = cursors.get(revision);
+  if (!event) {
+    cursors.set(revision, (event = { type: 'CURSOR', revision }));
+    if (cursors.size > 64) cursors.delete(cursors.keys().next().value as number);
+  }
+  return event;
+}
+
+/**
  * Streams events after `since` until `signal` aborts. After a RESYNC the stream ends: the reader
  * must list again and open a new stream from the snapshot's revision.
  */
@@ -50,7 +64,7 @@ export async function* streamFeed(
     // Caught up past the last row that concerned this reader: say so, once the stream has been quiet
     // for a while (a CURSOR after every page would cost every idle reader an event per commit).
     if (cursor > announced && Date.now() - lastEventAt >= quietMs) {
-      yield { type: 'CURSOR', revision: cursor };
+      yield cursorEvent(cursor);
       announced = cursor;
       lastEventAt = Date.now();
     }

@@ -220,7 +220,9 @@ export function createWatchCache(options: WatchCacheOptions): WatchCache {
           signal?.removeEventListener('abort', done);
           resolve();
         };
-        const timer = setTimeout(done, pollMs);
+        // Jittered, so that a thousand idle streams opened together do not wake (and send their
+        // CURSORs) in the same turn of the event loop.
+        const timer = setTimeout(done, pollMs * (0.75 + Math.random() / 2));
         set.add(done);
         signal?.addEventListener('abort', done, { once: true });
       });
