@@ -36,8 +36,17 @@ export function breakdown(t: Tally): string {
     .join('; ');
 }
 
-/** Rows of one result (one step, one API). `first` is the same API's smallest step, for ratios. */
-function rowsOf(r: StepResult, first: StepResult, burst: number): [string, number, string, string, string][] {
+/**
+ * Rows of one result (one step, one API). `first` is the same API's smallest step with hosts
+ * watching, for ratios; `zero` its step with none (`--scale-agents 0,…`), whose CPU per commit is
+ * the commit's own cost, so that the CPU of delivering can be told apart.
+ */
+function rowsOf(r: StepResult, first: StepResult, zero: StepResult | undefined, burst: number): [string, number, string, string, string][] {
+  if (r.agents === 0)
+    return [
+      ['creations/s sustained over GraphQL, 16 in flight, no host watching', r.creates / r.burstS, '/s', '–', 'the API without streams'],
+      ['API CPU per commit, no host watching', (r.apiCpu * 1e6) / Math.max(1, r.creates), 'µs', '–', 'the commit alone: GraphQL, auth, transaction'],
+    ];
   const all = r.samples.map((s) => s.ms);
   const early = r.samples.filter((s) => s.committed <= r.tEarly).map((s) => s.ms);
   const late = r.samples.filter((s) => s.committed >= r.tLate).map((s) => s.ms);
@@ -56,6 +65,8 @@ function rowsOf(r: StepResult, first: StepResult, burst: number): [string, numbe
   const firstT = tallySince(first.tallies.end, first.tallies.start);
   const perEvent = (x: StepResult, tx: Tally) => (x.apiCpu * 1e6) / Math.max(1, totalOf(tx, isData).frames + x.fullDelivered);
   const cpuPerEvent = perEvent(r, t);
+  const commitCost = zero ? zero.apiCpu / Math.max(1, zero.creates) : Number.NaN;
+  const aboveCommits = (x: StepResult, tx: Tally) => ((x.apiCpu - x.creates * commitCost) * 1e6) / Math.max(1, totalOf(tx, isData).frames + x.fullDelivered);
   const any = () => true;
   const cursor = (k: string) => k === 'cursor';
   const keepalive = (k: string) => k === 'keepalive';
@@ -92,6 +103,17 @@ function rowsOf(r: StepResult, first: StepResult, burst: number): [string, numbe
       r === first ? '–' : `≤ ${fmtInt(1.5 * perEvent(first, firstT))} µs (1.5× ${first.agents} hosts)`,
       `${fmtInt(delivered)} change events delivered, ${(delivered / Math.max(1, r.creates)).toFixed(1)} per commit; ${(cpuPerEvent / perEvent(first, firstT)).toFixed(2)}× the ${first.agents}-host value`,
     ],
+    ...(zero
+      ? [
+          [
+            'API CPU per delivered change event, above the commit cost',
+            aboveCommits(r, t),
+            'µs',
+            r === first ? '–' : `≤ ${fmtInt(1.5 * aboveCommits(first, firstT))} µs (1.5× ${first.agents} hosts)`,
+            `(API CPU − creations × ${fmtInt(commitCost * 1e6)} µs, the 0-host step's CPU per commit) ÷ change events delivered`,
+          ] as [string, number, string, string, string],
+        ]
+      : []),
     [
       'API CPU per commit',
       (r.apiCpu * 1e6) / Math.max(1, r.creates),
@@ -162,8 +184,14 @@ export function stepRows(results: (StepResult | Failed)[][], labels: string[], c
     const per = results.map((list) => {
       const r = list[s];
       if ('failed' in r) return null;
-      const first = list.find((x): x is StepResult => !('failed' in x)) ?? r;
-      return rowsOf(r, first, burst);
+      const ok = list.filter((x): x is StepResult => !('failed' in x));
+      const first = ok.find((x) => x.agents > 0) ?? r;
+      return rowsOf(
+        r,
+        first,
+        ok.find((x) => x.agents === 0),
+        burst,
+      );
     });
     const n = results[0][s].agents;
     results.forEach((list, i) => {
