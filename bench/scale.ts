@@ -16,6 +16,7 @@
  * starts (bench/scale-seed.ts, copied per step); the last `burst` (default 2,000: every network
  * grows from 90 to 100) are the scale-up burst, created over GraphQL while the hosts watch. A
  * step with N < H hosts watching runs them for hosts 0…N−1 only; the others are silent members.
+ * A step of 0 measures the commit's own cost, which the other steps' rows then set apart.
  *
  * --scale-baseline <rev> (or --baseline <rev>) runs every step a second time against the API of
  * that revision (bench/baseline.ts), seeded by its own services, and prints its rows beside;
