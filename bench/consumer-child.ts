@@ -8,7 +8,7 @@ import { Agent } from 'node:http';
 import { type ConsumerShared, startConsumer } from './sse-consumer.ts';
 
 export type ToChild =
-  | { type: 'start'; url: string; hosts: { hostId: string; token: string }[]; reportDebounceMs: number; heartbeatMs: number }
+  | { type: 'start'; url: string; hosts: { hostId: string; token: string }[]; reportDebounceMs: number; heartbeatMs: number; legacyWatch?: boolean }
   | { type: 'read'; id: number }
   | { type: 'stop' };
 
@@ -45,6 +45,7 @@ process.on('message', (message: ToChild) => {
       errors: [],
       reportDebounceMs: message.reportDebounceMs,
       heartbeatMs: message.heartbeatMs,
+      legacyWatch: message.legacyWatch,
     };
     let ready = 0;
     const s = shared;

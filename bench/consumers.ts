@@ -45,6 +45,8 @@ export interface FleetOptions {
   procs: number;
   reportDebounceMs: number;
   heartbeatMs: number;
+  /** The API predates the compact host feed (a baseline): watch with its query. */
+  legacyWatch?: boolean;
 }
 
 /** Starts the consumers of `hosts` against the API at `url`. */
@@ -80,7 +82,14 @@ export function startConsumerFleet(url: string, hosts: { hostId: string; token: 
       }),
     );
     readyCounts[p].catch(() => {});
-    const start: ToChild = { type: 'start', url, hosts: mine, reportDebounceMs: options.reportDebounceMs, heartbeatMs: options.heartbeatMs };
+    const start: ToChild = {
+      type: 'start',
+      url,
+      hosts: mine,
+      reportDebounceMs: options.reportDebounceMs,
+      heartbeatMs: options.heartbeatMs,
+      legacyWatch: options.legacyWatch,
+    };
     child.send(start);
   }
   return {

@@ -101,7 +101,7 @@ async function measure(root: string, changes: number, streams: number, idleSecon
     const quiet = await commitToDelivered(a, b.url, appId, watcher, changes);
     // idle streams: hosts without containers, so that no commit concerns them
     const idleHosts = streams ? await registerHosts(a, null, streams, 1) : [];
-    fleet = startConsumerFleet(b.url, idleHosts, { procs: 1, reportDebounceMs: 50, heartbeatMs: 0 });
+    fleet = startConsumerFleet(b.url, idleHosts, { procs: 1, reportDebounceMs: 50, heartbeatMs: 0, legacyWatch: root !== REPO_ROOT });
     if (streams) await fleet.ready(120_000);
     await sleep(2000);
     const c0 = fleet.cpuSeconds();

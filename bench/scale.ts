@@ -56,7 +56,7 @@ async function step(n: number, s: Settings, seedFile: string, seeded: Seeded, ro
   const full = Math.min(s.fullAgents, n);
   const agents: SimAgent[] = [];
   const hosts = seeded.hostIds.slice(full, n).map((hostId, i) => ({ hostId, token: seeded.tokens[full + i] }));
-  const fleet = startConsumerFleet(api.url, hosts, { procs: s.procs, reportDebounceMs: 50, heartbeatMs: s.heartbeatMs });
+  const fleet = startConsumerFleet(api.url, hosts, { procs: s.procs, reportDebounceMs: 50, heartbeatMs: s.heartbeatMs, legacyWatch: root !== REPO_ROOT });
   try {
     for (let i = 0; i < full; i++) agents.push(startSimAgent(api.url, seeded.hostIds[i], seeded.tokens[i], seeded.publicKeys[i]));
     await fleet.ready(300_000); // an API that polls per stream may take minutes to answer 1,000 lists and subscriptions

@@ -12,11 +12,15 @@
  */
 import { type Agent, request } from 'node:http';
 import { applyChange } from '../agent/api/apply-delta.ts';
+import { WATCH } from '../agent/api/client.ts';
 import type { HostConfig } from '../protocol/model.ts';
 import { type Classified, classifyFrame, count, SseSplitter, type Tally } from './sse-frames.ts';
 
-/** agent/api/client.ts's watch query, verbatim (test/bench/sse-frames.test.ts checks it still is). */
-export const WATCH = `subscription($h: ID!, $s: Int!) { hostChanges(hostId: $h, since: $s) { type revision generation change { revision kind networkId committedAt payload } } }`;
+/**
+ * The agent's watch query before the compact host feed (f4a352f and earlier: no `generation`
+ * argument, every event carrying the generation, full payloads), for a baseline API.
+ */
+export const LEGACY_WATCH = `subscription($h: ID!, $s: Int!) { hostChanges(hostId: $h, since: $s) { type revision generation change { revision kind networkId committedAt payload } } }`;
 const SNAPSHOT = `query($h: ID!) { hostConfig(hostId: $h) { revision config } }`;
 const REPORT = `mutation($i: ReportHostStatusInput!) { reportHostStatus(input: $i) { hostId } }`;
 
@@ -34,6 +38,8 @@ export interface ConsumerShared {
   errors: string[];
   reportDebounceMs: number;
   heartbeatMs: number;
+  /** Watch with LEGACY_WATCH: an API from before the compact host feed (a baseline). */
+  legacyWatch?: boolean;
 }
 
 /**
@@ -141,7 +147,8 @@ export function startConsumer(shared: ConsumerShared, hostId: string, token: str
       if (event.revision > model.revision) model = { ...model, revision: event.revision };
       return;
     }
-    const change = event.change;
+    // The agent's client gives a change the event's revision (agent/api/client.ts).
+    const change = event.change && { ...event.change, revision: event.change.revision ?? event.revision };
     if (!change || change.revision <= model.revision) return;
     const result = applyChange(model, change);
     if (result.kind === 'relist') return reconnect(null, true);
@@ -163,7 +170,11 @@ export function startConsumer(shared: ConsumerShared, hostId: string, token: str
         return reconnect(`list: ${(error as Error).message}`, true);
       }
     }
-    const body = JSON.stringify({ query: WATCH, variables: { h: hostId, s: model.revision } });
+    const body = JSON.stringify(
+      shared.legacyWatch
+        ? { query: LEGACY_WATCH, variables: { h: hostId, s: model.revision } }
+        : { query: WATCH, variables: { h: hostId, s: model.revision, g: model.generation ?? null } },
+    );
     const splitter = new SseSplitter();
     const req = request(
       shared.url,

@@ -60,7 +60,7 @@ export interface HostChangesEvent {
   type: 'CHANGE' | 'CURSOR' | 'RESYNC';
   revision: number;
   generation?: string | null;
-  change: { revision: number; kind: string; networkId: string | null; committedAt: string; payload: Record<string, unknown> } | null;
+  change: { revision?: number; kind: string; networkId: string | null; committedAt: string; payload: Record<string, unknown> } | null;
 }
 
 /** What a frame carried: the tally key and, for a `next` event, the subscription's event. */

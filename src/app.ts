@@ -136,7 +136,7 @@ export function createApp(deps: AppDeps) {
           const e = event as FeedEvent;
           return e.type === 'CHANGE' ? e.row : e.type === 'CURSOR' ? e : null; // a CURSOR object is shared per revision (stream.ts)
         },
-        audienceOf: (ctx) => (seesHosts(ctx) ? 'sees-hosts' : 'no-hosts'),
+        audienceOf: (ctx) => (ctx.actor.kind === 'agent' ? 'agent' : seesHosts(ctx) ? 'sees-hosts' : 'no-hosts'), // as the payload resolver decides
       }),
     ],
     context: ({ request }) => makeContext(request.headers.get('authorization')),

@@ -9,6 +9,7 @@
  * row it cannot read makes it list again, since the snapshot is authoritative.
  */
 import { type ChangeKind, type Handling, type HostDelta, parseHostDelta } from '../../protocol/changes.ts';
+import { expandPayload } from '../../protocol/compact.ts';
 import type { ContainerModel, HostConfig, NetworkModel } from '../../protocol/model.ts';
 
 /**
@@ -129,7 +130,8 @@ export interface FeedChange {
  * the agent does not know or that do not apply to it, and lists again on a row it cannot read.
  */
 export function applyChange(config: HostConfig, change: FeedChange): ApplyResult {
-  const parsed = parseHostDelta(change);
+  // Payloads come compact: a container's hostname and MAC are derived again (protocol/compact.ts).
+  const parsed = parseHostDelta({ ...change, payload: expandPayload(change.payload, change.networkId) });
   if (!parsed.ok && parsed.reason === 'invalid') return { kind: 'relist', reason: parsed.message };
   if (!parsed.ok || !applies(parsed.value)) return { kind: 'applied', config: { ...config, revision: change.revision } };
   return applyDelta(config, parsed.value);

@@ -31,7 +31,8 @@ export interface SafetyReport {
 
 export interface ApiClient {
   hostConfig(hostId: string): Promise<HostConfig>;
-  watch(hostId: string, since: number, signal: AbortSignal): AsyncIterable<FeedEventMessage>;
+  /** Changes after `since`; `generation` is the database generation `since` belongs to. */
+  watch(hostId: string, since: number, signal: AbortSignal, generation?: string): AsyncIterable<FeedEventMessage>;
   report(status: HostStatusReport): Promise<void>;
   updateHost(input: { hostId: string; endpoint?: string; publicKey?: string }): Promise<void>;
   /** The API database's generation (unauthenticated, from /healthz). */
@@ -62,7 +63,12 @@ export class ApiError extends Error {
   }
 }
 
-const WATCH = `subscription($h: ID!, $s: Int!) { hostChanges(hostId: $h, since: $s) { type revision generation change { revision kind networkId committedAt payload } } }`;
+/**
+ * The agent's watch. The stream is opened with the generation its revision belongs to, so the API
+ * answers RESYNC at once on another database and no event needs to carry it; a change's revision is
+ * the event's. Payloads come compact (protocol/compact.ts). Exported for the bench's consumers.
+ */
+export const WATCH = `subscription($h: ID!, $s: Int!, $g: String) { hostChanges(hostId: $h, since: $s, generation: $g) { type revision change { kind networkId committedAt payload } } }`;
 
 /** One GraphQL request over HTTP with a bearer token and a timeout; GraphQL errors become ApiError. */
 export async function graphqlCall<T>(apiUrl: string, token: string, query: string, variables: Record<string, unknown>, timeoutMs = 10_000): Promise<T> {
@@ -86,17 +92,18 @@ export function createApiClient(apiUrl: string, token: string, timeoutMs = 10_00
       const data = await call<{ hostConfig: { config: HostConfig } }>(`query($h: ID!) { hostConfig(hostId: $h) { revision config } }`, { h: hostId });
       return data.hostConfig.config;
     },
-    watch(hostId, since, signal) {
+    watch(hostId, since, signal, generation) {
       return {
         async *[Symbol.asyncIterator]() {
-          const iterator = sse.iterate<{ hostChanges: FeedEventMessage }>({ query: WATCH, variables: { h: hostId, s: since } });
+          const iterator = sse.iterate<{ hostChanges: FeedEventMessage }>({ query: WATCH, variables: { h: hostId, s: since, g: generation ?? null } });
           const onAbort = () => void iterator.return?.();
           signal.addEventListener('abort', onAbort, { once: true });
           try {
             for await (const message of iterator) {
               if (message.errors?.length)
                 throw new ApiError(message.errors[0].message, (message.errors[0] as { extensions?: { code?: string } }).extensions?.code);
-              if (message.data) yield message.data.hostChanges;
+              const event = message.data?.hostChanges;
+              if (event) yield event.change ? { ...event, change: { ...event.change, revision: event.revision } } : event;
             }
           } finally {
             signal.removeEventListener('abort', onAbort);

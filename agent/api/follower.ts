@@ -62,7 +62,7 @@ export function startFollower(options: FollowerOptions) {
         if (needList || !model) await list(model ? 'relist' : 'snapshot');
         needList = false;
         options.onConnection?.('connected');
-        for await (const event of client.watch(hostId, model!.revision, controller.signal)) {
+        for await (const event of client.watch(hostId, model!.revision, controller.signal, model!.generation)) {
           attempt = 0;
           if (event.type === 'RESYNC') {
             log(`feed: RESYNC at revision ${event.revision}; listing again`);

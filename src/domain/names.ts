@@ -1,6 +1,7 @@
 /**
  * DNS-facing names: label validation, private hostnames and the container environment. Pure.
  */
+import { containerHostname as hostnameOf } from '../../protocol/compact.ts';
 import { badInput } from './errors.ts';
 
 export const ZONE = 'private-network.internal';
@@ -19,9 +20,9 @@ export function defaultExposure(processType: string): 'PUBLIC' | 'PRIVATE' {
   return processType === 'web' || processType === 'tcp' ? 'PUBLIC' : 'PRIVATE';
 }
 
-/** `<n>.<type>.<app>.<network>.private-network.internal`, without the trailing dot. */
+/** `<n>.<type>.<app>.<network>.private-network.internal`, without the trailing dot (protocol/compact.ts). */
 export function containerHostname(c: { number: number; processType: string; applicationId: string; networkId: string }): string {
-  return `${c.number}.${c.processType}.${c.applicationId}.${c.networkId}.${ZONE}`;
+  return hostnameOf(c, c.networkId);
 }
 
 /** Every name an application has, most general first (like `private-networks-domain-names`). */

@@ -5,11 +5,12 @@
  * protocol/changes.ts (each kind's payload; HostDelta).
  */
 import type { ChangeKind, Handling } from '../../protocol/changes.ts';
+import { compactPayload } from '../../protocol/compact.ts';
 import { compactFeed } from '../feed/compact.ts';
 import { networkConvergence } from '../feed/convergence.ts';
 import type { FeedRow } from '../feed/read.ts';
 import { readFeedPage, type FeedScope } from '../feed/read.ts';
-import { buildHostConfig } from '../feed/snapshot.ts';
+import { buildHostConfig, headRevision } from '../feed/snapshot.ts';
 import { type FeedEvent, streamFeed } from '../feed/stream.ts';
 import { reportHostStatus } from '../services/hosts/report.ts';
 import { getGeneration, getHost, getProject } from '../db/lookups.ts';
@@ -77,7 +78,11 @@ const FeedChange = builder.objectRef<FeedRow>('FeedChange').implement({
     networkId: t.exposeID('networkId', { nullable: true }),
     hostId: t.id({ nullable: true, resolve: (r, _a, ctx) => (seesHosts(ctx) ? r.hostId : null) }),
     committedAt: t.field({ type: 'DateTime', resolve: (r) => r.createdAt }),
-    payload: t.field({ type: 'JSON', resolve: (r, _a, ctx) => (seesHosts(ctx) ? r.payload : withoutHostKeys(r.payload)) }),
+    payload: t.field({
+      type: 'JSON',
+      // Agents get the compact form: what they derive is left out (protocol/compact.ts).
+      resolve: (r, _a, ctx) => (ctx.actor.kind === 'agent' ? compactPayload(r.payload) : seesHosts(ctx) ? r.payload : withoutHostKeys(r.payload)),
+    }),
   }),
 });
 
@@ -195,10 +200,23 @@ builder.subscriptionFields((t) => ({
   hostChanges: t.field({
     type: FeedEventRef,
     description: 'Every change after `since` that concerns a host, in order, then live. Ends after RESYNC.',
-    args: { hostId: t.arg.id({ required: true }), since: t.arg.int({ required: true }) },
+    args: {
+      hostId: t.arg.id({ required: true }),
+      since: t.arg.int({ required: true }),
+      generation: t.arg.string({
+        description:
+          'The database generation `since` belongs to (docs/architecture.md §8.3). When the API runs on another, the stream answers RESYNC at once, so its events need not carry the generation.',
+      }),
+    },
     authScopes: (_r, args) => ({ admin: true, agentOf: String(args.hostId) }),
     subscribe: async (_r, args, ctx) => {
       await getHost(ctx.services.db.read, String(args.hostId));
+      if (args.generation != null && args.generation !== (await generationOf(ctx))) {
+        const revision = await headRevision(ctx.services.db.read);
+        return (async function* () {
+          yield { type: 'RESYNC', revision } satisfies FeedEvent;
+        })();
+      }
       return cancellable((signal) => streamFeed(ctx.services.db, ctx.hub, { hostId: String(args.hostId) }, args.since, signal));
     },
     resolve: (event) => event,

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readFeedPage } from '../../src/feed/read.ts';
 import { headRevision } from '../../src/feed/snapshot.ts';
 import { CREATE_CONTAINER, seedWorld, startTestApi } from '../support/api.ts';
+import { tokenVersion } from '../support/auth-world.ts';
 import { openSse, readSse } from '../support/sse.ts';
 
 type CachedApi = Awaited<ReturnType<typeof startTestApi>>;
@@ -119,6 +120,58 @@ describe('watch cache', () => {
     expect(got.map((e) => e.data.hostChanges.change?.kind)).toEqual(['network.joined', 'container.created']);
     // the polling floor is 10 minutes: only the 50 ms head poll can have found it
     expect(Date.now() - t0).toBeLessThan(2000);
+  });
+
+  it('streams agents compact container payloads, which the agent makes whole again; others get them full', async () => {
+    const api = await start();
+    const w = await seedWorld(api, { hosts: 1 });
+    const host = w.hostIds[0];
+    const since = await headRevision(api.db.read);
+    const agentToken = await api.token({ kind: 'agent', sub: `agent:${host}`, host, ver: await tokenVersion(api, host) });
+    const WATCH = `subscription($h: ID!, $s: Int!) { hostChanges(hostId: $h, since: $s) { type revision change { kind networkId payload } } }`;
+    const container = (await api.ok(CREATE_CONTAINER, { i: { applicationId: w.applicationId, processType: 'web', hostId: host } })).createContainer.container;
+    const events = (frames: { data: unknown }[]) => frames.map((f) => (f.data as any)?.data?.hostChanges).filter(Boolean);
+    const created = (e: any) => e.change?.kind === 'container.created';
+    const agentStream = await openSse(api.fetch, 'http://weft.test/graphql', WATCH, { h: host, s: since }, agentToken);
+    let agentEvent: any;
+    try {
+      expect(await agentStream.waitFor((frames) => events(frames).some(created), 5000)).toBe('matched');
+      agentEvent = events(agentStream.frames).find(created);
+    } finally {
+      await agentStream.close();
+    }
+    const full = await readSse(api, WATCH, { h: host, s: since }, (e) => e.some((x) => created(x.data.hostChanges)));
+    const fullEvent = full.map((e) => e.data.hostChanges).find((e) => e.change?.kind === 'container.created');
+    expect(fullEvent.change.payload.container).toMatchObject({ hostname: container.hostname, mac: container.mac });
+    expect(Object.keys(agentEvent.change.payload.container).sort()).toEqual([
+      'applicationId',
+      'hostId',
+      'hostMeshIp',
+      'id',
+      'ip',
+      'number',
+      'processType',
+      'state',
+    ]);
+    const { applyChange } = await import('../../agent/api/apply-delta.ts');
+    const config = (await api.ok(`query($h: ID!) { hostConfig(hostId: $h) { config } }`, { h: host })).hostConfig.config;
+    const before = { ...config, revision: since, networks: config.networks.map((n: any) => ({ ...n, containers: [] })) };
+    const applied = applyChange(before, { revision: agentEvent.revision, ...agentEvent.change });
+    expect(applied.kind).toBe('applied');
+    expect((applied as any).config.networks[0].containers).toEqual([fullEvent.change.payload.container]);
+  });
+
+  it('answers RESYNC at once to a stream opened for another database generation', async () => {
+    const api = await start();
+    const w = await seedWorld(api, { hosts: 1 });
+    const since = await headRevision(api.db.read);
+    const generation = (await api.ok(`query($h: ID!) { hostConfig(hostId: $h) { config } }`, { h: w.hostIds[0] })).hostConfig.config.generation;
+    const WATCH = `subscription($h: ID!, $s: Int!, $g: String) { hostChanges(hostId: $h, since: $s, generation: $g) { type revision } }`;
+    const other = await readSse(api, WATCH, { h: w.hostIds[0], s: since, g: 'another-database' }, 1);
+    expect(other.map((e) => e.data.hostChanges)).toEqual([{ type: 'RESYNC', revision: since }]);
+    const waiting = readSse(api, WATCH, { h: w.hostIds[0], s: since, g: generation }, 1);
+    await api.ok(CREATE_CONTAINER, { i: { applicationId: w.applicationId, processType: 'web', hostId: w.hostIds[0] } });
+    expect((await waiting)[0].data.hostChanges.type).toBe('CHANGE');
   });
 
   it('starts again from the table when the head goes back, and the stream is told to RESYNC', async () => {

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { breakdown } from '../../bench/scale-rows.ts';
-import { WATCH } from '../../bench/sse-consumer.ts';
+import { LEGACY_WATCH } from '../../bench/sse-consumer.ts';
 import { addTallies, classifyFrame, count, isData, parseFrame, SseSplitter, type Tally, tallySince, totalOf } from '../../bench/sse-frames.ts';
 
 const cursor = 'event: next\ndata: {"data":{"hostChanges":{"type":"CURSOR","revision":7,"generation":"g","change":null}}}\n\n';
@@ -62,8 +62,9 @@ describe('tallies', () => {
 });
 
 describe('the raw consumer', () => {
-  it('sends the agent client’s watch query, verbatim', () => {
-    const client = readFileSync(new URL('../../agent/api/client.ts', import.meta.url), 'utf8');
-    expect(client).toContain(`const WATCH = \`${WATCH}\`;`);
+  it('sends the agent client’s watch query, and the one before the compact host feed to a baseline', () => {
+    const consumer = readFileSync(new URL('../../bench/sse-consumer.ts', import.meta.url), 'utf8');
+    expect(consumer).toContain("import { WATCH } from '../agent/api/client.ts';");
+    expect(LEGACY_WATCH).toContain('generation change { revision');
   });
 });
