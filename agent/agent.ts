@@ -184,6 +184,9 @@ export async function startAgent({ config, hostNetns, log = console.log, metrics
     getAttachments: () => store.paths(),
     debounceMs: config.debounceMs,
     resyncMs: config.resyncMs,
+    // The first pass spawns every reader at once, and each spawn blocks this process a moment: it
+    // waits until the attach API listens (below), so a restart is not slower to serve the runtime.
+    kickOnStart: false,
     onReport: async (pass, applied) => {
       metrics?.pass(pass, applied.revision);
       // Level-triggered DNS too: a full pass re-sends the model when the last update failed.
@@ -335,6 +338,7 @@ export async function startAgent({ config, hostNetns, log = console.log, metrics
   });
   metrics?.watch({ model: () => model, attachments: () => store.paths(), runner, names, dnsMetrics: () => dns.metrics(), safety: () => gate.status() });
   log(`agent: host ${config.hostId}, attach API on ${config.attachSocket}`);
+  loop.kick('full');
 
   return api;
 }

@@ -24,6 +24,8 @@ export interface LoopOptions {
   /** Extra wait before a kicked pass, to gather more deltas (default 0: the next macrotask). */
   debounceMs?: number;
   resyncMs?: number; // default 30 000
+  /** Kick the first (full) pass at once (default); false: the caller kicks it when it is ready. */
+  kickOnStart?: boolean;
   /** After every pass (report status and applied revision to the API here); the next pass waits for it. */
   onReport?: (report: PassReport, config: HostConfig) => void | Promise<void>;
   onError?: (err: unknown, mode: PassMode) => void;
@@ -37,7 +39,7 @@ export interface ReconcileLoop {
   stop(): void;
 }
 
-/** Starts the loop; its first pass (full: there is no baseline yet) is kicked at once. */
+/** Starts the loop; its first pass (full: there is no baseline yet) is kicked at once unless told. */
 export function startReconcileLoop(opts: LoopOptions): ReconcileLoop {
   let stopped = false;
   let wanted: PassMode | null = null; // what the next loop pass must do; null: nothing asked
@@ -84,7 +86,7 @@ export function startReconcileLoop(opts: LoopOptions): ReconcileLoop {
   };
   const resync = setInterval(() => kick('full'), opts.resyncMs ?? 30_000);
   resync.unref();
-  kick('full');
+  if (opts.kickOnStart !== false) kick('full');
   return {
     kick,
     passNow,
