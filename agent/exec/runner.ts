@@ -72,7 +72,7 @@ export interface ExecRunnerOptions {
 /** Creates the real runner (execFile, LC_ALL=C, 32 MiB output cap for large `-j` dumps). */
 export function createExecRunner(opts: ExecRunnerOptions = {}): CommandRunner {
   const prefix = opts.prefix ?? [];
-  const sessions = opts.sessions ? new BatchSessions(prefix, opts.sessions.idleMs ?? 5000) : null;
+  const sessions = opts.sessions ? new BatchSessions(prefix, opts.sessions.idleMs ?? 5000, opts.timeoutMs ?? 60_000) : null;
   return {
     run(argv, runOpts = {}) {
       const full = [...prefix, ...argv];
@@ -121,6 +121,7 @@ class BatchSessions {
   constructor(
     private readonly prefix: string[],
     private readonly idleMs: number,
+    private readonly timeoutMs: number,
   ) {}
 
   /** The session for `argv`, or null when it must run as a process of its own. */
@@ -131,7 +132,7 @@ class BatchSessions {
     const key = `${m[1]} ${m[2]}`;
     let s = this.open.get(key);
     if (!s || s.dead) {
-      s = new BatchSession([...this.prefix, ...argv], m[1] as 'ip' | 'bridge', this.idleMs, () => this.open.delete(key));
+      s = new BatchSession([...this.prefix, ...argv], m[1] as 'ip' | 'bridge', this.idleMs, this.timeoutMs, () => this.open.delete(key));
       this.open.set(key, s);
     }
     return s;
@@ -155,6 +156,7 @@ class BatchSession {
     full: string[],
     private readonly tool: 'ip' | 'bridge',
     private readonly idleMs: number,
+    private readonly timeoutMs: number,
     private readonly onClose: () => void,
   ) {
     this.child = spawn(full[0], full.slice(1), { env: { ...process.env, LC_ALL: 'C' }, stdio: ['pipe', 'ignore', 'pipe'] });
@@ -199,7 +201,15 @@ class BatchSession {
     const text = this.dead
       ? null
       : await new Promise<string | null>((done) => {
-          this.waiter = { until: this.line, done };
+          // Like a process of its own, a run that hangs is ended: the session is killed and the run fails.
+          const timer = setTimeout(() => this.close(), this.timeoutMs);
+          this.waiter = {
+            until: this.line,
+            done: (text) => {
+              clearTimeout(timer);
+              done(text);
+            },
+          };
           this.child.stdin!.write(`${[...lines, SENTINEL[this.tool]].join('\n')}\n`);
         });
     if (text === null) throw new CommandError(argv, null, '', `batch session ended${this.stderr.trim() ? `: ${this.stderr.trim()}` : ''}`);
