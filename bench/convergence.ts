@@ -27,19 +27,13 @@ import type { ChildProcess } from 'node:child_process';
 import { percentile } from '../src/feed/convergence.ts';
 import { probeArgv } from '../lab/probes.ts';
 import { World } from '../lab/world.ts';
-import { baselineRoot, REPO_ROOT } from './baseline.ts';
+import { baselineArg, baselineRoot, REPO_ROOT } from './baseline.ts';
 import { type BenchRow, arg } from './table.ts';
 
 const TIMEOUT_MS = 10_000;
 const now = () => performance.timeOrigin + performance.now();
 const sorted = (v: number[]) => [...v].sort((a, b) => a - b);
 const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
-
-/** A `--name value` argument that is text (a git revision), or null. */
-function textArg(name: string): string | null {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] && !process.argv[i + 1].startsWith('--') ? process.argv[i + 1] : null;
-}
 
 /** Calls `onLine` with every complete stdout line of `child`, as it arrives. */
 function lines(child: ChildProcess, onLine: (line: string) => void): void {
@@ -237,7 +231,7 @@ async function commitTimes(world: World, projectId: string): Promise<Map<number,
 /** Part `convergence`. */
 export async function benchConvergence(): Promise<BenchRow[]> {
   const changes = arg('conv-changes', 100);
-  const baseline = textArg('conv-baseline');
+  const baseline = baselineArg('conv'); // --conv-baseline, or --baseline for every part
   const command = `npm run bench -- convergence --conv-changes ${changes}${baseline ? ` --conv-baseline ${baseline}` : ''}  # root; ${changes} adds + ${changes} removals`;
   const row = (metric: string, value: number, target = '–', anchor = ''): BenchRow => ({
     part: 'convergence',
