@@ -15,14 +15,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createApiClient } from '../agent/api/client.ts';
+import type { createApiClient } from '../agent/api/client.ts';
 import { percentile } from '../src/feed/convergence.ts';
 import type { ApiServer } from '../test/support/api.ts';
 import { baselineArg, baselineLabel, baselineRoot, REPO_ROOT, resolveRevision } from './baseline.ts';
 import { type BenchRow, arg } from './table.ts';
 
 /** Commits `changes` containers through `writer` and times their arrival at a subscriber of `readerUrl`. */
-async function measure(writer: ApiServer, readerUrl: string, changes: number): Promise<number[]> {
+async function measure(writer: ApiServer, readerUrl: string, changes: number, makeClient: typeof createApiClient): Promise<number[]> {
   const gql = writer.ok;
   const tag = Math.random().toString(36).slice(2, 8);
   const p = await gql(`mutation($n: String!) { createProject(input: { name: $n, cidr: "10.9.0.0/16" }) { project { id } } }`, { n: `bench-${tag}` });
@@ -38,7 +38,7 @@ async function measure(writer: ApiServer, readerUrl: string, changes: number): P
     a: appId,
     h: hostId,
   });
-  const client = createApiClient(readerUrl, h.registerHost.agentToken);
+  const client = makeClient(readerUrl, h.registerHost.agentToken);
   const snap = await client.hostConfig(hostId);
   const controller = new AbortController();
   const latencies: number[] = [];
@@ -69,13 +69,15 @@ async function rowsOf(root: string, label: string, changes: number, pollMs: numb
   const { startApiServer } = (await import(pathToFileURL(join(root, 'test/support/api.ts')).href)) as {
     startApiServer: (env: Record<string, string>) => Promise<ApiServer>;
   };
+  // The agent client of the same revision: its watch is the one that revision's API understands.
+  const { createApiClient: makeClient } = (await import(pathToFileURL(join(root, 'agent/api/client.ts')).href)) as { createApiClient: typeof createApiClient };
   const dir = mkdtempSync(join(tmpdir(), 'weft-bench-feed-'));
   const env = { DATABASE_URL: `file:${join(dir, 'weft.db')}`, AUTH_HS256_SECRET: 'b'.repeat(32), FEED_POLL_MS: String(pollMs) };
   const one = await startApiServer(env);
   const two = await startApiServer(env);
   try {
-    const same = await measure(one, one.url, changes);
-    const cross = await measure(one, two.url, changes);
+    const same = await measure(one, one.url, changes, makeClient);
+    const cross = await measure(one, two.url, changes, makeClient);
     const row = (metric: string, value: number, target = '–', anchor = ''): BenchRow => ({
       part: 'feed',
       metric: `${metric}${label}`,
