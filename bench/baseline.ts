@@ -17,8 +17,9 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import type { createApiClient } from '../agent/api/client.ts';
 
 const run = promisify(execFile);
 
@@ -90,4 +91,14 @@ export function baselineArg(part: string, argv = process.argv): string | null {
     if (i > 0 && argv[i + 1] && !argv[i + 1].startsWith('--')) return argv[i + 1];
   }
   return null;
+}
+
+/**
+ * The agent's API client of `root` (this checkout or a baseline): each API is read with the client
+ * of its own revision, whose watch is the one that API understands (the compact host feed of issue
+ * 17 added an argument an older API refuses).
+ */
+export async function agentClientOf(root: string): Promise<typeof createApiClient> {
+  const module = (await import(pathToFileURL(join(root, 'agent/api/client.ts')).href)) as { createApiClient: typeof createApiClient };
+  return module.createApiClient;
 }

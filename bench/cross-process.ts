@@ -13,10 +13,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApiClient } from '../agent/api/client.ts';
+import type { createApiClient } from '../agent/api/client.ts';
 import { percentile } from '../src/feed/convergence.ts';
 import { type BenchApi, gql, startBenchApi } from './api-process.ts';
-import { baselineArg, baselineLabel, baselineRoot, REPO_ROOT, resolveRevision } from './baseline.ts';
+import { agentClientOf, baselineArg, baselineLabel, baselineRoot, REPO_ROOT, resolveRevision } from './baseline.ts';
 import { startConsumerFleet } from './consumers.ts';
 import { type BenchRow, arg } from './table.ts';
 
@@ -44,8 +44,15 @@ async function registerHosts(api: BenchApi, appId: string | null, count: number,
 }
 
 /** Commits `changes` creations through `writer` and times their arrival at `host`'s watch on `readerUrl`. */
-async function commitToDelivered(writer: BenchApi, readerUrl: string, appId: string, host: { hostId: string; token: string }, changes: number) {
-  const client = createApiClient(readerUrl, host.token);
+async function commitToDelivered(
+  writer: BenchApi,
+  readerUrl: string,
+  appId: string,
+  host: { hostId: string; token: string },
+  changes: number,
+  makeClient: typeof createApiClient,
+) {
+  const client = makeClient(readerUrl, host.token);
   const snap = await client.hostConfig(host.hostId);
   const controller = new AbortController();
   const latencies: number[] = [];
@@ -83,6 +90,7 @@ interface CrossResult {
 }
 
 async function measure(root: string, changes: number, streams: number, idleSeconds: number): Promise<CrossResult> {
+  const makeClient = await agentClientOf(root);
   const dir = mkdtempSync(join(tmpdir(), 'weft-bench-cross-'));
   const env = { DATABASE_URL: `file:${join(dir, 'weft.db')}` };
   const a = await startBenchApi(env, undefined, root); // migrates the file first; B then finds it ready
@@ -98,7 +106,7 @@ async function measure(root: string, changes: number, streams: number, idleSecon
     const [watcher] = await registerHosts(a, appId, 1, 0);
     await sleep(1000);
     const idle0 = await cpuOver(b, idleSeconds);
-    const quiet = await commitToDelivered(a, b.url, appId, watcher, changes);
+    const quiet = await commitToDelivered(a, b.url, appId, watcher, changes, makeClient);
     // idle streams: hosts without containers, so that no commit concerns them
     const idleHosts = streams ? await registerHosts(a, null, streams, 1) : [];
     fleet = startConsumerFleet(b.url, idleHosts, { procs: 1, reportDebounceMs: 50, heartbeatMs: 0, legacyWatch: root !== REPO_ROOT });
@@ -109,7 +117,7 @@ async function measure(root: string, changes: number, streams: number, idleSecon
     const idleN = await cpuOver(b, idleSeconds);
     const idleNWriter = (a.cpuSeconds() - a0) / idleSeconds;
     const consumerCores = (fleet.cpuSeconds() - c0) / idleSeconds;
-    const busy = await commitToDelivered(a, b.url, appId, watcher, changes);
+    const busy = await commitToDelivered(a, b.url, appId, watcher, changes, makeClient);
     return { quiet, busy, idle0, idleN, idleNWriter, consumerCores };
   } finally {
     await fleet?.stop();

@@ -18,7 +18,7 @@ import { pathToFileURL } from 'node:url';
 import type { createApiClient } from '../agent/api/client.ts';
 import { percentile } from '../src/feed/convergence.ts';
 import type { ApiServer } from '../test/support/api.ts';
-import { baselineArg, baselineLabel, baselineRoot, REPO_ROOT, resolveRevision } from './baseline.ts';
+import { agentClientOf, baselineArg, baselineLabel, baselineRoot, REPO_ROOT, resolveRevision } from './baseline.ts';
 import { type BenchRow, arg } from './table.ts';
 
 /** Commits `changes` containers through `writer` and times their arrival at a subscriber of `readerUrl`. */
@@ -69,8 +69,7 @@ async function rowsOf(root: string, label: string, changes: number, pollMs: numb
   const { startApiServer } = (await import(pathToFileURL(join(root, 'test/support/api.ts')).href)) as {
     startApiServer: (env: Record<string, string>) => Promise<ApiServer>;
   };
-  // The agent client of the same revision: its watch is the one that revision's API understands.
-  const { createApiClient: makeClient } = (await import(pathToFileURL(join(root, 'agent/api/client.ts')).href)) as { createApiClient: typeof createApiClient };
+  const makeClient = await agentClientOf(root);
   const dir = mkdtempSync(join(tmpdir(), 'weft-bench-feed-'));
   const env = { DATABASE_URL: `file:${join(dir, 'weft.db')}`, AUTH_HS256_SECRET: 'b'.repeat(32), FEED_POLL_MS: String(pollMs) };
   const one = await startApiServer(env);

@@ -29,7 +29,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BENCH_SECRET, retried, startBenchApi } from './api-process.ts';
-import { baselineArg, baselineLabel, baselineRoot, REPO_ROOT, resolveRevision } from './baseline.ts';
+import { agentClientOf, baselineArg, baselineLabel, baselineRoot, REPO_ROOT, resolveRevision } from './baseline.ts';
 import { startConsumerFleet } from './consumers.ts';
 import { runBurst } from './scale-burst.ts';
 import { type StepResult, stepRows } from './scale-rows.ts';
@@ -58,7 +58,8 @@ async function step(n: number, s: Settings, seedFile: string, seeded: Seeded, ro
   const hosts = seeded.hostIds.slice(full, n).map((hostId, i) => ({ hostId, token: seeded.tokens[full + i] }));
   const fleet = startConsumerFleet(api.url, hosts, { procs: s.procs, reportDebounceMs: 50, heartbeatMs: s.heartbeatMs, legacyWatch: root !== REPO_ROOT });
   try {
-    for (let i = 0; i < full; i++) agents.push(startSimAgent(api.url, seeded.hostIds[i], seeded.tokens[i], seeded.publicKeys[i]));
+    const makeClient = await agentClientOf(root); // the full agents read each API with its own revision's client
+    for (let i = 0; i < full; i++) agents.push(startSimAgent(api.url, seeded.hostIds[i], seeded.tokens[i], seeded.publicKeys[i], makeClient));
     await fleet.ready(300_000); // an API that polls per stream may take minutes to answer 1,000 lists and subscriptions
     for (let i = 0; i < 600 && agents.some((a) => a.passes === 0); i++) await sleep(100);
     if (agents.some((a) => a.passes === 0)) throw new Error(`only ${agents.filter((a) => a.passes > 0).length}/${full} full agents completed a pass`);

@@ -23,18 +23,24 @@ export interface SimAgent {
 }
 
 /** Starts one simulated agent for `hostId` with its agent token. */
-export function startSimAgent(apiUrl: string, hostId: string, token: string, publicKey: string): SimAgent {
+export function startSimAgent(
+  apiUrl: string,
+  hostId: string,
+  token: string,
+  publicKey: string,
+  makeClient: typeof createApiClient = createApiClient,
+): SimAgent {
   const names = makeNames({ prefix: 's' });
   const fake = new FakeHost({ privateKeys: { key: publicKey } });
   fake.addWgDevice(names.wg);
   const reconciler = createReconciler({ runner: fake, names, wgMode: 'external', privateKeyPath: 'key', pathExists: () => true });
   const pending: { revision: number; committed: number }[] = [];
   const agent: SimAgent = { hostId, samples: [], changesReceived: 0, passes: 0, errors: [], stop: async () => {} };
-  const real = createApiClient(apiUrl, token, 60_000);
+  const real = makeClient(apiUrl, token, 60_000);
   const client: ApiClient = {
     ...real,
-    watch(h, since, signal) {
-      const inner = real.watch(h, since, signal);
+    watch(h, since, signal, generation) {
+      const inner = real.watch(h, since, signal, generation);
       return {
         async *[Symbol.asyncIterator]() {
           for await (const event of inner) {
