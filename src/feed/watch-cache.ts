@@ -13,6 +13,7 @@
  * every stream falls back to the table, which answers RESYNC where it must.
  */
 import { asc, and, gt, lte, sql } from 'drizzle-orm';
+import type { Config } from '../config.ts';
 import type { Database, Reader } from '../db/client.ts';
 import { changes, containers } from '../db/schema/index.ts';
 import type { ChangeRecord } from './append.ts';
@@ -53,6 +54,11 @@ export interface WatchCache extends FeedHub {
 }
 
 const PAGE = 1000;
+
+/** The cache's settings from the API's configuration (FEED_* variables). */
+export function watchCacheSettings(config: Pick<Config, 'feedPollMs' | 'feedHeadPollMs' | 'feedCursorQuietMs' | 'feedCacheRows'>) {
+  return { pollMs: config.feedPollMs, headPollMs: config.feedHeadPollMs, cursorQuietMs: config.feedCursorQuietMs, capacity: config.feedCacheRows };
+}
 
 /** Head and retention mark in one statement: the per-process poll. */
 async function readMarks(db: Reader): Promise<{ head: number; compacted: number }> {

@@ -18,7 +18,7 @@ import type { Config } from '../config.ts';
 import { createDatabase } from '../db/client.ts';
 import { compactFeed } from '../feed/compact.ts';
 import { notifyCommitted } from '../feed/hub.ts';
-import { createWatchCache } from '../feed/watch-cache.ts';
+import { createWatchCache, watchCacheSettings } from '../feed/watch-cache.ts';
 import { openDatabase, migrateDatabase, embeddedDataDir } from './database.ts';
 import { loadOrCreateDevKey } from './dev-keys.ts';
 import { drainRefusedBody } from './drain.ts';
@@ -51,14 +51,7 @@ export async function startNodeServer(config: Config, sink?: (line: string) => v
   const writeClient = opened.writeClient === opened.client ? readClient : timedClient(opened.writeClient, 'write', metrics);
   // One reader of the change table for this process (docs/architecture.md §8.5); every commit wakes it.
   const db = createDatabase(readClient, (committed) => notifyCommitted(hub, committed), writeClient);
-  const hub = createWatchCache({
-    db,
-    pollMs: config.feedPollMs,
-    headPollMs: config.feedHeadPollMs,
-    cursorQuietMs: config.feedCursorQuietMs,
-    capacity: config.feedCacheRows,
-    log: lineLogger(logger, { component: 'feed' }),
-  });
+  const hub = createWatchCache({ db, ...watchCacheSettings(config), log: lineLogger(logger, { component: 'feed' }) });
   await hub.start();
   metrics.watch(db, () => hub.stats());
 

@@ -15,7 +15,7 @@ import { loadSigningKeys, type SigningKeys } from '../../src/auth/keys.ts';
 import { type Config, parseConfig } from '../../src/config.ts';
 import { createDatabase, type Database } from '../../src/db/client.ts';
 import { type FeedHub, notifyCommitted } from '../../src/feed/hub.ts';
-import { createWatchCache, type WatchCache } from '../../src/feed/watch-cache.ts';
+import { createWatchCache, type WatchCache, watchCacheSettings } from '../../src/feed/watch-cache.ts';
 import { migrateDatabase, type OpenedDatabase, openDatabase } from '../../src/node/database.ts';
 import { startNodeServer, type RunningServer } from '../../src/node/server.ts';
 import type { ServiceContext } from '../../src/services/context.ts';
@@ -64,13 +64,7 @@ export async function startTestApi(
   }
   const { opened, db } = await openMigrated(config, (committed) => notifyCommitted(hub, committed));
   // The watch cache, as the server runs it (docs/architecture.md §8.5).
-  const hub = createWatchCache({
-    db,
-    pollMs: config.feedPollMs,
-    headPollMs: config.feedHeadPollMs,
-    cursorQuietMs: config.feedCursorQuietMs,
-    capacity: config.feedCacheRows,
-  });
+  const hub = createWatchCache({ db, ...watchCacheSettings(config) });
   let app: ReturnType<typeof createApp>['app'];
   try {
     await hub.start();
