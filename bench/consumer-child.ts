@@ -5,26 +5,14 @@
  * readings (byte tally, counters, and the commit→applied samples since the previous reading).
  */
 import { Agent } from 'node:http';
-import { type ConsumerShared, startConsumer } from './sse-consumer.ts';
+import { type ConsumerShared, type Reading, startConsumer } from './sse-consumer.ts';
 
 export type ToChild =
   | { type: 'start'; url: string; hosts: { hostId: string; token: string }[]; reportDebounceMs: number; heartbeatMs: number; legacyWatch?: boolean }
   | { type: 'read'; id: number }
   | { type: 'stop' };
 
-export type FromChild =
-  | { type: 'ready'; ready: number }
-  | {
-      type: 'reading';
-      id: number;
-      tally: ConsumerShared['tally'];
-      samples: number[];
-      changes: number;
-      lists: number;
-      reconnects: number;
-      reports: number;
-      errors: string[];
-    };
+export type FromChild = { type: 'ready'; ready: number } | ({ type: 'reading'; id: number } & Reading);
 
 const send = (message: FromChild) => process.send?.(message);
 let shared: ConsumerShared | null = null;

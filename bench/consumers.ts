@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from './baseline.ts';
 import type { FromChild, ToChild } from './consumer-child.ts';
-import { addTallies, type Tally } from './sse-frames.ts';
+import type { Reading } from './sse-consumer.ts';
+import { addTallies } from './sse-frames.ts';
 
 /** utime + stime of a process, in seconds (/proc/<pid>/stat; 0 once it is gone). */
 export function cpuSecondsOf(pid: number): number {
@@ -21,16 +22,7 @@ export function cpuSecondsOf(pid: number): number {
   }
 }
 
-export interface Reading {
-  tally: Tally;
-  /** [commit epoch ms, commit→applied ms] pairs since the previous reading. */
-  samples: number[];
-  changes: number;
-  lists: number;
-  reconnects: number;
-  reports: number;
-  errors: string[];
-}
+export type { Reading };
 
 export interface ConsumerFleet {
   /** Resolves when every host's stream answered, or rejects after `timeoutMs`. */

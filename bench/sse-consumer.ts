@@ -24,10 +24,8 @@ export const LEGACY_WATCH = `subscription($h: ID!, $s: Int!) { hostChanges(hostI
 const SNAPSHOT = `query($h: ID!) { hostConfig(hostId: $h) { revision config } }`;
 const REPORT = `mutation($i: ReportHostStatusInput!) { reportHostStatus(input: $i) { hostId } }`;
 
-/** What all consumers of one process add to. */
-export interface ConsumerShared {
-  url: URL;
-  agent: Agent;
+/** What the consumers of one process count, and hand over at each reading. */
+export interface Reading {
   tally: Tally;
   /** Commit time (epoch ms) and commit→applied (ms) of every change applied, in pairs. */
   samples: number[];
@@ -36,6 +34,12 @@ export interface ConsumerShared {
   reconnects: number;
   reports: number;
   errors: string[];
+}
+
+/** What all consumers of one process add to. */
+export interface ConsumerShared extends Reading {
+  url: URL;
+  agent: Agent;
   reportDebounceMs: number;
   heartbeatMs: number;
   /** Watch with LEGACY_WATCH: an API from before the compact host feed (a baseline). */
