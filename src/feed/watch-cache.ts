@@ -145,6 +145,8 @@ export function createWatchCache(options: WatchCacheOptions): WatchCache {
       take(w, rows, last);
       from = last;
     }
+    // Nothing read: the mark read first is all there is to know.
+    if (from === base) return w.compactedTo(marks.compacted);
     // Read after the rows: a compaction that deleted unread rows meanwhile is noticed here.
     const after = await readMarks(db.read);
     if (after.compacted > base) return restart('a compaction ran while rows were being read');
