@@ -11,14 +11,7 @@
  * Runtime-neutral: zod only.
  */
 import { z } from 'zod';
-import {
-  applicationModelSchema,
-  containerModelSchema,
-  declaredPortSchema,
-  hostModelSchema,
-  networkAliasModelSchema,
-  peerModelSchema,
-} from './model-schema.ts';
+import { applicationModelSchema, containerModelSchema, declaredPortSchema, hostModelSchema, networkAliasModelSchema, peerModelSchema } from './model-schema.ts';
 
 /** The columns of a change row that say who it concerns (src/feed/read.ts routes on them). */
 export type AddressColumn = 'projectId' | 'networkId' | 'hostId';

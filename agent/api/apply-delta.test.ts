@@ -113,8 +113,13 @@ describe('applyChange', () => {
     const aliases = [{ name: 'db', applicationId: 'ap-1', processType: null }];
     const updated = applyChange(base, row('network.updated', { dnsTtl: 30, aliases }));
     expect(updated.kind === 'applied' && updated.config.networks[0]).toMatchObject({ dnsTtl: 30, aliases });
-    const ported = applyChange(base, row('process.ports_changed', { applicationId: 'ap-1', processType: 'web', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] }));
-    expect(ported.kind === 'applied' && ported.config.networks[0].ports).toEqual([{ applicationId: 'ap-1', processType: 'web', name: 'http', port: 80, protocol: 'TCP' }]);
+    const ported = applyChange(
+      base,
+      row('process.ports_changed', { applicationId: 'ap-1', processType: 'web', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] }),
+    );
+    expect(ported.kind === 'applied' && ported.config.networks[0].ports).toEqual([
+      { applicationId: 'ap-1', processType: 'web', name: 'http', port: 80, protocol: 'TCP' },
+    ]);
     if (ported.kind !== 'applied') return;
     const cleared = applyChange(ported.config, row('process.ports_changed', { applicationId: 'ap-1', processType: 'web', ports: [] }));
     expect(cleared.kind === 'applied' && cleared.config.networks[0].ports).toEqual([]);

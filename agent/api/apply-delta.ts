@@ -63,14 +63,24 @@ const upsertContainer = (n: NetworkModel, c: ContainerModel): NetworkModel => {
 };
 
 /** A network's ports with one process type's list replaced, in the snapshot's order (application, type, name). */
-function replacePorts(ports: ProcessPortModel[], applicationId: string, processType: string, declared: Omit<ProcessPortModel, 'applicationId' | 'processType'>[]): ProcessPortModel[] {
+function replacePorts(
+  ports: ProcessPortModel[],
+  applicationId: string,
+  processType: string,
+  declared: Omit<ProcessPortModel, 'applicationId' | 'processType'>[],
+): ProcessPortModel[] {
   const others = ports.filter((p) => p.applicationId !== applicationId || p.processType !== processType);
   return [...others, ...declared.map((p) => ({ applicationId, processType, ...p }))].sort(comparePorts);
 }
 
 /** The order of a network's declared ports, the same as the API's snapshot. */
 function comparePorts(a: ProcessPortModel, b: ProcessPortModel): number {
-  return a.applicationId.localeCompare(b.applicationId) || a.processType.localeCompare(b.processType) || a.name.localeCompare(b.name) || a.protocol.localeCompare(b.protocol);
+  return (
+    a.applicationId.localeCompare(b.applicationId) ||
+    a.processType.localeCompare(b.processType) ||
+    a.name.localeCompare(b.name) ||
+    a.protocol.localeCompare(b.protocol)
+  );
 }
 
 /** Applies one delta; the result's revision is the delta's. */

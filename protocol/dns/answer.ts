@@ -59,6 +59,7 @@ export function authorityOf(name: string, zone: Zone): string | null {
   if (inZone(name)) return ZONE_APEX;
   const prefix = parseReverse(name);
   if (!prefix) return null;
-  if (zone.cidr && zone.reverseApex && overlaps(prefix, zone.cidr) && (name === zone.reverseApex || name.endsWith(`.${zone.reverseApex}`))) return zone.reverseApex;
+  if (zone.cidr && zone.reverseApex && overlaps(prefix, zone.cidr) && (name === zone.reverseApex || name.endsWith(`.${zone.reverseApex}`)))
+    return zone.reverseApex;
   return weftReverseZoneOf(prefix);
 }

@@ -21,6 +21,9 @@ export async function portsOfApplications(db: Reader, applicationIds: string[]):
     .map((r) => ({ applicationId: r.applicationId, processType: r.processType, name: r.name, port: r.port, protocol: r.protocol }))
     .sort(
       (a, b) =>
-        a.applicationId.localeCompare(b.applicationId) || a.processType.localeCompare(b.processType) || a.name.localeCompare(b.name) || a.protocol.localeCompare(b.protocol),
+        a.applicationId.localeCompare(b.applicationId) ||
+        a.processType.localeCompare(b.processType) ||
+        a.name.localeCompare(b.name) ||
+        a.protocol.localeCompare(b.protocol),
     );
 }

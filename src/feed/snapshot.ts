@@ -36,7 +36,10 @@ export async function buildNetworkModel(db: Reader, networkId: string): Promise<
     applications: apps.map(toApplicationModel).sort((a, b) => a.id.localeCompare(b.id)),
     containers: rows.map((r) => toContainerModel(r.c, r.meshIp)).sort((a, b) => a.ip.localeCompare(b.ip, 'en', { numeric: true })),
     downHosts: [...new Set(rows.filter((r) => r.liveness === 'DOWN').map((r) => r.c.hostId))].sort(),
-    ports: await portsOfApplications(db, apps.map((a) => a.id)),
+    ports: await portsOfApplications(
+      db,
+      apps.map((a) => a.id),
+    ),
     aliases: await aliasesOf(db, networkId),
   };
 }

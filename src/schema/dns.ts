@@ -102,7 +102,12 @@ builder.mutationFields((t) => ({
     resolve: async (_r, args, ctx) => {
       await writableNetwork(ctx, String(args.networkId));
       const applicationId = args.applicationId === null || args.applicationId === undefined ? null : String(args.applicationId);
-      const { changes } = await setNetworkAlias(ctx.services, { networkId: String(args.networkId), name: args.name, applicationId, processType: args.processType });
+      const { changes } = await setNetworkAlias(ctx.services, {
+        networkId: String(args.networkId),
+        name: args.name,
+        applicationId,
+        processType: args.processType,
+      });
       return { id: String(args.networkId), revision: lastRevision(changes) };
     },
   }),

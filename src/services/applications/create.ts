@@ -32,7 +32,14 @@ export async function createApplication(ctx: ServiceContext, input: CreateApplic
   const defaultProcessType = assertLabel('defaultProcessType', input.defaultProcessType ?? 'web');
   const portsByType = new Map<string, DeclaredPort[]>();
   const portTypes = [...new Set((input.ports ?? []).map((p, i) => assertLabel(`ports[${i}].processType`, p.processType)))].sort();
-  for (const type of portTypes) portsByType.set(type, validatePorts(`ports(${type})`, (input.ports ?? []).filter((p) => p.processType === type)));
+  for (const type of portTypes)
+    portsByType.set(
+      type,
+      validatePorts(
+        `ports(${type})`,
+        (input.ports ?? []).filter((p) => p.processType === type),
+      ),
+    );
   const id = newId('ap');
   return ctx.db.write(async (tx) => {
     const network = await getNetworkOfProject(tx, input.projectId);

@@ -93,6 +93,10 @@ async function commit(
   if (dnsTtl !== network.dnsTtl) await tx.update(networks).set({ dnsTtl }).where(eq(networks.id, network.id));
   await tx.delete(networkAliases).where(eq(networkAliases.networkId, network.id));
   for (const a of aliases) await tx.insert(networkAliases).values({ networkId: network.id, ...a });
-  const changes = await appendChanges(tx, [{ kind: 'network.updated', projectId: network.projectId, networkId: network.id, payload: { dnsTtl, aliases } }], ctx.now());
+  const changes = await appendChanges(
+    tx,
+    [{ kind: 'network.updated', projectId: network.projectId, networkId: network.id, payload: { dnsTtl, aliases } }],
+    ctx.now(),
+  );
   return { result, changes };
 }

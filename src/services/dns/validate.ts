@@ -27,9 +27,11 @@ export function validatePorts(field: string, ports: readonly PortInput[]): Decla
   return ports
     .map((p, i) => {
       const name = assertLabel(`${field}[${i}].name`, p.name);
-      if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535) throw badInput(`${field}[${i}].port must be an integer between 1 and 65535, got ${p.port}`, { field: `${field}[${i}].port` });
+      if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535)
+        throw badInput(`${field}[${i}].port must be an integer between 1 and 65535, got ${p.port}`, { field: `${field}[${i}].port` });
       const protocol = p.protocol.toUpperCase();
-      if (protocol !== 'TCP' && protocol !== 'UDP') throw badInput(`${field}[${i}].protocol must be TCP or UDP, got "${p.protocol}"`, { field: `${field}[${i}].protocol` });
+      if (protocol !== 'TCP' && protocol !== 'UDP')
+        throw badInput(`${field}[${i}].protocol must be TCP or UDP, got "${p.protocol}"`, { field: `${field}[${i}].protocol` });
       const key = `${name}/${protocol}`;
       if (seen.has(key)) throw badInput(`${field}: the port name "${name}" is declared twice for ${protocol}`, { field: `${field}[${i}].name` });
       seen.add(key);
@@ -47,9 +49,12 @@ const RESERVED_LABELS = new Set(['ns', 'hostmaster', 'private-network', 'interna
 export function validateAliasName(field: string, name: string): string {
   const label = assertLabel(field, name);
   if (RESERVED_PREFIXES.some((p) => label.startsWith(p)) || RESERVED_LABELS.has(label)) {
-    throw badInput(`${field} "${name}" is reserved: an alias may not start with ${RESERVED_PREFIXES.join(', ')} or be one of ${[...RESERVED_LABELS].join(', ')}`, {
-      field,
-    });
+    throw badInput(
+      `${field} "${name}" is reserved: an alias may not start with ${RESERVED_PREFIXES.join(', ')} or be one of ${[...RESERVED_LABELS].join(', ')}`,
+      {
+        field,
+      },
+    );
   }
   return label;
 }
