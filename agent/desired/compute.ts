@@ -103,9 +103,20 @@ function sandboxFor(n: NetworkModel, config: HostConfig, attachments: LocalAttac
     bridge: { name: names.bridge(n.vni), mac: gatewayMac(n.vni, n.gateway), address: `${n.gateway}/${plen}`, alias },
     vxlan: { name: names.vxlan(n.vni), alias, local: config.host.meshIp, port: opts.vxlanPort ?? VXLAN_PORT },
     remotes,
+    flood: floodDsts(n, remotes),
     locals,
     tables: [guardTableText(names.guardTable, `${names.prefix}pnc-*`, locals), gatewayTableText(names.gatewayTable)],
   };
+}
+
+/**
+ * Member hosts a broadcast, multicast or unknown-unicast frame is replicated to (head-end
+ * replication): every host with a connected container of the network, once — O(hosts), not
+ * O(containers). None when the network's multicast is OFF (absent means ON: an older API).
+ */
+function floodDsts(n: NetworkModel, remotes: DesiredRemote[]): string[] {
+  if (n.multicast === 'OFF') return [];
+  return [...new Set(remotes.map((r) => r.dst))].sort();
 }
 
 /**

@@ -1,6 +1,7 @@
 import { count, eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { changes, containers, projects } from '../../src/db/schema/index.ts';
+import { buildNetworkModel } from '../../src/feed/snapshot.ts';
 import { CREATE_CONTAINER, fakeKey, seedWorld, startTestApi, type TestApi } from '../support/api.ts';
 
 let api: TestApi;
@@ -46,6 +47,16 @@ describe('control API foundation', () => {
     });
     const names = await api.ok(`query($a: ID!) { privateDomainNames(applicationId: $a) }`, { a: w.applicationId });
     expect(names.privateDomainNames).toEqual([name, `web.${name}`, `worker.${name}`, `1.web.${name}`, `2.web.${name}`, `1.worker.${name}`]);
+  });
+
+  it("multicast is a per-network switch set at creation: ON by default, OFF on request, in the hosts' model", async () => {
+    api = await startTestApi();
+    const made = async (input: string) =>
+      (await api.ok(`mutation { createProject(input: { name: "m"${input} }) { project { network { id multicast } } } }`)).createProject.project.network;
+    const on = await made('');
+    const off = await made(', multicast: OFF');
+    expect([on.multicast, off.multicast]).toEqual(['ON', 'OFF']);
+    expect((await buildNetworkModel(api.db.read, off.id)).multicast).toBe('OFF');
   });
 
   it('switches exposure without renaming and honours the default process type', async () => {
@@ -103,6 +114,7 @@ describe('control API foundation', () => {
       [`mutation { createProject(input: { name: "x", cidr: "10.0.0.0/8" }) { revision } }`, {}, 'BAD_USER_INPUT'],
       [`mutation { createProject(input: { name: "", cidr: "10.0.0.0/24" }) { revision } }`, {}, 'BAD_USER_INPUT'],
       [`mutation { createProject(input: { name: "x", dnsTtl: -1 }) { revision } }`, {}, 'BAD_USER_INPUT'],
+      [`mutation { createProject(input: { name: "x", multicast: MAYBE }) { revision } }`, {}, 'GRAPHQL_VALIDATION_FAILED'],
       [`mutation($a: ID!) { createApplication(input: { projectId: $a, name: "api" }) { revision } }`, { a: w.projectId }, 'CONFLICT'],
       [`mutation { createApplication(input: { projectId: "prj-nope", name: "z" }) { revision } }`, {}, 'NOT_FOUND'],
       [

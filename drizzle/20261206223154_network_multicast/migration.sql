@@ -1,0 +1,1 @@
+ALTER TABLE `networks` ADD `multicast` text DEFAULT 'ON' NOT NULL;
