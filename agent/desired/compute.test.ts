@@ -43,6 +43,11 @@ describe('computeDesired', () => {
     expect(off.sandboxes[0].remotes).toHaveLength(3); // unicast is unchanged
   });
 
+  it("the device's key is the agent's own when it knows it (a live rotation), else the model's", () => {
+    expect(computeDesired(cfg, {}, { names, publicKey: K('Z') }).wg.publicKey).toBe(K('Z'));
+    expect(computeDesired(cfg, {}, { names }).wg.publicKey).toBe(K('A'));
+  });
+
   it('a narrower connectivity policy is an option', () => {
     const only = computeDesired(cfg, {}, { names, connectedStates: ['RUNNING'] });
     expect(only.sandboxes[0].remotes).toEqual([]);

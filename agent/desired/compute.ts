@@ -27,6 +27,11 @@ export interface DesiredOptions {
   wgMtu?: number;
   vxlanPort?: number;
   keepalive?: number;
+  /**
+   * The public key of this host's private key file, when the agent knows it: the device must hold
+   * that key even before the API has heard of it (a live rotation). Default: the model's.
+   */
+  publicKey?: string;
   /** Container states that get data-plane connectivity (default PENDING, RUNNING, DRAINING). */
   connectedStates?: ContainerModel['state'][];
 }
@@ -66,7 +71,7 @@ export function computeDesired(config: HostConfig, attachments: LocalAttachments
       address: `${host.meshIp}/${prefixLen(host.meshCidr)}`,
       mtu: opts.wgMtu ?? WG_MTU,
       listenPort: portOf(host.endpoint),
-      publicKey: host.publicKey,
+      publicKey: opts.publicKey ?? host.publicKey,
       peers,
     },
     hostTable: hostTableText(names.hostTable, names.wg, port),
