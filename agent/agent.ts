@@ -260,38 +260,6 @@ export async function startAgent({ config, hostNetns, log = console.log, metrics
   const heartbeatTimer = setInterval(() => void heartbeat(), config.heartbeatMs);
   heartbeatTimer.unref();
 
-  const follower = startFollower({
-    client,
-    hostId: config.hostId,
-    log,
-    onRefused: (generation) => {
-      // The API does not know this host. On another database, that means: this host should hold nothing
-      // there. The gate fences on the new generation; an operator who accepts it then meets the brake.
-      const serving = gate.model();
-      if (!serving?.generation || serving.generation === generation) return;
-      const changed = gate.update({ revision: 0, generation, host: serving.host, peers: [], networks: [] }, 'snapshot', Date.now());
-      model = gate.model();
-      onServing(changed, 'refused');
-    },
-    onModel: (next, why, change) => {
-      const event = why === 'snapshot' || why === 'relist' ? 'snapshot' : why === 'cursor' ? 'cursor' : 'delta';
-      const changed = gate.update(next, event, Date.now(), change ? statedRemovals(change) : []);
-      model = gate.model();
-      // Not while fenced: that API runs on a database this host does not trust.
-      if (!keyChecked && !gate.status().fence && next.host.publicKey !== publicKey) {
-        log('agent: the API has another public key for this host; sending ours');
-        void client.updateHost({ hostId: config.hostId, publicKey }).catch((e) => log(`agent: updateHost failed: ${(e as Error).message}`));
-      }
-      if (!gate.status().fence) keyChecked = true;
-      // A CURSOR only moves the revision (nothing in between concerned this host): no pass, no DNS
-      // update; the next pass (feed change or resync timer) reports the newer revision.
-      if (why === 'cursor') return;
-      metrics?.received(next.revision);
-      // A delta says what changed: a fast pass (no kernel read). A snapshot may follow a gap: full.
-      onServing(changed, why, event === 'delta' ? 'fast' : 'full');
-    },
-  });
-
   /**
    * Live host-key rotation (docs/agent-dataplane.md "Host-key rotation"): a new key in wg.key, loaded
    * into the device, then published. From the switch on, peers' traffic keeps arriving on the
@@ -300,6 +268,7 @@ export async function startAgent({ config, hostNetns, log = console.log, metrics
    * One at a time; a second call shares the running one.
    */
   let rotation: Promise<KeyRotation> | null = null;
+  let rotationAnswered: string | null = null; // the rotateHostKey request last acted on
   const rotateKey = (): Promise<KeyRotation> => {
     rotation ??= (async () => {
       if (gate.status().fence) throw new AttachError('FENCED', 'this agent is fenced: it does not publish a key to that API', 409);
@@ -330,6 +299,46 @@ export async function startAgent({ config, hostNetns, log = console.log, metrics
     });
     return rotation;
   };
+
+  const follower = startFollower({
+    client,
+    hostId: config.hostId,
+    log,
+    onRefused: (generation) => {
+      // The API does not know this host. On another database, that means: this host should hold nothing
+      // there. The gate fences on the new generation; an operator who accepts it then meets the brake.
+      const serving = gate.model();
+      if (!serving?.generation || serving.generation === generation) return;
+      const changed = gate.update({ revision: 0, generation, host: serving.host, peers: [], networks: [] }, 'snapshot', Date.now());
+      model = gate.model();
+      onServing(changed, 'refused');
+    },
+    onModel: (next, why, change) => {
+      const event = why === 'snapshot' || why === 'relist' ? 'snapshot' : why === 'cursor' ? 'cursor' : 'delta';
+      const changed = gate.update(next, event, Date.now(), change ? statedRemovals(change) : []);
+      model = gate.model();
+      // Not while fenced: that API runs on a database this host does not trust.
+      if (!keyChecked && !gate.status().fence && next.host.publicKey !== publicKey) {
+        log('agent: the API has another public key for this host; sending ours');
+        void client.updateHost({ hostId: config.hostId, publicKey }).catch((e) => log(`agent: updateHost failed: ${(e as Error).message}`));
+      }
+      if (!gate.status().fence) keyChecked = true;
+      // rotateHostKey: one rotation per request, and only once the API holds our current key (not
+      // while a key we published is still on its way to it).
+      const asked = next.host.keyRotationRequestedAt;
+      if (asked && asked !== rotationAnswered && !rotation && !gate.status().fence && next.host.publicKey === publicKey) {
+        rotationAnswered = asked;
+        log(`agent: the API asks for a new host key (requested ${asked})`);
+        void rotateKey().catch((e) => log(`agent: key rotation failed: ${(e as Error).message}`));
+      }
+      // A CURSOR only moves the revision (nothing in between concerned this host): no pass, no DNS
+      // update; the next pass (feed change or resync timer) reports the newer revision.
+      if (why === 'cursor') return;
+      metrics?.received(next.revision);
+      // A delta says what changed: a fast pass (no kernel read). A snapshot may follow a gap: full.
+      onServing(changed, why, event === 'delta' ? 'fast' : 'full');
+    },
+  });
 
   const api = {
     rotateKey,

@@ -68,6 +68,9 @@ export interface HostModel {
   meshCidr: string; // e.g. 100.64.0.0/16
   endpoint: string; // underlay ip:port this host listens on for WireGuard
   publicKey: string;
+  // Set by `rotateHostKey` (ISO time of the request) until the host publishes a new key: its agent
+  // rotates once per request (docs/agent-dataplane.md "Host-key rotation"). Absent: none pending.
+  keyRotationRequestedAt?: string;
 }
 
 /** The full desired state of one host at revision `revision`. */

@@ -59,6 +59,22 @@ describe('control API foundation', () => {
     expect((await buildNetworkModel(api.db.read, off.id)).multicast).toBe('OFF');
   });
 
+  it('rotateHostKey: pending until the host publishes a new key, in its model; asking twice changes nothing', async () => {
+    api = await startTestApi();
+    const w = await seedWorld(api, { hosts: 1 });
+    const ask = `mutation($h: ID!) { rotateHostKey(hostId: $h) { revision } }`;
+    const first = (await api.ok(ask, { h: w.hostIds[0] })).rotateHostKey.revision;
+    expect(first).toBeGreaterThan(0);
+    expect((await api.ok(ask, { h: w.hostIds[0] })).rotateHostKey.revision).toBeNull();
+    const pending = async () => (await api.ok(`query($h: ID!) { host(id: $h) { keyRotationRequestedAt } }`, { h: w.hostIds[0] })).host.keyRotationRequestedAt;
+    expect(await pending()).toMatch(/^\d{4}-\d\d-\d\dT/);
+    const [row] = await api.db.read.select().from(changes).where(eq(changes.revision, first));
+    expect(row.kind).toBe('host.updated');
+    expect(JSON.parse(row.payload).host.keyRotationRequestedAt).toMatch(/^\d{4}-/);
+    await api.ok(`mutation($h: ID!, $k: String!) { updateHost(input: { hostId: $h, publicKey: $k }) { revision } }`, { h: w.hostIds[0], k: fakeKey(99) });
+    expect(await pending()).toBeNull();
+  });
+
   it('switches exposure without renaming and honours the default process type', async () => {
     api = await startTestApi();
     const w = await seedWorld(api, { hosts: 1 });

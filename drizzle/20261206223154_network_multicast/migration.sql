@@ -1,1 +1,0 @@
-ALTER TABLE `networks` ADD `multicast` text DEFAULT 'ON' NOT NULL;
