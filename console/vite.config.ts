@@ -13,6 +13,8 @@ export default defineConfig({
   base: '/console/',
   logLevel: 'warn',
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+  // The same bundle whoever builds it: vitest sets NODE_ENV=test, which would keep cytoscape's development checks.
+  define: { 'process.env.NODE_ENV': JSON.stringify('production') },
   build: {
     outDir: here('../build/public/console'),
     emptyOutDir: true,
