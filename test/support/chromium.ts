@@ -7,7 +7,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
-import { describe, it } from 'vitest';
+import { describeUnless } from './root.ts';
 
 export const CHROMIUM = process.env.WEFT_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -15,19 +15,8 @@ export const CHROMIUM = process.env.WEFT_CHROMIUM ?? '/usr/bin/chromium';
 export const ARTIFACTS = resolve(dirname(fileURLToPath(import.meta.url)), '../../test-artifacts');
 
 export function describeBrowser(name: string, fn: () => void): void {
-  const why = `${CHROMIUM} not installed (apt-get install chromium)`;
-  if (existsSync(CHROMIUM)) {
-    describe(name, fn);
-  } else if (process.env.WEFT_REQUIRE_ROOT_SUITES === '1' || process.env.CI) {
-    describe(name, () =>
-      it('can run (CI forbids skipping the browser suite)', () => {
-        throw new Error(`${name}: ${why}`);
-      }),
-    );
-  } else {
-    console.warn(`[skip] ${name}: ${why}; set CI=1 to fail instead`);
-    describe.skip(`${name} (${why})`, fn);
-  }
+  const why = existsSync(CHROMIUM) ? null : `${CHROMIUM} not installed (apt-get install chromium)`;
+  describeUnless(name, why, { mustRun: process.env.WEFT_REQUIRE_ROOT_SUITES === '1' || !!process.env.CI, how: 'CI=1 or WEFT_REQUIRE_ROOT_SUITES=1' }, fn);
 }
 
 /**

@@ -4,6 +4,7 @@ import { ApiError, gql } from '../api/client.ts';
 import { PROJECTS } from '../api/queries.ts';
 import { decodeClaims, roleIn } from '../model/access.ts';
 import { parseRoute, routeHash, type View, VIEWS } from '../session.ts';
+import { Alert } from './parts.tsx';
 import { ConvergenceView } from './convergence.tsx';
 import { ExposureView } from './exposure.tsx';
 import { NamesView } from './names.tsx';
@@ -72,11 +73,7 @@ export function Console(props: { token: string; onSignOut(why: string | null): v
           Sign out
         </button>
       </header>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
       {!projects && !error && <p class="loading">Loading projects…</p>}
       {projects && projects.length === 0 && (
         <p class="empty">No project is visible with this token. Create one with the API (createProject), or ask for access.</p>

@@ -2,6 +2,7 @@
 import { useEffect } from 'preact/hooks';
 import { convergenceRows, latencyChart } from '../model/convergence.ts';
 import type { ViewProps } from './console.tsx';
+import { Head } from './parts.tsx';
 
 export function ConvergenceView({ state, refresh }: ViewProps) {
   // Agent reports are not project changes, so this view reads the network again on a timer.
@@ -31,15 +32,7 @@ export function ConvergenceView({ state, refresh }: ViewProps) {
       {!rows.length && <p class="empty">No host is a member of this network yet (a host joins with its first container).</p>}
       {rows.length > 0 && (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">host</th>
-              <th scope="col">applied</th>
-              <th scope="col">head</th>
-              <th scope="col">pending</th>
-              <th scope="col">health</th>
-            </tr>
-          </thead>
+          <Head cols={['host', 'applied', 'head', 'pending', 'health']} />
           <tbody>
             {rows.map((r) => (
               <tr key={r.hostId} class={r.behind ? 'behind' : undefined}>

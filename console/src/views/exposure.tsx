@@ -4,6 +4,7 @@ import { ApiError, gql } from '../api/client.ts';
 import { SET_EXPOSURE } from '../api/queries.ts';
 import { exposureRows } from '../model/exposure.ts';
 import type { ViewProps } from './console.tsx';
+import { Alert, Head } from './parts.tsx';
 
 export function ExposureView({ token, state, role, refresh, onExpired }: ViewProps) {
   const rows = exposureRows(
@@ -30,22 +31,11 @@ export function ExposureView({ token, state, role, refresh, onExpired }: ViewPro
       <h2 id="exposure-title">Exposure</h2>
       <p>PUBLIC process types are reachable through the public router; PRIVATE ones only inside the network.</p>
       {rows.length > 0 && !rows[0].canSwitch && <p class="notice">Your role in this project is read: the switches are disabled.</p>}
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
       {!rows.length && <p class="empty">No application yet.</p>}
       {rows.length > 0 && (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">app</th>
-              <th scope="col">process type</th>
-              <th scope="col">exposure</th>
-              <th scope="col">switch</th>
-            </tr>
-          </thead>
+          <Head cols={['app', 'process type', 'exposure', 'switch']} />
           <tbody>
             {rows.map((r) => {
               const key = `${r.applicationId}/${r.processType}`;

@@ -5,6 +5,7 @@ import { ENVIRONMENT } from '../api/queries.ts';
 import type { ResolveResult } from '../api/types.ts';
 import { nameRows, privateNames, resolveQuery } from '../model/names.ts';
 import type { ViewProps } from './console.tsx';
+import { Alert, Head } from './parts.tsx';
 
 function CopyButton(props: { text: string; label: string }) {
   const [done, setDone] = useState(false);
@@ -56,24 +57,11 @@ export function NamesView({ token, state, onExpired }: ViewProps) {
   return (
     <section aria-labelledby="names-title">
       <h2 id="names-title">Names</h2>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
       {!names.length && <p class="empty">No application yet, so no names.</p>}
       {names.length > 0 && (
         <table class="names">
-          <thead>
-            <tr>
-              <th scope="col">name</th>
-              <th scope="col">app</th>
-              <th scope="col">resolves to (A)</th>
-              <th scope="col">
-                <span class="sr-only">copy</span>
-              </th>
-            </tr>
-          </thead>
+          <Head cols={['name', 'app', 'resolves to (A)', 'sr:copy']} />
           <tbody>
             {rows.map((r) => (
               <tr key={r.name}>

@@ -9,13 +9,14 @@ import fcose from 'cytoscape-fcose';
 import { useEffect, useMemo, useRef } from 'preact/hooks';
 import { buildTopology, topologyElements } from '../model/topology.ts';
 import type { ViewProps } from './console.tsx';
+import { Head } from './parts.tsx';
 
 cytoscape.use(fcose);
 
 const STYLE: cytoscape.StylesheetJson = [
   {
     selector: 'node',
-    style: { label: 'data(label)', 'text-wrap': 'wrap', 'font-size': 11, 'font-family': 'system-ui, sans-serif', color: '#1f2933' },
+    style: { label: 'data(label)', 'text-wrap': 'wrap', 'font-size': 12, 'font-family': 'system-ui, sans-serif', color: '#1f2933' },
   },
   {
     selector: 'node.host',
@@ -59,7 +60,7 @@ export function NetworkView({ state }: ViewProps) {
   const elements = useMemo(() => topologyElements(topology), [topology]);
 
   useEffect(() => {
-    cy.current = cytoscape({ container: box.current, style: STYLE, minZoom: 0.3, maxZoom: 1.4, wheelSensitivity: 0.3 });
+    cy.current = cytoscape({ container: box.current, style: STYLE, minZoom: 0.3, maxZoom: 1.8, wheelSensitivity: 0.3 });
     return () => cy.current?.destroy();
   }, []);
 
@@ -90,7 +91,7 @@ export function NetworkView({ state }: ViewProps) {
           animate: false,
           nodeDimensionsIncludeLabels: true,
           padding: 24,
-          idealEdgeLength: 160,
+          idealEdgeLength: 110,
           nodeRepulsion: 9000,
         } as cytoscape.LayoutOptions)
         .run();
@@ -115,16 +116,7 @@ export function NetworkView({ state }: ViewProps) {
       <div ref={box} id="topology" class="graph" role="img" aria-label={`Topology: ${topology.hosts.length} hosts, ${topology.containers.length} containers`} />
       <table class="containers">
         <caption>Containers</caption>
-        <thead>
-          <tr>
-            <th scope="col">app</th>
-            <th scope="col">type</th>
-            <th scope="col">number</th>
-            <th scope="col">IP</th>
-            <th scope="col">state</th>
-            <th scope="col">host</th>
-          </tr>
-        </thead>
+        <Head cols={['app', 'type', 'number', 'IP', 'state', 'host']} />
         <tbody>
           {topology.containers.map((c) => (
             <tr key={c.id} data-container={c.id}>
@@ -144,14 +136,7 @@ export function NetworkView({ state }: ViewProps) {
       </table>
       <table class="hosts">
         <caption>Hosts</caption>
-        <thead>
-          <tr>
-            <th scope="col">host</th>
-            <th scope="col">mesh IP</th>
-            <th scope="col">health</th>
-            <th scope="col">pending changes</th>
-          </tr>
-        </thead>
+        <Head cols={['host', 'mesh IP', 'health', 'pending changes']} />
         <tbody>
           {topology.hosts.map((h) => (
             <tr key={h.id} class={h.pendingChanges !== 0 ? 'behind' : undefined}>

@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import { ApiError, gql } from '../api/client.ts';
 import { PROJECTS } from '../api/queries.ts';
 import { decodeClaims, expired } from '../model/access.ts';
+import { Alert } from './parts.tsx';
 
 export function SignIn(props: { notice: string | null; onSignedIn(token: string): void }) {
   const [value, setValue] = useState('');
@@ -48,11 +49,7 @@ export function SignIn(props: { notice: string | null; onSignedIn(token: string)
           A user or admin token. In development, <code>npm start</code> writes one to <code>data/dev-admin-token</code>; mint others with{' '}
           <code>npm run token</code>. It is kept in this tab's session storage only.
         </p>
-        {error && (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        )}
+        <Alert message={error} />
         <button type="submit" disabled={busy}>
           {busy ? 'Checking…' : 'Sign in'}
         </button>

@@ -4,6 +4,7 @@ import { ApiError, gql } from '../api/client.ts';
 import { REDELIVER } from '../api/queries.ts';
 import { endpointRows } from '../model/webhooks.ts';
 import type { ViewProps } from './console.tsx';
+import { Head } from './parts.tsx';
 
 export function WebhooksView({ token, state, role, refresh, onExpired }: ViewProps) {
   const endpoints = endpointRows(state.project.webhookEndpoints, role);
@@ -34,17 +35,7 @@ export function WebhooksView({ token, state, role, refresh, onExpired }: ViewPro
           {!e.deliveries.length && <p class="empty">No delivery yet.</p>}
           {e.deliveries.length > 0 && (
             <table>
-              <thead>
-                <tr>
-                  <th scope="col">event</th>
-                  <th scope="col">revision</th>
-                  <th scope="col">status</th>
-                  <th scope="col">outcome</th>
-                  <th scope="col">
-                    <span class="sr-only">action</span>
-                  </th>
-                </tr>
-              </thead>
+              <Head cols={['event', 'revision', 'status', 'outcome', 'sr:action']} />
               <tbody>
                 {e.deliveries.map((d) => (
                   <tr key={d.id}>
