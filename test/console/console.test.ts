@@ -2,11 +2,13 @@
  * Issue 22: the web console in a real browser (Debian's Chromium through playwright-core) against the
  * real API started like `npm start` on a fresh data directory (development key and admin token). It
  * signs in, watches a project's network fill up through the API without a reload (containers appear
- * and change state live), switches a process type PRIVATE, checks that a read-role token sees the
+ * and change state live), reads names and webhook deliveries and redelivers one, switches a process type PRIVATE, checks that a read-role token sees the
  * switch disabled and that an expired token is sent back to sign in. Screenshots go to
  * test-artifacts/console; with WEFT_README_SCREENSHOTS=1 the two README images are written to docs/images.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +32,9 @@ describeBrowser('web console in Chromium (issue 22)', () => {
   let closeBrowser: () => Promise<void>;
   let admin: string;
   let mint: (claims: TokenClaims, ttl?: number) => Promise<string>;
+  // A webhook receiver on loopback: answers 204 and counts what it got.
+  let receiver: Server;
+  let received = 0;
 
   const gql = async (token: string, query: string, variables: Record<string, unknown> = {}) => {
     const res = await fetch(`${api.url}/graphql`, {
@@ -59,8 +64,19 @@ describeBrowser('web console in Chromium (issue 22)', () => {
     mkdirSync(SHOTS, { recursive: true });
     await viteBuild({ configFile: join(ROOT, 'console', 'vite.config.ts') }); // the console of this tree, as `npm run build` makes it
     dir = mkdtempSync(join(tmpdir(), 'weft-console-'));
+    receiver = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => (received++, res.writeHead(204).end()));
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
     // Like `npm start` on a fresh clone: no key configured, so a development key and admin token in data/.
-    api = await startApiProcess({ DATABASE_URL: `file:${join(dir, 'data', 'weft.db')}`, AUTH_EDDSA_PRIVATE_KEY: '', AUTH_HS256_SECRET: '' });
+    // The webhook receiver is on loopback, which only WEBHOOK_ALLOW_PRIVATE_TARGETS lets an endpoint name.
+    api = await startApiProcess({
+      DATABASE_URL: `file:${join(dir, 'data', 'weft.db')}`,
+      AUTH_EDDSA_PRIVATE_KEY: '',
+      AUTH_HS256_SECRET: '',
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+    });
     admin = readFileSync(join(dir, 'data', 'dev-admin-token'), 'utf8').trim();
     const config = parseConfig({ AUTH_EDDSA_PRIVATE_KEY: readDevKey(join(dir, 'data'))!.jwk });
     const keys = await loadSigningKeys(config.auth);
@@ -71,6 +87,7 @@ describeBrowser('web console in Chromium (issue 22)', () => {
   afterAll(async () => {
     await closeBrowser?.();
     await api?.stop();
+    await new Promise((r) => receiver?.close(r));
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -94,6 +111,11 @@ describeBrowser('web console in Chromium (issue 22)', () => {
         p: projectId,
       })
     ).createApplication.application.id;
+    const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/weft`;
+    await must('mutation($p: ID!, $u: String!) { createWebhookEndpoint(input: {projectId: $p, url: $u, events: ["container.running"]}) { endpoint { id } } }', {
+      p: projectId,
+      u: hook,
+    });
 
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
@@ -168,6 +190,16 @@ describeBrowser('web console in Chromium (issue 22)', () => {
     await page.getByLabel('Container').selectOption(containers[0]);
     await expect.poll(() => page.locator('.env').textContent(), { timeout: 10_000 }).toContain('SCALINGO_PRIVATE_HOSTNAME');
     await shot(page, 'console-names', true);
+
+    // Webhooks: the three container.running deliveries succeeded; redeliver sends one again.
+    await page.getByRole('link', { name: 'Webhooks' }).click();
+    const succeeded = page.locator('.endpoint tbody tr', { hasText: 'HTTP 204 after 1 attempt' });
+    await expect.poll(() => succeeded.count(), { timeout: 15_000 }).toBe(3);
+    const before = received;
+    await succeeded.first().getByRole('button', { name: 'Redeliver' }).click();
+    await expect.poll(() => page.getByRole('status').textContent(), { timeout: 10_000 }).toMatch(/^Redelivery \S+ is (PENDING|SUCCEEDED)\.$/);
+    await expect.poll(() => received, { timeout: 15_000 }).toBe(before + 1);
+    await shot(page, 'webhooks');
 
     // A narrow window stays readable: the tabs wrap, nothing overflows the page sideways.
     await page.setViewportSize({ width: 420, height: 800 });

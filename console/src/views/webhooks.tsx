@@ -1,5 +1,5 @@
-/** Webhook endpoints with their recent deliveries and outcomes, and redeliver (write role). */
-import { useState } from 'preact/hooks';
+/** Webhook endpoints with their recent deliveries and outcomes (read on opening and every 5 s), and redeliver (write role). */
+import { useEffect, useState } from 'preact/hooks';
 import { ApiError, gql } from '../api/client.ts';
 import { REDELIVER } from '../api/queries.ts';
 import { endpointRows } from '../model/webhooks.ts';
@@ -7,6 +7,12 @@ import type { ViewProps } from './console.tsx';
 import { Head } from './parts.tsx';
 
 export function WebhooksView({ token, state, role, refresh, onExpired }: ViewProps) {
+  // Deliveries are not project changes: read them on opening, then every 5 s while open.
+  useEffect(() => {
+    refresh();
+    const t = setInterval(refresh, 5000);
+    return () => clearInterval(t);
+  }, [refresh]);
   const endpoints = endpointRows(state.project.webhookEndpoints, role);
   const [message, setMessage] = useState<string | null>(null);
   const redeliver = async (id: string) => {
