@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { build as viteBuild } from 'vite';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type TokenClaims, signToken } from '../../src/auth/jwt.ts';
@@ -54,6 +54,9 @@ describeBrowser('web console in Chromium (issue 22)', () => {
     await page.screenshot({ path: file });
     if (readme && process.env.WEFT_README_SCREENSHOTS === '1') copyFileSync(file, join(ROOT, 'docs', 'images', `${name}.png`));
   };
+  // Reads for polls: one short try each (a locator's own wait would outlast the poll), null until the element exists.
+  const text = (l: Locator) => l.textContent({ timeout: 500 }).catch(() => null);
+  const attr = (l: Locator, name: string) => l.getAttribute(name, { timeout: 500 }).catch(() => null);
   const signIn = async (page: Page, token: string) => {
     await page.goto(`${api.url}/console/`);
     await page.getByLabel('API token').fill(token);
@@ -122,10 +125,10 @@ describeBrowser('web console in Chromium (issue 22)', () => {
     await page.goto(`${api.url}/console/`);
     await shot(page, 'sign-in');
     await signIn(page, admin);
-    await expect.poll(() => page.locator('.status').textContent(), { timeout: 15_000 }).toContain('shop');
+    await expect.poll(() => text(page.locator('.status')), { timeout: 15_000 }).toContain('shop');
     expect(page.url()).not.toContain(admin.slice(0, 20)); // the token never goes into a URL
     expect(await page.evaluate(() => sessionStorage.getItem('weft.console.token'))).toBe(admin);
-    await expect.poll(() => page.locator('[data-live]').getAttribute('data-live'), { timeout: 10_000 }).toBe('live');
+    await expect.poll(() => attr(page.locator('[data-live]'), 'data-live'), { timeout: 10_000 }).toBe('live');
     await expect.poll(() => page.getByText('No container in this network yet').count()).toBe(1);
     await page.evaluate(() => ((window as any).__sameDocument = true)); // gone if the page reloads
 
@@ -157,12 +160,8 @@ describeBrowser('web console in Chromium (issue 22)', () => {
       );
       containers.push(r.createContainer.container.id);
     }
-    const rowState = (id: string) =>
-      page
-        .locator(`tr[data-container="${id}"] .chip`)
-        .textContent({ timeout: 1000 })
-        .catch(() => null);
-    const graphNodes = () => page.locator('#topology').getAttribute('data-nodes');
+    const rowState = (id: string) => text(page.locator(`tr[data-container="${id}"] .chip`));
+    const graphNodes = () => attr(page.locator('#topology'), 'data-nodes');
     // Created: three PENDING containers in the table and in the graph.
     for (const id of containers) await expect.poll(() => rowState(id), { timeout: 10_000 }).toBe('PENDING');
     await expect.poll(graphNodes, { timeout: 5_000 }).toContain(`${containers[2]}:container pending`);
@@ -186,9 +185,9 @@ describeBrowser('web console in Chromium (issue 22)', () => {
     // Names: every private name with what it resolves to now.
     await page.getByRole('link', { name: 'Names' }).click();
     const appName = page.locator('table.names tr', { hasText: new RegExp(`^${appId}\\.`) }).first();
-    await expect.poll(() => appName.textContent(), { timeout: 10_000 }).toMatch(/10\.240\.0\.2/);
+    await expect.poll(() => text(appName), { timeout: 10_000 }).toMatch(/10\.240\.0\.2/);
     await page.getByLabel('Container').selectOption(containers[0]);
-    await expect.poll(() => page.locator('.env').textContent(), { timeout: 10_000 }).toContain('SCALINGO_PRIVATE_HOSTNAME');
+    await expect.poll(() => text(page.locator('.env')), { timeout: 10_000 }).toContain('SCALINGO_PRIVATE_HOSTNAME');
     await shot(page, 'console-names', true);
 
     // Webhooks: the three container.running deliveries succeeded; redeliver sends one again.
@@ -197,7 +196,7 @@ describeBrowser('web console in Chromium (issue 22)', () => {
     await expect.poll(() => succeeded.count(), { timeout: 15_000 }).toBe(3);
     const before = received;
     await succeeded.first().getByRole('button', { name: 'Redeliver' }).click();
-    await expect.poll(() => page.getByRole('status').textContent(), { timeout: 10_000 }).toMatch(/^Redelivery \S+ is (PENDING|SUCCEEDED)\.$/);
+    await expect.poll(() => text(page.getByRole('status')), { timeout: 10_000 }).toMatch(/^Redelivery \S+ is (PENDING|SUCCEEDED)\.$/);
     await expect.poll(() => received, { timeout: 15_000 }).toBe(before + 1);
     await shot(page, 'webhooks');
 
@@ -207,7 +206,7 @@ describeBrowser('web console in Chromium (issue 22)', () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(420);
     await shot(page, 'narrow-network');
     await context.close();
-  });
+  }, 90_000);
 
   it('switches a process type PRIVATE (write role) and shows the change', async () => {
     const writer = await mint({ kind: 'user', sub: 'writer', projects: { [projectId]: 'write' } });
@@ -216,26 +215,32 @@ describeBrowser('web console in Chromium (issue 22)', () => {
     await signIn(page, writer);
     await page.goto(`${api.url}/console/#/${projectId}/exposure`);
     const web = page.locator('tr[data-process="api/web"]');
-    await expect.poll(() => web.locator('.chip').textContent(), { timeout: 10_000 }).toBe('PUBLIC');
+    await expect.poll(() => text(web.locator('.chip')), { timeout: 10_000 }).toBe('PUBLIC');
     await page.getByRole('switch', { name: 'api web public' }).click();
-    await expect.poll(() => web.locator('.chip').textContent(), { timeout: 10_000 }).toBe('PRIVATE');
+    await expect.poll(() => text(web.locator('.chip')), { timeout: 10_000 }).toBe('PRIVATE');
     const check = await must('query($a: ID!) { application(id: $a) { processTypes { name exposure } } }', { a: appId });
     expect(check.application.processTypes).toContainEqual({ name: 'web', exposure: 'PRIVATE' });
     // Users do not see placement: containers sit in the hidden group, hosts without mesh IPs.
     await page.getByRole('link', { name: 'Network' }).click();
-    await expect.poll(() => page.locator('table.hosts').textContent(), { timeout: 10_000 }).toContain('admins only');
+    await expect.poll(() => text(page.locator('table.hosts')), { timeout: 10_000 }).toContain('admins only');
     await shot(page, 'exposure-write');
     await context.close();
-  });
+  }, 60_000);
 
   it('a read-role token sees the switch disabled (and the API refuses it), and an expired token is sent back to sign in', async () => {
     const reader = await mint({ kind: 'user', sub: 'reader', projects: { [projectId]: 'read' } }, 6);
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
-    await signIn(page, reader);
+    // With the keyboard alone: Tab to the token field, type, Tab to the button, Enter.
     await page.goto(`${api.url}/console/#/${projectId}/exposure`);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('token');
+    await page.keyboard.insertText(reader); // as a paste does
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Sign in');
+    await page.keyboard.press('Enter');
     const toggle = page.getByRole('switch', { name: 'api worker public' });
-    await expect.poll(() => toggle.isDisabled(), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => toggle.isDisabled({ timeout: 500 }).catch(() => null), { timeout: 10_000 }).toBe(true);
     expect(await page.getByText('Your role in this project is read').count()).toBe(1);
     await shot(page, 'exposure-read');
     const refused = await gql(reader, 'mutation($a: ID!) { setProcessExposure(applicationId: $a, processType: "worker", exposure: PUBLIC) { revision } }', {
@@ -245,7 +250,7 @@ describeBrowser('web console in Chromium (issue 22)', () => {
     // Once the token has expired, the next read is refused and the page asks for a token again.
     await page.waitForTimeout(6_500);
     await page.getByRole('link', { name: 'Convergence' }).click(); // reads the network again within 5 s
-    await expect.poll(() => page.getByRole('alert').textContent(), { timeout: 15_000 }).toMatch(/Sign in again/);
+    await expect.poll(() => text(page.getByRole('alert')), { timeout: 15_000 }).toMatch(/Sign in again/);
     expect(await page.getByLabel('API token').count()).toBe(1);
     expect(await page.evaluate(() => sessionStorage.getItem('weft.console.token'))).toBeNull();
     await shot(page, 'expired');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FeedEventResult } from '../api/types.ts';
-import { applyFeedEvent, type ContainerRow, containerRows } from './containers.ts';
+import { applyFeedEvent, type ContainerRow, containerRows, replayAfter } from './containers.ts';
 
 const row = (id: string, over: Partial<ContainerRow> = {}): ContainerRow => ({
   id,
@@ -99,5 +99,19 @@ describe('applyFeedEvent', () => {
     const event = change('container.created', { container: container() });
     const once = applyFeedEvent(start, event).rows;
     expect(applyFeedEvent(once, event).rows).toEqual(once);
+  });
+});
+
+describe('replayAfter', () => {
+  it('re-applies, in order, only the events past the head the rows were read at', () => {
+    const read = [row('ctr-1', { state: 'PENDING' })]; // read at head 10, before ctr-1's running event
+    const events = [
+      change('container.running', { container: container({ id: 'ctr-1', number: 1, ip: '10.240.0.2', state: 'RUNNING', hostname: 'x' }) }, 10),
+      change('container.running', { container: container({ id: 'ctr-1', number: 1, ip: '10.240.0.2', state: 'RUNNING', hostname: 'x' }) }, 11),
+      change('container.draining', { container: container({ id: 'ctr-1', number: 1, ip: '10.240.0.2', state: 'DRAINING', hostname: 'x' }) }, 12),
+      change('process.exposure_changed', { applicationId: 'ap-1' }, 13),
+    ];
+    expect(replayAfter(read, events, 10)).toEqual([row('ctr-1', { state: 'DRAINING', hostname: 'x' })]);
+    expect(replayAfter(read, events, 12)).toEqual(read);
   });
 });

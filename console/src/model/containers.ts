@@ -73,3 +73,12 @@ export function applyFeedEvent(rows: ContainerRow[], event: FeedEventResult): Ap
   };
   return { rows: sortRows([...rows.filter((r) => r.id !== row.id), row]), reload: false };
 }
+
+/**
+ * Rows read at head `head`, brought up to date with the events already received past it. A read
+ * that started before some events arrived would otherwise undo them (a container shown PENDING after
+ * its running event was applied). Replaying in order is safe even for events the read already saw.
+ */
+export function replayAfter(rows: ContainerRow[], events: FeedEventResult[], head: number): ContainerRow[] {
+  return events.filter((e) => e.type === 'CHANGE' && e.revision > head).reduce((acc, e) => applyFeedEvent(acc, e).rows, rows);
+}

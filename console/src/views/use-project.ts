@@ -8,7 +8,8 @@ import { ApiError, gql } from '../api/client.ts';
 import { followProject } from '../api/live.ts';
 import { containersQuery, HEAD, projectQuery } from '../api/queries.ts';
 import type { ContainerResult, Edges, HostResult, ProjectResult } from '../api/types.ts';
-import { applyFeedEvent, type ContainerRow, containerRows } from '../model/containers.ts';
+import { applyFeedEvent, type ContainerRow, containerRows, replayAfter } from '../model/containers.ts';
+import type { FeedEventResult } from '../api/types.ts';
 import { addSample, type LatencySample } from '../model/convergence.ts';
 
 export interface ProjectState {
@@ -45,6 +46,8 @@ export function useProject(token: string, projectId: string, admin: boolean, onU
   const [live, setLive] = useState<LiveState>('connecting');
   const [generation, setGeneration] = useState(0); // bumped to read everything again and follow anew (RESYNC)
   const reloadTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  // Events received past the last read's head: a read that was under way when they arrived replays them.
+  const recent = useRef<FeedEventResult[]>([]);
   const fail = useCallback(
     (err: unknown) => {
       if (err instanceof ApiError && err.code === 'UNAUTHENTICATED') return onUnauthenticated(`Your token was refused (${err.message}). Sign in again.`);
@@ -57,10 +60,12 @@ export function useProject(token: string, projectId: string, admin: boolean, onU
     try {
       const next = await loadProject(token, projectId, admin);
       const c = next.project.network.convergence;
+      recent.current = recent.current.filter((e) => e.revision > next.head);
+      const containers = replayAfter(next.containers, recent.current, next.head);
       setState((prev) => ({
         project: next.project,
         hosts: next.hosts,
-        containers: next.containers,
+        containers,
         samples: addSample(prev?.samples ?? [], { at: Date.now(), p50: c.p50Ms, p99: c.p99Ms }),
         revision: Math.max(prev?.revision ?? 0, next.head),
       }));
@@ -82,12 +87,14 @@ export function useProject(token: string, projectId: string, admin: boolean, onU
     let cancelled = false;
     setState(null);
     setLive('connecting');
+    recent.current = [];
     refresh().then((head) => {
       if (cancelled || head === null) return;
       stop = followProject(token, projectId, head, {
         onEvent: (event) => {
           setLive('live');
           if (event.type === 'RESYNC') return setGeneration((g) => g + 1);
+          if (event.type === 'CHANGE') recent.current = [...recent.current, event].slice(-2000);
           setState((prev) => {
             if (!prev) return prev;
             const applied = applyFeedEvent(prev.containers, event);
