@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { build as viteBuild } from 'vite';
+import { CONSOLE_HEADERS } from '../src/node/console.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'build');
@@ -63,6 +64,13 @@ console.log(
 // The web console (docs/console.md): a budget of 250 kB of gzipped JavaScript, checked on every build.
 const CONSOLE_JS_BUDGET = 250_000;
 await viteBuild({ configFile: join(ROOT, 'console', 'vite.config.ts') });
+// Workers static assets apply build/public/_headers; Node sets the same headers itself (src/node/console.ts).
+writeFileSync(
+  join(OUT, 'public', '_headers'),
+  `/console/*\n${Object.entries(CONSOLE_HEADERS)
+    .map(([name, value]) => `  ${name}: ${value}\n`)
+    .join('')}`,
+);
 const assets = join(OUT, 'public', 'console', 'assets');
 const js = readdirSync(assets).filter((f) => f.endsWith('.js'));
 const raw = js.reduce((n, f) => n + readFileSync(join(assets, f)).length, 0);

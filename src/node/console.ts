@@ -14,6 +14,18 @@ export const CONSOLE_ROOT = ['../../build/public', './public']
   .map((up) => resolve(dirname(fileURLToPath(import.meta.url)), up))
   .find((dir) => existsSync(join(dir, 'console', 'index.html')));
 
+/**
+ * Response headers of every console file, on Node (below) and on Workers (scripts/build.ts writes
+ * them to build/public/_headers, which Workers static assets apply). The token lives in session
+ * storage, so no script may come from anywhere but this origin, and the page talks only to it.
+ */
+export const CONSOLE_HEADERS: Record<string, string> = {
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
+
 /** Adds GET /console (a redirect to /console/) and the console's files under /console/. */
 export function mountConsole(app: Hono, root: string | undefined = CONSOLE_ROOT): void {
   app.get('/console', (c) => c.redirect('/console/', 308));
@@ -24,7 +36,9 @@ export function mountConsole(app: Hono, root: string | undefined = CONSOLE_ROOT)
   // Hashed assets never change under their name; index.html must be read again after a build.
   app.use('/console/*', async (c, next) => {
     await next();
-    if (c.res.status === 200) c.header('cache-control', c.req.path.startsWith('/console/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+    if (c.res.status !== 200) return;
+    c.header('cache-control', c.req.path.startsWith('/console/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+    for (const [name, value] of Object.entries(CONSOLE_HEADERS)) c.header(name, value);
   });
   app.use('/console/*', serveStatic({ root }));
 }

@@ -100,6 +100,7 @@ describeBrowser('web console in Chromium (issue 22)', () => {
     expect({ status: redirect.status, location: redirect.headers.get('location') }).toEqual({ status: 308, location: '/console/' });
     const page = await fetch(`${api.url}/console/`);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('content-security-policy')).toMatch(/^default-src 'self'; script-src 'self';/);
     expect(await page.text()).toContain('<div id="app"></div>');
   });
 
@@ -122,6 +123,8 @@ describeBrowser('web console in Chromium (issue 22)', () => {
 
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
+    const refused: string[] = []; // anything the page's Content-Security-Policy blocked
+    page.on('console', (m) => /Content Security Policy/i.test(m.text()) && refused.push(m.text()));
     await page.goto(`${api.url}/console/`);
     await shot(page, 'sign-in');
     await signIn(page, admin);
@@ -179,6 +182,7 @@ describeBrowser('web console in Chromium (issue 22)', () => {
       expect.stringMatching(/^host-2100\.64\.0\.\d+/),
     ]);
     expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
+    expect(refused).toEqual([]);
     await page.waitForTimeout(300); // let the graph settle its layout before the picture
     await shot(page, 'console-network', true);
 

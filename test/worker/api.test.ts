@@ -50,6 +50,7 @@ describe('the API on Workers', () => {
     const page = await fetch(`${worker.url}/console/`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('content-security-policy')).toMatch(/^default-src 'self'; script-src 'self';/); // build/public/_headers
     const html = await page.text();
     const script = /src="(\/console\/assets\/[^"]+\.js)"/.exec(html)?.[1];
     expect(script).toBeDefined();
