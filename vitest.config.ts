@@ -10,7 +10,7 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
   },
   test: {
-    include: ['src/**/*.test.ts', 'agent/**/*.test.ts', 'cni/**/*.test.ts', 'test/**/*.test.ts', 'protocol/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'agent/**/*.test.ts', 'cni/**/*.test.ts', 'test/**/*.test.ts', 'protocol/**/*.test.ts', 'console/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // As root the namespace suites run (wireguard-go, real agents, timing-sensitive pings): on a

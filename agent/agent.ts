@@ -17,7 +17,7 @@ import { makeNames } from './config-names.ts';
 import { bindingsFor } from './dns/server.ts';
 import { ensureDnsDaemon } from './dns/launch.ts';
 import { createExecRunner } from './exec/runner.ts';
-import { ensureWgKey } from './exec/wg-key.ts';
+import { ensureWgKey, forgetOldWgKey, rotateWgKey } from './exec/wg-key.ts';
 import type { HostConfig, NetworkModel } from '../protocol/model.ts';
 import { DnsPatchError, diffNetworks } from './dns/patch.ts';
 import { createReconciler, type PassMode, type PassReport } from './reconcile/reconciler.ts';
@@ -30,6 +30,7 @@ import { DEFAULT_BRAKE } from './safety/brake.ts';
 import { SafetyGate, type SafetyStatus, statedRemovals } from './safety/gate.ts';
 import type { SafetyReport } from './api/client.ts';
 import { drainContainer } from './runtime/drain-wait.ts';
+import { AttachError } from './runtime/env.ts';
 import type { AgentMetrics } from './metrics/registry.ts';
 
 export interface AgentOptions {
@@ -47,11 +48,12 @@ export async function startAgent({ config, hostNetns, log = console.log, metrics
   // lines should not wait for process starts.
   const runner = createExecRunner({ ...(hostNetns ? { prefix: ['nsenter', `--net=/run/netns/${hostNetns}`] } : {}), sessions: {} });
   const names = makeNames({ prefix: config.prefix });
-  const { privateKeyPath, publicKey } = await ensureWgKey(runner, config.stateDir);
+  const { privateKeyPath, publicKey: keyAtStart } = await ensureWgKey(runner, config.stateDir);
+  let publicKey = keyAtStart; // of wg.key; a live rotation changes it (rotateKey below)
   const client = createApiClient(config.apiUrl, config.token);
   const store = new AttachmentStore(config.stateDir);
   store.prune(existsSync); // attachments whose container namespace is gone
-  const reconciler = createReconciler({ runner, names, wgMode: config.wgMode, privateKeyPath, log });
+  const reconciler = createReconciler({ runner, names, wgMode: config.wgMode, privateKeyPath, publicKey: () => publicKey, log });
 
   // The safety gate decides the model this host serves (kernel, DNS, saved model): brake and fence (§8.2, §8.3).
   const gate = new SafetyGate(loadLastKnownGood(config.stateDir), {
@@ -258,6 +260,46 @@ export async function startAgent({ config, hostNetns, log = console.log, metrics
   const heartbeatTimer = setInterval(() => void heartbeat(), config.heartbeatMs);
   heartbeatTimer.unref();
 
+  /**
+   * Live host-key rotation (docs/agent-dataplane.md "Host-key rotation"): a new key in wg.key, loaded
+   * into the device, then published. From the switch on, peers' traffic keeps arriving on the
+   * sessions made with the old key, and this host's traffic to a peer waits in WireGuard's staging
+   * queue until that peer, told by the API, swaps the key and handshakes: nothing is dropped.
+   * One at a time; a second call shares the running one.
+   */
+  let rotation: Promise<KeyRotation> | null = null;
+  let rotationAnswered: string | null = null; // the rotateHostKey request last acted on
+  const rotateKey = (): Promise<KeyRotation> => {
+    rotation ??= (async () => {
+      if (gate.status().fence) throw new AttachError('FENCED', 'this agent is fenced: it does not publish a key to that API', 409);
+      const started = Date.now();
+      const previous = publicKey;
+      const next = await rotateWgKey(runner, config.stateDir);
+      publicKey = next.publicKey;
+      await runner.run(['wg', 'set', names.wg, 'private-key', privateKeyPath]); // the switch
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await client.updateHost({ hostId: config.hostId, publicKey });
+          break;
+        } catch (e) {
+          if (attempt < 5) {
+            await new Promise((r) => setTimeout(r, 200 * attempt));
+            continue;
+          }
+          keyChecked = false; // the next model from the API that still has the old key gets ours
+          throw new AttachError('KEY_NOT_PUBLISHED', `the new key is in use but not published yet: ${(e as Error).message}; the agent retries`, 503);
+        }
+      }
+      forgetOldWgKey(config.stateDir);
+      loop.kick('full');
+      log(`agent: host key rotated: ${previous} -> ${publicKey}`);
+      return { previous, publicKey, ms: Date.now() - started };
+    })().finally(() => {
+      rotation = null;
+    });
+    return rotation;
+  };
+
   const follower = startFollower({
     client,
     hostId: config.hostId,
@@ -281,6 +323,14 @@ export async function startAgent({ config, hostNetns, log = console.log, metrics
         void client.updateHost({ hostId: config.hostId, publicKey }).catch((e) => log(`agent: updateHost failed: ${(e as Error).message}`));
       }
       if (!gate.status().fence) keyChecked = true;
+      // rotateHostKey: one rotation per request, and only once the API holds our current key (not
+      // while a key we published is still on its way to it).
+      const asked = next.host.keyRotationRequestedAt;
+      if (asked && asked !== rotationAnswered && !rotation && !gate.status().fence && next.host.publicKey === publicKey) {
+        rotationAnswered = asked;
+        log(`agent: the API asks for a new host key (requested ${asked})`);
+        void rotateKey().catch((e) => log(`agent: key rotation failed: ${(e as Error).message}`));
+      }
       // A CURSOR only moves the revision (nothing in between concerned this host): no pass, no DNS
       // update; the next pass (feed change or resync timer) reports the newer revision.
       if (why === 'cursor') return;
@@ -291,6 +341,7 @@ export async function startAgent({ config, hostNetns, log = console.log, metrics
   });
 
   const api = {
+    rotateKey,
     /** Operator: apply the removals the brake holds; returns how many objects were released. */
     confirm(): number {
       const n = gate.confirm();
@@ -333,6 +384,7 @@ export async function startAgent({ config, hostNetns, log = console.log, metrics
       confirm: () => api.confirm(),
       acceptGeneration: () => api.acceptGeneration(),
       drain: (containerId, wait) => drainContainer(client, model, containerId, wait, log),
+      rotateKey,
     },
     envPrefix: config.envPrefix,
   });
@@ -341,6 +393,13 @@ export async function startAgent({ config, hostNetns, log = console.log, metrics
   loop.kick('full');
 
   return api;
+}
+
+/** What a live key rotation did: the old and new public keys, and how long until the new one was published. */
+export interface KeyRotation {
+  previous: string;
+  publicKey: string;
+  ms: number;
 }
 
 /** How long a new model may wait before it is written as last-known-good (a burst of deltas is one write). */

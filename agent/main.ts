@@ -13,7 +13,7 @@ import { enrollCommand } from './cli/enroll.ts';
 import { envCommand } from './cli/env.ts';
 import { runCommand } from './cli/run.ts';
 import { statusCommand } from './cli/status.ts';
-import { acceptGenerationCommand, confirmCommand, drainCommand } from './cli/operator.ts';
+import { acceptGenerationCommand, rotateKeyCommand, confirmCommand, drainCommand } from './cli/operator.ts';
 
 export const COMMANDS: Record<string, Command> = {
   run: runCommand,
@@ -22,6 +22,7 @@ export const COMMANDS: Record<string, Command> = {
   env: envCommand,
   confirm: confirmCommand,
   'accept-generation': acceptGenerationCommand,
+  'rotate-key': rotateKeyCommand,
   drain: drainCommand,
 };
 

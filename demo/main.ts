@@ -6,9 +6,13 @@
  * Traffic stays inside the demo's namespaces (underlay 192.0.2.0/24, TEST-NET-1) and loopback.
  *
  *   npm run demo              run the steps, then clean up
- *   npm run demo -- --keep    keep the world running until Ctrl-C
+ *   npm run demo -- --keep    keep the world running until Ctrl-C, and print the web console's URL
  */
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { signToken } from '../src/auth/jwt.ts';
+import { loadSigningKeys } from '../src/auth/keys.ts';
 import { World, type WorldContainer } from '../lab/world.ts';
 import { runProbe, serveEcho } from '../lab/probes.ts';
 import { forgetAll, recordLabDir, recordProcess, removeLeftovers } from './leftovers.ts';
@@ -195,6 +199,11 @@ async function main(): Promise<void> {
   );
 
   if (keep) {
+    // The console (docs/console.md) watches the demo's world live; its token goes to a file, never to the terminal.
+    const tokenFile = join(world.lab.dir, 'console-admin-token');
+    const auth = world.apiConfig.auth;
+    writeFileSync(tokenFile, `${await signToken(await loadSigningKeys(auth), auth, { kind: 'admin', sub: 'demo' }, 24 * 3600)}\n`, { mode: 0o600 });
+    say(`console: ${world.api.url}/console/ (sign in with the admin token in ${tokenFile}; removed on exit)`);
     step('Running; press Ctrl-C to clean up');
     await new Promise(() => {});
   }

@@ -18,6 +18,9 @@
  *   request-loop <server> <name> <port> <interval-ms>  a client of a service name: resolves it (caching
  *                                              the answer for its TTL, as a stub resolver does), sends one TCP request to one of its
  *                                              addresses each interval until SIGTERM; prints {sent, ok, failed, failures}
+ *   stream-serve <ip> <port>                   TCP echo that keeps each connection open (echoes every byte back)
+ *   stream <ip> <port> <interval-ms>           ONE TCP connection for its whole life: writes a numbered line each interval and
+ *                                              checks each echo comes back in order, until SIGTERM; prints {sent, echoed, inOrder, error}
  */
 import { createSocket } from 'node:dgram';
 import { connect, createServer } from 'node:net';
@@ -327,6 +330,42 @@ function requestLoop(server: string, name: string, port: number, intervalMs: num
   sock.bind(0, () => out('ready'));
 }
 
+function streamServe(ip: string, port: number): void {
+  createServer((sock) => {
+    sock.on('error', () => {});
+    sock.pipe(sock);
+  }).listen(port, ip, () => out('ready'));
+}
+
+function stream(ip: string, port: number, intervalMs: number): void {
+  let sent = 0;
+  let echoed = 0;
+  let inOrder = true;
+  let error: string | null = null;
+  let buffer = '';
+  let timer: NodeJS.Timeout | null = null;
+  const sock = connect({ host: ip, port }, () => {
+    sock.setNoDelay(true);
+    timer = setInterval(() => sock.write(`${++sent}\n`), intervalMs);
+    out('ready');
+  });
+  sock.on('data', (d) => {
+    buffer += d;
+    const lines = buffer.split('\n');
+    buffer = lines.pop()!;
+    for (const line of lines) if (Number(line) !== ++echoed) inOrder = false;
+  });
+  sock.on('error', (e) => (error ??= (e as NodeJS.ErrnoException).code ?? e.message));
+  sock.on('close', () => (error ??= 'closed'));
+  process.on('SIGTERM', () => {
+    if (timer) clearInterval(timer);
+    setTimeout(() => {
+      out({ sent, echoed, inOrder, error });
+      process.exit(0);
+    }, 1000); // the last echoes
+  });
+}
+
 switch (command) {
   case 'serve':
     serve(args[0], args[1], Number(args[2]));
@@ -354,6 +393,12 @@ switch (command) {
     break;
   case 'request-loop':
     requestLoop(args[0], args[1], Number(args[2]), Number(args[3]));
+    break;
+  case 'stream-serve':
+    streamServe(args[0], Number(args[1]));
+    break;
+  case 'stream':
+    stream(args[0], Number(args[1]), Number(args[2]));
     break;
   default:
     process.stderr.write(`unknown probe command ${command}\n`);

@@ -265,9 +265,13 @@ export class World {
     return server;
   }
 
-  /** A project with one application and the given process types; returns their ids. */
-  async project(name: string, processTypes: string[]): Promise<{ projectId: string; networkId: string; appId: string }> {
-    const p = await this.gql(`mutation($n: String!) { createProject(input: { name: $n }) { project { id network { id } } } }`, { n: name });
+  /** A project with one application and the given process types (and network switches); returns their ids. */
+  async project(
+    name: string,
+    processTypes: string[],
+    network: { multicast?: 'ON' | 'OFF' } = {},
+  ): Promise<{ projectId: string; networkId: string; appId: string }> {
+    const p = await this.gql(`mutation($i: CreateProjectInput!) { createProject(input: $i) { project { id network { id } } } }`, { i: { name, ...network } });
     const appId = await this.application(p.createProject.project.id, 'app', processTypes);
     return { projectId: p.createProject.project.id, networkId: p.createProject.project.network.id, appId };
   }

@@ -50,6 +50,7 @@ export const hostModelSchema = z.object({
   meshCidr: z.string(),
   endpoint: z.string(),
   publicKey: z.string(),
+  keyRotationRequestedAt: z.string().optional(),
 });
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

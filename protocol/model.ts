@@ -49,6 +49,9 @@ export interface NetworkAliasModel {
 }
 
 /** A private network that has at least one container on this host. */
+/** A per-network data-plane switch. */
+export type NetworkSwitch = 'ON' | 'OFF';
+
 export interface NetworkModel {
   id: string; // pn-<uuid>
   projectId: string; // prj-<uuid>
@@ -56,6 +59,9 @@ export interface NetworkModel {
   cidr: string; // e.g. 10.240.0.0/22
   gateway: string; // first usable address, e.g. 10.240.0.1 — the network's DNS resolver
   dnsTtl: number; // seconds
+  // Head-end replication of broadcast, multicast and unknown unicast to the member hosts
+  // (docs/agent-dataplane.md "Multicast"). Absent (an older API) means ON.
+  multicast?: NetworkSwitch;
   applications: ApplicationModel[];
   containers: ContainerModel[]; // every container of the network, on any host
   // Hosts of this network's containers that the API holds DOWN (docs/architecture.md §8.4): their
@@ -84,6 +90,9 @@ export interface HostModel {
   meshCidr: string; // e.g. 100.64.0.0/16
   endpoint: string; // underlay ip:port this host listens on for WireGuard
   publicKey: string;
+  // Set by `rotateHostKey` (ISO time of the request) until the host publishes a new key: its agent
+  // rotates once per request (docs/agent-dataplane.md "Host-key rotation"). Absent: none pending.
+  keyRotationRequestedAt?: string;
 }
 
 /** The full desired state of one host at revision `revision`. */

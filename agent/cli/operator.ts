@@ -5,6 +5,7 @@
  *   weft-agent confirm             apply the removals the safety brake holds (as SIGUSR2 does)
  *   weft-agent accept-generation   trust the database generation the API answers now (lifts FENCED)
  *   weft-agent drain <ctr> [--wait] drain a container of this host; with --wait, return once it is safe to stop
+ *   weft-agent rotate-key          a new WireGuard key for this host, live (no packet lost)
  *
  * Exit codes: 0 done, 1 the agent refused or is unreachable (the reason on stderr), 2 a bad command line.
  */
@@ -49,6 +50,19 @@ export const acceptGenerationCommand: Command = {
     io.out.write(
       `accepted generation ${r.accepted.generation} at revision ${r.accepted.revision}; removals it implies still meet the brake (weft-agent confirm)\n`,
     );
+    return 0;
+  },
+};
+
+export const rotateKeyCommand: Command = {
+  summary: "replace this host's WireGuard key, live: peers swap to the new key without losing a packet",
+  usage: 'weft-agent rotate-key [--socket PATH] [--state-dir DIR]',
+  flags: ['socket', 'state-dir'],
+  async run(positional, io) {
+    if (positional.length) throw new UsageError('rotate-key takes no arguments');
+    const r = await call<{ previous: string; publicKey: string; ms: number }>(io, '/v1/rotate-key', {});
+    if (!r) return 1;
+    io.out.write(`rotated: ${r.previous} -> ${r.publicKey} (published in ${r.ms} ms); peers swap as the change reaches them\n`);
     return 0;
   },
 };

@@ -35,6 +35,19 @@ describe('computeDesired', () => {
     expect(sb.locals.map((l) => [l.veth, l.ip, l.mac, l.netnsPath])).toEqual([['x1pnc-a0000001', '10.240.0.11', '02:00:0a:f0:00:0b', '/proc/1/ns/net']]);
   });
 
+  it('multicast ON: one all-zeros FDB remote per other member host (not per container); OFF: none', () => {
+    const two = network('pn-a', 100, [...net.containers, container('ctr-a0000004', 'pn-a', h2, '10.240.0.14')]);
+    expect(computeDesired(hostConfig(h1, [h1, h2, h3], [two]), {}, { names }).sandboxes[0].flood).toEqual(['100.64.0.2', '100.64.0.3']);
+    const off = computeDesired(hostConfig(h1, [h1, h2, h3], [{ ...two, multicast: 'OFF' }]), {}, { names });
+    expect(off.sandboxes[0].flood).toEqual([]);
+    expect(off.sandboxes[0].remotes).toHaveLength(3); // unicast is unchanged
+  });
+
+  it("the device's key is the agent's own when it knows it (a live rotation), else the model's", () => {
+    expect(computeDesired(cfg, {}, { names, publicKey: K('Z') }).wg.publicKey).toBe(K('Z'));
+    expect(computeDesired(cfg, {}, { names }).wg.publicKey).toBe(K('A'));
+  });
+
   it('a narrower connectivity policy is an option', () => {
     const only = computeDesired(cfg, {}, { names, connectedStates: ['RUNNING'] });
     expect(only.sandboxes[0].remotes).toEqual([]);

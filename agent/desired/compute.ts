@@ -27,6 +27,11 @@ export interface DesiredOptions {
   wgMtu?: number;
   vxlanPort?: number;
   keepalive?: number;
+  /**
+   * The public key of this host's private key file, when the agent knows it: the device must hold
+   * that key even before the API has heard of it (a live rotation). Default: the model's.
+   */
+  publicKey?: string;
   /** Container states that get data-plane connectivity (default PENDING, RUNNING, DRAINING). */
   connectedStates?: ContainerModel['state'][];
 }
@@ -66,7 +71,7 @@ export function computeDesired(config: HostConfig, attachments: LocalAttachments
       address: `${host.meshIp}/${prefixLen(host.meshCidr)}`,
       mtu: opts.wgMtu ?? WG_MTU,
       listenPort: portOf(host.endpoint),
-      publicKey: host.publicKey,
+      publicKey: opts.publicKey ?? host.publicKey,
       peers,
     },
     hostTable: hostTableText(names.hostTable, names.wg, port),
@@ -103,9 +108,20 @@ function sandboxFor(n: NetworkModel, config: HostConfig, attachments: LocalAttac
     bridge: { name: names.bridge(n.vni), mac: gatewayMac(n.vni, n.gateway), address: `${n.gateway}/${plen}`, alias },
     vxlan: { name: names.vxlan(n.vni), alias, local: config.host.meshIp, port: opts.vxlanPort ?? VXLAN_PORT },
     remotes,
+    flood: floodDsts(n, remotes),
     locals,
     tables: [guardTableText(names.guardTable, `${names.prefix}pnc-*`, locals), gatewayTableText(names.gatewayTable)],
   };
+}
+
+/**
+ * Member hosts a broadcast, multicast or unknown-unicast frame is replicated to (head-end
+ * replication): every host with a connected container of the network, once — O(hosts), not
+ * O(containers). None when the network's multicast is OFF (absent means ON: an older API).
+ */
+function floodDsts(n: NetworkModel, remotes: DesiredRemote[]): string[] {
+  if (n.multicast === 'OFF') return [];
+  return [...new Set(remotes.map((r) => r.dst))].sort();
 }
 
 /**

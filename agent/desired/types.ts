@@ -63,6 +63,12 @@ export interface DesiredSandbox {
   bridge: { name: string; mac: string; address: string; alias: string };
   vxlan: { name: string; alias: string; local: string; port: number };
   remotes: DesiredRemote[];
+  /**
+   * Head-end replication (multicast ON): the mesh IP of every other member host, each one all-zeros
+   * FDB entry on the VXLAN, so broadcast, multicast and unknown unicast reach each host once.
+   * Empty when the network's multicast is OFF. Sorted.
+   */
+  flood: string[];
   locals: DesiredLocal[];
   tables: DesiredTable[];
 }

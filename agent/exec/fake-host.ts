@@ -230,8 +230,10 @@ export class FakeHost implements CommandRunner {
     const self = w.includes('self');
     const dst = w.includes('dst') ? w[w.indexOf('dst') + 1] : undefined;
     const had = sp.fdb.length;
-    sp.fdb = sp.fdb.filter((e) => !(e.mac === mac && e.dev === dev && e.self === self));
-    if (verb === 'replace') {
+    // `append` (the all-zeros entry) and a `del` naming a dst touch only that remote, like the kernel
+    const sameDst = verb === 'append' || (verb === 'del' && dst !== undefined);
+    sp.fdb = sp.fdb.filter((e) => !(e.mac === mac && e.dev === dev && e.self === self && (!sameDst || e.dst === dst)));
+    if (verb === 'replace' || verb === 'append') {
       const l = sp.links.get(dev)!;
       if (!self && !l.master) throw new LineError('RTNETLINK answers: Invalid argument');
       sp.fdb.push(self ? { mac, dev, self, dst, state: 'permanent' } : { mac, dev, self, master: l.master, state: 'static' });

@@ -11,6 +11,7 @@ describe('toCommands', () => {
       { kind: 'neigh.add', ns: 'pn-1', vni: 1, dev: 'pnv-1', ip: '10.0.0.2', mac: '02:00:0a:00:00:02' },
       { kind: 'fdb.add', ns: 'pn-1', vni: 1, dev: 'pnv-1', mac: '02:00:0a:00:00:02', dst: '100.64.0.2' },
       { kind: 'fdb.add', ns: 'pn-1', vni: 1, dev: 'pnv-1', mac: '02:00:0a:00:00:02', dst: null },
+      { kind: 'fdb.add', ns: 'pn-1', vni: 1, dev: 'pnv-1', mac: '00:00:00:00:00:00', dst: '100.64.0.2' },
       { kind: 'netns.del', ns: 'pn-9', vni: 9 },
     ];
     const cmds = toCommands(ops);
@@ -29,7 +30,7 @@ describe('toCommands', () => {
       'link set pnv-1 master pnb-1 up\nlink set pnv-1 type bridge_slave learning off\nneigh replace 10.0.0.2 lladdr 02:00:0a:00:00:02 dev pnv-1 nud permanent\n',
     );
     expect(cmds[4].stdin).toBe(
-      'fdb replace 02:00:0a:00:00:02 dev pnv-1 dst 100.64.0.2 self permanent\nfdb replace 02:00:0a:00:00:02 dev pnv-1 master static\n',
+      'fdb replace 02:00:0a:00:00:02 dev pnv-1 dst 100.64.0.2 self permanent\nfdb replace 02:00:0a:00:00:02 dev pnv-1 master static\nfdb append 00:00:00:00:00:00 dev pnv-1 dst 100.64.0.2 self permanent\n',
     );
     expect(cmds[5].stdin).toBe('netns del pn-9\n');
   });

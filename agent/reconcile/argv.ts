@@ -10,7 +10,7 @@
  * only names each line's phase.
  */
 import { replaceScript } from '../desired/nft-text';
-import type { Op } from './ops';
+import { FLOOD_MAC, type Op } from './ops';
 import { phaseOf, phaseRow, rankOf, type PhaseName, type Tool } from './phases';
 
 /** How a failing line may still be a success: "exists" on add, "missing" on delete. */
@@ -159,7 +159,10 @@ function emit(op: Op): Emit[] {
         {
           phase: lead,
           ns: op.ns,
-          text: op.dst ? `fdb replace ${op.mac} dev ${op.dev} dst ${op.dst} self permanent` : `fdb replace ${op.mac} dev ${op.dev} master static`,
+          // the all-zeros entry holds one remote per member host: `append` adds one, `replace` would not
+          text: op.dst
+            ? `fdb ${op.mac === FLOOD_MAC ? 'append' : 'replace'} ${op.mac} dev ${op.dev} dst ${op.dst} self permanent`
+            : `fdb replace ${op.mac} dev ${op.dev} master static`,
         },
       ];
     case 'fdb.del':

@@ -12,6 +12,7 @@
  */
 import type { DesiredState, DesiredTable } from '../desired/types';
 import type { ObservedFdb, ObservedLink, ObservedSandbox, ObservedState, ObservedTable } from '../observed/types';
+import { FLOOD_MAC } from './ops';
 
 /** The observed state of a kernel that holds exactly `d` (see the module note). */
 export function asObserved(d: DesiredState): ObservedState {
@@ -48,6 +49,7 @@ export function asObserved(d: DesiredState): ObservedState {
         { mac: r.mac, dev: sb.vxlan.name, self: true, dst: r.dst, master: null, state: 'permanent' },
         { mac: r.mac, dev: sb.vxlan.name, self: false, dst: null, master: sb.bridge.name, state: 'static' },
       ]),
+      ...sb.flood.map((dst) => ({ mac: FLOOD_MAC, dev: sb.vxlan.name, self: true, dst, master: null, state: 'permanent' })),
     ];
     const neigh = sb.remotes.map((r) => ({ ip: r.ip, dev: sb.vxlan.name, mac: r.mac, permanent: true }));
     sandboxes[sb.ns] = { ns: sb.ns, links, fdb, neigh, tables: sb.tables.map(tableAsObserved) };

@@ -13,7 +13,7 @@ import { isOurAlias } from '../config-names';
 import type { DesiredSandbox } from '../desired/types';
 import type { ObservedLink, ObservedSandbox } from '../observed/types';
 import { diffTables } from './diff-tables';
-import type { Op } from './ops';
+import { FLOOD_MAC, type Op } from './ops';
 
 /** Ops that turn the observed sandbox (undefined: namespace missing) into the desired one. */
 export function diffSandbox(d: DesiredSandbox, o: ObservedSandbox | undefined, isOurIfname: (n: string) => boolean): Op[] {
@@ -66,13 +66,20 @@ export function diffSandbox(d: DesiredSandbox, o: ObservedSandbox | undefined, i
     if (!staticFdb.has(`${v.name}|${r.mac}`)) ops.push({ kind: 'fdb.add', ns, vni, dev: v.name, mac: r.mac, dst: null });
     if (!permanentNeigh.has(`${v.name}|${r.ip}|${r.mac}`)) ops.push({ kind: 'neigh.add', ns, vni, dev: v.name, ip: r.ip, mac: r.mac });
   }
+  for (const dst of d.flood) {
+    if (!selfFdb.has(`${v.name}|${FLOOD_MAC}|${dst}`)) ops.push({ kind: 'fdb.add', ns, vni, dev: v.name, mac: FLOOD_MAC, dst });
+  }
   ops.push(...diffTables(ns, vni, d.tables, o?.tables ?? []));
 
   const remoteMacs = new Set(d.remotes.map((r) => r.mac));
   const remoteIps = new Set(d.remotes.map((r) => r.ip));
   const localMac = new Map(d.locals.map((c) => [c.veth, c.mac]));
+  const flood = new Set(d.flood);
   for (const e of fdb) {
-    if (e.dev === v.name && e.self && e.dst && !remoteMacs.has(e.mac)) ops.push({ kind: 'fdb.del', ns, vni, dev: e.dev, mac: e.mac, self: true, dst: e.dst });
+    if (e.dev === v.name && e.self && e.dst && e.mac === FLOOD_MAC) {
+      if (!flood.has(e.dst)) ops.push({ kind: 'fdb.del', ns, vni, dev: e.dev, mac: e.mac, self: true, dst: e.dst });
+    } else if (e.dev === v.name && e.self && e.dst && !remoteMacs.has(e.mac))
+      ops.push({ kind: 'fdb.del', ns, vni, dev: e.dev, mac: e.mac, self: true, dst: e.dst });
     else if (e.dev === v.name && e.master && e.state === 'static' && !remoteMacs.has(e.mac))
       ops.push({ kind: 'fdb.del', ns, vni, dev: e.dev, mac: e.mac, self: false, dst: null });
     else if (localMac.has(e.dev) && e.master && e.state === 'static' && localMac.get(e.dev) !== e.mac)

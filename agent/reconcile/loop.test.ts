@@ -26,7 +26,7 @@ describe('reconcile loop', () => {
     config = STATES.twoNetworks;
     for (let i = 0; i < 5; i++) loop.kick();
     await vi.advanceTimersByTimeAsync(0);
-    expect(reports).toEqual([['full', 32]]); // no baseline yet: the first pass reads the kernel
+    expect(reports).toEqual([['full', 35]]); // no baseline yet: the first pass reads the kernel (32 + 3 all-zeros FDB remotes)
     config = STATES.containerRemoved;
     loop.kick();
     await vi.advanceTimersByTimeAsync(0);

@@ -7,6 +7,9 @@
  */
 import type { DesiredLocal, DesiredPeer, DesiredTable } from '../desired/types';
 
+/** The VXLAN's all-zeros FDB entry: its remotes receive broadcast, multicast and unknown unicast. */
+export const FLOOD_MAC = '00:00:00:00:00:00';
+
 export type Op =
   | { kind: 'netns.add'; ns: string; vni: number }
   | { kind: 'netns.del'; ns: string; vni: number }

@@ -16,7 +16,7 @@ function expectKernelMatches(fake: ReturnType<typeof fakeAgent>['fake'], names: 
         .filter((e) => e.self)
         .map((e) => `${e.mac}>${e.dst}`)
         .sort(),
-    ).toEqual(sb.remotes.map((r) => `${r.mac}>${r.dst}`).sort());
+    ).toEqual([...sb.remotes.map((r) => `${r.mac}>${r.dst}`), ...sb.flood.map((dst) => `00:00:00:00:00:00>${dst}`)].sort());
     for (const c of sb.locals) expect(ns.links.get(c.veth)).toMatchObject({ mtu: 1370, master: sb.bridge.name, learning: false });
   }
   const wg = fake.host.wg.get(names.wg)!;
@@ -44,6 +44,27 @@ describe('reconciler on the fake host: table-driven states', () => {
       .neigh.map((n) => n.ip)
       .sort();
     expect(ips).toEqual(['10.240.0.12', '10.240.0.13', '10.240.0.14']);
+  });
+
+  it('multicast: one all-zeros remote per member host, appended; a host that leaves loses only its own; OFF removes them all', async () => {
+    const { fake, names, rec } = fakeAgent();
+    const flood = () =>
+      fake.named
+        .get(names.sandboxNs(100))!
+        .fdb.filter((e) => e.mac === '00:00:00:00:00:00')
+        .map((e) => e.dst)
+        .sort();
+    const r = await rec.reconcile(STATES.twoNetworks, ATTACHED);
+    expect(
+      r.ops.filter((o) => o.kind === 'fdb.add' && o.ns === names.sandboxNs(100) && o.mac === '00:00:00:00:00:00').map((o) => (o as { dst: string }).dst),
+    ).toEqual(['100.64.0.2', '100.64.0.3']);
+    expect(flood()).toEqual(['100.64.0.2', '100.64.0.3']);
+    await rec.reconcile(STATES.hostRemoved, ATTACHED); // host 2's containers of pn-a are gone
+    expect(flood()).toEqual(['100.64.0.3']);
+    const off = { ...STATES.twoNetworks, networks: STATES.twoNetworks.networks.map((n) => ({ ...n, multicast: 'OFF' as const })) };
+    await rec.reconcile(off, ATTACHED);
+    expect(flood()).toEqual([]);
+    expect((await rec.reconcile(off, ATTACHED)).ops).toEqual([]);
   });
 
   it('a local container gets its veth only once attached; the sandbox exists before', async () => {

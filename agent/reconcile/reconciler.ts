@@ -33,6 +33,7 @@ export interface ReconcilerOptions {
   names: Names;
   wgMode?: WgMode; // 'kernel' (default): the agent creates the device; 'external': wireguard-go
   privateKeyPath?: string; // the host's WireGuard private key file (never read by the agent itself)
+  publicKey?: () => string; // that file's public key, read at each pass (it changes on a live rotation)
   desired?: Omit<DesiredOptions, 'names'>;
   log?: (line: string) => void;
   now?: () => number;
@@ -101,7 +102,7 @@ export class Reconciler {
       if (exists(netnsPathOf(a))) live[id] = a;
       else problems.push(`container ${id}: network namespace ${netnsPathOf(a)} is gone`);
     }
-    const desired = computeDesired(config, live, { ...this.opts.desired, names });
+    const desired = computeDesired(config, live, { ...this.opts.desired, names, publicKey: this.opts.publicKey?.() });
     const mode: PassMode = asked === 'fast' && this.baseline ? 'fast' : 'full';
     // Dropped before anything can throw: a pass that does not finish leaves the kernel unknown.
     const base = mode === 'fast' ? this.baseline! : null;

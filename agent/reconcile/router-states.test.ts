@@ -85,6 +85,7 @@ bridge -n t1pn-100 -force -batch -
   fdb replace 02:00:0a:f0:00:0b dev t1pnc-a0000001 master static
   fdb replace 02:00:0a:f0:00:0c dev t1pnv-100 dst 100.64.0.2 self permanent
   fdb replace 02:00:0a:f0:00:0c dev t1pnv-100 master static
+  fdb append 00:00:00:00:00:00 dev t1pnv-100 dst 100.64.0.2 self permanent
 ip netns exec t1pn-100 nft -f -
   table bridge t1pn_guard
   delete table bridge t1pn_guard
@@ -143,6 +144,7 @@ ip -n t1pn-100 -force -batch -
 bridge -n t1pn-100 -force -batch -
   fdb replace 02:00:0a:f0:00:0d dev t1pnv-100 dst 100.64.0.3 self permanent
   fdb replace 02:00:0a:f0:00:0d dev t1pnv-100 master static
+  fdb append 00:00:00:00:00:00 dev t1pnv-100 dst 100.64.0.3 self permanent
 wg set t1pnwg0 peer CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC= endpoint 192.0.2.13:51820 allowed-ips 100.64.0.3/32 persistent-keepalive 25
 `,
   },
@@ -154,6 +156,7 @@ wg set t1pnwg0 peer CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC= remove
 bridge -n t1pn-100 -force -batch -
   fdb del 02:00:0a:f0:00:0d dev t1pnv-100 dst 100.64.0.3 self
   fdb del 02:00:0a:f0:00:0d dev t1pnv-100 master
+  fdb del 00:00:00:00:00:00 dev t1pnv-100 dst 100.64.0.3 self
 ip -n t1pn-100 -force -batch -
   neigh del 10.240.0.13 dev t1pnv-100
 `,

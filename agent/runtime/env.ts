@@ -12,6 +12,9 @@ export type AttachErrorCode =
   | 'AGENT_NOT_READY'
   | 'NOT_FENCED'
   | 'DRAIN_FAILED'
+  // rotate-key: fenced (no key is published to an untrusted API), or the new key could not be published yet
+  | 'FENCED'
+  | 'KEY_NOT_PUBLISHED'
   | 'CONTAINER_UNKNOWN'
   | 'CONTAINER_NOT_ON_THIS_HOST'
   | 'BAD_REQUEST'

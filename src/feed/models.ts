@@ -34,5 +34,7 @@ export function toPeerModel(row: HostRow): PeerModel {
 }
 
 export function toHostModel(row: HostRow, meshCidr: string): HostModel {
-  return { id: row.id, name: row.name, meshIp: row.meshIp, meshCidr, endpoint: row.endpoint, publicKey: row.publicKey };
+  const model: HostModel = { id: row.id, name: row.name, meshIp: row.meshIp, meshCidr, endpoint: row.endpoint, publicKey: row.publicKey };
+  if (row.keyRotationRequestedAt != null) model.keyRotationRequestedAt = new Date(row.keyRotationRequestedAt).toISOString();
+  return model;
 }

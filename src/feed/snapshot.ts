@@ -33,6 +33,7 @@ export async function buildNetworkModel(db: Reader, networkId: string): Promise<
     cidr: network.cidr,
     gateway: network.gateway,
     dnsTtl: network.dnsTtl,
+    multicast: network.multicast,
     applications: apps.map(toApplicationModel).sort((a, b) => a.id.localeCompare(b.id)),
     containers: rows.map((r) => toContainerModel(r.c, r.meshIp)).sort((a, b) => a.ip.localeCompare(b.ip, 'en', { numeric: true })),
     downHosts: [...new Set(rows.filter((r) => r.liveness === 'DOWN').map((r) => r.c.hostId))].sort(),

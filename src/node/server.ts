@@ -27,6 +27,7 @@ import { createApiMetrics, startMetricsServer, timedClient } from './metrics.ts'
 import { latestMigration } from './database.ts';
 import { startWebhookWorker } from './webhook-worker.ts';
 import { startFleetWorker } from './fleet-worker.ts';
+import { mountConsole } from './console.ts';
 
 export interface RunningServer {
   url: string;
@@ -87,6 +88,7 @@ export async function startNodeServer(config: Config, sink?: (line: string) => v
     withRequestId,
     expectedMigration: latestMigration(),
   });
+  mountConsole(app);
   const server = await new Promise<Server>((resolveServer) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolveServer(s as Server)) as Server;
   });
@@ -144,6 +146,7 @@ export async function startNodeServer(config: Config, sink?: (line: string) => v
   }
   if (metricsListener) log(`weft API metrics on ${metricsListener.url}`);
   log(`weft API listening on ${url}/graphql (database ${redactUrl(config.databaseUrl)})`);
+  log(`weft console on ${url}/console/${devAdminToken ? ` (sign in with the token in ${join(devDir!, 'dev-admin-token')})` : ''}`);
   return {
     url,
     port,

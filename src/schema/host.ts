@@ -2,7 +2,7 @@ import { resolvePage } from './pages.ts';
 import { asc, eq } from 'drizzle-orm';
 import { signToken } from '../auth/jwt.ts';
 import { containers, hosts } from '../db/schema/index.ts';
-import { registerHost, updateHost } from '../services/hosts/register.ts';
+import { registerHost, requestHostKeyRotation, updateHost } from '../services/hosts/register.ts';
 import { bumpHostTokenVersion } from '../services/hosts/token.ts';
 import { getGeneration, getHost } from '../db/lookups.ts';
 import type { LivenessStep } from '../domain/liveness.ts';
@@ -65,6 +65,12 @@ HostRef.implement({
     name: t.exposeString('name'),
     endpoint: t.exposeString('endpoint', { description: 'Underlay ip:port of its WireGuard interface.' }),
     publicKey: t.exposeString('publicKey'),
+    keyRotationRequestedAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When rotateHostKey asked for a new key that the host has not published yet.',
+      resolve: (h) => h.keyRotationRequestedAt,
+    }),
     meshIp: t.exposeString('meshIp'),
     lastHeartbeatAt: t.field({ type: 'DateTime', nullable: true, resolve: (h) => h.lastHeartbeatAt }),
     appliedRevision: t.exposeInt('appliedRevision', { nullable: true }),
@@ -170,6 +176,17 @@ builder.mutationFields((t) => ({
     authScopes: (_r, args) => ({ admin: true, agentOf: String(args.input.hostId) }),
     resolve: async (_r, { input }, ctx) => {
       const { result, changes } = await updateHost(ctx.services, { ...input, hostId: String(input.hostId) });
+      return { id: result.hostId, revision: lastRevision(changes), agentToken: null };
+    },
+  }),
+  rotateHostKey: t.field({
+    type: HostTokenPayload,
+    description:
+      "Ask the host's agent for a new WireGuard key: it rotates live on its next pass (no packet lost) and publishes the new public key. Pending until then (`keyRotationRequestedAt`); asking again meanwhile changes nothing.",
+    args: { hostId: t.arg.id({ required: true }) },
+    authScopes: { admin: true },
+    resolve: async (_r, { hostId }, ctx) => {
+      const { result, changes } = await requestHostKeyRotation(ctx.services, String(hostId));
       return { id: result.hostId, revision: lastRevision(changes), agentToken: null };
     },
   }),

@@ -5,6 +5,7 @@ import { resolveName } from '../domain/resolve.ts';
 import { buildNetworkModel } from '../feed/snapshot.ts';
 import { getNetwork, getProject } from '../db/lookups.ts';
 import { loadVisible } from './access.ts';
+import { MULTICAST_DESCRIPTION, NetworkSwitchEnum } from './network-switch.ts';
 import { builder } from './builder.ts';
 import { ContainerRef, ContainerStateEnum, NetworkRef, ProjectRef } from './refs.ts';
 
@@ -18,6 +19,7 @@ NetworkRef.implement({
     cidr: t.exposeString('cidr'),
     gateway: t.exposeString('gateway', { description: "First usable address, reserved: the network's DNS resolver." }),
     dnsTtl: t.exposeInt('dnsTtl'),
+    multicast: t.field({ type: NetworkSwitchEnum, description: MULTICAST_DESCRIPTION, resolve: (n) => n.multicast }),
     createdAt: t.field({ type: 'DateTime', resolve: (n) => n.createdAt }),
     containers: t.connection({
       type: ContainerRef,

@@ -5,6 +5,7 @@ import { createProject } from '../services/projects/create.ts';
 import { deleteProject } from '../services/projects/delete.ts';
 import { getNetworkOfProject, getProject } from '../db/lookups.ts';
 import { assertProjectAccess } from './access.ts';
+import { MULTICAST_DESCRIPTION, NetworkSwitchEnum } from './network-switch.ts';
 import { builder } from './builder.ts';
 import { DeletePayload, entityPayload, lastRevision } from './payloads.ts';
 import { ApplicationRef, NetworkRef, ProjectRef } from './refs.ts';
@@ -57,6 +58,7 @@ const CreateProjectInput = builder.inputType('CreateProjectInput', {
     name: t.string({ required: true }),
     cidr: t.string({ description: 'RFC 1918 IPv4 block, /16 to /28. Default 10.240.0.0/22 (DEFAULT_NETWORK_CIDR).' }),
     dnsTtl: t.int({ description: 'TTL of private DNS answers in seconds. Default 5.' }),
+    multicast: t.field({ type: NetworkSwitchEnum, description: MULTICAST_DESCRIPTION }),
   }),
 });
 

@@ -322,6 +322,16 @@ const rows: Row[] = [
   },
   {
     op: 'mutation',
+    field: 'rotateHostKey',
+    args: '$h: ID!',
+    call: 'rotateHostKey(hostId: $h)',
+    select: '{ revision }',
+    vars: (w) => ({ h: w.host1 }),
+    ghost: () => ({ h: ghostId('host') }),
+    expect: adminOnly,
+  },
+  {
+    op: 'mutation',
     field: 'rotateHostToken',
     args: '$h: ID!',
     call: 'rotateHostToken(hostId: $h)',

@@ -1,6 +1,7 @@
 import { count, eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { changes, containers, projects } from '../../src/db/schema/index.ts';
+import { buildNetworkModel } from '../../src/feed/snapshot.ts';
 import { CREATE_CONTAINER, fakeKey, seedWorld, startTestApi, type TestApi } from '../support/api.ts';
 
 let api: TestApi;
@@ -46,6 +47,32 @@ describe('control API foundation', () => {
     });
     const names = await api.ok(`query($a: ID!) { privateDomainNames(applicationId: $a) }`, { a: w.applicationId });
     expect(names.privateDomainNames).toEqual([name, `web.${name}`, `worker.${name}`, `1.web.${name}`, `2.web.${name}`, `1.worker.${name}`]);
+  });
+
+  it("multicast is a per-network switch set at creation: ON by default, OFF on request, in the hosts' model", async () => {
+    api = await startTestApi();
+    const made = async (input: string) =>
+      (await api.ok(`mutation { createProject(input: { name: "m"${input} }) { project { network { id multicast } } } }`)).createProject.project.network;
+    const on = await made('');
+    const off = await made(', multicast: OFF');
+    expect([on.multicast, off.multicast]).toEqual(['ON', 'OFF']);
+    expect((await buildNetworkModel(api.db.read, off.id)).multicast).toBe('OFF');
+  });
+
+  it('rotateHostKey: pending until the host publishes a new key, in its model; asking twice changes nothing', async () => {
+    api = await startTestApi();
+    const w = await seedWorld(api, { hosts: 1 });
+    const ask = `mutation($h: ID!) { rotateHostKey(hostId: $h) { revision } }`;
+    const first = (await api.ok(ask, { h: w.hostIds[0] })).rotateHostKey.revision;
+    expect(first).toBeGreaterThan(0);
+    expect((await api.ok(ask, { h: w.hostIds[0] })).rotateHostKey.revision).toBeNull();
+    const pending = async () => (await api.ok(`query($h: ID!) { host(id: $h) { keyRotationRequestedAt } }`, { h: w.hostIds[0] })).host.keyRotationRequestedAt;
+    expect(await pending()).toMatch(/^\d{4}-\d\d-\d\dT/);
+    const [row] = await api.db.read.select().from(changes).where(eq(changes.revision, first));
+    expect(row.kind).toBe('host.updated');
+    expect(JSON.parse(row.payload).host.keyRotationRequestedAt).toMatch(/^\d{4}-/);
+    await api.ok(`mutation($h: ID!, $k: String!) { updateHost(input: { hostId: $h, publicKey: $k }) { revision } }`, { h: w.hostIds[0], k: fakeKey(99) });
+    expect(await pending()).toBeNull();
   });
 
   it('switches exposure without renaming and honours the default process type', async () => {
@@ -103,6 +130,7 @@ describe('control API foundation', () => {
       [`mutation { createProject(input: { name: "x", cidr: "10.0.0.0/8" }) { revision } }`, {}, 'BAD_USER_INPUT'],
       [`mutation { createProject(input: { name: "", cidr: "10.0.0.0/24" }) { revision } }`, {}, 'BAD_USER_INPUT'],
       [`mutation { createProject(input: { name: "x", dnsTtl: -1 }) { revision } }`, {}, 'BAD_USER_INPUT'],
+      [`mutation { createProject(input: { name: "x", multicast: MAYBE }) { revision } }`, {}, 'GRAPHQL_VALIDATION_FAILED'],
       [`mutation($a: ID!) { createApplication(input: { projectId: $a, name: "api" }) { revision } }`, { a: w.projectId }, 'CONFLICT'],
       [`mutation { createApplication(input: { projectId: "prj-nope", name: "z" }) { revision } }`, {}, 'NOT_FOUND'],
       [

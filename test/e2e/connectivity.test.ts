@@ -1,9 +1,10 @@
 /**
  * End to end, as root: the connectivity matrix of every ordered pair inside each network (TCP, UDP,
  * ICMP), checked against who actually answered (both networks reuse the same addresses), and the
- * L2 segment's broadcast and multicast. By docs/architecture.md §4.5 nothing floods — no all-zeros FDB entry, ARP
- * is answered by the VXLAN proxy — so broadcast and multicast reach the same network's containers
- * on the sender's host only, never another host, never another network (docs/agent-dataplane.md).
+ * L2 segment's broadcast and multicast. alpha keeps the default `multicast: ON`: broadcast and
+ * multicast reach its containers on every host (head-end replication, one all-zeros FDB remote
+ * per member host). beta is `multicast: OFF`: nothing floods, so they reach beta's containers on the
+ * sender's host only. Neither ever reaches the other network (docs/agent-dataplane.md "Multicast").
  */
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -54,8 +55,9 @@ describeRoot('end to end: connectivity matrix and the L2 segment', () => {
         ],
       };
       for (const net of ['alpha', 'beta'] as Net[]) {
-        const p = await world.project(net, ['web', 'worker']);
-        const n = await world.gql(`query($n: ID!) { network(id: $n) { cidr } }`, { n: p.networkId });
+        const p = await world.project(net, ['web', 'worker'], { multicast: net === 'alpha' ? 'ON' : 'OFF' });
+        const n = await world.gql(`query($n: ID!) { network(id: $n) { cidr multicast } }`, { n: p.networkId });
+        expect(n.network.multicast).toBe(net === 'alpha' ? 'ON' : 'OFF');
         nets[net] = { networkId: p.networkId, cidr: n.network.cidr };
         for (const [i, [type, host]] of layout[net].entries()) {
           members.push({ ...(await world.runContainer(p.appId, type, host)), label: `${net[0]}${i + 1}`, net });
@@ -106,7 +108,7 @@ describeRoot('end to end: connectivity matrix and the L2 segment', () => {
     expect(got).toEqual(checks.map(({ m, ip, want }) => `${m.label}->${ip} ${want}`));
   }, 60_000);
 
-  it('broadcast and multicast reach the same network on the same host only: nothing floods across hosts or networks', async () => {
+  it('broadcast and multicast: ON reaches the network on every host, OFF the same host only; never the other network', async () => {
     const port = 47_000;
     const group = '239.255.42.42';
     const listeners: Background[] = await Promise.all(members.map((m) => startBackground(world, m.ns, probeArgv('listen-bcast', port, group, m.ip))));
@@ -119,15 +121,16 @@ describeRoot('end to end: connectivity matrix and the L2 segment', () => {
       return `${m.label} heard [${[...payloads].sort().join(' ')}]`;
     });
     const want = members.map((m) => {
-      const peers = members.filter((o) => o !== m && o.net === m.net && o.host === m.host);
+      const peers = members.filter((o) => o !== m && o.net === m.net && (m.net === 'alpha' || o.host === m.host));
       return `${m.label} heard [${peers
         .flatMap((o) => [`${o.label}/broadcast`, `${o.label}/multicast`])
         .sort()
         .join(' ')}]`;
     });
     expect(got).toEqual(want);
-    // the positive case exists in this layout: a1 and a2 share host 1 and hear each other
-    expect(want[0]).toContain('a2/broadcast');
+    // both cases exist in this layout: a1 hears a4 on host 3 (ON); b1 on host 1 hears nobody, b2 hears b3 (OFF)
+    expect(want[0]).toContain('a4/multicast');
+    expect(want.slice(4)).toEqual(['b1 heard []', 'b2 heard [b3/broadcast b3/multicast]', 'b3 heard [b2/broadcast b2/multicast]']);
     console.log(`[e2e] broadcast/multicast: ${got.join('; ')}`);
   }, 60_000);
 });

@@ -49,6 +49,12 @@ const CASES: [string, string, string[]][] = [
   ['src/feed/node-net-type.ts', useType('node:net'), [RESTRICTED]],
   ['src/feed/node-dynamic.ts', `export const load = () => import('node:fs');\n`, [RESTRICTED, NODE]],
   ['src/auth/bare-crypto.ts', use('crypto'), [NODE, PROTOCOL]],
+  // The web console (browser code) → src/ | agent/ | test/ | Node built-ins.
+  ['console/src/views/to-src.ts', use('../../../src/config.ts'), [RESTRICTED]],
+  ['console/src/api/to-agent-type.ts', useType('../../../agent/model.ts'), [RESTRICTED]],
+  ['console/src/model/to-test.ts', use('../../../test/support/model.ts'), [RESTRICTED]],
+  ['console/src/model/node-fs.ts', use('node:fs'), [RESTRICTED, NODE]],
+  ['console/src/model/to-src.test.ts', use('../../../src/config.ts'), [RESTRICTED]],
 
   // Allowed.
   ['src/feed/ok.ts', use('../../protocol/model.ts'), []],
@@ -59,6 +65,9 @@ const CASES: [string, string, string[]][] = [
   ['src/feed/ok.test.ts', `${use('../../test/support/model.ts')}export { readFileSync } from 'node:fs';\n`, []],
   ['agent/dns/ok.test.ts', use('../../test/support/sample-networks.ts'), []],
   ['protocol/dns/ok.test.ts', `${use('../../test/support/sample-networks.ts')}export { readFileSync } from 'node:fs';\n`, []],
+  ['console/src/model/ok.ts', useType('../../../protocol/model.ts'), []],
+  ['console/src/model/ok.test.ts', `${use('./ok.ts')}export { readFileSync } from 'node:fs';\n`, []],
+  ['console/vite.config.ts', use('node:url'), []],
   ['test/support/ok.ts', `${use('../../src/config.ts')}export { c } from '../../agent/config.ts';\nexport { readFileSync } from 'node:fs';\n`, []],
 ];
 

@@ -2,7 +2,7 @@
  * Issue 18, packaging: the packed tarball (`npm pack`, which runs `prepare` → `npm run build`)
  * installs into a clean prefix and its commands run on plain Node 24, without tsx or the sources:
  * `--help` on stdout with exit 0, an unknown flag refused with exit 2, and `weft-api` starts, migrates
- * its database and answers /readyz.
+ * its database, answers /readyz and serves the web console at /console/.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -81,6 +81,10 @@ describe('the packed tarball on a clean prefix', () => {
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ ok: true, migrations: { current: true } });
+    // The web console ships built inside the package (build/public/console) and is served at /console/.
+    const consolePage = await fetch(`http://127.0.0.1:${port}/console/`);
+    expect({ status: consolePage.status, type: consolePage.headers.get('content-type') }).toEqual({ status: 200, type: expect.stringMatching(/^text\/html/) });
+    expect(await consolePage.text()).toContain('<div id="app"></div>');
     for (const line of out.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
   }, 60_000);
 });

@@ -23,17 +23,24 @@ export function rootUnavailable(tools: readonly string[] = []): string | null {
 
 /** `describe` for root-only suites: runs, skips with the reason, or (CI) fails with the reason. */
 export function describeRoot(name: string, fn: () => void, opts: { tools?: readonly string[] } = {}): void {
-  const why = rootUnavailable(opts.tools);
+  describeUnless(name, rootUnavailable(opts.tools), { mustRun: process.env.WEFT_REQUIRE_ROOT_SUITES === '1', how: 'WEFT_REQUIRE_ROOT_SUITES=1' }, fn);
+}
+
+/**
+ * `describe` that runs when `why` is null; otherwise it skips with the reason, or, when `mustRun`
+ * (CI), fails with it, so a suite that cannot run never passes in silence. `how` names the switch.
+ */
+export function describeUnless(name: string, why: string | null, require: { mustRun: boolean; how: string }, fn: () => void): void {
   if (!why) {
     describe(name, fn);
-  } else if (process.env.WEFT_REQUIRE_ROOT_SUITES === '1') {
+  } else if (require.mustRun) {
     describe(name, () =>
-      it('can run (WEFT_REQUIRE_ROOT_SUITES=1 forbids skipping)', () => {
+      it(`can run (${require.how} forbids skipping)`, () => {
         throw new Error(`${name}: ${why}`);
       }),
     );
   } else {
-    console.warn(`[skip] ${name}: ${why}; set WEFT_REQUIRE_ROOT_SUITES=1 to fail instead`);
+    console.warn(`[skip] ${name}: ${why}; set ${require.how} to fail instead`);
     describe.skip(`${name} (${why})`, fn);
   }
 }

@@ -44,6 +44,26 @@ describe('the API on Workers', () => {
     expect(graphql.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('serves the web console as static assets at /console/ (issue 22), and /graphql still reaches the Worker', async () => {
+    const redirect = await fetch(`${worker.url}/console`, { redirect: 'manual' });
+    expect({ status: redirect.status, location: redirect.headers.get('location') }).toEqual({ status: 307, location: '/console/' });
+    const page = await fetch(`${worker.url}/console/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('content-security-policy')).toMatch(/^default-src 'self'; script-src 'self';/); // build/public/_headers
+    const html = await page.text();
+    const script = /src="(\/console\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const js = await fetch(`${worker.url}${script}`);
+    expect({ status: js.status, type: js.headers.get('content-type') }).toEqual({ status: 200, type: expect.stringMatching(/javascript/) });
+    const graphql = await fetch(`${worker.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query":"{ __typename }"}',
+    });
+    expect(await graphql.json()).toEqual({ data: { __typename: 'Query' } });
+  });
+
   it('answers the shared scenario exactly as the Node API does', async () => {
     const node = await startTestApi();
     try {

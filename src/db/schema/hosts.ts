@@ -21,5 +21,8 @@ export const hosts = sqliteTable('hosts', {
   livenessChangedAt: integer('liveness_changed_at'),
   // What the agent last reported of its safety state (brake, fence), as JSON; null when all is clear.
   agentSafety: text('agent_safety'),
+  // rotateHostKey: when an operator asked the host's agent for a new WireGuard key; cleared once
+  // the host publishes one (docs/agent-dataplane.md "Host-key rotation").
+  keyRotationRequestedAt: integer('key_rotation_requested_at'),
   createdAt: integer('created_at').notNull(),
 });

@@ -16,6 +16,10 @@ export const networks = sqliteTable('networks', {
   cidr: text('cidr').notNull(),
   gateway: text('gateway').notNull(),
   dnsTtl: integer('dns_ttl').notNull(),
+  // Head-end replication of broadcast/multicast across member hosts (docs/agent-dataplane.md "Multicast")
+  multicast: text('multicast', { enum: ['ON', 'OFF'] })
+    .notNull()
+    .default('ON'),
   ipCursor: integer('ip_cursor').notNull(),
   createdAt: integer('created_at').notNull(),
 });

@@ -66,13 +66,35 @@ export async function updateHost(ctx: ServiceContext, input: UpdateHostInput): P
     }
     const next = { endpoint: endpoint ?? current.endpoint, publicKey: publicKey ?? current.publicKey };
     if (next.endpoint === current.endpoint && next.publicKey === current.publicKey) return { result: { hostId: current.id }, changes: [] };
-    const [row] = await tx.update(hosts).set(next).where(eq(hosts.id, current.id)).returning();
+    // a new key answers any pending rotateHostKey request
+    const cleared = next.publicKey !== current.publicKey ? { keyRotationRequestedAt: null } : {};
+    const [row] = await tx
+      .update(hosts)
+      .set({ ...next, ...cleared })
+      .where(eq(hosts.id, current.id))
+      .returning();
     const now = ctx.now();
     const peers = await peersOfHost(tx, current.id);
     const list: NewChange[] = [
       { kind: 'host.updated', hostId: current.id, payload: { host: toHostModel(row, ctx.config.meshCidr) } },
       ...peers.map((peer): NewChange => ({ kind: 'peer.upserted', hostId: peer, payload: { peer: toPeerModel(row) } })),
     ];
+    return { result: { hostId: current.id }, changes: await appendChanges(tx, list, now) };
+  });
+}
+
+/**
+ * Asks the host's agent for a new WireGuard key (rotateHostKey): the host gets `host.updated` with
+ * `keyRotationRequestedAt`; its agent rotates on its next pass and publishes the key with
+ * `updateHost`, which clears the request. Asking again while one is pending changes nothing.
+ */
+export async function requestHostKeyRotation(ctx: ServiceContext, hostId: string): Promise<Changed<{ hostId: string }>> {
+  return ctx.db.write(async (tx) => {
+    const current = await getHost(tx, hostId);
+    if (current.keyRotationRequestedAt != null) return { result: { hostId: current.id }, changes: [] };
+    const now = ctx.now();
+    const [row] = await tx.update(hosts).set({ keyRotationRequestedAt: now }).where(eq(hosts.id, current.id)).returning();
+    const list: NewChange[] = [{ kind: 'host.updated', hostId: current.id, payload: { host: toHostModel(row, ctx.config.meshCidr) } }];
     return { result: { hostId: current.id }, changes: await appendChanges(tx, list, now) };
   });
 }
