@@ -1,4 +1,8 @@
-/** The benchmark's model: `count` RUNNING web containers, 10 per application, in one network. */
+/**
+ * The benchmark's model: `count` RUNNING web containers, 10 per application, in one network; each
+ * app's web type declares `http` (8080/TCP), so `_http._tcp.web.<app>` answers 10 SRV records and
+ * `_instances.<app>` 10 TXT records.
+ */
 import type { ContainerModel, NetworkModel } from '../protocol/model.ts';
 import { container, network } from '../test/support/model.ts';
 
@@ -15,5 +19,6 @@ export function benchNetwork(count: number): NetworkModel {
     );
   }
   const applications = [...apps].map((id) => ({ id, name: id, defaultProcessType: 'web' }));
-  return network('pn-bench', 9, containers, '10.242.0.0/16', '10.242.0.1', { projectId: 'prj-bench', applications });
+  const ports = [...apps].map((applicationId) => ({ applicationId, processType: 'web', name: 'http', port: 8080, protocol: 'TCP' as const }));
+  return { ...network('pn-bench', 9, containers, '10.242.0.0/16', '10.242.0.1', { projectId: 'prj-bench', applications }), ports };
 }

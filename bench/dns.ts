@@ -14,6 +14,10 @@
  * the server of another revision (an export of it, bench/baseline.ts) under the same dnsperf, for a
  * before/after in one run on one machine.
  *
+ * Weft alone is also measured on SRV (`_http._tcp.web.<app>`, 10 targets with their A records as
+ * additional data) and TXT (`_instances.<app>`, 10 strings) questions, with EDNS since both
+ * answers exceed 512 bytes (issue 19): rows `weft SRV` and `weft TXT`, beside A in the same runs.
+ *
  * Cores are the server process's utime+stime over the dnsperf run (from /proc), so the load
  * generator sharing the machine does not count. Never touches anything but 127.0.0.1.
  */
@@ -77,11 +81,11 @@ interface Measured {
   lost: number;
 }
 
-async function measure(label: string, runIndex: number, pid: number, port: number, queries: string): Promise<Measured> {
+async function measure(label: string, runIndex: number, pid: number, port: number, queries: string, edns = EDNS): Promise<Measured> {
   const cpu0 = cpuSeconds(pid);
   const t0 = performance.now();
   const args = ['-s', '127.0.0.1', '-p', String(port), '-d', queries, '-l', String(SECONDS), '-c', String(CLIENTS), '-q', '100'];
-  if (EDNS) args.push('-e');
+  if (edns) args.push('-e');
   const { stdout } = await run('dnsperf', args, { maxBuffer: 1 << 24 });
   const wall = (performance.now() - t0) / 1000;
   const cores = (cpuSeconds(pid) - cpu0) / wall;
@@ -92,6 +96,8 @@ async function measure(label: string, runIndex: number, pid: number, port: numbe
 }
 
 const WEFT = 'weft';
+const SRV = 'weft SRV' as const;
+const TXT = 'weft TXT' as const;
 const beforeLabel = (rev: string) => `weft ${baselineLabel(rev)}`;
 
 /** Starts Weft's bench server from checkout `root` on `port`. */
@@ -105,6 +111,10 @@ async function main(dir: string, children: ChildProcess[]): Promise<Measured[]> 
   writeFileSync(join(dir, 'hosts'), hosts);
   const queries = join(dir, 'queries');
   writeFileSync(queries, model.containers.map((c) => `${c.hostname} A`).join('\n') + '\n');
+  const apps = model.applications.map((a) => `${a.id}.pn-bench.private-network.internal`);
+  const typed = { [SRV]: join(dir, 'queries-srv'), [TXT]: join(dir, 'queries-txt') };
+  writeFileSync(typed[SRV], apps.map((a) => `_http._tcp.web.${a} SRV`).join('\n') + '\n');
+  writeFileSync(typed[TXT], apps.map((a) => `_instances.${a} TXT`).join('\n') + '\n');
   const base = 25353 + (process.pid % 1000);
   const servers: { label: string; child: ChildProcess; port: number }[] = [];
   const weft = startWeft(REPO_ROOT, base);
@@ -140,11 +150,13 @@ async function main(dir: string, children: ChildProcess[]): Promise<Measured[]> 
   await Promise.all(servers.map((s) => waitReady(s.child, s.port)));
 
   const rows: Measured[] = [];
-  for (let r = 0; r < RUNS; r++)
+  for (let r = 0; r < RUNS; r++) {
     for (let i = 0; i < servers.length; i++) {
       const s = servers[(i + r) % servers.length]; // rotate who goes first
       rows.push(await measure(s.label, r, s.child.pid!, s.port, queries));
     }
+    for (const label of [SRV, TXT] as const) rows.push(await measure(label, r, weft.pid!, base, typed[label], true));
+  }
   return rows;
 }
 
@@ -210,6 +222,22 @@ export async function benchDns(): Promise<BenchRow[]> {
       ),
     );
   }
+  for (const [label, what] of [
+    [SRV, 'SRV (_http._tcp.web.<app>: 10 targets + 10 additional A, EDNS)'],
+    [TXT, 'TXT (_instances.<app>: 10 strings, EDNS)'],
+  ] as const) {
+    const q = ratios(rows, label, 'qps', WEFT);
+    out.push(
+      row(
+        `Weft DNS ${what} QPS, median`,
+        m(label, 'qps'),
+        'q/s',
+        '–',
+        `A: ${Math.round(m(WEFT, 'qps'))} q/s in the same runs; ${q.median.toFixed(2)}× A (${runs} ${q.min.toFixed(2)}–${q.max.toFixed(2)}); lost ${lostOf(rows, label)}`,
+      ),
+      row(`Weft DNS ${label.split(' ')[1]} QPS per core, median`, m(label, 'perCore'), 'q/s per core', '–', `A: ${Math.round(m(WEFT, 'perCore'))}/core`),
+    );
+  }
   if (BASELINE) {
     const c = ratios(rows, WEFT, 'perCore', beforeLabel(BASELINE));
     out.push(
@@ -233,8 +261,9 @@ function printText(rows: Measured[]): void {
         ` ${lostOf(rows, label)}`,
     );
   }
-  for (const label of labels.filter((l) => l !== 'dnsmasq'))
+  for (const label of labels.filter((l) => l !== 'dnsmasq' && l !== SRV && l !== TXT))
     console.log(`${label} / dnsmasq, per run: QPS ${fmtSpread(ratios(rows, label, 'qps'))}, QPS per core ${fmtSpread(ratios(rows, label, 'perCore'))}`);
+  for (const label of [SRV, TXT]) console.log(`${label} / weft A, per run: QPS ${fmtSpread(ratios(rows, label, 'qps', WEFT))} (EDNS)`);
   const before = labels.find((l) => l.startsWith(`${WEFT} (before`));
   if (before)
     console.log(

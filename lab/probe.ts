@@ -11,9 +11,10 @@
  *   vxlan <dst-ip> <vni> <dst-mac> <src-mac> <src-ip> <inner-dst-ip> <port> <payload>   crafted VXLAN frames to <dst-ip>:4789
  *   dns-wait <server> <name> <timeout-ms>      polls an A query every 5 ms; prints {answeredAt} (epoch ms) or {answeredAt: null}
  *   dns-loop <server> <name,name,…> <interval-ms>  queries every name each interval until SIGTERM/SIGINT; prints {sent, answered, failed, maxMs}
- *   dns-watch <server>                         for each stdin line `<name> <ip>` (or `<name> -`: no address), queries
+ *   dns-watch <server>                         for each stdin line `<name> <ip> [<ttl>]` (or `<name> -`: no address), queries
  *                                              about every millisecond, one query in flight, until the answer is that address (or
- *                                              none); prints {name, at} with `at` in epoch ms to the microsecond, then waits for the next line
+ *                                              none), with that TTL when given; prints {name, at} with `at` in epoch ms to the
+ *                                              microsecond, then waits for the next line
  *   request-loop <server> <name> <port> <interval-ms>  a client of a service name: resolves it (caching
  *                                              the answer for its TTL, as a stub resolver does), sends one TCP request to one of its
  *                                              addresses each interval until SIGTERM; prints {sent, ok, failed, failures}
@@ -243,7 +244,7 @@ const epochMs = () => performance.timeOrigin + performance.now();
 
 function dnsWatch(server: string): void {
   const sock = createSocket('udp4');
-  let want: { name: string; ip: string | null } | null = null;
+  let want: { name: string; ip: string | null; ttl: number | null } | null = null;
   let id = 0;
   let retry: NodeJS.Timeout | null = null;
   const ask = () => {
@@ -256,8 +257,8 @@ function dnsWatch(server: string): void {
   sock.on('message', (msg) => {
     if (!want || msg.readUInt16BE(0) !== id) return;
     if (retry) clearTimeout(retry);
-    const ips = (msg[3] & 0x0f) === 0 ? parseA(msg).ips : [];
-    if (want.ip === null ? ips.length === 0 : ips.includes(want.ip)) {
+    const { ips, ttl } = (msg[3] & 0x0f) === 0 ? parseA(msg) : { ips: [], ttl: 0 };
+    if (want.ip === null ? ips.length === 0 : ips.includes(want.ip) && (want.ttl === null || ttl === want.ttl)) {
       out({ name: want.name, at: epochMs() });
       want = null;
     } else retry = setTimeout(ask, 1);
@@ -266,9 +267,9 @@ function dnsWatch(server: string): void {
   process.stdin.on('data', (d) => {
     buffered += d;
     for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
-      const [name, ip] = buffered.slice(0, nl).trim().split(' ');
+      const [name, ip, ttl] = buffered.slice(0, nl).trim().split(' ');
       buffered = buffered.slice(nl + 1);
-      want = { name, ip: ip === '-' ? null : ip };
+      want = { name, ip: ip === '-' ? null : ip, ttl: ttl === undefined ? null : Number(ttl) };
       ask();
     }
   });

@@ -19,7 +19,7 @@ describe('change catalogue', () => {
   });
 
   it('reports an unknown kind and an invalid payload, never throws', () => {
-    expect(parsePayload('network.updated', { networkId: 'pn-1', dnsTtl: 30 })).toMatchObject({ ok: false, reason: 'unknown-kind' });
+    expect(parsePayload('network.renamed', { networkId: 'pn-1', name: 'x' })).toMatchObject({ ok: false, reason: 'unknown-kind' });
     const bad = parsePayload('container.running', { container: { ...container, state: 'GONE' } });
     expect(bad).toMatchObject({ ok: false, reason: 'invalid' });
     expect(!bad.ok && bad.message).toContain('container.state');

@@ -11,7 +11,7 @@
  * Runtime-neutral: zod only.
  */
 import { z } from 'zod';
-import { applicationModelSchema, containerModelSchema, hostModelSchema, peerModelSchema } from './model-schema.ts';
+import { applicationModelSchema, containerModelSchema, declaredPortSchema, hostModelSchema, networkAliasModelSchema, peerModelSchema } from './model-schema.ts';
 
 /** The columns of a change row that say who it concerns (src/feed/read.ts routes on them). */
 export type AddressColumn = 'projectId' | 'networkId' | 'hostId';
@@ -52,6 +52,13 @@ export const CHANGE_CATALOGUE = {
     to: PROJECT,
     payload: z.object({ applicationId: z.string(), processType: z.string(), exposure, previous: exposure.nullable() }),
   },
+  // The whole list of a process type's declared ports (issue 19): SRV records follow it.
+  'process.ports_changed': {
+    to: NETWORK,
+    payload: z.object({ applicationId: z.string(), processType: z.string(), ports: z.array(declaredPortSchema) }),
+  },
+  // A network's live DNS settings (issue 19): its TTL and every alias, whole, so a switch is atomic.
+  'network.updated': { to: NETWORK, payload: z.object({ dnsTtl: z.number().int(), aliases: z.array(networkAliasModelSchema) }) },
   'container.created': { to: NETWORK, payload: containerPayload },
   'container.running': { to: NETWORK, payload: containerPayload },
   'container.draining': { to: NETWORK, payload: containerPayload },

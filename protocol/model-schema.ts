@@ -5,7 +5,7 @@
  * Runtime-neutral: zod only.
  */
 import { z } from 'zod';
-import type { ApplicationModel, ContainerModel, HostModel, PeerModel } from './model.ts';
+import type { ApplicationModel, ContainerModel, HostModel, NetworkAliasModel, PeerModel } from './model.ts';
 
 export const containerStateSchema = z.enum(['PENDING', 'RUNNING', 'DRAINING']);
 
@@ -27,6 +27,13 @@ export const applicationModelSchema = z.object({
   name: z.string(),
   defaultProcessType: z.string(),
 });
+
+export const portProtocolSchema = z.enum(['TCP', 'UDP']);
+
+/** A declared port as a change carries it (its application and type are the change's). */
+export const declaredPortSchema = z.object({ name: z.string(), port: z.number().int(), protocol: portProtocolSchema });
+
+export const networkAliasModelSchema = z.object({ name: z.string(), applicationId: z.string(), processType: z.string().nullable() });
 
 export const peerModelSchema = z.object({
   hostId: z.string(),
@@ -55,4 +62,5 @@ export type ModelSchemasMatch = [
   Assert<Same<z.infer<typeof applicationModelSchema>, ApplicationModel>>,
   Assert<Same<z.infer<typeof peerModelSchema>, PeerModel>>,
   Assert<Same<z.infer<typeof hostModelSchema>, HostModel>>,
+  Assert<Same<z.infer<typeof networkAliasModelSchema>, NetworkAliasModel>>,
 ];

@@ -30,6 +30,24 @@ export interface ApplicationModel {
   defaultProcessType: string; // the type that the app-level name resolves to ("web" unless set)
 }
 
+export type PortProtocol = 'TCP' | 'UDP';
+
+/** A port a process type declares (issue 19): it names the SRV records `_<name>._<proto>.<type>.<app>.<pn>`. */
+export interface ProcessPortModel {
+  applicationId: string;
+  processType: string;
+  name: string; // a DNS label without the leading underscore: http, grpc, …
+  port: number; // 1 … 65535
+  protocol: PortProtocol;
+}
+
+/** A network-scoped name `<name>.<pn>…` that answers for an application (its default type) or one process type. */
+export interface NetworkAliasModel {
+  name: string; // a DNS label that is no application id and no reserved label
+  applicationId: string;
+  processType: string | null; // null: the application's default process type
+}
+
 /** A private network that has at least one container on this host. */
 /** A per-network data-plane switch. */
 export type NetworkSwitch = 'ON' | 'OFF';
@@ -49,6 +67,10 @@ export interface NetworkModel {
   // Hosts of this network's containers that the API holds DOWN (docs/architecture.md §8.4): their
   // containers leave DNS, their data-plane entries stay. Sorted; empty when every host is up.
   downHosts: string[];
+  // Declared ports of the network's process types (SRV) and its aliases; absent means none
+  // (older APIs and state files). Sorted by application, type and name.
+  ports?: ProcessPortModel[];
+  aliases?: NetworkAliasModel[];
 }
 
 /** A WireGuard peer: another host that shares at least one network with this one. */

@@ -106,9 +106,25 @@ describe('applyChange', () => {
       'a kind that does not apply to agents',
       row('project.created', { projectId: 'prj-1', networkId: 'pn-1', name: 'p', vni: 7, cidr: '10.240.0.0/22', gateway: '10.240.0.1', dnsTtl: 5 }),
     ],
-    ['network.updated, which no service emits', row('network.updated', { networkId: 'pn-1', dnsTtl: 30 })],
   ])('skips %s, advancing the revision only', (_name, change) => {
     expect(applyChange(base, change)).toEqual({ kind: 'applied', config: { ...base, revision: 11 } });
+  });
+  it('applies network.updated (TTL and aliases) and process.ports_changed (issue 19)', () => {
+    const aliases = [{ name: 'db', applicationId: 'ap-1', processType: null }];
+    const updated = applyChange(base, row('network.updated', { dnsTtl: 30, aliases }));
+    expect(updated.kind === 'applied' && updated.config.networks[0]).toMatchObject({ dnsTtl: 30, aliases });
+    const ported = applyChange(
+      base,
+      row('process.ports_changed', { applicationId: 'ap-1', processType: 'web', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] }),
+    );
+    expect(ported.kind === 'applied' && ported.config.networks[0].ports).toEqual([
+      { applicationId: 'ap-1', processType: 'web', name: 'http', port: 80, protocol: 'TCP' },
+    ]);
+    if (ported.kind !== 'applied') return;
+    const cleared = applyChange(ported.config, row('process.ports_changed', { applicationId: 'ap-1', processType: 'web', ports: [] }));
+    expect(cleared.kind === 'applied' && cleared.config.networks[0].ports).toEqual([]);
+    const gone = applyChange(ported.config, row('application.deleted', { applicationId: 'ap-1', name: 'a' }));
+    expect(gone.kind === 'applied' && gone.config.networks[0].ports).toEqual([]);
   });
   it('lists again on a row it cannot read instead of applying it', () => {
     expect(applyChange(base, row('container.removed', { containerId: 'c1' })).kind).toBe('relist');

@@ -10,7 +10,7 @@
  */
 import { type ChangeKind, type Handling, type HostDelta, parseHostDelta } from '../../protocol/changes.ts';
 import { expandPayload } from '../../protocol/compact.ts';
-import type { ContainerModel, HostConfig, NetworkModel } from '../../protocol/model.ts';
+import type { ContainerModel, HostConfig, NetworkModel, ProcessPortModel } from '../../protocol/model.ts';
 
 /**
  * What the agent does with each change kind. A kind added to the catalogue fails the typecheck
@@ -23,6 +23,8 @@ export const AGENT_HANDLING = {
   'application.updated': 'handled',
   'application.deleted': 'handled',
   'process.exposure_changed': 'not-applicable', // the public router's concern, addressed to the project only
+  'process.ports_changed': 'handled',
+  'network.updated': 'handled',
   'container.created': 'handled',
   'container.running': 'handled',
   'container.draining': 'handled',
@@ -60,6 +62,27 @@ const upsertContainer = (n: NetworkModel, c: ContainerModel): NetworkModel => {
   return { ...n, containers: [...others, c].sort((a, b) => a.ip.localeCompare(b.ip, 'en', { numeric: true })) };
 };
 
+/** A network's ports with one process type's list replaced, in the snapshot's order (application, type, name). */
+function replacePorts(
+  ports: ProcessPortModel[],
+  applicationId: string,
+  processType: string,
+  declared: Omit<ProcessPortModel, 'applicationId' | 'processType'>[],
+): ProcessPortModel[] {
+  const others = ports.filter((p) => p.applicationId !== applicationId || p.processType !== processType);
+  return [...others, ...declared.map((p) => ({ applicationId, processType, ...p }))].sort(comparePorts);
+}
+
+/** The order of a network's declared ports, the same as the API's snapshot. */
+function comparePorts(a: ProcessPortModel, b: ProcessPortModel): number {
+  return (
+    a.applicationId.localeCompare(b.applicationId) ||
+    a.processType.localeCompare(b.processType) ||
+    a.name.localeCompare(b.name) ||
+    a.protocol.localeCompare(b.protocol)
+  );
+}
+
 /** Applies one delta; the result's revision is the delta's. */
 export function applyDelta(config: HostConfig, delta: AgentDelta): ApplyResult {
   const known = (id: string) => config.networks.some((n) => n.id === id);
@@ -85,7 +108,18 @@ export function applyDelta(config: HostConfig, delta: AgentDelta): ApplyResult {
       }));
       break;
     case 'application.deleted':
-      next = withNetwork(config, delta.networkId, (n) => ({ ...n, applications: n.applications.filter((a) => a.id !== delta.applicationId) }));
+      next = withNetwork(config, delta.networkId, (n) => ({
+        ...n,
+        applications: n.applications.filter((a) => a.id !== delta.applicationId),
+        ...(n.ports ? { ports: n.ports.filter((p) => p.applicationId !== delta.applicationId) } : {}),
+        ...(n.aliases ? { aliases: n.aliases.filter((a) => a.applicationId !== delta.applicationId) } : {}),
+      }));
+      break;
+    case 'process.ports_changed':
+      next = withNetwork(config, delta.networkId, (n) => ({ ...n, ports: replacePorts(n.ports ?? [], delta.applicationId, delta.processType, delta.ports) }));
+      break;
+    case 'network.updated':
+      next = withNetwork(config, delta.networkId, (n) => ({ ...n, dnsTtl: delta.dnsTtl, aliases: delta.aliases }));
       break;
     case 'network.joined':
       if (!known(delta.networkId)) return { kind: 'relist', reason: `joined network ${delta.networkId}` };

@@ -10,6 +10,7 @@
 import type { Answer, DecodedPacket, OptAnswer, Packet, Question } from 'dns-packet';
 import { answer as answerFromZone } from '../../protocol/dns/answer.ts';
 import type { ZoneRecord } from '../../protocol/dns/records.ts';
+import { parseReverse, weftReverseZoneOf } from '../../protocol/dns/reverse.ts';
 import { canonicalName, inZone, ZONE_APEX, type Zone } from '../../protocol/dns/zone.ts';
 
 export const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
@@ -45,7 +46,8 @@ export function answer(query: DecodedPacket, zone: Zone | undefined): Decision {
   if (questions.length !== 1) return reply(query, RCODE.FORMERR, [], []);
 
   const q = questions[0];
-  if (!inZone(canonicalName(q.name))) return { kind: 'forward' };
+  const name = canonicalName(q.name);
+  if (!inZone(name) && !isWeftReverse(name)) return { kind: 'forward' };
   if ((q.class ?? 'IN') !== 'IN' || !zone) return reply(query, RCODE.REFUSED, [], []);
 
   const found = answerFromZone(q, zone);
@@ -53,18 +55,39 @@ export function answer(query: DecodedPacket, zone: Zone | undefined): Decision {
     case 'outside':
       return { kind: 'forward' };
     case 'nxdomain':
-      return reply(query, RCODE.NXDOMAIN, [], [soaRecord(zone)]);
+      return reply(query, RCODE.NXDOMAIN, [], [soaRecord(zone, found.apex)]);
     case 'soa':
       return reply(query, RCODE.NOERROR, [{ ...soaRecord(zone), name: q.name }], []);
     case 'records':
-      if (!found.records.length) return reply(query, RCODE.NOERROR, [], [soaRecord(zone)]); // NODATA
+      if (!found.records.length) return reply(query, RCODE.NOERROR, [], [soaRecord(zone, found.apex)]); // NODATA
       return reply(
         query,
         RCODE.NOERROR,
         found.records.map((r) => toAnswer(q.name, zone.ttl, r)),
         [],
+        0,
+        additionalsFor(found.records, zone),
       );
   }
+}
+
+/** A reverse name inside Weft's CIDRs (answered here even for a network that left the model: REFUSED). */
+function isWeftReverse(name: string): boolean {
+  const prefix = parseReverse(name);
+  return prefix !== null && weftReverseZoneOf(prefix) !== null;
+}
+
+/**
+ * The A records of SRV targets (RFC 2782: "the additional data section … contains the A records"),
+ * so a client needs no second query. The encoder drops them, not the answers, when they do not fit.
+ */
+function additionalsFor(records: readonly ZoneRecord[], zone: Zone): Answer[] {
+  const out: Answer[] = [];
+  for (const r of records) {
+    if (r.type !== 'SRV') continue;
+    for (const a of zone.names.get(canonicalName(r.target)) ?? []) if (a.type === 'A') out.push(toAnswer(r.target, zone.ttl, a));
+  }
+  return out;
 }
 
 /** A zone record as a dns-packet answer owned by `name` (the question's own spelling). */
@@ -83,15 +106,15 @@ export function toAnswer(name: string, ttl: number, record: ZoneRecord): Answer 
 }
 
 /** The zone's SOA, as put in the authority section of negative answers (RFC 2308). */
-export function soaRecord(zone: Zone): Answer {
-  return { name: ZONE_APEX, type: 'SOA', class: 'IN', ttl: Math.min(zone.ttl, zone.soa.minimum), data: { ...zone.soa } };
+export function soaRecord(zone: Zone, apex: string = ZONE_APEX): Answer {
+  return { name: apex, type: 'SOA', class: 'IN', ttl: Math.min(zone.ttl, zone.soa.minimum), data: { ...zone.soa } };
 }
 
-function reply(query: DecodedPacket, rcode: number, answers: Answer[], authorities: Answer[], extendedRcode = 0): Decision {
+function reply(query: DecodedPacket, rcode: number, answers: Answer[], authorities: Answer[], extendedRcode = 0, extra: Answer[] = []): Decision {
   const flags = (query.flags ?? 0) & (RD | CD);
   const isAuthoritative = rcode === RCODE.NOERROR || rcode === RCODE.NXDOMAIN;
   const q: Question[] = (query.questions ?? []).slice(0, 1);
-  const additionals: Answer[] = [];
+  const additionals: Answer[] = [...extra];
   if ((query.additionals ?? []).some((a) => a.type === 'OPT')) {
     const asked = query.additionals!.find((a): a is OptAnswer => a.type === 'OPT')!;
     // DO is copied back (RFC 3225 §3); we sign nothing, so no RRSIGs follow.

@@ -18,11 +18,19 @@ const TC = 1 << 9;
 /**
  * Encodes `response`; `question` is the query's raw question (name + type + class) or undefined to
  * encode it from the packet. When the result exceeds `limit` bytes, returns the same header with TC
- * set and empty answer and authority sections, keeping the question and OPT (RFC 2181 §9).
+ * set and empty answer and authority sections, keeping the question and OPT (RFC 2181 §9) — unless
+ * leaving out the additional records (all but OPT) is enough to fit.
  */
 export function encodeResponse(response: Packet, question: Buffer | undefined, limit: number): Buffer {
   const full = encode(response, question, false);
   if (full.length <= limit) return full;
+  // Additional data (an SRV's target addresses) is a courtesy: drop it before the answers, without
+  // TC, since the answer is complete without it (RFC 2181 §9).
+  const optOnly = (response.additionals ?? []).filter((a) => a.type === 'OPT');
+  if (optOnly.length < (response.additionals ?? []).length) {
+    const lean = encode({ ...response, additionals: optOnly }, question, false);
+    if (lean.length <= limit) return lean;
+  }
   return encode(response, question, true);
 }
 

@@ -6,6 +6,7 @@
  * network that has left) belong to the server.
  */
 import type { ZoneRecord } from './records.ts';
+import { overlaps, parseReverse, weftReverseZoneOf } from './reverse.ts';
 import { canonicalName, inZone, ZONE_APEX, type Zone } from './zone.ts';
 
 /** A name in any case, with or without the trailing dot, and a type such as 'A', 'AAAA' or 'ANY'. */
@@ -15,24 +16,50 @@ export interface ZoneQuestion {
 }
 
 export type ZoneAnswer =
-  | { kind: 'outside' } // not under the apex: the DNS server forwards it, the API refuses it
-  | { kind: 'nxdomain' } // nothing here or below (RFC 8020), another network's names included
+  | { kind: 'outside' } // neither under the apex nor a reverse name in Weft's CIDRs: forwarded by the DNS server, refused by the API
+  | { kind: 'nxdomain'; apex: string } // nothing here or below (RFC 8020), another network's names included
   | { kind: 'soa' } // the apex's SOA, which lives in zone.soa rather than among the records
-  | { kind: 'records'; records: readonly ZoneRecord[] }; // NOERROR; no records is NODATA
+  | { kind: 'records'; records: readonly ZoneRecord[]; apex: string }; // NOERROR; no records is NODATA
+
+/**
+ * `apex` is the owner of the SOA a negative answer carries: `private-network.internal` for forward
+ * names, the network's reverse zone (`240.10.in-addr.arpa`) for its PTR names, and the locally
+ * served RFC 1918 zone (RFC 6303) for reverse names outside the network's CIDR.
+ */
 
 /** Answers `question` from `zone`. */
 export function answer(question: ZoneQuestion, zone: Zone): ZoneAnswer {
   const name = canonicalName(question.name);
-  if (!inZone(name)) return { kind: 'outside' };
-  const records = zone.names.get(name);
-  if (!records) return { kind: 'nxdomain' };
+  const apex = authorityOf(name, zone);
+  if (!apex) return { kind: 'outside' };
+  let records = zone.names.get(name);
+  if (!records && apex !== ZONE_APEX) {
+    // Reverse names: a prefix of the network's CIDR (fewer than 4 octets) is an empty non-terminal.
+    const prefix = parseReverse(name)!;
+    if (prefix.prefix < 32 && zone.cidr && overlaps(prefix, zone.cidr)) records = [];
+  }
+  if (!records) return { kind: 'nxdomain', apex };
   const type = question.type.toUpperCase();
   switch (type) {
     case 'ANY':
-      return { kind: 'records', records };
+      return { kind: 'records', records, apex };
     case 'SOA':
-      return name === ZONE_APEX ? { kind: 'soa' } : { kind: 'records', records: [] };
+      return name === apex ? { kind: 'soa' } : { kind: 'records', records: [], apex };
     default:
-      return { kind: 'records', records: records.filter((r) => r.type === type) };
+      return { kind: 'records', records: records.filter((r) => r.type === type), apex };
   }
+}
+
+/**
+ * The zone that answers `name` (canonical) for this network, or null when Weft does not answer it:
+ * the apex for names under it; for reverse names, the network's reverse zone when the name is
+ * inside its CIDR, else the RFC 1918 zone holding it (NXDOMAIN: another network's or nobody's).
+ */
+export function authorityOf(name: string, zone: Zone): string | null {
+  if (inZone(name)) return ZONE_APEX;
+  const prefix = parseReverse(name);
+  if (!prefix) return null;
+  if (zone.cidr && zone.reverseApex && overlaps(prefix, zone.cidr) && (name === zone.reverseApex || name.endsWith(`.${zone.reverseApex}`)))
+    return zone.reverseApex;
+  return weftReverseZoneOf(prefix);
 }

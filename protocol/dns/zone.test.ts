@@ -24,6 +24,16 @@ describe('buildZone', () => {
         `1.backend.ap-api.${A}`,
         `ap-idle.${A}`,
         `web.ap-idle.${A}`,
+        // TXT enumeration: the network's apps, each app's RUNNING containers (issue 19)
+        `_apps.${A}`,
+        `_instances.ap-shop.${A}`,
+        `_instances.ap-api.${A}`,
+        `_instances.ap-idle.${A}`,
+        // PTR: one per RUNNING container
+        '4.0.240.10.in-addr.arpa',
+        '5.0.240.10.in-addr.arpa',
+        '6.0.240.10.in-addr.arpa',
+        '9.0.240.10.in-addr.arpa',
       ].sort(),
     );
   });

@@ -14,9 +14,17 @@
  *   scaled to zero or still PENDING is NODATA, never an NXDOMAIN that would hide later names below;
  * - `<n>.<type>.<app>.<pn>` only while that container is RUNNING and its host is not DOWN — DRAINING and PENDING containers
  *   are not in DNS at all.
+ * Service discovery (issue 19, docs/dns.md "Names"):
+ * - `_<port>._<proto>.<type>.<app>.<pn>` for each declared port of a type (SRV, one per RUNNING
+ *   container), and `_<proto>.<type>.<app>.<pn>` as its empty non-terminal;
+ * - `_instances.<app>.<pn>` (TXT, one per RUNNING container) and `_apps.<pn>` (TXT, one per app);
+ * - `<alias>.<pn>` for each alias: the A records of its target; an alias never shadows an app;
+ * - `d.c.b.a.in-addr.arpa` (PTR → the container's numbered name) for each RUNNING container.
  */
-import type { NetworkModel } from '../model.ts';
+import { type Cidr, parseCidr } from '../addressing/ipv4.ts';
+import type { ContainerModel, NetworkModel } from '../model.ts';
 import type { ZoneRecord } from './records.ts';
+import { ptrName, reverseApexOf } from './reverse.ts';
 
 export const ZONE_APEX = 'private-network.internal';
 
@@ -38,6 +46,9 @@ export interface Zone {
   soa: ZoneSoa;
   /** Every existing name → its records (empty for empty non-terminals and NODATA names). */
   names: ReadonlyMap<string, readonly ZoneRecord[]>;
+  /** The network's CIDR and the reverse zone holding it (`240.10.in-addr.arpa`); null if the CIDR does not parse. */
+  cidr: Cidr | null;
+  reverseApex: string | null;
 }
 
 /** A name as zones key it: lower-case, without the trailing dot. */
@@ -83,6 +94,7 @@ export function buildZone(network: NetworkModel): Zone {
     .filter((c) => c.state === 'RUNNING' && !down.has(c.hostId))
     .sort((a, b) => a.number - b.number || a.ip.localeCompare(b.ip));
   for (const c of network.containers) ensure(`${c.processType}.${c.applicationId}.${pn}`.toLowerCase());
+  const byType = new Map<string, ContainerModel[]>(); // `<type>.<app>.<pn>` → its RUNNING containers
   for (const c of running) {
     const app = c.applicationId.toLowerCase();
     const type = c.processType.toLowerCase();
@@ -91,8 +103,40 @@ export function buildZone(network: NetworkModel): Zone {
     ensure(typeName).push(a);
     ensure(`${c.number}.${typeName}`).push(a);
     if (defaults.get(app) === type) ensure(`${app}.${pn}`).push(a);
+    ensure(ptrName(c.ip)).push({ type: 'PTR', target: `${c.number}.${typeName}` });
+    byType.set(typeName, [...(byType.get(typeName) ?? []), c]);
   }
 
+  // SRV: one record per RUNNING container of the type, in container order, targets its numbered name.
+  for (const p of network.ports ?? []) {
+    const typeName = `${p.processType}.${p.applicationId}.${pn}`.toLowerCase();
+    const proto = `_${p.protocol.toLowerCase()}.${typeName}`;
+    ensure(typeName);
+    ensure(proto);
+    const srv = ensure(`_${p.name.toLowerCase()}.${proto}`);
+    for (const c of byType.get(typeName) ?? []) srv.push({ type: 'SRV', priority: 0, weight: 0, port: p.port, target: `${c.number}.${typeName}` });
+  }
+
+  // TXT enumeration: `_instances.<app>` per app, `_apps` for the network (docs/dns.md, "Names").
+  ensure(`_apps.${pn}`).push(...[...defaults].map(([app, type]): ZoneRecord => ({ type: 'TXT', data: [`id=${app} default=${type}`] })));
+  for (const app of defaults.keys()) ensure(`_instances.${app}.${pn}`);
+  const byApp = [...running].sort((a, b) => a.processType.localeCompare(b.processType) || a.number - b.number);
+  for (const c of byApp) {
+    const app = c.applicationId.toLowerCase();
+    const data = `type=${c.processType.toLowerCase()} n=${c.number} ip=${c.ip} host=${c.hostId}`;
+    ensure(`_instances.${app}.${pn}`).push({ type: 'TXT', data: [data] });
+  }
+
+  // Aliases: the target's A records under `<alias>.<pn>`, unless the name is taken (an app id wins).
+  for (const alias of network.aliases ?? []) {
+    const name = `${alias.name}.${pn}`.toLowerCase();
+    if (names.has(name)) continue;
+    const app = alias.applicationId.toLowerCase();
+    const type = (alias.processType ?? defaults.get(app) ?? 'web').toLowerCase();
+    ensure(name).push(...(names.get(`${type}.${app}.${pn}`) ?? []).filter((r) => r.type === 'A'));
+  }
+
+  const cidr = parseCidr(network.cidr);
   const ttl = network.dnsTtl;
   return {
     networkId: network.id,
@@ -109,5 +153,7 @@ export function buildZone(network: NetworkModel): Zone {
       minimum: ttl,
     },
     names,
+    cidr,
+    reverseApex: cidr ? reverseApexOf(cidr) : null,
   };
 }

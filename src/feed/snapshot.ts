@@ -6,6 +6,7 @@ import { eq, inArray, max } from 'drizzle-orm';
 import type { HostConfig, NetworkModel } from '../../protocol/model.ts';
 import type { Reader } from '../db/client.ts';
 import { applications, changes, containers, hosts } from '../db/schema/index.ts';
+import { aliasesOf, portsOfApplications } from '../db/dns-lookups.ts';
 import { getGeneration, getHost, getNetwork } from '../db/lookups.ts';
 import { networksOfHost, peersOfHost } from './membership.ts';
 import { toApplicationModel, toContainerModel, toHostModel, toPeerModel } from './models.ts';
@@ -36,6 +37,11 @@ export async function buildNetworkModel(db: Reader, networkId: string): Promise<
     applications: apps.map(toApplicationModel).sort((a, b) => a.id.localeCompare(b.id)),
     containers: rows.map((r) => toContainerModel(r.c, r.meshIp)).sort((a, b) => a.ip.localeCompare(b.ip, 'en', { numeric: true })),
     downHosts: [...new Set(rows.filter((r) => r.liveness === 'DOWN').map((r) => r.c.hostId))].sort(),
+    ports: await portsOfApplications(
+      db,
+      apps.map((a) => a.id),
+    ),
+    aliases: await aliasesOf(db, networkId),
   };
 }
 

@@ -8,6 +8,7 @@ import { setDefaultProcessType, setProcessExposure } from '../services/applicati
 import { getApplication, getNetwork, getProject } from '../db/lookups.ts';
 import { assertProjectAccess, loadVisible } from './access.ts';
 import { builder } from './builder.ts';
+import { ProcessPortInput } from './dns.ts';
 import type { GraphQLContext } from './context.ts';
 import { DeletePayload, entityPayload, lastRevision } from './payloads.ts';
 import { type ApplicationRow, ApplicationRef, ContainerRef, ExposureEnum, NetworkRef, ProcessTypeRef, ProjectRef } from './refs.ts';
@@ -91,6 +92,7 @@ const CreateApplicationInput = builder.inputType('CreateApplicationInput', {
     name: t.string({ required: true }),
     processTypes: t.stringList({ description: 'Process types to declare now (more appear as containers are created).' }),
     defaultProcessType: t.string({ description: 'The type the app-level name resolves to. Default web.' }),
+    ports: t.field({ type: [ProcessPortInput], description: 'Ports the process types declare (SRV records).' }),
   }),
 });
 

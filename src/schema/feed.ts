@@ -51,6 +51,8 @@ export const PROJECT_FEED_HANDLING = {
   'application.updated': 'handled',
   'application.deleted': 'handled',
   'process.exposure_changed': 'handled',
+  'process.ports_changed': 'handled',
+  'network.updated': 'handled',
   'container.created': 'handled',
   'container.running': 'handled',
   'container.draining': 'handled',

@@ -6,6 +6,7 @@ import { builder } from './builder.ts';
 import './project.ts';
 import './network.ts';
 import './application.ts';
+import './dns.ts';
 import './host.ts';
 import './container.ts';
 import './feed.ts';

@@ -44,7 +44,7 @@ const DnsRecord = builder.objectRef<{ name: string; type: string; ttl: number; d
 
 const Rcode = builder.enumType('DnsRcode', {
   values: ['NOERROR', 'NXDOMAIN', 'REFUSED'] as const,
-  description: 'REFUSED: the name is outside private-network.internal (the host DNS forwards it upstream).',
+  description: 'REFUSED: the name is outside private-network.internal and is no reverse name in RFC 1918 space (the host DNS forwards it upstream).',
 });
 
 const ResolveResult = builder

@@ -35,6 +35,8 @@ import type { ServiceContext } from '../../src/services/context.ts';
 import { registerHost, updateHost } from '../../src/services/hosts/register.ts';
 import { bumpHostTokenVersion } from '../../src/services/hosts/token.ts';
 import { createProject } from '../../src/services/projects/create.ts';
+import { setNetworkAlias, updateNetwork } from '../../src/services/dns/network.ts';
+import { setProcessPorts } from '../../src/services/dns/ports.ts';
 import { deleteProject } from '../../src/services/projects/delete.ts';
 import { WEBHOOK_EVENT_TYPES, WEBHOOK_HANDLING } from '../../src/webhooks/events.ts';
 import { fakeKey, startTestApi, type TestApi } from '../support/api.ts';
@@ -110,6 +112,9 @@ describe('every kind is emitted by a service, as the catalogue describes it', ()
     expect((await sweepLiveness(ctx)).result.up).toEqual([h1]);
     await setDefaultProcessType(ctx, app.applicationId, 'worker');
     await setProcessExposure(ctx, app.applicationId, 'web', 'PRIVATE');
+    await setProcessPorts(ctx, app.applicationId, 'web', [{ name: 'http', port: 8080, protocol: 'TCP' }]);
+    await setNetworkAlias(ctx, { networkId: project.networkId, name: 'front', applicationId: app.applicationId });
+    await updateNetwork(ctx, { networkId: project.networkId, dnsTtl: 10 });
     await updateHost(ctx, { hostId: h1, endpoint: '192.0.2.11:51820' });
     await bumpHostTokenVersion(ctx, h1, 'rotated');
     await bumpHostTokenVersion(ctx, h2, 'revoked');

@@ -38,7 +38,7 @@ describe('README', () => {
     const resolveAnswer = JSON.parse(stdout.slice(stdout.lastIndexOf('{\n  "data": {\n    "resolve"')));
     expect(resolveAnswer.data.resolve.rcode).toBe('NOERROR');
     expect(resolveAnswer.data.resolve.records.map((r: { data: string }) => r.data)).toEqual(['10.240.0.2', '10.240.0.3']);
-    expect(resolveAnswer.data.resolve.records[0].ttl).toBe(5);
+    expect(resolveAnswer.data.resolve.records[0].ttl).toBe(30); // updateNetwork set it
     expect(stdout).toContain('"SCALINGO_PRIVATE_HOSTNAME"');
     expect(stdout).toMatch(/"1\.worker\.ap-[0-9a-f-]+\.pn-[0-9a-f-]+\.private-network\.internal"/);
     expect(stdout).not.toContain('"errors"');

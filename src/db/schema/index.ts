@@ -1,6 +1,7 @@
 export * from './applications.ts';
 export * from './changes.ts';
 export * from './containers.ts';
+export * from './dns.ts';
 export * from './generation.ts';
 export * from './hosts.ts';
 export * from './networks.ts';
