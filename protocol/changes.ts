@@ -11,7 +11,15 @@
  * Runtime-neutral: zod only.
  */
 import { z } from 'zod';
-import { applicationModelSchema, containerModelSchema, declaredPortSchema, hostModelSchema, networkAliasModelSchema, peerModelSchema } from './model-schema.ts';
+import {
+  applicationModelSchema,
+  containerModelSchema,
+  declaredPortSchema,
+  hostModelSchema,
+  networkAliasModelSchema,
+  networkSwitchSchema,
+  peerModelSchema,
+} from './model-schema.ts';
 
 /** The columns of a change row that say who it concerns (src/feed/read.ts routes on them). */
 export type AddressColumn = 'projectId' | 'networkId' | 'hostId';
@@ -57,8 +65,12 @@ export const CHANGE_CATALOGUE = {
     to: NETWORK,
     payload: z.object({ applicationId: z.string(), processType: z.string(), ports: z.array(declaredPortSchema) }),
   },
-  // A network's live DNS settings (issue 19): its TTL and every alias, whole, so a switch is atomic.
-  'network.updated': { to: NETWORK, payload: z.object({ dnsTtl: z.number().int(), aliases: z.array(networkAliasModelSchema) }) },
+  // A network's live settings, whole (updateNetwork, setNetworkAlias): its DNS TTL and every alias
+  // (issue 19), so an alias switch is atomic, and its multicast switch (issue 21).
+  'network.updated': {
+    to: NETWORK,
+    payload: z.object({ dnsTtl: z.number().int(), aliases: z.array(networkAliasModelSchema), multicast: networkSwitchSchema }),
+  },
   'container.created': { to: NETWORK, payload: containerPayload },
   'container.running': { to: NETWORK, payload: containerPayload },
   'container.draining': { to: NETWORK, payload: containerPayload },

@@ -28,6 +28,8 @@ export const applicationModelSchema = z.object({
   defaultProcessType: z.string(),
 });
 
+export const networkSwitchSchema = z.enum(['ON', 'OFF']);
+
 export const portProtocolSchema = z.enum(['TCP', 'UDP']);
 
 /** A declared port as a change carries it (its application and type are the change's). */

@@ -111,8 +111,8 @@ describe('applyChange', () => {
   });
   it('applies network.updated (TTL and aliases) and process.ports_changed (issue 19)', () => {
     const aliases = [{ name: 'db', applicationId: 'ap-1', processType: null }];
-    const updated = applyChange(base, row('network.updated', { dnsTtl: 30, aliases }));
-    expect(updated.kind === 'applied' && updated.config.networks[0]).toMatchObject({ dnsTtl: 30, aliases });
+    const updated = applyChange(base, row('network.updated', { dnsTtl: 30, aliases, multicast: 'OFF' }));
+    expect(updated.kind === 'applied' && updated.config.networks[0]).toMatchObject({ dnsTtl: 30, aliases, multicast: 'OFF' });
     const ported = applyChange(
       base,
       row('process.ports_changed', { applicationId: 'ap-1', processType: 'web', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] }),

@@ -119,7 +119,7 @@ export function applyDelta(config: HostConfig, delta: AgentDelta): ApplyResult {
       next = withNetwork(config, delta.networkId, (n) => ({ ...n, ports: replacePorts(n.ports ?? [], delta.applicationId, delta.processType, delta.ports) }));
       break;
     case 'network.updated':
-      next = withNetwork(config, delta.networkId, (n) => ({ ...n, dnsTtl: delta.dnsTtl, aliases: delta.aliases }));
+      next = withNetwork(config, delta.networkId, (n) => ({ ...n, dnsTtl: delta.dnsTtl, aliases: delta.aliases, multicast: delta.multicast }));
       break;
     case 'network.joined':
       if (!known(delta.networkId)) return { kind: 'relist', reason: `joined network ${delta.networkId}` };

@@ -11,6 +11,7 @@ import { setProcessPorts } from '../services/dns/ports.ts';
 import { setNetworkAlias, updateNetwork } from '../services/dns/network.ts';
 import { loadVisible } from './access.ts';
 import { builder } from './builder.ts';
+import { MULTICAST_DESCRIPTION, NetworkSwitchEnum } from './network-switch.ts';
 import { entityPayload, lastRevision } from './payloads.ts';
 import { ApplicationRef, NetworkRef, ProcessTypeRef } from './refs.ts';
 
@@ -65,6 +66,7 @@ const UpdateNetworkInput = builder.inputType('UpdateNetworkInput', {
     networkId: t.id({ required: true }),
     dnsTtl: t.int({ description: 'Seconds, 0–86400: positive answers and (as the SOA minimum) negative ones.' }),
     aliases: t.field({ type: [AliasInput], description: "When given, replaces the network's whole alias list." }),
+    multicast: t.field({ type: NetworkSwitchEnum, description: MULTICAST_DESCRIPTION }),
   }),
 });
 
@@ -113,7 +115,7 @@ builder.mutationFields((t) => ({
   }),
   updateNetwork: t.field({
     type: NetworkPayload,
-    description: "Changes a network's live DNS settings: its TTL and, when given, its aliases. Every host applies them.",
+    description: "Changes a network's live settings: its DNS TTL, its aliases (when given, the whole list) and its multicast switch. Every host applies them.",
     args: { input: t.arg({ type: UpdateNetworkInput, required: true }) },
     authScopes: { authenticated: true },
     resolve: async (_r, { input }, ctx) => {
@@ -122,6 +124,7 @@ builder.mutationFields((t) => ({
         networkId: String(input.networkId),
         dnsTtl: input.dnsTtl,
         aliases: input.aliases?.map((a) => ({ ...a, applicationId: String(a.applicationId) })),
+        multicast: input.multicast,
       });
       return { id: String(input.networkId), revision: lastRevision(changes) };
     },

@@ -4,4 +4,4 @@ import { builder } from './builder.ts';
 export const NetworkSwitchEnum = builder.enumType('NetworkSwitch', { values: ['ON', 'OFF'] as const });
 
 export const MULTICAST_DESCRIPTION =
-  "Broadcast, multicast and unknown unicast reach the containers of this network on every host (head-end replication, one copy per member host). OFF: they stay on the sender's host. Default ON; set at creation.";
+  "Broadcast, multicast and unknown unicast reach the containers of this network on every host (head-end replication, one copy per member host). OFF: they stay on the sender's host. Default ON; set at creation (createProject) or later (updateNetwork).";

@@ -1,7 +1,7 @@
 // Issue 19 through the API: declared ports (createApplication, setProcessPorts), aliases
 // (setNetworkAlias, updateNetwork) and the live TTL, seen by `resolve`; each bad input gets a coded
 // error and changes nothing (same rows, same feed head).
-import { count, max } from 'drizzle-orm';
+import { count, eq, max } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changes, networkAliases, networks, processPorts } from '../../src/db/schema/index.ts';
 import { CREATE_CONTAINER, seedWorld, startTestApi, type TestApi } from '../support/api.ts';
@@ -30,6 +30,7 @@ async function state() {
     ports: (await db.select({ n: count() }).from(processPorts))[0].n,
     aliases: (await db.select({ n: count() }).from(networkAliases))[0].n,
     ttls: (await db.select({ t: networks.dnsTtl }).from(networks)).map((r) => r.t),
+    multicast: (await db.select({ m: networks.multicast }).from(networks)).map((r) => r.m),
   };
 }
 
@@ -95,6 +96,19 @@ describe('DNS settings through the API (issue 19)', () => {
     expect((await api.ok(RESOLVE, { n: w.networkId, q: name('front') })).resolve.records).toHaveLength(1);
   });
 
+  it('switches multicast live: one network.updated with the whole settings; the same value again appends nothing (issue 21)', async () => {
+    const SWITCH = `mutation($i: UpdateNetworkInput!) { updateNetwork(input: $i) { revision network { multicast dnsTtl } } }`;
+    const off = await api.ok(SWITCH, { i: { networkId: w.networkId, multicast: 'OFF' } });
+    expect(off.updateNetwork.network).toEqual({ multicast: 'OFF', dnsTtl: 42 });
+    const [row] = await api.db.read.select().from(changes).where(eq(changes.revision, off.updateNetwork.revision));
+    expect([row.kind, JSON.parse(row.payload)]).toEqual([
+      'network.updated',
+      { dnsTtl: 42, aliases: [{ name: 'front', applicationId: w.applicationId, processType: null }], multicast: 'OFF' },
+    ]);
+    expect((await api.ok(SWITCH, { i: { networkId: w.networkId, multicast: 'OFF' } })).updateNetwork.revision).toBeNull();
+    expect((await api.ok(SWITCH, { i: { networkId: w.networkId, multicast: 'ON' } })).updateNetwork.network.multicast).toBe('ON');
+  });
+
   const bad: [string, string, () => Record<string, unknown>][] = [
     ['a port of 0', SET_PORTS, () => ({ a: w.applicationId, t: 'web', p: [{ name: 'http', port: 0, protocol: 'TCP' }] })],
     ['a port of 65536', SET_PORTS, () => ({ a: w.applicationId, t: 'web', p: [{ name: 'http', port: 65536, protocol: 'TCP' }] })],
@@ -118,6 +132,7 @@ describe('DNS settings through the API (issue 19)', () => {
     ['an alias that is no label', SET_ALIAS, () => ({ n: w.networkId, name: '_apps', a: w.applicationId })],
     ["an alias to another project's app", SET_ALIAS, () => ({ n: w.networkId, name: 'x', a: other })],
     ['a negative TTL', UPDATE, () => ({ i: { networkId: w.networkId, dnsTtl: -1 } })],
+    ['a multicast switch that is neither ON nor OFF', UPDATE, () => ({ i: { networkId: w.networkId, multicast: 'MAYBE' } })],
     [
       'a duplicate alias in updateNetwork',
       UPDATE,

@@ -108,29 +108,48 @@ describeRoot('end to end: connectivity matrix and the L2 segment', () => {
     expect(got).toEqual(checks.map(({ m, ip, want }) => `${m.label}->${ip} ${want}`));
   }, 60_000);
 
-  it('broadcast and multicast: ON reaches the network on every host, OFF the same host only; never the other network', async () => {
-    const port = 47_000;
+  /** Every member sends one broadcast and one multicast datagram; what each member heard from the others. */
+  async function heard(port: number): Promise<string[]> {
     const group = '239.255.42.42';
     const listeners: Background[] = await Promise.all(members.map((m) => startBackground(world, m.ns, probeArgv('listen-bcast', port, group, m.ip))));
     await sleep(300); // IGMP joins
     await Promise.all(members.map((m) => runProbe(m.ns, 'send-bcast', port, broadcastOf(nets[m.net].cidr), group, m.ip, m.label)));
     await sleep(500);
-    const heard = await Promise.all(listeners.map((l) => l.stop()));
-    const got = members.map((m, i) => {
-      const payloads = new Set(heard[i].map((line) => JSON.parse(line).payload as string).filter((p) => !p.startsWith(`${m.label}/`)));
+    const lines = await Promise.all(listeners.map((l) => l.stop()));
+    return members.map((m, i) => {
+      const payloads = new Set(lines[i].map((line) => JSON.parse(line).payload as string).filter((p) => !p.startsWith(`${m.label}/`)));
       return `${m.label} heard [${[...payloads].sort().join(' ')}]`;
     });
-    const want = members.map((m) => {
-      const peers = members.filter((o) => o !== m && o.net === m.net && (m.net === 'alpha' || o.host === m.host));
+  }
+
+  /** What each member should hear: its network's others, on every host where `across(net)`, else on its own host only. */
+  const expected = (across: (net: Net) => boolean) =>
+    members.map((m) => {
+      const peers = members.filter((o) => o !== m && o.net === m.net && (across(m.net) || o.host === m.host));
       return `${m.label} heard [${peers
         .flatMap((o) => [`${o.label}/broadcast`, `${o.label}/multicast`])
         .sort()
         .join(' ')}]`;
     });
+
+  it('broadcast and multicast: ON reaches the network on every host, OFF the same host only; never the other network', async () => {
+    const got = await heard(47_000);
+    const want = expected((net) => net === 'alpha');
     expect(got).toEqual(want);
     // both cases exist in this layout: a1 hears a4 on host 3 (ON); b1 on host 1 hears nobody, b2 hears b3 (OFF)
     expect(want[0]).toContain('a4/multicast');
     expect(want.slice(4)).toEqual(['b1 heard []', 'b2 heard [b3/broadcast b3/multicast]', 'b3 heard [b2/broadcast b2/multicast]']);
     console.log(`[e2e] broadcast/multicast: ${got.join('; ')}`);
+  }, 60_000);
+
+  it('multicast switched live with updateNetwork: beta ON replicates across hosts, OFF again keeps it on the host', async () => {
+    const SWITCH = `mutation($i: UpdateNetworkInput!) { updateNetwork(input: $i) { revision network { multicast } } }`;
+    const on = await world.gql(SWITCH, { i: { networkId: nets.beta.networkId, multicast: 'ON' } });
+    expect(on.updateNetwork.network.multicast).toBe('ON');
+    await world.converged(nets.beta.networkId);
+    expect(await heard(47_100)).toEqual(expected(() => true));
+    await world.gql(SWITCH, { i: { networkId: nets.beta.networkId, multicast: 'OFF' } });
+    await world.converged(nets.beta.networkId);
+    expect(await heard(47_200)).toEqual(expected((net) => net === 'alpha'));
   }, 60_000);
 });

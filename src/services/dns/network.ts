@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { aliasesOf } from '../../db/dns-lookups.ts';
-import type { NetworkAliasModel } from '../../../protocol/model.ts';
+import type { NetworkAliasModel, NetworkSwitch } from '../../../protocol/model.ts';
 import type { Tx } from '../../db/client.ts';
 import { getApplication, getNetwork } from '../../db/lookups.ts';
 import { networkAliases, networks } from '../../db/schema/index.ts';
@@ -21,14 +21,18 @@ export interface UpdateNetworkInput {
   dnsTtl?: number | null;
   /** When given, the network's whole alias list. */
   aliases?: AliasInput[] | null;
+  /** Head-end replication of broadcast and multicast across member hosts (issue 21). */
+  multicast?: NetworkSwitch | null;
 }
 
-type NetworkSettings = { networkId: string; dnsTtl: number; aliases: NetworkAliasModel[] };
+type Switches = { dnsTtl: number; multicast: NetworkSwitch };
+type NetworkSettings = Switches & { networkId: string; aliases: NetworkAliasModel[] };
 
 /**
- * Changes a network's live DNS settings (issue 19): its TTL and, when given, its whole alias list.
- * Every host applies them from one `network.updated` change, so a TTL and an alias switch arrive
- * together. Validated before anything is written; an unchanged network emits nothing.
+ * Changes a network's live settings: its DNS TTL and, when given, its whole alias list (issue 19),
+ * and its multicast switch (issue 21). Every host applies them from one `network.updated` change,
+ * so a TTL and an alias switch arrive together. Validated before anything is written; an unchanged
+ * network emits nothing.
  */
 export async function updateNetwork(ctx: ServiceContext, input: UpdateNetworkInput): Promise<Changed<NetworkSettings>> {
   const ttl = input.dnsTtl === undefined || input.dnsTtl === null ? undefined : validateDnsTtl(input.dnsTtl);
@@ -39,12 +43,14 @@ export async function updateNetwork(ctx: ServiceContext, input: UpdateNetworkInp
     names.add(alias.name);
     return alias;
   });
+  const multicast = input.multicast ?? undefined;
+  if (multicast !== undefined && multicast !== 'ON' && multicast !== 'OFF') throw badInput('multicast must be ON or OFF', { field: 'multicast' });
   return ctx.db.write(async (tx) => {
     const network = await getNetwork(tx, input.networkId);
     for (const [i, a] of (wanted ?? []).entries()) await assertTargetInNetwork(tx, network.id, a, `aliases[${i}].applicationId`);
     const before = await aliasesOf(tx, network.id);
     const aliases = wanted ? [...wanted].sort((a, b) => a.name.localeCompare(b.name)) : before;
-    return commit(ctx, tx, network, ttl ?? network.dnsTtl, before, aliases);
+    return commit(ctx, tx, network, { dnsTtl: ttl ?? network.dnsTtl, multicast: multicast ?? network.multicast }, before, aliases);
   });
 }
 
@@ -65,7 +71,7 @@ export async function setNetworkAlias(
     if (target) await assertTargetInNetwork(tx, network.id, target, 'applicationId');
     const before = await aliasesOf(tx, network.id);
     const aliases = [...before.filter((a) => a.name !== name), ...(target ? [target] : [])].sort((a, b) => a.name.localeCompare(b.name));
-    return commit(ctx, tx, network, network.dnsTtl, before, aliases);
+    return commit(ctx, tx, network, network, before, aliases);
   });
 }
 
@@ -83,19 +89,20 @@ async function assertTargetInNetwork(tx: Tx, networkId: string, alias: NetworkAl
 async function commit(
   ctx: ServiceContext,
   tx: Tx,
-  network: { id: string; projectId: string; dnsTtl: number },
-  dnsTtl: number,
+  network: Switches & { id: string; projectId: string },
+  { dnsTtl, multicast }: Switches,
   before: NetworkAliasModel[],
   aliases: NetworkAliasModel[],
 ): Promise<Changed<NetworkSettings>> {
-  const result = { networkId: network.id, dnsTtl, aliases };
-  if (dnsTtl === network.dnsTtl && JSON.stringify(before) === JSON.stringify(aliases)) return { result, changes: [] };
-  if (dnsTtl !== network.dnsTtl) await tx.update(networks).set({ dnsTtl }).where(eq(networks.id, network.id));
+  const result = { networkId: network.id, dnsTtl, multicast, aliases };
+  const switched = dnsTtl !== network.dnsTtl || multicast !== network.multicast;
+  if (!switched && JSON.stringify(before) === JSON.stringify(aliases)) return { result, changes: [] };
+  if (switched) await tx.update(networks).set({ dnsTtl, multicast }).where(eq(networks.id, network.id));
   await tx.delete(networkAliases).where(eq(networkAliases.networkId, network.id));
   for (const a of aliases) await tx.insert(networkAliases).values({ networkId: network.id, ...a });
   const changes = await appendChanges(
     tx,
-    [{ kind: 'network.updated', projectId: network.projectId, networkId: network.id, payload: { dnsTtl, aliases } }],
+    [{ kind: 'network.updated', projectId: network.projectId, networkId: network.id, payload: { dnsTtl, aliases, multicast } }],
     ctx.now(),
   );
   return { result, changes };
