@@ -6,6 +6,7 @@
  * `applyDelta` (agent/api/apply-delta.ts). Everything the data plane and DNS do is derived from it.
  * It must stay plain JSON: it is also written to disk as the last-known-good state.
  */
+import type { NetworkPolicy } from './policy/model.ts';
 
 export type ContainerState = 'PENDING' | 'RUNNING' | 'DRAINING';
 
@@ -43,6 +44,9 @@ export interface NetworkModel {
   // Hosts of this network's containers that the API holds DOWN (docs/architecture.md §8.4): their
   // containers leave DNS, their data-plane entries stay. Sorted; empty when every host is up.
   downHosts: string[];
+  // The network's app-to-app policy (protocol/policy/model.ts, docs/policies.md); absent from an
+  // older API's snapshot, which means OFF.
+  policy?: NetworkPolicy;
 }
 
 /** A WireGuard peer: another host that shares at least one network with this one. */

@@ -28,6 +28,7 @@ export const AGENT_HANDLING = {
   'container.draining': 'handled',
   'container.removed': 'handled',
   'container.drained': 'not-applicable', // the container stays DRAINING; `weft-agent drain --wait` asks the API
+  'network.policy_set': 'handled',
   'network.joined': 'handled',
   'network.left': 'handled',
   'peer.upserted': 'handled',
@@ -86,6 +87,9 @@ export function applyDelta(config: HostConfig, delta: AgentDelta): ApplyResult {
       break;
     case 'application.deleted':
       next = withNetwork(config, delta.networkId, (n) => ({ ...n, applications: n.applications.filter((a) => a.id !== delta.applicationId) }));
+      break;
+    case 'network.policy_set':
+      next = withNetwork(config, delta.networkId, (n) => ({ ...n, policy: delta.policy }));
       break;
     case 'network.joined':
       if (!known(delta.networkId)) return { kind: 'relist', reason: `joined network ${delta.networkId}` };

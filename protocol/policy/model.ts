@@ -40,17 +40,17 @@ export type PolicyRule = z.infer<typeof policyRuleSchema>;
 export const policyTestSchema = z.object({ from: z.string(), to: z.string(), expect: z.enum(['ALLOW', 'DENY']) });
 export type PolicyTest = z.infer<typeof policyTestSchema>;
 
-/** A network's policy; `revision` is that of the change that set it (0: never set, mode OFF). */
+/** A network's policy; `version` counts its writes (0: never set, mode OFF); counters are reported per version. */
 export const networkPolicySchema = z.object({
   mode: z.enum(POLICY_MODES),
   rules: z.array(policyRuleSchema),
   tests: z.array(policyTestSchema),
-  revision: z.number().int(),
+  version: z.number().int(),
 });
 export type NetworkPolicy = z.infer<typeof networkPolicySchema>;
 
 /** The policy of a network nobody has set one for: OFF, no rule. */
-export const NO_POLICY: NetworkPolicy = { mode: 'OFF', rules: [], tests: [], revision: 0 };
+export const NO_POLICY: NetworkPolicy = { mode: 'OFF', rules: [], tests: [], version: 0 };
 
 /** One end of a flow: a container of `applicationId` running `processType`. */
 export interface PolicyEndpoint {

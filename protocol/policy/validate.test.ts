@@ -17,10 +17,15 @@ describe('checkPolicy', () => {
       ok: true,
       value: {
         mode: 'ENFORCE',
-        revision: 0,
+        version: 0,
         tests: [],
         rules: [
-          { from: { applicationId: 'ap-p', processType: null }, to: { applicationId: 'ap-b', processType: null }, protocol: 'TCP', ports: [{ from: 8080, to: 8080 }] },
+          {
+            from: { applicationId: 'ap-p', processType: null },
+            to: { applicationId: 'ap-b', processType: null },
+            protocol: 'TCP',
+            ports: [{ from: 8080, to: 8080 }],
+          },
           { from: { applicationId: 'ap-w', processType: 'worker' }, to: { applicationId: 'ap-b', processType: null }, protocol: 'ICMP', ports: [] },
         ],
       },
@@ -29,7 +34,12 @@ describe('checkPolicy', () => {
 
   const bad: [string, PolicyRuleInput[], PolicyTest[], { field: string; message: string }[]][] = [
     ['unknown app', [{ ...only, to: { application: 'nope' } }], [], [{ field: 'rules[0].to', message: 'unknown application "nope"' }]],
-    ['unknown type', [{ ...only, from: { application: 'proxy', processType: 'clock' } }], [], [{ field: 'rules[0].from', message: 'application "proxy" has no process type "clock"' }]],
+    [
+      'unknown type',
+      [{ ...only, from: { application: 'proxy', processType: 'clock' } }],
+      [],
+      [{ field: 'rules[0].from', message: 'application "proxy" has no process type "clock"' }],
+    ],
     ['reversed range', [{ ...only, ports: [{ from: 9000, to: 8000 }] }], [], [{ field: 'rules[0].ports[0]', message: 'port range 9000-8000 is reversed' }]],
     ['port 0', [{ ...only, ports: [{ from: 0, to: 10 }] }], [], [{ field: 'rules[0].ports[0]', message: 'port range 0-10 is outside 1–65535' }]],
     ['no ports on TCP', [{ ...only, ports: [] }], [], [{ field: 'rules[0].ports', message: 'a TCP rule needs at least one port range' }]],
@@ -40,8 +50,18 @@ describe('checkPolicy', () => {
       [],
       [{ field: 'rules[1]', message: 'duplicates rules[0] (same ends and protocol, overlapping ports)' }],
     ],
-    ['overlap inside a rule', [{ ...only, ports: [{ from: 1, to: 10 }, { from: 10 }] }], [], [{ field: 'rules[0].ports', message: 'port ranges of one rule overlap' }]],
-    ['too many rules', Array.from({ length: 257 }, (_, i) => ({ ...only, ports: [{ from: i + 1 }] })), [], [{ field: 'rules', message: 'at most 256 rules (got 257)' }]],
+    [
+      'overlap inside a rule',
+      [{ ...only, ports: [{ from: 1, to: 10 }, { from: 10 }] }],
+      [],
+      [{ field: 'rules[0].ports', message: 'port ranges of one rule overlap' }],
+    ],
+    [
+      'too many rules',
+      Array.from({ length: 257 }, (_, i) => ({ ...only, ports: [{ from: i + 1 }] })),
+      [],
+      [{ field: 'rules', message: 'at most 256 rules (got 257)' }],
+    ],
     [
       'test that does not parse',
       [only],

@@ -44,7 +44,7 @@ export interface PolicyProblem {
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; problems: PolicyProblem[] };
 
-/** Resolves and checks rules; the policy carries `revision: 0` until the write stamps it. */
+/** Resolves and checks rules; the policy carries `version: 0` until the write stamps it. */
 export function checkPolicy(apps: PolicyApplication[], mode: PolicyMode, rules: PolicyRuleInput[], tests: PolicyTest[]): Checked<NetworkPolicy> {
   const problems: PolicyProblem[] = [];
   if (rules.length > POLICY_LIMITS.rules) problems.push({ field: 'rules', message: `at most ${POLICY_LIMITS.rules} rules (got ${rules.length})` });
@@ -67,7 +67,7 @@ export function checkPolicy(apps: PolicyApplication[], mode: PolicyMode, rules: 
   tests.forEach((t, i) => {
     for (const p of parseTest(apps, t).problems) problems.push({ field: `tests[${i}]`, message: p });
   });
-  return problems.length ? { ok: false, problems } : { ok: true, value: { mode, rules: out, tests, revision: 0 } };
+  return problems.length ? { ok: false, problems } : { ok: true, value: { mode, rules: out, tests, version: 0 } };
 }
 
 /** One failing policy test: what it expected and what the policy gives, case by case. */
@@ -93,7 +93,15 @@ export function runPolicyTests(apps: PolicyApplication[], policy: Pick<NetworkPo
         const got = evaluatePolicy(policy, f, d, proto, port);
         if (got.verdict === t.expect) continue;
         const where = proto === 'ICMP' ? 'icmp' : `${port}/${proto}`;
-        failures.push({ index, from: t.from, to: t.to, expect: t.expect, got: got.verdict, reason: got.reason, case: `${label(apps, f)} → ${label(apps, d)}:${where}` });
+        failures.push({
+          index,
+          from: t.from,
+          to: t.to,
+          expect: t.expect,
+          got: got.verdict,
+          reason: got.reason,
+          case: `${label(apps, f)} → ${label(apps, d)}:${where}`,
+        });
         return;
       }
   });
@@ -158,7 +166,10 @@ function checkPorts(r: PolicyRuleInput, field: string, problems: PolicyProblem[]
     const bad = !Number.isInteger(p.from) || !Number.isInteger(p.to) || p.from < 1 || p.to > 65535;
     if (bad || p.from > p.to) {
       ok = false;
-      problems.push({ field: `${field}.ports[${k}]`, message: bad ? `port range ${p.from}-${p.to} is outside 1–65535` : `port range ${p.from}-${p.to} is reversed` });
+      problems.push({
+        field: `${field}.ports[${k}]`,
+        message: bad ? `port range ${p.from}-${p.to} is outside 1–65535` : `port range ${p.from}-${p.to} is reversed`,
+      });
     }
   });
   if (ok && ranges.some((a, i) => ranges.some((b, j) => j > i && overlap([a], [b]))))

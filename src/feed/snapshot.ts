@@ -2,6 +2,7 @@
  * Snapshot builders: a network's full model and a host's full desired state (`hostConfig`), read in
  * one read transaction so the revision stamp and the state agree (list-then-watch, docs/architecture.md §6.2).
  */
+import { readPolicy } from './policy.ts';
 import { eq, inArray, max } from 'drizzle-orm';
 import type { HostConfig, NetworkModel } from '../../protocol/model.ts';
 import type { Reader } from '../db/client.ts';
@@ -35,6 +36,7 @@ export async function buildNetworkModel(db: Reader, networkId: string): Promise<
     applications: apps.map(toApplicationModel).sort((a, b) => a.id.localeCompare(b.id)),
     containers: rows.map((r) => toContainerModel(r.c, r.meshIp)).sort((a, b) => a.ip.localeCompare(b.ip, 'en', { numeric: true })),
     downHosts: [...new Set(rows.filter((r) => r.liveness === 'DOWN').map((r) => r.c.hostId))].sort(),
+    policy: await readPolicy(db, networkId),
   };
 }
 
