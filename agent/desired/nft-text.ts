@@ -67,7 +67,8 @@ function setText(name: string, type: string, elements: string[]): string[] {
   return [`  set ${name} {`, `    type ${type}`, ...els, '  }'];
 }
 
-function finish(family: 'inet' | 'bridge', name: string, body: string[]): DesiredTable {
+/** A table's full text with its `weft_meta` hash, and its summary. */
+export function finish(family: 'inet' | 'bridge', name: string, body: string[]): DesiredTable {
   const hash = createHash('sha256')
     .update(`${family} ${name}\n${body.join('\n')}`)
     .digest('hex')

@@ -269,7 +269,7 @@ async function readKernel(s: AgentSources, failed: (source: string) => void): Pr
     model.networks.map(async (network) => {
       const ns = s.names.sandboxNs(network.vni);
       try {
-        const tables = [s.names.guardTable, s.names.gatewayTable];
+        const tables = [s.names.guardTable, s.names.gatewayTable, s.names.policyTable];
         for (const r of parseNftCounters(await run(['ip', 'netns', 'exec', ns, 'nft', '-j', 'list', 'ruleset']), tables))
           out.rules.push({ network: network.id, table: r.table, rule: r.rule, packets: r.packets, bytes: r.bytes });
       } catch {

@@ -7,13 +7,18 @@ import type { DesiredTable } from '../desired/types';
 import type { ObservedTable } from '../observed/types';
 import type { Op } from './ops';
 
-/** Ops that make the tables in one namespace match `desired`; unknown tables are left alone. */
+/**
+ * Ops that make the tables in one namespace match `desired`. `observed` lists only our tables (observe.ts
+ * filters by name), so one of them that is no longer desired (a policy switched OFF) is deleted.
+ */
 export function diffTables(ns: string | null, vni: number | null, desired: DesiredTable[], observed: ObservedTable[]): Op[] {
   const ops: Op[] = [];
   for (const d of desired) {
     const o = observed.find((t) => t.family === d.family && t.name === d.name);
     if (!o || !sameTable(d, o)) ops.push({ kind: 'nft.replace', ns, vni, table: d });
   }
+  for (const o of observed)
+    if (!desired.some((d) => d.family === o.family && d.name === o.name)) ops.push({ kind: 'nft.del', ns, vni, family: o.family, name: o.name });
   return ops;
 }
 

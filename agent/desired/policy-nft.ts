@@ -1,0 +1,75 @@
+/**
+ * The app-to-app policy of one network as a bridge-family nftables table in its sandbox
+ * (docs/policies.md#data-plane). Pure: (network model, this host) → table text.
+ *
+ * Enforced on the destination's host only: the sets of destinations hold this host's containers,
+ * the sets of sources every connected container of the network (PENDING, RUNNING, DRAINING — a new
+ * container is in them before it is RUNNING). Anti-spoofing (the guard table, prerouting -300)
+ * has already made a source address trustworthy when the forward hook sees a frame.
+ *
+ * Stateless, because the kernels we run on lack bridge conntrack (CONFIG_NF_CONNTRACK_BRIDGE):
+ * only a flow's opening packet is judged — a TCP SYN without ACK, any UDP datagram, an ICMP
+ * message that is not a reply or an error. Every other TCP segment and ICMP reply/error passes
+ * (no connection can be opened without a SYN); a UDP reply passes when a rule allows the flow it
+ * answers (`reply-<i>`: source port = the rule's port). Rules are evaluated as
+ * protocol/policy/evaluate.ts does: an address no rule names as destination (`iso`) is open.
+ * Counters: `rule-<i>` on each allow, then `default-deny` (ENFORCE, drop) or `would-drop` (AUDIT,
+ * counted and let through). OFF, or no rule: no table at all (null).
+ */
+import type { ContainerModel, NetworkModel } from '../../protocol/model.ts';
+import { isIsolated, peerMatches } from '../../protocol/policy/evaluate.ts';
+import type { PolicyRule } from '../../protocol/policy/model.ts';
+import { finish } from './nft-text';
+import type { DesiredTable } from './types';
+
+/** ICMP types that answer or report on something sent: never the start of a flow. */
+const ICMP_REPLIES = 'echo-reply, destination-unreachable, time-exceeded, parameter-problem';
+
+/** The policy table of network `n` on host `hostId`; containers in `connected` states are in the sets. */
+export function policyTableText(name: string, n: NetworkModel, hostId: string, connected: ReadonlySet<ContainerModel['state']>): DesiredTable | null {
+  const policy = n.policy;
+  if (!policy || policy.mode === 'OFF' || policy.rules.length === 0) return null;
+  const members = n.containers.filter((c) => connected.has(c.state));
+  const local = members.filter((c) => c.hostId === hostId);
+  const endpoint = (c: ContainerModel) => ({ applicationId: c.applicationId, processType: c.processType });
+  const ips = (list: ContainerModel[], peer: PolicyRule['from']) => list.filter((c) => peerMatches(peer, endpoint(c))).map((c) => c.ip);
+  const body: string[] = [
+    ...set(
+      'iso',
+      local.filter((c) => isIsolated(policy.rules, endpoint(c))).map((c) => c.ip),
+    ),
+  ];
+  const allows: string[] = [];
+  const replies: string[] = [];
+  policy.rules.forEach((r, i) => {
+    body.push(...set(`r${i}_src`, ips(members, r.from)), ...set(`r${i}_dst`, ips(local, r.to)));
+    allows.push(`    ip saddr @r${i}_src ip daddr @r${i}_dst ${match(r, 'dport')}counter accept comment "rule-${i}"`);
+    if (r.protocol !== 'UDP') return;
+    body.push(...set(`r${i}_rsrc`, ips(members, r.to)), ...set(`r${i}_rdst`, ips(local, r.from)));
+    replies.push(`    ip saddr @r${i}_rsrc ip daddr @r${i}_rdst ${match(r, 'sport')}accept comment "reply-${i}"`);
+  });
+  body.push(
+    '  chain forward {',
+    '    type filter hook forward priority 0; policy accept;',
+    '    ether type != ip accept',
+    '    ip daddr != @iso accept',
+    '    tcp flags & (syn | ack) != syn accept',
+    `    icmp type { ${ICMP_REPLIES} } accept`,
+    ...allows,
+    ...replies,
+    policy.mode === 'ENFORCE' ? '    counter drop comment "default-deny"' : '    counter comment "would-drop"',
+    '  }',
+  );
+  return finish('bridge', name, body);
+}
+
+function match(r: PolicyRule, dir: 'dport' | 'sport'): string {
+  if (r.protocol === 'ICMP') return 'ip protocol icmp ';
+  const ports = r.ports.map((p) => (p.from === p.to ? `${p.from}` : `${p.from}-${p.to}`));
+  return `${r.protocol.toLowerCase()} ${dir} ${ports.length === 1 ? ports[0] : `{ ${ports.join(', ')} }`} `;
+}
+
+function set(name: string, ips: string[]): string[] {
+  const sorted = [...new Set(ips)].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  return [`  set ${name} {`, '    type ipv4_addr', ...(sorted.length ? [`    elements = { ${sorted.join(', ')} }`] : []), '  }'];
+}
