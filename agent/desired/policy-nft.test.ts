@@ -38,7 +38,7 @@ const policy = (mode: NetworkPolicy['mode']): NetworkPolicy => ({
 const connected = new Set(['PENDING', 'RUNNING', 'DRAINING'] as const);
 
 describe('policyTableText', () => {
-  it('renders ENFORCE on the destination host: local destinations, every connected source, stateless openers only', () => {
+  it('renders ENFORCE on the destination host: local destinations, every connected source, flow openers only, UDP replies by udp_flows', () => {
     const t = policyTableText('pn_policy', network('pn-1', 7, containers, undefined, undefined, { policy: policy('ENFORCE') }), 'host-2', connected);
     expect(t?.text).toBe(`table bridge pn_policy {
   chain weft_meta {
@@ -64,14 +64,6 @@ describe('policyTableText', () => {
     type ipv4_addr
     elements = { 10.240.0.3 }
   }
-  set r1_rsrc {
-    type ipv4_addr
-    elements = { 10.240.0.3 }
-  }
-  set r1_rdst {
-    type ipv4_addr
-    elements = { 10.240.0.5 }
-  }
   set r2_src {
     type ipv4_addr
     elements = { 10.240.0.2, 10.240.0.10 }
@@ -80,22 +72,29 @@ describe('policyTableText', () => {
     type ipv4_addr
     elements = { 10.240.0.3 }
   }
+  set udp_flows {
+    type ipv4_addr . inet_service . ipv4_addr . inet_service
+    size 65535
+    flags dynamic,timeout
+    timeout 30s
+  }
   chain forward {
     type filter hook forward priority 0; policy accept;
     ether type != ip accept
+    ip saddr @iso meta l4proto udp update @udp_flows { ip daddr . udp dport . ip saddr . udp sport }
     ip daddr != @iso accept
     tcp flags & (syn | ack) != syn accept
     icmp type { echo-reply, destination-unreachable, time-exceeded, parameter-problem } accept
+    ip saddr . udp sport . ip daddr . udp dport @udp_flows accept
     ip saddr @r0_src ip daddr @r0_dst tcp dport 8080 counter accept comment "rule-0"
     ip saddr @r1_src ip daddr @r1_dst udp dport { 53, 9000-9100 } counter accept comment "rule-1"
     ip saddr @r2_src ip daddr @r2_dst ip protocol icmp counter accept comment "rule-2"
-    ip saddr @r1_rsrc ip daddr @r1_rdst udp sport { 53, 9000-9100 } accept comment "reply-1"
     counter drop comment "default-deny"
   }
 }`);
     expect([t?.chains, t?.sets]).toEqual([
-      { weft_meta: 1, forward: 9 },
-      { iso: 1, r0_src: 2, r0_dst: 1, r1_src: 2, r1_dst: 1, r1_rsrc: 1, r1_rdst: 1, r2_src: 2, r2_dst: 1 },
+      { weft_meta: 1, forward: 10 },
+      { iso: 1, r0_src: 2, r0_dst: 1, r1_src: 2, r1_dst: 1, r2_src: 2, r2_dst: 1, udp_flows: 0 },
     ]);
   });
 
@@ -109,7 +108,7 @@ describe('policyTableText', () => {
 
   it('only connected states enter the sets', () => {
     const t = policyTableText('pn_policy', network('pn-1', 7, containers, undefined, undefined, { policy: policy('ENFORCE') }), 'host-2', new Set(['RUNNING']));
-    expect(t?.sets).toMatchObject({ r0_src: 1, r1_src: 1, r1_rdst: 0 });
+    expect(t?.sets).toMatchObject({ r0_src: 1, r1_src: 1, iso: 1 });
   });
 
   it('renders no table when the policy is OFF, has no rule, or was never set', () => {

@@ -7,11 +7,12 @@
  * container is in them before it is RUNNING). Anti-spoofing (the guard table, prerouting -300)
  * has already made a source address trustworthy when the forward hook sees a frame.
  *
- * Stateless, because the kernels we run on lack bridge conntrack (CONFIG_NF_CONNTRACK_BRIDGE):
- * only a flow's opening packet is judged — a TCP SYN without ACK, any UDP datagram, an ICMP
- * message that is not a reply or an error. Every other TCP segment and ICMP reply/error passes
- * (no connection can be opened without a SYN); a UDP reply passes when a rule allows the flow it
- * answers (`reply-<i>`: source port = the rule's port). Rules are evaluated as
+ * Without conntrack, because the kernels we run on lack bridge conntrack (CONFIG_NF_CONNTRACK_BRIDGE):
+ * only a flow's opening packet is judged — a TCP SYN without ACK, a UDP datagram, an ICMP message
+ * that is not a reply or an error. Every other TCP segment and ICMP reply/error passes (no
+ * connection can be opened without a SYN). UDP replies are tracked by the table itself: each
+ * datagram an isolated container sends records its reversed 4-tuple in the dynamic set
+ * `udp_flows` (30 s, UDP conntrack's own timeout), and a datagram matching it is a reply. Rules are evaluated as
  * protocol/policy/evaluate.ts does: an address no rule names as destination (`iso`) is open.
  * Counters: `rule-<i>` on each allow, then `default-deny` (ENFORCE, drop) or `would-drop` (AUDIT,
  * counted and let through). OFF, or no rule: no table at all (null).
@@ -24,6 +25,8 @@ import type { DesiredTable } from './types';
 
 /** ICMP types that answer or report on something sent: never the start of a flow. */
 const ICMP_REPLIES = 'echo-reply, destination-unreachable, time-exceeded, parameter-problem';
+/** Room for UDP flows of isolated containers on one host and network; a full set stops recording (new replies are then judged as openers). */
+const UDP_FLOWS = 65535;
 
 /** The policy table of network `n` on host `hostId`; containers in `connected` states are in the sets. */
 export function policyTableText(name: string, n: NetworkModel, hostId: string, connected: ReadonlySet<ContainerModel['state']>): DesiredTable | null {
@@ -40,33 +43,36 @@ export function policyTableText(name: string, n: NetworkModel, hostId: string, c
     ),
   ];
   const allows: string[] = [];
-  const replies: string[] = [];
   policy.rules.forEach((r, i) => {
     body.push(...set(`r${i}_src`, ips(members, r.from)), ...set(`r${i}_dst`, ips(local, r.to)));
-    allows.push(`    ip saddr @r${i}_src ip daddr @r${i}_dst ${match(r, 'dport')}counter accept comment "rule-${i}"`);
-    if (r.protocol !== 'UDP') return;
-    body.push(...set(`r${i}_rsrc`, ips(members, r.to)), ...set(`r${i}_rdst`, ips(local, r.from)));
-    replies.push(`    ip saddr @r${i}_rsrc ip daddr @r${i}_rdst ${match(r, 'sport')}accept comment "reply-${i}"`);
+    allows.push(`    ip saddr @r${i}_src ip daddr @r${i}_dst ${match(r)}counter accept comment "rule-${i}"`);
   });
   body.push(
+    '  set udp_flows {',
+    '    type ipv4_addr . inet_service . ipv4_addr . inet_service',
+    `    size ${UDP_FLOWS}`,
+    '    flags dynamic,timeout',
+    '    timeout 30s',
+    '  }',
     '  chain forward {',
     '    type filter hook forward priority 0; policy accept;',
     '    ether type != ip accept',
+    '    ip saddr @iso meta l4proto udp update @udp_flows { ip daddr . udp dport . ip saddr . udp sport }',
     '    ip daddr != @iso accept',
     '    tcp flags & (syn | ack) != syn accept',
     `    icmp type { ${ICMP_REPLIES} } accept`,
+    '    ip saddr . udp sport . ip daddr . udp dport @udp_flows accept',
     ...allows,
-    ...replies,
     policy.mode === 'ENFORCE' ? '    counter drop comment "default-deny"' : '    counter comment "would-drop"',
     '  }',
   );
   return finish('bridge', name, body);
 }
 
-function match(r: PolicyRule, dir: 'dport' | 'sport'): string {
+function match(r: PolicyRule): string {
   if (r.protocol === 'ICMP') return 'ip protocol icmp ';
   const ports = r.ports.map((p) => (p.from === p.to ? `${p.from}` : `${p.from}-${p.to}`));
-  return `${r.protocol.toLowerCase()} ${dir} ${ports.length === 1 ? ports[0] : `{ ${ports.join(', ')} }`} `;
+  return `${r.protocol.toLowerCase()} dport ${ports.length === 1 ? ports[0] : `{ ${ports.join(', ')} }`} `;
 }
 
 function set(name: string, ips: string[]): string[] {
