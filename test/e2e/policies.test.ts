@@ -11,6 +11,7 @@ import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runProbe, serveEcho } from '../../lab/probes.ts';
 import { World, type WorldContainer } from '../../lab/world.ts';
+import { PolicyWatch, stamp } from '../../lab/policy-watch.ts';
 import { parseNftCounters } from '../../agent/metrics/kernel-counters.ts';
 import { describeRoot } from '../support/root.ts';
 import { inNs, sleep } from '../support/netns-lab.ts';
@@ -32,6 +33,7 @@ describeRoot('end to end: app-to-app policies (the ModSecurity scenario)', () =>
   let proxy: WorldContainer;
   let backend: WorldContainer;
   let worker: WorldContainer;
+  let watch: PolicyWatch;
 
   const policyTableOn = (host: number) => ({ ns: world.lab.hosts[host - 1].names.sandboxNs(vni), table: world.lab.hosts[host - 1].names.policyTable });
   /** The policy table of a host's sandbox without its counters and flow expiries, or null when there is none. */
@@ -66,20 +68,17 @@ describeRoot('end to end: app-to-app policies (the ModSecurity scenario)', () =>
     ],
   });
   /**
-   * Writes a policy and waits until every host's kernel holds it (`want(text)` true on each
-   * sandbox's policy table): the time from the mutation to enforcement everywhere, in ms.
+   * Writes a policy and waits until every host's kernel notified it (`nft monitor` printed a line
+   * matching `marker`): the time from sending the mutation to enforcement everywhere, in ms.
    */
-  const setAndTime = async (input: unknown, want: (text: string | null) => boolean): Promise<number> => {
-    const started = performance.now();
+  const setAndTime = async (input: unknown, marker: RegExp): Promise<number> => {
+    const since = stamp();
     await world.gql(SET, { i: input });
-    const pending = new Set([1, 2, 3]);
-    while (pending.size) {
-      for (const h of [...pending]) if (want(tableText(h))) pending.delete(h);
-      if (performance.now() - started > 10_000) throw new Error(`hosts ${[...pending]} did not enforce within 10 s`);
-      if (pending.size) await sleep(2);
-    }
-    return performance.now() - started;
+    return Math.max(...(await watch.until(marker, since)));
   };
+  const ENFORCED = /drop comment "default-deny"$/;
+  const AUDITED = /counter packets 0 bytes 0 comment "would-drop"$/;
+  const REMOVED = /^delete table bridge \S+pn_policy$/;
   /** TCP and UDP to ip:port from a container: who answered (label or null). */
   const reach = async (from: WorldContainer, ip: string, port: number) =>
     (await runProbe(from.ns, 'matrix', port, ip))[ip] as { tcp: string | null; udp: string | null };
@@ -103,6 +102,8 @@ describeRoot('end to end: app-to-app policies (the ModSecurity scenario)', () =>
       vni = n.network.vni;
       gateway = n.network.gateway;
       for (const c of [proxy, backend, worker]) for (const port of [8080, 9090]) await serveEcho(world, c.ns, c.id.slice(4, 8), c.ip, port);
+      watch = new PolicyWatch(world, vni, [1, 2, 3]);
+      await watch.ready();
     } catch (error) {
       await world.destroy();
       throw error;
@@ -120,7 +121,7 @@ describeRoot('end to end: app-to-app policies (the ModSecurity scenario)', () =>
   }, 60_000);
 
   it('ENFORCE: only proxy reaches backend:8080 (TCP, UDP, ICMP); the unrelated port is refused; open destinations stay open; DNS resolves', async () => {
-    const ms = await setAndTime(policy('ENFORCE'), (t) => !!t?.includes('drop comment "default-deny"'));
+    const ms = await setAndTime(policy('ENFORCE'), ENFORCED);
     console.log(`[e2e] policy: setNetworkPolicy (OFF → ENFORCE) to enforcement on all 3 hosts: ${ms.toFixed(0)} ms`);
     expect(tableText(2)).toContain(`elements = { ${backend.ip} }`); // backend's host isolates it
     const denyBefore = kernelCounter(2, 'default-deny');
@@ -167,7 +168,7 @@ describeRoot('end to end: app-to-app policies (the ModSecurity scenario)', () =>
   }, 60_000);
 
   it('AUDIT: everything passes, and would-drop rises by exactly the refused attempts (kernel and GraphQL)', async () => {
-    const ms = await setAndTime(policy('AUDIT'), (t) => !!t?.includes('counter comment "would-drop"'));
+    const ms = await setAndTime(policy('AUDIT'), AUDITED);
     console.log(`[e2e] policy: setNetworkPolicy (ENFORCE → AUDIT) to enforcement on all 3 hosts: ${ms.toFixed(0)} ms`);
     const version = (await world.gql(COUNTERS, { n: networkId })).network.policy.version;
     const kernelBefore = kernelCounter(2, 'would-drop');
@@ -204,7 +205,7 @@ describeRoot('end to end: app-to-app policies (the ModSecurity scenario)', () =>
   }, 60_000);
 
   it('scale-up under ENFORCE: a new proxy reaches backend from its first packet, a new worker never does', async () => {
-    await setAndTime(policy('ENFORCE'), (t) => !!t?.includes('drop comment "default-deny"'));
+    await setAndTime(policy('ENFORCE'), ENFORCED);
     const denyBefore = kernelCounter(2, 'default-deny');
     // The runtime attaches the container; the scheduler marks it RUNNING once the network converged
     // (its address is in every host's sets from PENDING on), then the workload starts.
@@ -221,7 +222,8 @@ describeRoot('end to end: app-to-app policies (the ModSecurity scenario)', () =>
   }, 60_000);
 
   it('OFF again: the tables go and every pair is open as before', async () => {
-    const ms = await setAndTime({ ...policy('OFF'), tests: [] }, (t) => t === null);
+    const ms = await setAndTime({ ...policy('OFF'), tests: [] }, REMOVED);
+    expect([1, 2, 3].map(tableText)).toEqual([null, null, null]);
     console.log(`[e2e] policy: setNetworkPolicy (ENFORCE → OFF) to removal on all 3 hosts: ${ms.toFixed(0)} ms`);
     expect(await reach(worker, backend.ip, 8080)).toEqual({ tcp: label(backend), udp: label(backend) });
     expect(await ping(worker.ns, backend.ip)).toBe(true);
