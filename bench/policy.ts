@@ -4,7 +4,8 @@
  * the ModSecurity rules. The policy is switched ENFORCE ↔ AUDIT `--policy-writes` times (each write
  * rewrites every host's policy table) and, once, a new proxy container is added (its address
  * enters every host's source sets). Each time is from sending the mutation until the kernel of
- * every host notified the change (`nft monitor` in each sandbox, lab/policy-watch.ts).
+ * every host notified the change (`nft monitor` in each sandbox, lab/policy-watch.ts). Agents run
+ * with the production resync interval (30 s), as in part `convergence`.
  * Everything the lab made is removed, even on failure.
  */
 import { PolicyWatch, stamp } from '../lab/policy-watch.ts';
@@ -19,6 +20,8 @@ export async function benchPolicy(): Promise<BenchRow[]> {
   const row = rowsOf('policy', `npm run bench -- policy --policy-writes ${writes}  # root`);
   if (process.getuid?.() !== 0) return [row('skipped: needs root (network namespaces, wireguard-go)', NaN, '')];
   const world = new World('xp');
+  // The production resync interval, as in part `convergence`: a change is not measured behind a drift-repair pass.
+  world.agentEnv = () => ({ WEFT_RESYNC_MS: '30000' });
   try {
     await world.up(3);
     const { projectId, networkId } = await world.project('policy', ['web']);
