@@ -138,15 +138,19 @@ export async function startAgent({ config, hostNetns, log = console.log, metrics
    * another database.
    */
   const wouldDrop = new Map<string, number>();
+  let sentCounters = false;
   const heartbeat = async (withPass = false): Promise<void> => {
     const status = gate.status();
     const body = status.fence || !lastReport || !withPass ? {} : lastReport;
     // Policy counters ride on the timed heartbeat only, off the path of a pass's report (docs/policies.md#counters).
     const policyCounters = withPass ? [] : await readPolicyCounters(runner, names, model);
+    // Sent while any network has a policy, and once more (empty) after the last one went, so the API drops our rows.
+    const sendCounters = !withPass && (policyCounters.length > 0 || sentCounters);
+    if (sendCounters) sentCounters = policyCounters.length > 0;
     for (const w of wouldDropSince(wouldDrop, policyCounters))
       log(`agent: policy audit: network ${w.networkId}: ${w.flows} new flow(s) would have been dropped`);
     await client
-      .report({ hostId: config.hostId, ...body, safety: toSafetyReport(status), ...(policyCounters.length ? { policyCounters } : {}) })
+      .report({ hostId: config.hostId, ...body, safety: toSafetyReport(status), ...(sendCounters ? { policyCounters } : {}) })
       .catch((e) => log(`agent: report failed: ${(e as Error).message}`));
   };
   /**

@@ -220,6 +220,8 @@ describe('network policies (issue 20)', () => {
       { packets: 6, bytes: 360 },
       { packets: 0, bytes: 0 },
     ]);
+    await api.ok(report, { i: { hostId, policyCounters: [] } }, agent); // the policy went OFF on this host: its rows go
+    expect((await api.ok(READ, { n: net })).network.policy.wouldDrop).toEqual({ packets: 0, bytes: 0 });
     const bogus = await api.gql(
       report,
       { i: { hostId, policyCounters: [{ networkId: net, version: 2, counters: [{ counter: 'x; drop', packets: 1, bytes: 1 }] }] } },

@@ -59,7 +59,7 @@ export async function reportHostStatus(ctx: ServiceContext, input: ReportHostSta
   if (input.appliedRevision == null) {
     return groupWrite(ctx.db, async (tx) => {
       await tx.update(hosts).set({ lastHeartbeatAt: now, agentSafety: safety }).where(eq(hosts.id, host.id));
-      if (input.policyCounters?.length) await storePolicyCounters(tx, host.id, input.policyCounters, new Set(await networksOfHost(tx, host.id)), now);
+      if (input.policyCounters) await storePolicyCounters(tx, host.id, input.policyCounters, new Set(await networksOfHost(tx, host.id)), now);
       return { result: { hostId: host.id, samples: 0 }, changes: await brakeChanges(tx, host.id, engaged, now) };
     });
   }
@@ -87,7 +87,7 @@ export async function reportHostStatus(ctx: ServiceContext, input: ReportHostSta
     // Health rows only for networks the host is a member of now: a report racing a `network.left`
     // (or a confused agent) must not write status for a network it is not in.
     const member = new Set(await networksOfHost(tx, host.id));
-    if (input.policyCounters?.length) await storePolicyCounters(tx, host.id, input.policyCounters, member, now);
+    if (input.policyCounters) await storePolicyCounters(tx, host.id, input.policyCounters, member, now);
     for (const n of (input.networks ?? []).filter((x) => member.has(x.networkId))) {
       await tx
         .insert(hostNetworkStatus)

@@ -5,7 +5,7 @@
  * holds. The API keeps the last report per (host, network, counter) and sums the hosts that
  * enforce the current version. Counters restart when a host rewrites its policy table.
  */
-import { and, eq } from 'drizzle-orm';
+import { and, eq, notInArray } from 'drizzle-orm';
 import type { Reader, Tx } from '../../db/client.ts';
 import { policyCounters } from '../../db/schema/index.ts';
 import { badInput } from '../../domain/errors.ts';
@@ -18,13 +18,20 @@ export interface PolicyCounterReport {
 
 const COUNTER = /^(rule-\d{1,3}|default-deny|would-drop)$/;
 
-/** Replaces this host's counters of each reported network (only networks it is a member of). */
+/**
+ * Replaces this host's counters with the report: those of each reported network (only networks it
+ * is a member of), and none for the networks it no longer reports (its policy went OFF, or the host
+ * left the network).
+ */
 export async function storePolicyCounters(tx: Tx, hostId: string, reports: PolicyCounterReport[], member: Set<string>, now: number): Promise<void> {
   for (const r of reports) {
     for (const c of r.counters)
       if (!COUNTER.test(c.counter) || !(c.packets >= 0) || !(c.bytes >= 0))
         throw badInput(`bad policy counter ${JSON.stringify(c)}`, { field: 'policyCounters' });
   }
+  const reported = reports.map((r) => r.networkId);
+  const gone = reported.length ? notInArray(policyCounters.networkId, reported) : undefined;
+  await tx.delete(policyCounters).where(and(eq(policyCounters.hostId, hostId), gone));
   for (const r of reports.filter((x) => member.has(x.networkId))) {
     await tx.delete(policyCounters).where(and(eq(policyCounters.hostId, hostId), eq(policyCounters.networkId, r.networkId)));
     if (r.counters.length)
