@@ -66,7 +66,29 @@ export function policyTableText(name: string, n: NetworkModel, hostId: string, c
     policy.mode === 'ENFORCE' ? '    counter drop comment "default-deny"' : '    counter comment "would-drop"',
     '  }',
   );
-  return finish('bridge', name, body);
+  // Members change with every container that comes or goes: they stay out of the hash, so such a
+  // change updates the sets in place (`nft.sets`) and the rules keep their counters.
+  const t = finish(
+    'bridge',
+    name,
+    body,
+    body.filter((l) => !l.startsWith('    elements = ')),
+  );
+  return {
+    ...t,
+    setElements: Object.fromEntries(
+      Object.keys(t.sets)
+        .filter((k) => k !== 'udp_flows')
+        .map((k) => [k, elementsOf(body, k)]),
+    ),
+  };
+}
+
+/** The members of set `name` as rendered in `body`, in their (sorted) order. */
+function elementsOf(body: string[], name: string): string[] {
+  const i = body.indexOf(`  set ${name} {`);
+  const line = body.slice(i + 1).find((l) => l.startsWith('    elements = ') || l === '  }');
+  return line?.startsWith('    elements = ') ? line.slice('    elements = { '.length, -' }'.length).split(', ') : [];
 }
 
 function match(r: PolicyRule): string {

@@ -24,7 +24,9 @@ const json = JSON.stringify({
 });
 
 describe('parseNftRuleset: sets the packet path fills', () => {
-  it('counts the elements of a plain set, not those of a set with a timeout (the policy udp_flows)', () => {
-    expect(parseNftRuleset(json)).toEqual([{ family: 'bridge', name: 'pn_policy', hash: null, chains: {}, sets: { iso: 1, udp_flows: 0 } }]);
+  it('counts and lists the elements of a plain set, not those of a set with a timeout (the policy udp_flows)', () => {
+    expect(parseNftRuleset(json)).toEqual([
+      { family: 'bridge', name: 'pn_policy', hash: null, chains: {}, sets: { iso: 1, udp_flows: 0 }, elements: { iso: ['10.240.0.3'] } },
+    ]);
   });
 });

@@ -214,8 +214,10 @@ describeRoot(
       );
     }, 60_000);
 
-    it('scale-up under ENFORCE: a new proxy reaches backend from its first packet, a new worker never does', async () => {
+    it('scale-up under ENFORCE: a new proxy reaches backend from its first packet, a new worker never does; the counters keep counting', async () => {
       await setAndTime(policy('ENFORCE'), ENFORCED);
+      expect(await reach(proxy, backend.ip, 8080)).toEqual({ tcp: label(backend), udp: label(backend) });
+      const hitsBefore = kernelCounter(2, 'rule-0'); // TCP SYNs allowed by rule 0 so far
       const denyBefore = kernelCounter(2, 'default-deny');
       // The runtime attaches the container; the scheduler marks it RUNNING once the network converged
       // (its address is in every host's sets from PENDING on), then the workload starts.
@@ -224,6 +226,8 @@ describeRoot(
       await world.markRunning(proxy2.id);
       expect(await reach(proxy2, backend.ip, 8080)).toEqual({ tcp: label(backend), udp: label(backend) });
       expect(kernelCounter(2, 'default-deny')).toBe(denyBefore); // not one packet of it was refused
+      // Its address entered the sets in place: the table was not rewritten, rule 0 counted on (one more SYN).
+      expect(kernelCounter(2, 'rule-0')).toBe(hitsBefore + 1);
       const worker2 = await world.attach(await world.allocate(apps.worker, 'worker', 1));
       await world.converged(networkId);
       await world.markRunning(worker2.id);
