@@ -32,6 +32,7 @@ import type { SafetyReport } from './api/client.ts';
 import { drainContainer } from './runtime/drain-wait.ts';
 import { AttachError } from './runtime/env.ts';
 import type { AgentMetrics } from './metrics/registry.ts';
+import { readPolicyCounters, wouldDropSince } from './metrics/policy-counters.ts';
 
 export interface AgentOptions {
   config: AgentConfig;
@@ -138,10 +139,21 @@ export async function startAgent({ config, hostNetns, log = console.log, metrics
    * API one small write per host per WEFT_HEARTBEAT_MS. Never a revision while fenced: it belongs to
    * another database.
    */
+  const wouldDrop = new Map<string, number>();
+  let sentCounters = false;
   const heartbeat = async (withPass = false): Promise<void> => {
     const status = gate.status();
     const body = status.fence || !lastReport || !withPass ? {} : lastReport;
-    await client.report({ hostId: config.hostId, ...body, safety: toSafetyReport(status) }).catch((e) => log(`agent: report failed: ${(e as Error).message}`));
+    // Policy counters ride on the timed heartbeat only, off the path of a pass's report (docs/policies.md#counters).
+    const policyCounters = withPass ? [] : await readPolicyCounters(runner, names, model);
+    // Sent while any network has a policy, and once more (empty) after the last one went, so the API drops our rows.
+    const sendCounters = !withPass && (policyCounters.length > 0 || sentCounters);
+    if (sendCounters) sentCounters = policyCounters.length > 0;
+    for (const w of wouldDropSince(wouldDrop, policyCounters))
+      log(`agent: policy audit: network ${w.networkId}: ${w.flows} new flow(s) would have been dropped`);
+    await client
+      .report({ hostId: config.hostId, ...body, safety: toSafetyReport(status), ...(sendCounters ? { policyCounters } : {}) })
+      .catch((e) => log(`agent: report failed: ${(e as Error).message}`));
   };
   /**
    * The report after a pass, off the hot path: the next pass does not wait for the API. One report

@@ -27,6 +27,8 @@ export interface Names {
   /** nftables tables inside each sandbox: bridge-family anti-spoofing, inet gateway input. */
   guardTable: string;
   gatewayTable: string;
+  /** bridge-family app-to-app policy table inside each sandbox (docs/policies.md). */
+  policyTable: string;
   /** The VNI a sandbox namespace name stands for, or null when the name is not ours. */
   vniOfSandbox(ns: string): number | null;
   /** True when an interface name carries one of our prefixes (half of the ownership test). */
@@ -61,6 +63,7 @@ export function makeNames(opts: NamesOptions = {}): Names {
     hostTable: `${p}pn_host`,
     guardTable: `${p}pn_guard`,
     gatewayTable: `${p}pn_gateway`,
+    policyTable: `${p}pn_policy`,
     vniOfSandbox(ns) {
       const m = nsRe.exec(ns);
       return m ? Number(m[1]) : null;

@@ -15,6 +15,7 @@ import { benchDataplane } from './dataplane.ts';
 import { benchDns } from './dns.ts';
 import { benchEdge } from './edge.ts';
 import { benchFleet } from './fleet.ts';
+import { benchPolicy } from './policy.ts';
 import { benchScale } from './scale.ts';
 import { type BenchRow, toMarkdown } from './table.ts';
 
@@ -30,6 +31,7 @@ const parts: Record<string, () => Promise<BenchRow[]>> = {
   dataplane: benchDataplane,
   cni: benchCni,
   fleet: benchFleet,
+  policy: benchPolicy,
 };
 
 // part names are the bare words; `--name value` pairs are options of the parts (a value may be a

@@ -20,6 +20,7 @@ import {
   networkSwitchSchema,
   peerModelSchema,
 } from './model-schema.ts';
+import { networkPolicySchema } from './policy/model.ts';
 
 /** The columns of a change row that say who it concerns (src/feed/read.ts routes on them). */
 export type AddressColumn = 'projectId' | 'networkId' | 'hostId';
@@ -88,6 +89,8 @@ export const CHANGE_CATALOGUE = {
   // Safe to stop (docs/architecture.md §8.9): the DNS TTL after the drain has passed and every member
   // host has applied the drain's revision.
   'container.drained': { to: NETWORK, payload: containerPayload.extend({ safeToStopAt: z.string() }) },
+  // The network's app-to-app policy was written (docs/policies.md): rules, tests and mode, whole.
+  'network.policy_set': { to: NETWORK, payload: z.object({ policy: networkPolicySchema }) },
   'network.joined': { to: HOST_IN_NETWORK, payload: membershipPayload },
   'network.left': { to: HOST_IN_NETWORK, payload: membershipPayload },
   'peer.upserted': { to: HOST, payload: z.object({ peer: peerModelSchema }) },

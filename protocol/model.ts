@@ -6,6 +6,7 @@
  * `applyDelta` (agent/api/apply-delta.ts). Everything the data plane and DNS do is derived from it.
  * It must stay plain JSON: it is also written to disk as the last-known-good state.
  */
+import type { NetworkPolicy } from './policy/model.ts';
 
 export type ContainerState = 'PENDING' | 'RUNNING' | 'DRAINING';
 
@@ -71,6 +72,9 @@ export interface NetworkModel {
   // (older APIs and state files). Sorted by application, type and name.
   ports?: ProcessPortModel[];
   aliases?: NetworkAliasModel[];
+  // The network's app-to-app policy (protocol/policy/model.ts, docs/policies.md); absent from an
+  // older API's snapshot, which means OFF.
+  policy?: NetworkPolicy;
 }
 
 /** A WireGuard peer: another host that shares at least one network with this one. */

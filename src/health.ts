@@ -12,7 +12,7 @@
 import type { Client } from '@libsql/client';
 
 /** The newest migration under drizzle/ (a test fails when a newer folder is added without updating it). */
-export const LATEST_MIGRATION = '20261206232807_dns_ports_aliases';
+export const LATEST_MIGRATION = '20261206234007_network_policies';
 
 export interface Readiness {
   ok: boolean;

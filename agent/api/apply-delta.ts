@@ -30,6 +30,7 @@ export const AGENT_HANDLING = {
   'container.draining': 'handled',
   'container.removed': 'handled',
   'container.drained': 'not-applicable', // the container stays DRAINING; `weft-agent drain --wait` asks the API
+  'network.policy_set': 'handled',
   'network.joined': 'handled',
   'network.left': 'handled',
   'peer.upserted': 'handled',
@@ -120,6 +121,9 @@ export function applyDelta(config: HostConfig, delta: AgentDelta): ApplyResult {
       break;
     case 'network.updated':
       next = withNetwork(config, delta.networkId, (n) => ({ ...n, dnsTtl: delta.dnsTtl, aliases: delta.aliases, multicast: delta.multicast }));
+      break;
+    case 'network.policy_set':
+      next = withNetwork(config, delta.networkId, (n) => ({ ...n, policy: delta.policy }));
       break;
     case 'network.joined':
       if (!known(delta.networkId)) return { kind: 'relist', reason: `joined network ${delta.networkId}` };

@@ -13,6 +13,8 @@ export interface FeedEventMessage {
   change: { revision: number; kind: string; networkId: string | null; committedAt: string; payload: Record<string, unknown> } | null;
 }
 
+import type { PolicyCounterReport } from '../metrics/policy-counters.ts';
+
 export interface HostStatusReport {
   hostId: string;
   /** Absent while fenced: a revision of another database means nothing to this one. */
@@ -21,6 +23,8 @@ export interface HostStatusReport {
   networks?: { networkId: string; healthy: boolean; message?: string }[];
   /** The brake and fence state (null: all clear); see agent/safety/gate.ts. */
   safety?: SafetyReport;
+  /** The policy tables' counters per network (agent/metrics/policy-counters.ts). */
+  policyCounters?: PolicyCounterReport[];
 }
 
 /** The agent's safety state as the API stores it (times as ISO strings). */

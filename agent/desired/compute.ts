@@ -14,6 +14,7 @@
 import type { ContainerModel, HostConfig, NetworkModel } from '../../protocol/model.ts';
 import { aliasFor, makeNames, type Names } from '../config-names';
 import { guardTableText, gatewayTableText, hostTableText } from './nft-text';
+import { policyTableText } from './policy-nft';
 import type { DesiredLocal, DesiredRemote, DesiredSandbox, DesiredState } from './types';
 
 export const SANDBOX_MTU = 1370; // WireGuard 1420 - 50 bytes VXLAN/IPv4 overhead (docs/architecture.md §4.9)
@@ -80,7 +81,7 @@ export function computeDesired(config: HostConfig, attachments: LocalAttachments
 }
 
 function sandboxFor(n: NetworkModel, config: HostConfig, attachments: LocalAttachments, names: Names, opts: DesiredOptions): DesiredSandbox {
-  const connected = new Set(opts.connectedStates ?? ['PENDING', 'RUNNING', 'DRAINING']);
+  const connected = new Set<ContainerModel['state']>(opts.connectedStates ?? ['PENDING', 'RUNNING', 'DRAINING']);
   const plen = prefixLen(n.cidr);
   const alias = aliasFor(n.vni, n.id);
   const remotes: DesiredRemote[] = n.containers
@@ -110,7 +111,11 @@ function sandboxFor(n: NetworkModel, config: HostConfig, attachments: LocalAttac
     remotes,
     flood: floodDsts(n, remotes),
     locals,
-    tables: [guardTableText(names.guardTable, `${names.prefix}pnc-*`, locals), gatewayTableText(names.gatewayTable)],
+    tables: [
+      guardTableText(names.guardTable, `${names.prefix}pnc-*`, locals),
+      gatewayTableText(names.gatewayTable),
+      policyTableText(names.policyTable, n, config.host.id, connected),
+    ].filter((t) => t !== null),
   };
 }
 

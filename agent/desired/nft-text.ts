@@ -67,9 +67,10 @@ function setText(name: string, type: string, elements: string[]): string[] {
   return [`  set ${name} {`, `    type ${type}`, ...els, '  }'];
 }
 
-function finish(family: 'inet' | 'bridge', name: string, body: string[]): DesiredTable {
+/** A table's full text with its `weft_meta` hash (of `hashed`, by default the whole body), and its summary. */
+export function finish(family: 'inet' | 'bridge', name: string, body: string[], hashed: string[] = body): DesiredTable {
   const hash = createHash('sha256')
-    .update(`${family} ${name}\n${body.join('\n')}`)
+    .update(`${family} ${name}\n${hashed.join('\n')}`)
     .digest('hex')
     .slice(0, 16);
   const text = [`table ${family} ${name} {`, '  chain weft_meta {', `    counter comment "weft:sha=${hash}"`, '  }', ...body, '}'].join('\n');

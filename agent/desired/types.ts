@@ -32,6 +32,9 @@ export interface DesiredTable {
   text: string; // full `table <family> <name> { … }` text, meta chain included
   chains: Record<string, number>; // chain → rule count
   sets: Record<string, number>; // set → element count
+  // Tables whose sets are updated in place (the policy table): set → sorted elements. Their hash
+  // leaves the elements out, so a change of members alone is `nft.sets`, not a replacement.
+  setElements?: Record<string, string[]>;
 }
 
 /** A container on another host: FDB (self dst + master static) and a permanent neighbour entry. */

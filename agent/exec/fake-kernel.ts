@@ -69,11 +69,22 @@ export class FakeNs {
     }
   }
 
-  /** `nft -f -` for the agent's own shape: `table F N` / `delete table F N` / `table F N { … }`. */
+  /**
+   * `nft -f -` for the agent's own shape: `table F N` / `delete table F N` / `table F N { … }`, and
+   * `flush set F N S` / `add element F N S { … }` on a stored table.
+   */
   applyNft(text: string): void {
     const lines = text.split('\n');
     const staged = new Map(this.tables);
     for (let i = 0; i < lines.length; i++) {
+      const e = /^(flush set|add element) (\S+) (\S+) (\S+)(?: \{ (.*) \})?$/.exec(lines[i]);
+      if (e) {
+        const key = `${e[2]} ${e[3]}`;
+        const table = staged.get(key);
+        if (table === undefined) throw new Error(`Error: No such file or directory\n${lines[i]}`);
+        staged.set(key, withElements(table, e[4], e[1] === 'flush set' ? [] : [...elementsIn(table, e[4]), ...(e[5] ?? '').split(', ')]));
+        continue;
+      }
       const m = /^(delete )?table (\S+) (\S+)( \{)?$/.exec(lines[i]);
       if (!m) continue;
       const key = `${m[2]} ${m[3]}`;
@@ -167,7 +178,7 @@ export class FakeNs {
       items.push({ table: { family, name: table, handle: 1 } });
       const s = summarizeTableText(text);
       for (const [name, n] of Object.entries(s.sets))
-        items.push({ set: { family, name, table, type: 'ifname', handle: 2, ...(n ? { elem: Array(n).fill('x') } : {}) } });
+        items.push({ set: { family, name, table, type: 'ifname', handle: 2, ...(n ? { elem: elementsIn(text, name).map(asJsonElement) } : {}) } });
       for (const [chain, n] of Object.entries(s.chains)) {
         items.push({ chain: { family, table, name: chain, handle: 3 } });
         for (let i = 0; i < n; i++) {
@@ -187,4 +198,36 @@ export class FakeNs {
     for (const [k, p] of w.peers) lines.push([k, '(none)', p.endpoint, p.allowedIps.join(','), '0', '0', '0', p.keepalive || 'off'].join('\t'));
     return lines.join('\n') + '\n';
   }
+}
+
+/** The members of set `set` in a stored table text (what its `elements = { … }` line lists). */
+function elementsIn(text: string, set: string): string[] {
+  const lines = text.split('\n');
+  const i = lines.findIndex((l) => l.trim() === `set ${set} {`);
+  if (i < 0) return [];
+  for (const l of lines.slice(i + 1)) {
+    const t = l.trim();
+    if (t === '}') return [];
+    if (t.startsWith('elements = { ')) return t.slice('elements = { '.length, -' }'.length).split(', ');
+  }
+  return [];
+}
+
+/** The table text with set `set` holding exactly `members` (sorted, deduplicated). */
+function withElements(text: string, set: string, members: string[]): string {
+  const lines = text.split('\n');
+  const i = lines.findIndex((l) => l.trim() === `set ${set} {`);
+  if (i < 0) throw new Error(`Error: No such file or directory: set ${set}`);
+  let end = i + 1;
+  while (lines[end].trim() !== '}') end++;
+  const block = lines.slice(i + 1, end).filter((l) => !l.trim().startsWith('elements = '));
+  const sorted = [...new Set(members.filter(Boolean))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const indent = `${lines[i].match(/^\s*/)![0]}  `;
+  if (sorted.length) block.push(`${indent}elements = { ${sorted.join(', ')} }`);
+  return [...lines.slice(0, i + 1), ...block, ...lines.slice(end)].join('\n');
+}
+
+/** An element as `nft -j` prints it: a plain value as a string, a concatenation as `{concat: […]}`. */
+function asJsonElement(e: string): unknown {
+  return e.includes(' . ') ? { concat: e.split(' . ').map((v) => v.replace(/^"|"$/g, '')) } : e;
 }

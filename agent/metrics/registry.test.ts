@@ -30,14 +30,21 @@ function fakeRunner(model: HostConfig, calls: string[][]): CommandRunner {
     async run(argv) {
       calls.push(argv);
       if (argv[0] === 'nft') return { stdout: nft(names.hostTable, [['vxlan-not-via-wg', 2]]), stderr: '' };
-      if (argv.includes('nft'))
-        return {
-          stdout: nft(names.guardTable, [
+      if (argv.includes('nft')) {
+        const guard = JSON.parse(
+          nft(names.guardTable, [
             ['ip-spoof', 5],
             ['mac-spoof', 1],
           ]),
-          stderr: '',
-        };
+        );
+        const policy = JSON.parse(
+          nft(names.policyTable, [
+            ['rule-0', 4],
+            ['would-drop', 3],
+          ]),
+        );
+        return { stdout: JSON.stringify({ nftables: [...guard.nftables, ...policy.nftables] }), stderr: '' };
+      }
       const link = { ifname: veth, stats64: { rx: { bytes: 1000, packets: 10 }, tx: { bytes: 3000, packets: 30 } } };
       return { stdout: JSON.stringify([link, { ifname: 'other', stats64: link.stats64 }]), stderr: '' };
     },
@@ -96,6 +103,9 @@ describe('agent metrics', () => {
     expect(sample(text, 'weft_nft_dropped_packets_total', { network: '_host', rule: 'vxlan-not-via-wg' })).toBe(2);
     expect(sample(text, 'weft_nft_dropped_packets_total', { network: 'pn-a', rule: 'ip-spoof' })).toBe(5);
     expect(sample(text, 'weft_nft_dropped_bytes_total', { network: 'pn-a', rule: 'mac-spoof' })).toBe(100);
+    expect(sample(text, 'weft_policy_flows_total', { network: 'pn-a', counter: 'rule-0' })).toBe(4);
+    expect(sample(text, 'weft_policy_bytes_total', { network: 'pn-a', counter: 'would-drop' })).toBe(300);
+    expect(text).not.toMatch(/^weft_nft_dropped_packets_total\{[^}]*rule="rule-0"/m); // an allow is not a drop
     expect(sample(text, 'weft_container_veth_bytes_total', { container: local, direction: 'transmit' })).toBe(1000);
     expect(sample(text, 'weft_container_veth_bytes_total', { container: local, direction: 'receive' })).toBe(3000);
     expect(sample(text, 'weft_container_veth_packets_total', { container: local, direction: 'receive' })).toBe(30);

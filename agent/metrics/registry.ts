@@ -6,7 +6,8 @@
  *   failed by kind, delta→applied latency, the applied revision;
  * - read at scrape time from what the agent holds or can read without changing anything: the
  *   brake and fence, the DNS daemon's per-network counters (its control socket), nftables drop
- *   counters per network and rule, and the veth counters of the containers attached on this host.
+ *   counters per network and rule, the network policies' flow counters, and the veth counters of
+ *   the containers attached on this host.
  *
  * Owns: the registry and the scrape-time reads. Never: changes the kernel (reads only: `nft -j
  * list ruleset`, `ip -j -s link show`, through the one runner). Cardinality: networks of this host,
@@ -179,9 +180,28 @@ export function createAgentMetrics(options: { now?: () => number } = {}): AgentM
       async collect() {
         const k = await kernel();
         this.reset();
-        for (const r of k.rules) this.inc({ network: r.network, table: r.table, rule: r.rule }, r[field]);
+        for (const r of k.rules) if (r.table !== sources?.names.policyTable) this.inc({ network: r.network, table: r.table, rule: r.rule }, r[field]);
       },
     });
+  // The policy table's counters (docs/policies.md#counters) count allowed flows too: a family of their own.
+  const policyCounter = (name: string, help: string, field: 'packets' | 'bytes') =>
+    new Counter({
+      name,
+      help,
+      labelNames: ['network', 'counter'],
+      registers,
+      async collect() {
+        const k = await kernel();
+        this.reset();
+        for (const r of k.rules) if (r.table === sources?.names.policyTable) this.inc({ network: r.network, counter: r.rule }, r[field]);
+      },
+    });
+  policyCounter(
+    'weft_policy_flows_total',
+    'New flows counted by the network policy table, by network and counter (rule-<i> allowed, default-deny dropped, would-drop let through in AUDIT)',
+    'packets',
+  );
+  policyCounter('weft_policy_bytes_total', 'Bytes of the new flows counted by the network policy table, by network and counter', 'bytes');
   nftCounter(
     'weft_nft_dropped_packets_total',
     'Packets counted by the named drop rules of our nftables tables, by network (_host for the host table) and rule',
@@ -269,7 +289,7 @@ async function readKernel(s: AgentSources, failed: (source: string) => void): Pr
     model.networks.map(async (network) => {
       const ns = s.names.sandboxNs(network.vni);
       try {
-        const tables = [s.names.guardTable, s.names.gatewayTable];
+        const tables = [s.names.guardTable, s.names.gatewayTable, s.names.policyTable];
         for (const r of parseNftCounters(await run(['ip', 'netns', 'exec', ns, 'nft', '-j', 'list', 'ruleset']), tables))
           out.rules.push({ network: network.id, table: r.table, rule: r.rule, packets: r.packets, bytes: r.bytes });
       } catch {

@@ -11,9 +11,11 @@ import type { ObservedTable } from './types';
 const item = z.object({
   table: z.object({ family: z.string(), name: z.string() }).optional(),
   chain: z.object({ family: z.string(), table: z.string(), name: z.string() }).optional(),
-  set: z.object({ family: z.string(), table: z.string(), name: z.string(), elem: z.array(z.unknown()).optional() }).optional(),
+  set: z.object({ family: z.string(), table: z.string(), name: z.string(), elem: z.array(z.unknown()).optional(), timeout: z.number().optional() }).optional(),
   rule: z.object({ family: z.string(), table: z.string(), chain: z.string(), comment: z.string().optional() }).optional(),
 });
+
+const byValue = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
 
 /** Parses `nft -j list ruleset` into per-table summaries. */
 export function parseNftRuleset(json: string): ObservedTable[] {
@@ -25,7 +27,10 @@ export function parseNftRuleset(json: string): ObservedTable[] {
     const c = it.chain && get(it.chain.family, it.chain.table);
     if (c && it.chain) c.chains[it.chain.name] = 0;
     const s = it.set && get(it.set.family, it.set.table);
-    if (s && it.set) s.sets[it.set.name] = it.set.elem?.length ?? 0;
+    // A set with a timeout is filled by the packet path (the policy's udp_flows): its elements are not ours to compare.
+    if (s && it.set) s.sets[it.set.name] = it.set.timeout !== undefined ? 0 : (it.set.elem?.length ?? 0);
+    if (s && it.set && it.set.timeout === undefined && (it.set.elem ?? []).every((e) => typeof e === 'string'))
+      (s.elements ??= {})[it.set.name] = ((it.set.elem ?? []) as string[]).slice().sort(byValue);
     const r = it.rule && get(it.rule.family, it.rule.table);
     if (r && it.rule) {
       r.chains[it.rule.chain] = (r.chains[it.rule.chain] ?? 0) + 1;

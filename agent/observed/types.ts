@@ -55,6 +55,7 @@ export interface ObservedTable {
   hash: string | null;
   chains: Record<string, number>;
   sets: Record<string, number>;
+  elements?: Record<string, string[]>; // plain sets of single values: set → sorted elements
 }
 
 export interface ObservedSandbox {

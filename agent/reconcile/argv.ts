@@ -176,6 +176,19 @@ function emit(op: Op): Emit[] {
       ];
     case 'nft.replace':
       return [{ phase: lead, ns: op.ns, text: replaceScript(op.table).trimEnd() }];
+    case 'nft.sets':
+      return [
+        {
+          phase: lead,
+          ns: op.ns,
+          text: Object.entries(op.sets)
+            .flatMap(([set, els]) => [
+              `flush set ${op.family} ${op.name} ${set}`,
+              ...(els.length ? [`add element ${op.family} ${op.name} ${set} { ${els.join(', ')} }`] : []),
+            ])
+            .join('\n'),
+        },
+      ];
     case 'nft.del':
       // Declaring before deleting makes the delete idempotent inside nft's all-or-nothing transaction.
       return [{ phase: lead, ns: op.ns, text: `table ${op.family} ${op.name}\ndelete table ${op.family} ${op.name}` }];

@@ -82,5 +82,6 @@ export function asObserved(d: DesiredState): ObservedState {
 }
 
 function tableAsObserved(t: DesiredTable): ObservedTable {
-  return { family: t.family, name: t.name, hash: t.hash, chains: { ...t.chains }, sets: { ...t.sets } };
+  const elements = t.setElements && Object.fromEntries(Object.entries(t.setElements).map(([k, v]) => [k, [...v]]));
+  return { family: t.family, name: t.name, hash: t.hash, chains: { ...t.chains }, sets: { ...t.sets }, ...(elements ? { elements } : {}) };
 }

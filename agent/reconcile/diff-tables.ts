@@ -7,19 +7,43 @@ import type { DesiredTable } from '../desired/types';
 import type { ObservedTable } from '../observed/types';
 import type { Op } from './ops';
 
-/** Ops that make the tables in one namespace match `desired`; unknown tables are left alone. */
+/**
+ * Ops that make the tables in one namespace match `desired`. `observed` lists only our tables (observe.ts
+ * filters by name), so one of them that is no longer desired (a policy switched OFF) is deleted.
+ */
 export function diffTables(ns: string | null, vni: number | null, desired: DesiredTable[], observed: ObservedTable[]): Op[] {
   const ops: Op[] = [];
   for (const d of desired) {
     const o = observed.find((t) => t.family === d.family && t.name === d.name);
-    if (!o || !sameTable(d, o)) ops.push({ kind: 'nft.replace', ns, vni, table: d });
+    if (o && sameTable(d, o)) continue;
+    const sets = o ? changedSets(d, o) : null;
+    ops.push(sets ? { kind: 'nft.sets', ns, vni, family: d.family, name: d.name, sets } : { kind: 'nft.replace', ns, vni, table: d });
   }
+  for (const o of observed)
+    if (!desired.some((d) => d.family === o.family && d.name === o.name)) ops.push({ kind: 'nft.del', ns, vni, family: o.family, name: o.name });
   return ops;
 }
 
-/** True when the observed table has the desired hash and the same chains, rule counts and set sizes. */
+/** True when the observed table has the desired hash and the same chains, rule counts and set sizes (and members, where known). */
 export function sameTable(d: DesiredTable, o: ObservedTable): boolean {
-  return o.hash === d.hash && sameRecord(d.chains, o.chains) && sameRecord(d.sets, o.sets);
+  return o.hash === d.hash && sameRecord(d.chains, o.chains) && sameRecord(d.sets, o.sets) && (!d.setElements || changedSets(d, o) === null);
+}
+
+/**
+ * For a table whose sets are updated in place: the sets whose members differ, when the rules are
+ * those desired (same hash, chains and set names) and every set's members are known; null otherwise
+ * (nothing to change, or replace the table).
+ */
+function changedSets(d: DesiredTable, o: ObservedTable): Record<string, string[]> | null {
+  if (!d.setElements || !o.elements || o.hash !== d.hash || !sameRecord(d.chains, o.chains)) return null;
+  if (Object.keys(d.sets).sort().join() !== Object.keys(o.sets).sort().join()) return null;
+  const out: Record<string, string[]> = {};
+  for (const [set, want] of Object.entries(d.setElements)) {
+    const have = o.elements[set];
+    if (!have) return null;
+    if (have.join() !== want.join()) out[set] = want;
+  }
+  return Object.keys(out).length ? out : null;
 }
 
 function sameRecord(a: Record<string, number>, b: Record<string, number>): boolean {

@@ -54,6 +54,6 @@ async function observeSandbox(out: (argv: string[]) => Promise<string>, ns: stri
     out(['ip', '-n', ns, '-j', 'neigh', 'show']),
     out(['ip', 'netns', 'exec', ns, 'nft', '-j', 'list', 'ruleset']),
   ]);
-  const tables = parseNftRuleset(nft).filter((t) => t.name === names.guardTable || t.name === names.gatewayTable);
+  const tables = parseNftRuleset(nft).filter((t) => t.name === names.guardTable || t.name === names.gatewayTable || t.name === names.policyTable);
   return { ns, links: parseIpLinks(links), fdb: parseBridgeFdb(fdb), neigh: parseIpNeigh(neigh), tables };
 }

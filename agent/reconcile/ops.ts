@@ -41,6 +41,9 @@ export type Op =
   | { kind: 'neigh.add'; ns: string; vni: number; dev: string; ip: string; mac: string }
   | { kind: 'neigh.del'; ns: string; vni: number; dev: string; ip: string }
   | { kind: 'nft.replace'; ns: string | null; vni: number | null; table: DesiredTable }
+  // Only the members of some sets changed (tables with `setElements`): each listed set is flushed and
+  // refilled in one transaction; the rules and their counters stay.
+  | { kind: 'nft.sets'; ns: string | null; vni: number | null; family: string; name: string; sets: Record<string, string[]> }
   | { kind: 'nft.del'; ns: string | null; vni: number | null; family: string; name: string };
 
 /** True for ops that remove something: these are what the safety brake counts and may hold back. */

@@ -66,6 +66,7 @@ export const OP_PHASES: { [K in Op['kind']]: PhaseName | ((op: OpOf<K>) => Phase
   'neigh.add': 'sandbox.neigh',
   'fdb.add': 'fdb.add',
   'nft.replace': 'nft.replace',
+  'nft.sets': 'nft.replace',
   'wg.device': 'wg.device',
   'wg.peers': (op) => (op.remove.length ? 'wg.peers.remove' : 'wg.peers'),
   'fdb.del': 'fdb.del',

@@ -2,7 +2,7 @@
  * Domain errors: the only errors whose message reaches a client. Each carries a stable code that
  * becomes `extensions.code` (docs/architecture.md §7.3); anything else is masked by Yoga.
  */
-export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'FORBIDDEN' | 'UNAUTHENTICATED' | 'CONFLICT' | 'NETWORK_FULL';
+export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'FORBIDDEN' | 'UNAUTHENTICATED' | 'CONFLICT' | 'NETWORK_FULL' | 'POLICY_TEST_FAILED';
 
 export class DomainError extends Error {
   constructor(

@@ -2,6 +2,7 @@
  * Snapshot builders: a network's full model and a host's full desired state (`hostConfig`), read in
  * one read transaction so the revision stamp and the state agree (list-then-watch, docs/architecture.md §6.2).
  */
+import { readPolicy } from './policy.ts';
 import { eq, inArray, max } from 'drizzle-orm';
 import type { HostConfig, NetworkModel } from '../../protocol/model.ts';
 import type { Reader } from '../db/client.ts';
@@ -42,6 +43,7 @@ export async function buildNetworkModel(db: Reader, networkId: string): Promise<
       apps.map((a) => a.id),
     ),
     aliases: await aliasesOf(db, networkId),
+    policy: await readPolicy(db, networkId),
   };
 }
 

@@ -13,6 +13,7 @@ import { readFeedPage, type FeedScope } from '../feed/read.ts';
 import { buildHostConfig, headRevision } from '../feed/snapshot.ts';
 import { type FeedEvent, streamFeed } from '../feed/stream.ts';
 import { reportHostStatus } from '../services/hosts/report.ts';
+import { PolicyCountersInput } from './policy.ts';
 import { getGeneration, getHost, getProject } from '../db/lookups.ts';
 import { assertProjectAccess } from './access.ts';
 import { builder } from './builder.ts';
@@ -58,6 +59,7 @@ export const PROJECT_FEED_HANDLING = {
   'container.draining': 'handled',
   'container.removed': 'handled',
   'container.drained': 'handled',
+  'network.policy_set': 'handled',
   'network.joined': 'handled', // host placement: the row's hostId is hidden from users
   'network.left': 'handled',
   'peer.upserted': 'not-applicable', // host-addressed: no project
@@ -275,6 +277,7 @@ const ReportHostStatusInput = builder.inputType('ReportHostStatusInput', {
     safety: t.field({ type: AgentSafetyInput, description: 'The brake and fence state; absent or empty when all is clear.' }),
     applyMs: t.int({ description: 'How long the last reconcile pass took.' }),
     networks: t.field({ type: [NetworkStatusInput] }),
+    policyCounters: t.field({ type: [PolicyCountersInput], description: 'Policy table counters per network (docs/policies.md#counters).' }),
   }),
 });
 
@@ -323,6 +326,7 @@ builder.mutationFields((t) => ({
           ...input,
           hostId: String(input.hostId),
           networks: input.networks?.map((n) => ({ ...n, networkId: String(n.networkId) })),
+          policyCounters: input.policyCounters?.map((p) => ({ ...p, networkId: String(p.networkId) })),
         })
       ).result,
   }),

@@ -11,6 +11,7 @@ import './host.ts';
 import './container.ts';
 import './feed.ts';
 import './webhook.ts';
+import './policy.ts';
 
 /** The schema, with types and fields sorted so that schema.graphql diffs stay readable. */
 export const schema = lexicographicSortSchema(builder.toSchema());

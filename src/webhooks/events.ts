@@ -25,6 +25,7 @@ export const WEBHOOK_HANDLING = {
   'container.draining': 'handled',
   'container.removed': 'handled',
   'container.drained': 'handled',
+  'network.policy_set': 'handled',
   'network.joined': 'handled',
   'network.left': 'handled',
   'peer.upserted': 'not-applicable', // host-addressed: no project

@@ -174,6 +174,16 @@ const rows: Row[] = [
   },
   {
     op: 'query',
+    field: 'evaluatePolicy',
+    args: '$n: ID!, $a: String!',
+    call: 'evaluatePolicy(networkId: $n, from: $a, to: $a, port: 80, protocol: TCP)',
+    select: '{ verdict }',
+    vars: (w) => ({ n: w.networkA, a: w.appA }),
+    ghost: (w) => ({ n: ghostId('pn'), a: w.appA }),
+    expect: projectRead,
+  },
+  {
+    op: 'query',
     field: 'resolve',
     args: '$n: ID!',
     call: 'resolve(networkId: $n, name: "api.private-network.internal")',
@@ -357,6 +367,16 @@ const rows: Row[] = [
     select: '{ revision }',
     vars: (w) => ({ a: w.appA }),
     ghost: () => ({ a: ghostId('ap') }),
+    expect: projectWrite,
+  },
+  {
+    op: 'mutation',
+    field: 'setNetworkPolicy',
+    args: '$n: ID!, $a: String!',
+    call: 'setNetworkPolicy(input: { networkId: $n, mode: AUDIT, rules: [{ from: { application: $a }, to: { application: $a }, protocol: TCP, ports: [{ from: 80 }] }] })',
+    select: '{ policy { version } }',
+    vars: (w) => ({ n: w.networkA, a: w.appA }),
+    ghost: (w) => ({ n: ghostId('pn'), a: w.appA }),
     expect: projectWrite,
   },
   {

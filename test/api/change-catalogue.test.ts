@@ -37,6 +37,7 @@ import { bumpHostTokenVersion } from '../../src/services/hosts/token.ts';
 import { createProject } from '../../src/services/projects/create.ts';
 import { setNetworkAlias, updateNetwork } from '../../src/services/dns/network.ts';
 import { setProcessPorts } from '../../src/services/dns/ports.ts';
+import { setNetworkPolicy } from '../../src/services/policies/set.ts';
 import { deleteProject } from '../../src/services/projects/delete.ts';
 import { WEBHOOK_EVENT_TYPES, WEBHOOK_HANDLING } from '../../src/webhooks/events.ts';
 import { fakeKey, startTestApi, type TestApi } from '../support/api.ts';
@@ -110,6 +111,12 @@ describe('every kind is emitted by a service, as the catalogue describes it', ()
     expect((await sweepLiveness(ctx)).result.down).toEqual([h1]);
     await reportAll([h1]);
     expect((await sweepLiveness(ctx)).result.up).toEqual([h1]);
+    await setNetworkPolicy(ctx, {
+      networkId: project.networkId,
+      mode: 'AUDIT',
+      rules: [{ from: { application: 'web' }, to: { application: 'web' }, protocol: 'TCP', ports: [{ from: 80 }] }],
+      tests: [{ from: 'web', to: 'web:80/tcp', expect: 'ALLOW' }],
+    });
     await setDefaultProcessType(ctx, app.applicationId, 'worker');
     await setProcessExposure(ctx, app.applicationId, 'web', 'PRIVATE');
     await setProcessPorts(ctx, app.applicationId, 'web', [{ name: 'http', port: 8080, protocol: 'TCP' }]);

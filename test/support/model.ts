@@ -53,7 +53,7 @@ export function network(
   containers: ContainerModel[],
   cidr = '10.240.0.0/22',
   gateway = '10.240.0.1',
-  more: Partial<Pick<NetworkModel, 'projectId' | 'dnsTtl' | 'applications' | 'downHosts'>> = {},
+  more: Partial<Pick<NetworkModel, 'projectId' | 'dnsTtl' | 'applications' | 'downHosts' | 'policy'>> = {},
 ): NetworkModel {
   return {
     id,

@@ -8,3 +8,4 @@ export * from './networks.ts';
 export * from './projects.ts';
 export * from './status.ts';
 export * from './webhooks.ts';
+export * from './policies.ts';

@@ -9,6 +9,7 @@ import { headRevision } from '../../feed/snapshot.ts';
 import { type Changed, type ServiceContext } from '../context.ts';
 import { groupWrite } from '../group-commit.ts';
 import { getHost } from '../../db/lookups.ts';
+import { type PolicyCounterReport, storePolicyCounters } from '../policies/counters.ts';
 
 export interface ReportHostStatusInput {
   hostId: string;
@@ -17,6 +18,8 @@ export interface ReportHostStatusInput {
   applyMs?: number | null;
   networks?: { networkId: string; healthy: boolean; message?: string | null }[] | null;
   safety?: AgentSafety | null;
+  /** The policy tables' counters per network (docs/policies.md#counters). */
+  policyCounters?: PolicyCounterReport[] | null;
 }
 
 /** The agent's brake and fence, as it reports them (stored as JSON on the host; architecture §8.2, §8.3). */
@@ -56,6 +59,7 @@ export async function reportHostStatus(ctx: ServiceContext, input: ReportHostSta
   if (input.appliedRevision == null) {
     return groupWrite(ctx.db, async (tx) => {
       await tx.update(hosts).set({ lastHeartbeatAt: now, agentSafety: safety }).where(eq(hosts.id, host.id));
+      if (input.policyCounters) await storePolicyCounters(tx, host.id, input.policyCounters, new Set(await networksOfHost(tx, host.id)), now);
       return { result: { hostId: host.id, samples: 0 }, changes: await brakeChanges(tx, host.id, engaged, now) };
     });
   }
@@ -83,6 +87,7 @@ export async function reportHostStatus(ctx: ServiceContext, input: ReportHostSta
     // Health rows only for networks the host is a member of now: a report racing a `network.left`
     // (or a confused agent) must not write status for a network it is not in.
     const member = new Set(await networksOfHost(tx, host.id));
+    if (input.policyCounters) await storePolicyCounters(tx, host.id, input.policyCounters, member, now);
     for (const n of (input.networks ?? []).filter((x) => member.has(x.networkId))) {
       await tx
         .insert(hostNetworkStatus)

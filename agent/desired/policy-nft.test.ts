@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import type { NetworkPolicy } from '../../protocol/policy/model.ts';
+import { container, network } from '../../test/support/model.ts';
+import { policyTableText } from './policy-nft';
+
+const h1 = { id: 'host-1', meshIp: '100.64.0.1' };
+const h2 = { id: 'host-2', meshIp: '100.64.0.2' };
+const h3 = { id: 'host-3', meshIp: '100.64.0.3' };
+const app = (applicationId: string, processType = 'web') => ({ applicationId, processType });
+// The ModSecurity world: proxy on h1, backend on h2, worker on h3, a second proxy on h3 still PENDING
+// and a removed-soon worker on h2; plus a UDP rule and an ICMP rule for the rendering.
+const containers = [
+  container('ctr-p1', 'pn-1', h1, '10.240.0.2', 'RUNNING', 1, app('ap-proxy')),
+  container('ctr-b1', 'pn-1', h2, '10.240.0.3', 'RUNNING', 1, app('ap-backend')),
+  container('ctr-w1', 'pn-1', h3, '10.240.0.4', 'RUNNING', 1, app('ap-worker', 'worker')),
+  container('ctr-p2', 'pn-1', h3, '10.240.0.10', 'PENDING', 2, app('ap-proxy')),
+  container('ctr-w2', 'pn-1', h2, '10.240.0.5', 'DRAINING', 2, app('ap-worker', 'worker')),
+];
+const peer = (applicationId: string, processType: string | null = null) => ({ applicationId, processType });
+const policy = (mode: NetworkPolicy['mode']): NetworkPolicy => ({
+  mode,
+  version: 3,
+  tests: [],
+  rules: [
+    { from: peer('ap-proxy'), to: peer('ap-backend'), protocol: 'TCP', ports: [{ from: 8080, to: 8080 }] },
+    {
+      from: peer('ap-worker', 'worker'),
+      to: peer('ap-backend', 'web'),
+      protocol: 'UDP',
+      ports: [
+        { from: 53, to: 53 },
+        { from: 9000, to: 9100 },
+      ],
+    },
+    { from: peer('ap-proxy'), to: peer('ap-backend'), protocol: 'ICMP', ports: [] },
+  ],
+});
+const connected = new Set(['PENDING', 'RUNNING', 'DRAINING'] as const);
+
+describe('policyTableText', () => {
+  it('renders ENFORCE on the destination host: local destinations, every connected source, flow openers only, UDP replies by udp_flows', () => {
+    const t = policyTableText('pn_policy', network('pn-1', 7, containers, undefined, undefined, { policy: policy('ENFORCE') }), 'host-2', connected);
+    expect(t?.text).toBe(`table bridge pn_policy {
+  chain weft_meta {
+    counter comment "weft:sha=${t?.hash}"
+  }
+  set iso {
+    type ipv4_addr
+    elements = { 10.240.0.3 }
+  }
+  set r0_src {
+    type ipv4_addr
+    elements = { 10.240.0.2, 10.240.0.10 }
+  }
+  set r0_dst {
+    type ipv4_addr
+    elements = { 10.240.0.3 }
+  }
+  set r1_src {
+    type ipv4_addr
+    elements = { 10.240.0.4, 10.240.0.5 }
+  }
+  set r1_dst {
+    type ipv4_addr
+    elements = { 10.240.0.3 }
+  }
+  set r2_src {
+    type ipv4_addr
+    elements = { 10.240.0.2, 10.240.0.10 }
+  }
+  set r2_dst {
+    type ipv4_addr
+    elements = { 10.240.0.3 }
+  }
+  set udp_flows {
+    type ipv4_addr . inet_service . ipv4_addr . inet_service
+    size 65535
+    flags dynamic,timeout
+    timeout 30s
+  }
+  chain forward {
+    type filter hook forward priority 0; policy accept;
+    ether type != ip accept
+    ip saddr @iso meta l4proto udp update @udp_flows { ip daddr . udp dport . ip saddr . udp sport }
+    ip daddr != @iso accept
+    tcp flags & (syn | ack) != syn accept
+    icmp type { echo-reply, destination-unreachable, time-exceeded, parameter-problem } accept
+    ip saddr . udp sport . ip daddr . udp dport @udp_flows accept
+    ip saddr @r0_src ip daddr @r0_dst tcp dport 8080 counter accept comment "rule-0"
+    ip saddr @r1_src ip daddr @r1_dst udp dport { 53, 9000-9100 } counter accept comment "rule-1"
+    ip saddr @r2_src ip daddr @r2_dst ip protocol icmp counter accept comment "rule-2"
+    counter drop comment "default-deny"
+  }
+}`);
+    expect([t?.chains, t?.sets]).toEqual([
+      { weft_meta: 1, forward: 10 },
+      { iso: 1, r0_src: 2, r0_dst: 1, r1_src: 2, r1_dst: 1, r2_src: 2, r2_dst: 1, udp_flows: 0 },
+    ]);
+  });
+
+  it('renders AUDIT with a counting would-drop rule instead of the drop; a host without a named destination has an empty iso', () => {
+    const t = policyTableText('pn_policy', network('pn-1', 7, containers, undefined, undefined, { policy: policy('AUDIT') }), 'host-1', connected);
+    const lines = t?.text.split('\n') ?? [];
+    expect(lines.slice(4, 7)).toEqual(['  set iso {', '    type ipv4_addr', '  }']);
+    expect(lines.at(-3)).toBe('    counter comment "would-drop"');
+    expect(t?.text).not.toContain('drop comment "default-deny"');
+  });
+
+  it('only connected states enter the sets', () => {
+    const t = policyTableText('pn_policy', network('pn-1', 7, containers, undefined, undefined, { policy: policy('ENFORCE') }), 'host-2', new Set(['RUNNING']));
+    expect(t?.sets).toMatchObject({ r0_src: 1, r1_src: 1, iso: 1 });
+  });
+
+  it('renders no table when the policy is OFF, has no rule, or was never set', () => {
+    const none = network('pn-1', 7, containers);
+    expect(policyTableText('pn_policy', none, 'host-2', connected)).toBeNull();
+    expect(policyTableText('pn_policy', { ...none, policy: policy('OFF') }, 'host-2', connected)).toBeNull();
+    expect(policyTableText('pn_policy', { ...none, policy: { ...policy('ENFORCE'), rules: [] } }, 'host-2', connected)).toBeNull();
+  });
+});

@@ -1,0 +1,103 @@
+/**
+ * The app-to-app policy of one network as a bridge-family nftables table in its sandbox
+ * (docs/policies.md#data-plane). Pure: (network model, this host) → table text.
+ *
+ * Enforced on the destination's host only: the sets of destinations hold this host's containers,
+ * the sets of sources every connected container of the network (PENDING, RUNNING, DRAINING — a new
+ * container is in them before it is RUNNING). Anti-spoofing (the guard table, prerouting -300)
+ * has already made a source address trustworthy when the forward hook sees a frame.
+ *
+ * Without conntrack, because the kernels we run on lack bridge conntrack (CONFIG_NF_CONNTRACK_BRIDGE):
+ * only a flow's opening packet is judged — a TCP SYN without ACK, a UDP datagram, an ICMP message
+ * that is not a reply or an error. Every other TCP segment and ICMP reply/error passes (no
+ * connection can be opened without a SYN). UDP replies are tracked by the table itself: each
+ * datagram an isolated container sends records its reversed 4-tuple in the dynamic set
+ * `udp_flows` (30 s, UDP conntrack's own timeout), and a datagram matching it is a reply. Rules are evaluated as
+ * protocol/policy/evaluate.ts does: an address no rule names as destination (`iso`) is open.
+ * Counters: `rule-<i>` on each allow, then `default-deny` (ENFORCE, drop) or `would-drop` (AUDIT,
+ * counted and let through). OFF, or no rule: no table at all (null).
+ */
+import type { ContainerModel, NetworkModel } from '../../protocol/model.ts';
+import { isIsolated, peerMatches } from '../../protocol/policy/evaluate.ts';
+import type { PolicyRule } from '../../protocol/policy/model.ts';
+import { finish } from './nft-text';
+import type { DesiredTable } from './types';
+
+/** ICMP types that answer or report on something sent: never the start of a flow. */
+const ICMP_REPLIES = 'echo-reply, destination-unreachable, time-exceeded, parameter-problem';
+/** Room for UDP flows of isolated containers on one host and network; a full set stops recording (new replies are then judged as openers). */
+const UDP_FLOWS = 65535;
+
+/** The policy table of network `n` on host `hostId`; containers in `connected` states are in the sets. */
+export function policyTableText(name: string, n: NetworkModel, hostId: string, connected: ReadonlySet<ContainerModel['state']>): DesiredTable | null {
+  const policy = n.policy;
+  if (!policy || policy.mode === 'OFF' || policy.rules.length === 0) return null;
+  const members = n.containers.filter((c) => connected.has(c.state));
+  const local = members.filter((c) => c.hostId === hostId);
+  const endpoint = (c: ContainerModel) => ({ applicationId: c.applicationId, processType: c.processType });
+  const ips = (list: ContainerModel[], peer: PolicyRule['from']) => list.filter((c) => peerMatches(peer, endpoint(c))).map((c) => c.ip);
+  const body: string[] = [
+    ...set(
+      'iso',
+      local.filter((c) => isIsolated(policy.rules, endpoint(c))).map((c) => c.ip),
+    ),
+  ];
+  const allows: string[] = [];
+  policy.rules.forEach((r, i) => {
+    body.push(...set(`r${i}_src`, ips(members, r.from)), ...set(`r${i}_dst`, ips(local, r.to)));
+    allows.push(`    ip saddr @r${i}_src ip daddr @r${i}_dst ${match(r)}counter accept comment "rule-${i}"`);
+  });
+  body.push(
+    '  set udp_flows {',
+    '    type ipv4_addr . inet_service . ipv4_addr . inet_service',
+    `    size ${UDP_FLOWS}`,
+    '    flags dynamic,timeout',
+    '    timeout 30s',
+    '  }',
+    '  chain forward {',
+    '    type filter hook forward priority 0; policy accept;',
+    '    ether type != ip accept',
+    '    ip saddr @iso meta l4proto udp update @udp_flows { ip daddr . udp dport . ip saddr . udp sport }',
+    '    ip daddr != @iso accept',
+    '    tcp flags & (syn | ack) != syn accept',
+    `    icmp type { ${ICMP_REPLIES} } accept`,
+    '    ip saddr . udp sport . ip daddr . udp dport @udp_flows accept',
+    ...allows,
+    policy.mode === 'ENFORCE' ? '    counter drop comment "default-deny"' : '    counter comment "would-drop"',
+    '  }',
+  );
+  // Members change with every container that comes or goes: they stay out of the hash, so such a
+  // change updates the sets in place (`nft.sets`) and the rules keep their counters.
+  const t = finish(
+    'bridge',
+    name,
+    body,
+    body.filter((l) => !l.startsWith('    elements = ')),
+  );
+  return {
+    ...t,
+    setElements: Object.fromEntries(
+      Object.keys(t.sets)
+        .filter((k) => k !== 'udp_flows')
+        .map((k) => [k, elementsOf(body, k)]),
+    ),
+  };
+}
+
+/** The members of set `name` as rendered in `body`, in their (sorted) order. */
+function elementsOf(body: string[], name: string): string[] {
+  const i = body.indexOf(`  set ${name} {`);
+  const line = body.slice(i + 1).find((l) => l.startsWith('    elements = ') || l === '  }');
+  return line?.startsWith('    elements = ') ? line.slice('    elements = { '.length, -' }'.length).split(', ') : [];
+}
+
+function match(r: PolicyRule): string {
+  if (r.protocol === 'ICMP') return 'ip protocol icmp ';
+  const ports = r.ports.map((p) => (p.from === p.to ? `${p.from}` : `${p.from}-${p.to}`));
+  return `${r.protocol.toLowerCase()} dport ${ports.length === 1 ? ports[0] : `{ ${ports.join(', ')} }`} `;
+}
+
+function set(name: string, ips: string[]): string[] {
+  const sorted = [...new Set(ips)].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  return [`  set ${name} {`, '    type ipv4_addr', ...(sorted.length ? [`    elements = { ${sorted.join(', ')} }`] : []), '  }'];
+}

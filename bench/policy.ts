@@ -1,0 +1,91 @@
+/**
+ * Part `policy` (root, issue 20): the time from `setNetworkPolicy` to enforcement on every host.
+ * 3 hosts with real agents (lab/world.ts, prefix `xp`); proxy, backend and worker on one host each;
+ * the ModSecurity rules. The policy is switched ENFORCE ↔ AUDIT `--policy-writes` times (each write
+ * rewrites every host's policy table) and, once, a new proxy container is added (its address
+ * enters every host's source sets). Each time is from sending the mutation until the kernel of
+ * every host notified the change (`nft monitor` in each sandbox, lab/policy-watch.ts). Agents run
+ * with the production resync interval (30 s), as in part `convergence`.
+ * Everything the lab made is removed, even on failure.
+ */
+import { PolicyWatch, stamp } from '../lab/policy-watch.ts';
+import { World } from '../lab/world.ts';
+import { percentile } from '../src/feed/convergence.ts';
+import { arg, type BenchRow, rowsOf } from './table.ts';
+
+const SET = `mutation($i: SetNetworkPolicyInput!) { setNetworkPolicy(input: $i) { revision } }`;
+
+export async function benchPolicy(): Promise<BenchRow[]> {
+  const writes = arg('policy-writes', 20);
+  const row = rowsOf('policy', `npm run bench -- policy --policy-writes ${writes}  # root`);
+  if (process.getuid?.() !== 0) return [row('skipped: needs root (network namespaces, wireguard-go)', NaN, '')];
+  const world = new World('xp');
+  // The production resync interval, as in part `convergence`: a change is not measured behind a drift-repair pass.
+  world.agentEnv = () => ({ WEFT_RESYNC_MS: '30000' });
+  try {
+    await world.up(3);
+    const { projectId, networkId } = await world.project('policy', ['web']);
+    const apps: Record<string, string> = {};
+    for (const [name, type] of [
+      ['proxy', 'web'],
+      ['backend', 'web'],
+      ['worker', 'worker'],
+    ])
+      apps[name] = await world.application(projectId, name, [type]);
+    await world.runContainer(apps.proxy, 'web', 1);
+    await world.runContainer(apps.backend, 'web', 2);
+    await world.runContainer(apps.worker, 'worker', 3);
+    await world.converged(networkId, 30_000);
+    const vni: number = (await world.gql(`query($n: ID!) { network(id: $n) { vni } }`, { n: networkId })).network.vni;
+    const watch = new PolicyWatch(world, vni, [1, 2, 3]);
+    await watch.ready();
+    const policy = (mode: string) => ({
+      networkId,
+      mode,
+      rules: [{ from: { application: 'proxy' }, to: { application: 'backend' }, protocol: 'TCP', ports: [{ from: 8080 }] }],
+      tests: [
+        { from: 'proxy', to: 'backend:8080/tcp', expect: 'ALLOW' },
+        { from: 'worker', to: 'backend:8080/tcp', expect: 'DENY' },
+      ],
+    });
+    const all: number[] = [];
+    const trips: number[] = [];
+    for (let i = 0; i < writes; i++) {
+      const mode = i % 2 === 0 ? 'ENFORCE' : 'AUDIT';
+      const since = stamp();
+      await world.gql(SET, { i: policy(mode) });
+      trips.push(stamp() - since);
+      all.push(Math.max(...(await watch.until(mode === 'ENFORCE' ? /drop comment "default-deny"$/ : /comment "would-drop"$/, since))));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // A new proxy: from its creation (PENDING) until every host's table holds its address.
+    const since = stamp();
+    const c = await world.allocate(apps.proxy, 'web', 3);
+    const escaped = c.ip.replace(/\./g, '\\.');
+    const scaleMs = Math.max(...(await watch.until(new RegExp(`^add element bridge \\S+ r0_src \\{.*\\b${escaped}\\b`), since)));
+    watch.stop();
+    const sorted = [...all].sort((a, b) => a - b);
+    return [
+      row(
+        `setNetworkPolicy → enforced on all 3 hosts, p50 (${writes} writes, ENFORCE ↔ AUDIT)`,
+        percentile(sorted, 50)!,
+        'ms',
+        '≤ 20 ms (convergence p50)',
+        'kernel notification (nft monitor)',
+      ),
+      row('… p99', percentile(sorted, 99)!, 'ms', '≤ 50 ms (convergence p99)'),
+      row(
+        'setNetworkPolicy round trip, p50 (tests run, the commit happens within it)',
+        percentile(
+          [...trips].sort((a, b) => a - b),
+          50,
+        )!,
+        'ms',
+        '–',
+      ),
+      row('createContainer (proxy) → its address in every host’s source sets', scaleMs, 'ms', '≤ 50 ms', 'before it can be RUNNING'),
+    ];
+  } finally {
+    await world.destroy();
+  }
+}
