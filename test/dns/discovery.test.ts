@@ -4,11 +4,12 @@
 // alias switch and a TTL change applied by patchNetworks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diffNetworks } from '../../agent/dns/patch.ts';
-import { DnsServer } from '../../agent/dns/server.ts';
+import type { DnsServer } from '../../agent/dns/server.ts';
 import type { NetworkModel } from '../../protocol/model.ts';
 import { sampleNetworkA, sampleNetworkB, wideNetwork } from '../support/sample-networks.ts';
 import { dig } from './dig.ts';
-import { startFakeUpstream, type FakeUpstream } from './fake-upstream.ts';
+import type { FakeUpstream } from './fake-upstream.ts';
+import { type LoopbackDns, startLoopbackDns } from './loopback.ts';
 
 const A = 'pn-aaaa.private-network.internal';
 let server: DnsServer;
@@ -24,18 +25,12 @@ const networkA = (over: Partial<NetworkModel> = {}): NetworkModel => ({
   ...over,
 });
 
+let dns: LoopbackDns;
 beforeAll(async () => {
-  upstream = await startFakeUpstream('127.0.0.1');
-  server = new DnsServer({ upstreams: [{ address: upstream.address, port: upstream.port }] });
-  server.setNetworks([networkA(), sampleNetworkB(), wideNetwork('pn-wide', 7, 12)]);
-  portA = (await server.listen('pn-aaaa', { address: '127.0.0.1', port: 0 })).port;
-  portB = (await server.listen('pn-bbbb', { address: '127.0.0.1', port: 0 })).port;
-  portW = (await server.listen('pn-wide', { address: '127.0.0.1', port: 0 })).port;
+  dns = await startLoopbackDns([networkA(), sampleNetworkB(), wideNetwork('pn-wide', 7, 12)]);
+  ({ server, upstream, portA, portB, portW } = dns);
 });
-afterAll(async () => {
-  server?.close();
-  await upstream?.close();
-});
+afterAll(() => dns?.close());
 
 describe('service discovery with dig (issue 19)', () => {
   it('answers SRV with the targets in the additional section', async () => {

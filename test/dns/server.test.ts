@@ -1,9 +1,10 @@
 // The server on loopback, asked by the real `dig`: one port per network, as sandboxes would have.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DnsServer } from '../../agent/dns/server.ts';
+import type { DnsServer } from '../../agent/dns/server.ts';
 import { sampleNetworkA, sampleNetworkB, wideNetwork } from '../support/sample-networks.ts';
 import { dig } from './dig.ts';
-import { BIG_TXT, startFakeUpstream, type FakeUpstream } from './fake-upstream.ts';
+import { BIG_TXT, type FakeUpstream } from './fake-upstream.ts';
+import { type LoopbackDns, startLoopbackDns } from './loopback.ts';
 
 const A = 'pn-aaaa.private-network.internal';
 const SOA = 'private-network.internal. 5 IN SOA ns.private-network.internal. hostmaster.private-network.internal. 1 3600 600 86400 5';
@@ -13,18 +14,12 @@ let portA: number;
 let portB: number;
 let portW: number;
 
+let dns: LoopbackDns;
 beforeAll(async () => {
-  upstream = await startFakeUpstream('127.0.0.1');
-  server = new DnsServer({ upstreams: [{ address: upstream.address, port: upstream.port }] });
-  server.setNetworks([sampleNetworkA(), sampleNetworkB(), wideNetwork('pn-wide', 7, 80)]);
-  portA = (await server.listen('pn-aaaa', { address: '127.0.0.1', port: 0 })).port;
-  portB = (await server.listen('pn-bbbb', { address: '127.0.0.1', port: 0 })).port;
-  portW = (await server.listen('pn-wide', { address: '127.0.0.1', port: 0 })).port;
+  dns = await startLoopbackDns([sampleNetworkA(), sampleNetworkB(), wideNetwork('pn-wide', 7, 80)]);
+  ({ server, upstream, portA, portB, portW } = dns);
 });
-afterAll(async () => {
-  server?.close();
-  await upstream?.close();
-});
+afterAll(() => dns?.close());
 
 describe('dig against the loopback server', () => {
   it('resolves every name form, echoing the case', async () => {
