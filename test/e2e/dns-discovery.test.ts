@@ -306,8 +306,15 @@ describeRoot(
         for (const w of watchers) w.child.stdin!.write(`${name} ${c.web1.ip} 17\n`);
         await sleep(100); // each watcher is asking (and seeing TTL 5)
         const start = performance.timeOrigin + performance.now();
-        await world.gql(`mutation($n: ID!) { updateNetwork(input: {networkId: $n, dnsTtl: 17}) { revision } }`, { n: alpha.networkId });
-        const committed = performance.timeOrigin + performance.now() - start;
+        const up = await world.gql(`mutation($n: ID!) { updateNetwork(input: {networkId: $n, dnsTtl: 17}) { revision } }`, { n: alpha.networkId });
+        const answered = performance.timeOrigin + performance.now() - start;
+        // the change's commit, as the convergence bench measures from it (bench/convergence.ts)
+        const feed = await world.gql(`query($p: ID!, $s: Int!) { projectChanges(projectId: $p, since: $s, first: 1) { changes { revision committedAt } } }`, {
+          p: alpha.projectId,
+          s: up.updateNetwork.revision - 1,
+        });
+        expect(feed.projectChanges.changes[0].revision).toBe(up.updateNetwork.revision);
+        const committedAt = Date.parse(feed.projectChanges.changes[0].committedAt);
         const seen = await Promise.all(
           watchers.map(async (w) => {
             const end = Date.now() + 10_000;
@@ -318,7 +325,7 @@ describeRoot(
         const soa = await run(c.web1, ['dig', '+noall', '+authority', `nope.${alpha.networkId}.${Z}`, 'A']);
         expect(lines(soa.out)[0]).toMatch(/\s17\s+IN\s+SOA\s.*\s17$/); // the negative TTL follows
         console.log(
-          `[e2e] updateNetwork dnsTtl 5 → 17: the API answered in ${committed.toFixed(0)} ms; answers carried TTL 17 on host 1/2/3 ${seen.map((t) => t.toFixed(1)).join(' / ')} ms after the call (convergence target 50 ms p99)`,
+          `[e2e] updateNetwork dnsTtl 5 → 17: the API answered in ${answered.toFixed(0)} ms; answers carried TTL 17 on host 1/2/3 ${seen.map((t) => t.toFixed(1)).join(' / ')} ms after the call, ${seen.map((t) => (start + t - committedAt).toFixed(1)).join(' / ')} ms after the commit (convergence target: p50 20 ms, p99 50 ms from the commit)`,
         );
         for (const t of seen) expect(t).toBeLessThan(1000);
       } finally {
