@@ -189,7 +189,7 @@ class BatchSession {
         w.done(text);
       }
     });
-    this.child.once('exit', () => this.close());
+    this.child.once('close', () => this.close()); // after stderr is read: a session that could not start says why
     this.child.once('error', () => this.close());
   }
 

@@ -115,5 +115,9 @@ describeRoot('batch sessions (root)', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(existsSync(`/proc/${session}`)).toBe(false);
     expect(ip('netns', 'list')).not.toContain(NFT_NS);
+    // a namespace that is gone fails the run as `ip netns exec` would, with its message
+    const noNs = await failure(viaSession(scripts.del));
+    expect(noNs).toBeInstanceOf(CommandError);
+    expect(noNs?.stderr).toContain(`Cannot open network namespace "${NFT_NS}"`);
   });
 });
