@@ -6,20 +6,35 @@
  * enters every host's source sets). Each time is from sending the mutation until the kernel of
  * every host notified the change (`nft monitor` in each sandbox, lab/policy-watch.ts). Agents run
  * with the production resync interval (30 s), as in part `convergence`.
+ * `--policy-baseline <rev>` (or `--baseline <rev>`) first runs the same harness against that
+ * revision's API and agents (bench/baseline.ts, lab prefix `xq`), then this tree: before/after in one run.
  * Everything the lab made is removed, even on failure.
  */
 import { PolicyWatch, stamp } from '../lab/policy-watch.ts';
 import { World } from '../lab/world.ts';
 import { percentile } from '../src/feed/convergence.ts';
+import { baselineArg, baselineLabel, baselineRoot, REPO_ROOT, resolveRevision } from './baseline.ts';
 import { arg, type BenchRow, rowsOf } from './table.ts';
 
 const SET = `mutation($i: SetNetworkPolicyInput!) { setNetworkPolicy(input: $i) { revision } }`;
 
 export async function benchPolicy(): Promise<BenchRow[]> {
   const writes = arg('policy-writes', 20);
-  const row = rowsOf('policy', `npm run bench -- policy --policy-writes ${writes}  # root`);
+  const baseline = baselineArg('policy'); // --policy-baseline, or --baseline for every part
+  const row = rowsOf('policy', `npm run bench -- policy --policy-writes ${writes}${baseline ? ` --policy-baseline ${baseline}` : ''}  # root`);
   if (process.getuid?.() !== 0) return [row('skipped: needs root (network namespaces, wireguard-go)', NaN, '')];
-  const world = new World('xp');
+  // With a baseline: the same harness first against that revision's API and agents (prefix `xq`), then this tree.
+  const runs: [label: string, root: string, prefix: string][] = [];
+  if (baseline) runs.push([`${baselineLabel(await resolveRevision(baseline))}: `, await baselineRoot(baseline), 'xq']);
+  runs.push([baseline ? 'this tree: ' : '', REPO_ROOT, 'xp']);
+  const rows: BenchRow[] = [];
+  for (const [label, root, prefix] of runs) rows.push(...(await measure(writes, root, prefix, (metric, ...rest) => row(`${label}${metric}`, ...rest))));
+  return rows;
+}
+
+async function measure(writes: number, root: string, prefix: string, row: ReturnType<typeof rowsOf>): Promise<BenchRow[]> {
+  const world = new World(prefix);
+  world.root = root;
   // The production resync interval, as in part `convergence`: a change is not measured behind a drift-repair pass.
   world.agentEnv = () => ({ WEFT_RESYNC_MS: '30000' });
   try {
