@@ -13,7 +13,7 @@ export interface FeedEventMessage {
   change: { revision: number; kind: string; networkId: string | null; committedAt: string; payload: Record<string, unknown> } | null;
 }
 
-import type { PolicyCounterReport } from '../metrics/policy-counters.ts';
+import type { PolicyCounterReport } from '../../protocol/policy/counters.ts';
 
 export interface HostStatusReport {
   hostId: string;

@@ -8,15 +8,8 @@
 import type { HostConfig } from '../../protocol/model.ts';
 import type { Names } from '../config-names.ts';
 import type { CommandRunner } from '../exec/runner.ts';
+import { POLICY_COUNTER, type PolicyCounterReport } from '../../protocol/policy/counters.ts';
 import { parseNftCounters } from './kernel-counters.ts';
-
-export interface PolicyCounterReport {
-  networkId: string;
-  version: number;
-  counters: { counter: string; packets: number; bytes: number }[];
-}
-
-const REPORTED = /^(rule-\d+|default-deny|would-drop)$/;
 
 /** Reads the policy counters of every network with a policy; a sandbox that cannot be read is left out. */
 export async function readPolicyCounters(runner: CommandRunner, names: Names, model: HostConfig | null): Promise<PolicyCounterReport[]> {
@@ -31,7 +24,7 @@ export async function readPolicyCounters(runner: CommandRunner, names: Names, mo
       );
       if (json === null) return null;
       const counters = parseNftCounters(json, [names.policyTable])
-        .filter((c) => REPORTED.test(c.rule))
+        .filter((c) => POLICY_COUNTER.test(c.rule))
         .map((c) => ({ counter: c.rule, packets: c.packets, bytes: c.bytes }));
       return { networkId: n.id, version: n.policy!.version, counters };
     }),

@@ -9,7 +9,8 @@ import { headRevision } from '../../feed/snapshot.ts';
 import { type Changed, type ServiceContext } from '../context.ts';
 import { groupWrite } from '../group-commit.ts';
 import { getHost } from '../../db/lookups.ts';
-import { type PolicyCounterReport, storePolicyCounters } from '../policies/counters.ts';
+import type { PolicyCounterReport } from '../../../protocol/policy/counters.ts';
+import { storePolicyCounters } from '../policies/counters.ts';
 
 export interface ReportHostStatusInput {
   hostId: string;

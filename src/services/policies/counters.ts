@@ -5,18 +5,11 @@
  * holds. The API keeps the last report per (host, network, counter) and sums the hosts that
  * enforce the current version. Counters restart when a host rewrites its policy table.
  */
-import { and, eq, notInArray } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { Reader, Tx } from '../../db/client.ts';
 import { policyCounters } from '../../db/schema/index.ts';
 import { badInput } from '../../domain/errors.ts';
-
-export interface PolicyCounterReport {
-  networkId: string;
-  version: number;
-  counters: { counter: string; packets: number; bytes: number }[];
-}
-
-const COUNTER = /^(rule-\d{1,3}|default-deny|would-drop)$/;
+import { POLICY_COUNTER, type PolicyCounterReport } from '../../../protocol/policy/counters.ts';
 
 /**
  * Replaces this host's counters with the report: those of each reported network (only networks it
@@ -26,14 +19,11 @@ const COUNTER = /^(rule-\d{1,3}|default-deny|would-drop)$/;
 export async function storePolicyCounters(tx: Tx, hostId: string, reports: PolicyCounterReport[], member: Set<string>, now: number): Promise<void> {
   for (const r of reports) {
     for (const c of r.counters)
-      if (!COUNTER.test(c.counter) || !(c.packets >= 0) || !(c.bytes >= 0))
+      if (!POLICY_COUNTER.test(c.counter) || !(c.packets >= 0) || !(c.bytes >= 0))
         throw badInput(`bad policy counter ${JSON.stringify(c)}`, { field: 'policyCounters' });
   }
-  const reported = reports.map((r) => r.networkId);
-  const gone = reported.length ? notInArray(policyCounters.networkId, reported) : undefined;
-  await tx.delete(policyCounters).where(and(eq(policyCounters.hostId, hostId), gone));
+  await tx.delete(policyCounters).where(eq(policyCounters.hostId, hostId));
   for (const r of reports.filter((x) => member.has(x.networkId))) {
-    await tx.delete(policyCounters).where(and(eq(policyCounters.hostId, hostId), eq(policyCounters.networkId, r.networkId)));
     if (r.counters.length)
       await tx.insert(policyCounters).values(r.counters.map((c) => ({ hostId, networkId: r.networkId, version: r.version, ...c, reportedAt: now })));
   }
