@@ -49,10 +49,16 @@ export interface NetworkAliasModel {
   processType: string | null; // null: the application's default process type
 }
 
-/** A private network that has at least one container on this host. */
 /** A per-network data-plane switch. */
 export type NetworkSwitch = 'ON' | 'OFF';
 
+/** A network's IPv6 block, when its ipv6 switch is ON. */
+export interface NetworkIpv6 {
+  cidr: string; // a unique-local /64, e.g. fd77:6674:0:1092::/64
+  gateway: string; // offset 1 of the /64, e.g. fd77:6674:0:1092::1
+}
+
+/** A private network that has at least one container on this host. */
 export interface NetworkModel {
   id: string; // pn-<uuid>
   projectId: string; // prj-<uuid>
@@ -63,6 +69,10 @@ export interface NetworkModel {
   // Head-end replication of broadcast, multicast and unknown unicast to the member hosts
   // (docs/agent-dataplane.md "Multicast"). Absent (an older API) means ON.
   multicast?: NetworkSwitch;
+  // Dual-stack (issue 21, docs/agent-dataplane.md "IPv6"): the network's unique-local /64 and its
+  // gateway (<prefix>::1). Absent when the network's ipv6 switch is OFF, and from an older API. A
+  // container's v6 address is derived, not sent: containerIpv6 (protocol/addressing/ipv6.ts).
+  ipv6?: NetworkIpv6;
   applications: ApplicationModel[];
   containers: ContainerModel[]; // every container of the network, on any host
   // Hosts of this network's containers that the API holds DOWN (docs/architecture.md §8.4): their
