@@ -88,7 +88,7 @@ export function ulaOfVni(vni: number): string {
 /** The address at `offset` of a /64, as text. */
 export function ipv6AtOffset(cidr6: string, offset: number): string {
   const block = parseCidr6(cidr6);
-  if (!block || block.prefix !== 64) throw new Error(`ipv6AtOffset: not a /64: ${cidr6}`);
+  if (block?.prefix !== 64) throw new Error(`ipv6AtOffset: not a /64: ${cidr6}`);
   if (!Number.isInteger(offset) || offset < 0) throw new Error(`ipv6AtOffset: bad offset ${offset}`);
   return formatIpv6(block.base + BigInt(offset));
 }
