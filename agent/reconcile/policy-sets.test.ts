@@ -52,7 +52,7 @@ describe('the policy table on the fake host', () => {
     const audit = await rec.reconcile(state([a1], 'AUDIT'), ATTACHED, 'fast');
     expect(nftOps(audit.ops).map((o) => o.kind)).toEqual(['nft.patch']);
     expect(toCommands(nftOps(audit.ops) as never)[0].stdin).toMatch(
-      /^flush chain bridge t1pn_policy weft_meta\nflush chain bridge t1pn_policy verdict\ntable bridge t1pn_policy \{\n.*\n  chain verdict \{\n {4}counter comment "would-drop"\n {2}\}\n\}\n$/s,
+      /^flush chain bridge t1pn_policy weft_meta\nflush chain bridge t1pn_policy verdict\ntable bridge t1pn_policy \{\n.*\n {2}chain verdict \{\n {4}counter comment "would-drop"\n {2}\}\n\}\n$/s,
     );
     rec.forgetBaseline();
     expect((await rec.reconcile(state([a1], 'AUDIT'), ATTACHED)).ops).toEqual([]); // the fake kernel holds what a replace would have written
