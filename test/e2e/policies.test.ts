@@ -28,7 +28,9 @@ describeRoot(
   'end to end: app-to-app policies (the ModSecurity scenario)',
   () => {
     const world = new World('wp');
-    world.agentEnv = () => ({ WEFT_HEARTBEAT_MS: '500' }); // policy counters ride on the heartbeat
+    // Policy counters ride on the heartbeat. The attach's wait is bounded well above what the frozen-agent
+    // case needs (1.5 s frozen, then an overdue full pass), so a loaded CI machine does not meet the bound.
+    world.agentEnv = () => ({ WEFT_HEARTBEAT_MS: '500', WEFT_POLICY_WAIT_MS: '10000' });
     let networkId = '';
     let vni = 0;
     let gateway = '';
