@@ -399,6 +399,7 @@ export async function startAgent({ config, hostNetns, log = console.log, metrics
       rotateKey,
     },
     envPrefix: config.envPrefix,
+    policyWait: { ask: (id) => client.policySources(id), boundMs: config.policyWaitMs, log, outcome: (o) => metrics?.policySourceWait(o) },
   });
   metrics?.watch({ model: () => model, attachments: () => store.paths(), runner, names, dnsMetrics: () => dns.metrics(), safety: () => gate.status() });
   log(`agent: host ${config.hostId}, attach API on ${config.attachSocket}`);

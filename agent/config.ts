@@ -31,6 +31,7 @@ const schema = z.object({
   WEFT_BRAKE_CONFIRM_MS: z.coerce.number().int().min(0).default(60_000),
   WEFT_BRAKE_NEAR_EMPTY: z.coerce.number().min(0).max(1).default(0.1), // a snapshot below this share of what the host holds is near-empty
   WEFT_HEARTBEAT_MS: z.coerce.number().int().min(200).default(5_000),
+  WEFT_POLICY_WAIT_MS: z.coerce.number().int().min(0).default(3_000), // an attach waits at most this long for other hosts' policy sets (docs/policies.md)
 });
 
 export interface AgentConfig {
@@ -52,6 +53,8 @@ export interface AgentConfig {
   brakeConfirmMs: number;
   brakeNearEmpty: number;
   heartbeatMs: number;
+  /** At most this long an attach waits until the other hosts' policy sets hold a new source container (docs/policies.md#a-new-container). */
+  policyWaitMs: number;
 }
 
 /** The identity written by `weft-agent enroll`. */
@@ -106,5 +109,6 @@ export function parseAgentConfig(env: Record<string, string | undefined>): Agent
     brakeConfirmMs: e.WEFT_BRAKE_CONFIRM_MS,
     brakeNearEmpty: e.WEFT_BRAKE_NEAR_EMPTY,
     heartbeatMs: e.WEFT_HEARTBEAT_MS,
+    policyWaitMs: e.WEFT_POLICY_WAIT_MS,
   };
 }

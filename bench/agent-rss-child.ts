@@ -53,6 +53,7 @@ const client: ApiClient = {
   drainStatus: async () => {
     throw new Error('not in this bench');
   },
+  policySources: async () => ({ ready: true, pendingHosts: [] }),
 };
 const follower = startFollower({ client, hostId: 'host-1', onModel: (m) => (model = m) });
 while (!model) await new Promise((r) => setTimeout(r, 10));

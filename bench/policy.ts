@@ -4,7 +4,8 @@
  * the ModSecurity rules. The policy is switched ENFORCE ↔ AUDIT `--policy-writes` times (each write
  * rewrites every host's policy table) and, once, a new proxy container is added (its address
  * enters every host's source sets). Each time is from sending the mutation until the kernel of
- * every host notified the change (`nft monitor` in each sandbox, lab/policy-watch.ts). Agents run
+ * every host notified the change (`nft monitor` in each sandbox, lab/policy-watch.ts), and again
+ * from the change's commit (`committedAt`, as part `convergence` measures). Agents run
  * with the production resync interval (30 s), as in part `convergence`.
  * `--policy-baseline <rev>` (or `--baseline <rev>`) first runs the same harness against that
  * revision's API and agents (bench/baseline.ts, lab prefix `xq`), then this tree: before/after in one run.
@@ -65,14 +66,20 @@ async function measure(writes: number, root: string, prefix: string, row: Return
     });
     const all: number[] = [];
     const trips: number[] = [];
+    const enforcedAt = new Map<number, number>(); // revision → epoch ms when the last host's kernel notified it
     for (let i = 0; i < writes; i++) {
       const mode = i % 2 === 0 ? 'ENFORCE' : 'AUDIT';
       const since = stamp();
-      await world.gql(SET, { i: policy(mode) });
+      const { revision } = (await world.gql(SET, { i: policy(mode) })).setNetworkPolicy;
       trips.push(stamp() - since);
-      all.push(Math.max(...(await watch.until(mode === 'ENFORCE' ? /drop comment "default-deny"$/ : /comment "would-drop"$/, since))));
+      const ms = Math.max(...(await watch.until(mode === 'ENFORCE' ? /drop comment "default-deny"$/ : /comment "would-drop"$/, since)));
+      all.push(ms);
+      enforcedAt.set(revision, performance.timeOrigin + since + ms);
       await new Promise((r) => setTimeout(r, 100));
     }
+    // From each change's commit (its committedAt, as part `convergence` measures): the API's own time left out.
+    const committed = await committedAt(world, projectId, Math.min(...enforcedAt.keys()) - 1);
+    const fromCommit = [...enforcedAt].map(([rev, at]) => at - committed.get(rev)!).sort((a, b) => a - b);
     // A new proxy: from its creation (PENDING) until every host's table holds its address.
     const since = stamp();
     const c = await world.allocate(apps.proxy, 'web', 3);
@@ -90,6 +97,14 @@ async function measure(writes: number, root: string, prefix: string, row: Return
       ),
       row('… p99', percentile(sorted, 99)!, 'ms', '≤ 50 ms (convergence p99)'),
       row(
+        'policy change committed → enforced on all 3 hosts, p50',
+        percentile(fromCommit, 50)!,
+        'ms',
+        '≤ 20 ms (convergence p50)',
+        'committedAt, as part convergence',
+      ),
+      row('… p99', percentile(fromCommit, 99)!, 'ms', '≤ 50 ms (convergence p99)'),
+      row(
         'setNetworkPolicy round trip, p50 (tests run, the commit happens within it)',
         percentile(
           [...trips].sort((a, b) => a - b),
@@ -103,4 +118,15 @@ async function measure(writes: number, root: string, prefix: string, row: Return
   } finally {
     await world.destroy();
   }
+}
+
+/** revision → committedAt (epoch ms) of the project's changes after `since`. */
+async function committedAt(world: World, projectId: string, since: number): Promise<Map<number, number>> {
+  const page = (
+    await world.gql(`query($p: ID!, $s: Int!) { projectChanges(projectId: $p, since: $s, first: 500) { changes { revision committedAt } } }`, {
+      p: projectId,
+      s: since,
+    })
+  ).projectChanges.changes as { revision: number; committedAt: string }[];
+  return new Map(page.map((c) => [c.revision, Date.parse(c.committedAt)]));
 }

@@ -6,6 +6,9 @@
  *
  *   serve <label> <ip> <port>                  TCP and UDP echo: answers "<label>:<payload>", prints {proto, from, payload}
  *   matrix <port> <ip,ip,…>                    TCP and UDP to each ip; prints {ip: {tcp, udp}} (label or null)
+ *   first-syn <ip> <port> <timeout-ms>         prints ready, waits for a line on stdin, then opens one TCP connection that
+ *                                              must succeed within timeout-ms (below the kernel's 1 s SYN retransmission,
+ *                                              so only the first SYN counts); prints {connected, ms}
  *   listen-bcast <port> <group> <local-ip>     prints every UDP datagram (broadcast or multicast) received
  *   send-bcast <port> <bcast> <group> <local-ip> <payload>   sends to the broadcast address and the group
  *   vxlan <dst-ip> <vni> <dst-mac> <src-mac> <src-ip> <inner-dst-ip> <port> <payload>   crafted VXLAN frames to <dst-ip>:4789
@@ -52,6 +55,23 @@ function tcpProbe(ip: string, port: number): Promise<string | null> {
     sock.on('error', () => {});
     sock.on('close', () => resolve(got ? got.split(':')[0] : null));
   });
+}
+
+function firstSyn(ip: string, port: number, timeoutMs: number): void {
+  process.stdin.once('data', () => {
+    const t0 = performance.now();
+    const sock = connect({ host: ip, port });
+    const done = (connected: boolean) => {
+      clearTimeout(timer);
+      sock.destroy();
+      out({ connected, ms: Math.round(performance.now() - t0) });
+      process.exit(0);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    sock.once('connect', () => done(true));
+    sock.on('error', () => done(false));
+  });
+  out('ready');
 }
 
 function udpProbe(ip: string, port: number): Promise<string | null> {
@@ -372,6 +392,9 @@ switch (command) {
     break;
   case 'matrix':
     void matrix(Number(args[0]), args[1].split(','));
+    break;
+  case 'first-syn':
+    firstSyn(args[0], Number(args[1]), Number(args[2]));
     break;
   case 'listen-bcast':
     listenBcast(Number(args[0]), args[1], args[2]);

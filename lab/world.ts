@@ -304,10 +304,14 @@ export class World {
     await this.gql(`mutation($id: ID!) { markContainerRunning(id: $id) { revision } }`, { id }, url);
   }
 
-  /** The runtime's half: a namespace attached through the host's agent, with its resolv.conf. */
-  async attach(c: Allocated): Promise<WorldContainer> {
+  /**
+   * The runtime's half: a namespace attached through the host's agent, with its resolv.conf.
+   * `beforeAttach` runs once the (still unconnected) namespace exists, before the attach call.
+   */
+  async attach(c: Allocated, beforeAttach?: (ns: string) => Promise<void>): Promise<WorldContainer> {
     const name = `${++this.containerSeq}`;
     const netnsPath = this.lab.container(name);
+    await beforeAttach?.(this.lab.containerNs(name));
     const socket = join(this.hosts[c.host - 1].stateDir, 'attach.sock');
     let result: AttachResult | null = null;
     for (let i = 0; i < 200 && !result; i++) {

@@ -45,6 +45,14 @@ export interface ApiClient {
   drain(containerId: string): Promise<DrainState>;
   /** Where a drain stands: safeToStopAt is set once every member host applied it and the DNS TTL passed. */
   drainStatus(containerId: string): Promise<DrainState>;
+  /** Whether the other hosts' policy sets hold a new container of this host yet (docs/policies.md#a-new-container). */
+  policySources(containerId: string): Promise<PolicySources>;
+}
+
+/** containerPolicySources as the agent reads it. */
+export interface PolicySources {
+  ready: boolean;
+  pendingHosts: string[];
 }
 
 /** A drain as the API reports it (times ISO 8601). */
@@ -133,6 +141,13 @@ export function createApiClient(apiUrl: string, token: string, timeoutMs = 10_00
     async drainStatus(containerId) {
       const data = await call<{ drainStatus: DrainState }>(`query($id: ID!) { drainStatus(containerId: $id) { ${DRAIN_FIELDS} } }`, { id: containerId });
       return data.drainStatus;
+    },
+    async policySources(containerId) {
+      const data = await call<{ containerPolicySources: PolicySources }>(
+        `query($id: ID!) { containerPolicySources(containerId: $id) { ready pendingHosts } }`,
+        { id: containerId },
+      );
+      return data.containerPolicySources;
     },
     async updateHost(input) {
       await call(`mutation($i: UpdateHostInput!) { updateHost(input: $i) { revision } }`, { i: input });

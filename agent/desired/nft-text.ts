@@ -8,7 +8,7 @@
  * print table comments in JSON, but it does print rule comments, so the hash lives there.
  */
 import { createHash } from 'node:crypto';
-import type { DesiredTable } from './types';
+import type { DesiredTable, TableParts } from './types';
 
 /** Host table: VXLAN (UDP 4789) is accepted only when it arrives through WireGuard. */
 export function hostTableText(name: string, wgIf: string, vxlanPort: number): DesiredTable {
@@ -99,4 +99,44 @@ export function summarizeTableText(text: string): { chains: Record<string, numbe
 /** The text `nft -f -` gets: declare, delete and re-create in one transaction (atomic replace). */
 export function replaceScript(t: { family: string; name: string; text: string }): string {
   return `table ${t.family} ${t.name}\ndelete table ${t.family} ${t.name}\n${t.text}\n`;
+}
+
+/**
+ * The text `nft -f -` gets to turn a table that holds `from` (parts and members, as the last clean
+ * pass wrote it) into `to`, in one transaction, touching only what differs: each changed or
+ * removed chain is flushed, each set whose members changed is flushed, then one `table { … }`
+ * block re-declares `weft_meta` (the new hash), the new and changed chains and sets (members
+ * included), and what is gone is deleted last. Rules of unchanged chains, and their counters, stay.
+ * Null when a patch cannot say it: a set's declaration or a chain's hook changed (replace instead).
+ */
+export function patchScript(to: DesiredTable, from: { parts: TableParts; elements?: Record<string, string[]> }): string | null {
+  const want = to.parts;
+  if (!want) return null;
+  const t = `${to.family} ${to.name}`;
+  const hook = (chain: string | undefined) => chain?.split('\n').find((l) => l.startsWith('type ')) ?? null;
+  for (const [name, decl] of Object.entries(want.sets)) if (name in from.parts.sets && from.parts.sets[name] !== decl) return null;
+  for (const [name, text] of Object.entries(want.chains)) if (name in from.parts.chains && hook(from.parts.chains[name]) !== hook(text)) return null;
+  const changedChains = Object.keys(want.chains).filter((c) => from.parts.chains[c] !== want.chains[c]);
+  const goneChains = Object.keys(from.parts.chains).filter((c) => !(c in want.chains));
+  const members = (s: string) => (to.setElements?.[s] ?? []).join();
+  // A set without known members (udp_flows: the packet path fills it) is never flushed.
+  const refilled = Object.keys(want.sets).filter((s) => s in from.parts.sets && to.setElements?.[s] && from.elements?.[s]?.join() !== members(s));
+  const newSets = Object.keys(want.sets).filter((s) => !(s in from.parts.sets));
+  const goneSets = Object.keys(from.parts.sets).filter((s) => !(s in want.sets));
+  const lines = to.text.split('\n');
+  const block = (kind: 'set' | 'chain', name: string) => {
+    const i = lines.indexOf(`  ${kind} ${name} {`);
+    return lines.slice(i, lines.indexOf('  }', i) + 1);
+  };
+  return [
+    ...['weft_meta', ...changedChains.filter((c) => c in from.parts.chains), ...goneChains].map((c) => `flush chain ${t} ${c}`),
+    ...refilled.map((s) => `flush set ${t} ${s}`),
+    `table ${t} {`,
+    ...block('chain', 'weft_meta'),
+    ...[...newSets, ...refilled].flatMap((s) => block('set', s)),
+    ...changedChains.flatMap((c) => block('chain', c)),
+    '}',
+    ...goneChains.map((c) => `delete chain ${t} ${c}`),
+    ...goneSets.map((s) => `delete set ${t} ${s}`),
+  ].join('\n');
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NetworkPolicy } from '../../protocol/policy/model.ts';
 import { container, network } from '../../test/support/model.ts';
+import { patchScript } from './nft-text';
 import { policyTableText } from './policy-nft';
 
 const h1 = { id: 'host-1', meshIp: '100.64.0.1' };
@@ -86,14 +87,26 @@ describe('policyTableText', () => {
     tcp flags & (syn | ack) != syn accept
     icmp type { echo-reply, destination-unreachable, time-exceeded, parameter-problem } accept
     ip saddr . udp sport . ip daddr . udp dport @udp_flows accept
+    jump rule_0
+    jump rule_1
+    jump rule_2
+    jump verdict
+  }
+  chain rule_0 {
     ip saddr @r0_src ip daddr @r0_dst tcp dport 8080 counter accept comment "rule-0"
+  }
+  chain rule_1 {
     ip saddr @r1_src ip daddr @r1_dst udp dport { 53, 9000-9100 } counter accept comment "rule-1"
+  }
+  chain rule_2 {
     ip saddr @r2_src ip daddr @r2_dst ip protocol icmp counter accept comment "rule-2"
+  }
+  chain verdict {
     counter drop comment "default-deny"
   }
 }`);
     expect([t?.chains, t?.sets]).toEqual([
-      { weft_meta: 1, forward: 10 },
+      { weft_meta: 1, forward: 10, rule_0: 1, rule_1: 1, rule_2: 1, verdict: 1 },
       { iso: 1, r0_src: 2, r0_dst: 1, r1_src: 2, r1_dst: 1, r2_src: 2, r2_dst: 1, udp_flows: 0 },
     ]);
   });
@@ -116,5 +129,81 @@ describe('policyTableText', () => {
     expect(policyTableText('pn_policy', none, 'host-2', connected)).toBeNull();
     expect(policyTableText('pn_policy', { ...none, policy: policy('OFF') }, 'host-2', connected)).toBeNull();
     expect(policyTableText('pn_policy', { ...none, policy: { ...policy('ENFORCE'), rules: [] } }, 'host-2', connected)).toBeNull();
+  });
+});
+
+describe('patchScript on the policy table (what a policy write sends to nft)', () => {
+  const table = (p: NetworkPolicy, list = containers) =>
+    policyTableText('pn_policy', network('pn-1', 7, list, undefined, undefined, { policy: p }), 'host-2', connected)!;
+  const patch = (from: ReturnType<typeof table>, to: ReturnType<typeof table>) => patchScript(to, { parts: from.parts!, elements: from.setElements });
+
+  it('a mode switch rewrites weft_meta and the verdict chain only: the rules keep their counters', () => {
+    const to = table(policy('AUDIT'));
+    expect(patch(table(policy('ENFORCE')), to)).toBe(`flush chain bridge pn_policy weft_meta
+flush chain bridge pn_policy verdict
+table bridge pn_policy {
+  chain weft_meta {
+    counter comment "weft:sha=${to.hash}"
+  }
+  chain verdict {
+    counter comment "would-drop"
+  }
+}`);
+  });
+
+  it('a changed rule rewrites its own chain; a removed rule loses its chain and sets after forward stops jumping to it; new members refill their set', () => {
+    const p = policy('ENFORCE');
+    const changed: NetworkPolicy = { ...p, rules: [{ ...p.rules[0], ports: [{ from: 8443, to: 8443 }] }, p.rules[1]] };
+    const to = table(changed, [...containers, container('ctr-w3', 'pn-1', h1, '10.240.0.6', 'PENDING', 3, app('ap-worker', 'worker'))]);
+    expect(patch(table(p), to)).toBe(`flush chain bridge pn_policy weft_meta
+flush chain bridge pn_policy forward
+flush chain bridge pn_policy rule_0
+flush chain bridge pn_policy rule_2
+flush set bridge pn_policy r1_src
+table bridge pn_policy {
+  chain weft_meta {
+    counter comment "weft:sha=${to.hash}"
+  }
+  set r1_src {
+    type ipv4_addr
+    elements = { 10.240.0.4, 10.240.0.5, 10.240.0.6 }
+  }
+  chain forward {
+    type filter hook forward priority 0; policy accept;
+    ether type != ip accept
+    ip saddr @iso meta l4proto udp update @udp_flows { ip daddr . udp dport . ip saddr . udp sport }
+    ip daddr != @iso accept
+    tcp flags & (syn | ack) != syn accept
+    icmp type { echo-reply, destination-unreachable, time-exceeded, parameter-problem } accept
+    ip saddr . udp sport . ip daddr . udp dport @udp_flows accept
+    jump rule_0
+    jump rule_1
+    jump verdict
+  }
+  chain rule_0 {
+    ip saddr @r0_src ip daddr @r0_dst tcp dport 8443 counter accept comment "rule-0"
+  }
+}
+delete chain bridge pn_policy rule_2
+delete set bridge pn_policy r2_src
+delete set bridge pn_policy r2_dst`);
+  });
+
+  it('a new rule adds its sets and chain, and forward jumps to it', () => {
+    const p = policy('ENFORCE');
+    const from = table({ ...p, rules: p.rules.slice(0, 2) });
+    const script = patch(from, table(p))!.split('\n');
+    expect(script.slice(0, 3)).toEqual(['flush chain bridge pn_policy weft_meta', 'flush chain bridge pn_policy forward', 'table bridge pn_policy {']);
+    expect(script).toContain('  chain rule_2 {');
+    expect(script.filter((l) => l.startsWith('  set '))).toEqual(['  set r2_src {', '  set r2_dst {']);
+    expect(script.at(-1)).toBe('}');
+  });
+
+  it('gives null (replace the table) when a chain would change its hook, or without parts', () => {
+    const from = table(policy('ENFORCE'));
+    const to = table(policy('AUDIT'));
+    const hooked = { ...from.parts!, chains: { ...from.parts!.chains, verdict: 'type filter hook forward priority 1; policy accept;' } };
+    expect(patchScript(to, { parts: hooked })).toBeNull();
+    expect(patchScript({ ...to, parts: undefined }, { parts: from.parts! })).toBeNull();
   });
 });

@@ -16,12 +16,16 @@
  * protocol/policy/evaluate.ts does: an address no rule names as destination (`iso`) is open.
  * Counters: `rule-<i>` on each allow, then `default-deny` (ENFORCE, drop) or `would-drop` (AUDIT,
  * counted and let through). OFF, or no rule: no table at all (null).
+ *
+ * Laid out to be patched in place (nft-text.ts `patchScript`): each rule is a chain of its own
+ * (`rule_<i>`, one jump from `forward`) and the mode's last word is chain `verdict`, so a policy
+ * write rewrites only the chains and sets it changes, and the counters of the others stay.
  */
 import type { ContainerModel, NetworkModel } from '../../protocol/model.ts';
 import { isIsolated, peerMatches } from '../../protocol/policy/evaluate.ts';
 import type { PolicyRule } from '../../protocol/policy/model.ts';
 import { finish } from './nft-text';
-import type { DesiredTable } from './types';
+import type { DesiredTable, TableParts } from './types';
 
 /** ICMP types that answer or report on something sent: never the start of a flow. */
 const ICMP_REPLIES = 'echo-reply, destination-unreachable, time-exceeded, parameter-problem';
@@ -42,10 +46,10 @@ export function policyTableText(name: string, n: NetworkModel, hostId: string, c
       local.filter((c) => isIsolated(policy.rules, endpoint(c))).map((c) => c.ip),
     ),
   ];
-  const allows: string[] = [];
+  const ruleChains: string[] = [];
   policy.rules.forEach((r, i) => {
     body.push(...set(`r${i}_src`, ips(members, r.from)), ...set(`r${i}_dst`, ips(local, r.to)));
-    allows.push(`    ip saddr @r${i}_src ip daddr @r${i}_dst ${match(r)}counter accept comment "rule-${i}"`);
+    ruleChains.push(`  chain rule_${i} {`, `    ip saddr @r${i}_src ip daddr @r${i}_dst ${match(r)}counter accept comment "rule-${i}"`, '  }');
   });
   body.push(
     '  set udp_flows {',
@@ -62,7 +66,11 @@ export function policyTableText(name: string, n: NetworkModel, hostId: string, c
     '    tcp flags & (syn | ack) != syn accept',
     `    icmp type { ${ICMP_REPLIES} } accept`,
     '    ip saddr . udp sport . ip daddr . udp dport @udp_flows accept',
-    ...allows,
+    ...policy.rules.map((_, i) => `    jump rule_${i}`),
+    '    jump verdict',
+    '  }',
+    ...ruleChains,
+    '  chain verdict {',
     policy.mode === 'ENFORCE' ? '    counter drop comment "default-deny"' : '    counter comment "would-drop"',
     '  }',
   );
@@ -76,12 +84,28 @@ export function policyTableText(name: string, n: NetworkModel, hostId: string, c
   );
   return {
     ...t,
+    parts: partsOf(body),
     setElements: Object.fromEntries(
       Object.keys(t.sets)
         .filter((k) => k !== 'udp_flows')
         .map((k) => [k, elementsOf(body, k)]),
     ),
   };
+}
+
+/** Each set's declaration (members left out) and each chain's text, by name: what a patch compares (nft-text.ts `patchScript`). */
+function partsOf(body: string[]): TableParts {
+  const parts: TableParts = { sets: {}, chains: {} };
+  let open: { kind: 'sets' | 'chains'; name: string; lines: string[] } | null = null;
+  for (const l of body) {
+    const m = /^ {2}(set|chain) (\S+) \{$/.exec(l);
+    if (m) open = { kind: m[1] === 'set' ? 'sets' : 'chains', name: m[2], lines: [] };
+    else if (l === '  }' && open) {
+      parts[open.kind][open.name] = open.lines.join('\n');
+      open = null;
+    } else if (open && !l.startsWith('    elements = ')) open.lines.push(l.trim());
+  }
+  return parts;
 }
 
 /** The members of set `name` as rendered in `body`, in their (sorted) order. */

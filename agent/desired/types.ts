@@ -35,6 +35,18 @@ export interface DesiredTable {
   // Tables whose sets are updated in place (the policy table): set → sorted elements. Their hash
   // leaves the elements out, so a change of members alone is `nft.sets`, not a replacement.
   setElements?: Record<string, string[]>;
+  // Tables patched in place (the policy table): what a patch compares, see TableParts.
+  parts?: TableParts;
+}
+
+/**
+ * A table's parts by name: each set's declaration without its members, each chain's text (its
+ * lines, trimmed; not `weft_meta`, which every patch rewrites). A write that changes some of them rewrites only those
+ * (nft-text.ts `patchScript`); the other chains keep their counters.
+ */
+export interface TableParts {
+  sets: Record<string, string>;
+  chains: Record<string, string>;
 }
 
 /** A container on another host: FDB (self dst + master static) and a permanent neighbour entry. */

@@ -24,6 +24,7 @@ describe('diffNetworks', () => {
     ['nothing changed', [a, b], [sampleNetworkA(), sampleNetworkB()], null],
     ['the same objects', [a, b], [a, b], null],
     ['the same networks in another order', [a, b], [b, a], null],
+    ['only the policy changed (DNS does not read it)', [a, b], [{ ...a, policy: { mode: 'ENFORCE', version: 2, rules: [], tests: [] } }, b], null],
     [
       'a container goes DRAINING',
       [a],

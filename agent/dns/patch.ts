@@ -122,6 +122,7 @@ function diffContainers(prev: readonly ContainerModel[], next: readonly Containe
 function sameAttributes(a: NetworkModel, b: NetworkModel): boolean {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
   keys.delete('containers');
+  keys.delete('policy'); // DNS never reads a network's policy: a policy write sends the daemon nothing (docs/policies.md#data-plane)
   for (const k of keys) {
     const x = (a as unknown as Record<string, unknown>)[k];
     const y = (b as unknown as Record<string, unknown>)[k];

@@ -71,7 +71,9 @@ export class FakeNs {
 
   /**
    * `nft -f -` for the agent's own shape: `table F N` / `delete table F N` / `table F N { … }`, and
-   * `flush set F N S` / `add element F N S { … }` on a stored table.
+   * `flush set F N S` / `add element F N S { … }` on a stored table, and a patch (nft-text.ts
+   * `patchScript`): `flush chain`, `delete chain|set`, and a `table F N { … }` block on a stored
+   * table, which merges into it as nft does (a declared chain gains its rules, a set its elements).
    */
   applyNft(text: string): void {
     const lines = text.split('\n');
@@ -85,6 +87,14 @@ export class FakeNs {
         staged.set(key, withElements(table, e[4], e[1] === 'flush set' ? [] : [...elementsIn(table, e[4]), ...(e[5] ?? '').split(', ')]));
         continue;
       }
+      const c = /^(flush chain|delete chain|delete set) (\S+) (\S+) (\S+)$/.exec(lines[i]);
+      if (c) {
+        const key = `${c[2]} ${c[3]}`;
+        const table = staged.get(key);
+        if (table === undefined) throw new Error(`Error: No such file or directory\n${lines[i]}`);
+        staged.set(key, c[1] === 'flush chain' ? flushChain(table, c[4]) : withoutBlock(table, c[1].slice('delete '.length), c[4]));
+        continue;
+      }
       const m = /^(delete )?table (\S+) (\S+)( \{)?$/.exec(lines[i]);
       if (!m) continue;
       const key = `${m[2]} ${m[3]}`;
@@ -96,7 +106,9 @@ export class FakeNs {
           depth += (lines[j].match(/\{/g) ?? []).length - (lines[j].match(/\}/g) ?? []).length;
           j++;
         } while (depth > 0 && j < lines.length);
-        staged.set(key, lines.slice(i, j).join('\n'));
+        const block = lines.slice(i, j).join('\n');
+        const stored = staged.get(key);
+        staged.set(key, stored === undefined ? block : mergeTable(stored, block));
         i = j - 1;
       } else if (!staged.has(key)) staged.set(key, `table ${key} {\n}`);
     }
@@ -211,6 +223,55 @@ function elementsIn(text: string, set: string): string[] {
     if (t.startsWith('elements = { ')) return t.slice('elements = { '.length, -' }'.length).split(', ');
   }
   return [];
+}
+
+/** Top-level blocks of a table text (`  chain X {` … `  }`, `  set X {` … `  }`): kind, name, line range. */
+function blocksOf(lines: string[]): { kind: string; name: string; start: number; end: number }[] {
+  const out: { kind: string; name: string; start: number; end: number }[] = [];
+  lines.forEach((l, i) => {
+    const m = /^ {2}(chain|set) (\S+) \{$/.exec(l);
+    if (m) out.push({ kind: m[1], name: m[2], start: i, end: lines.indexOf('  }', i) });
+  });
+  return out;
+}
+
+/** `flush chain`: the chain keeps its hook line, loses its rules. */
+function flushChain(text: string, chain: string): string {
+  const lines = text.split('\n');
+  const b = blocksOf(lines).find((x) => x.kind === 'chain' && x.name === chain);
+  if (!b) throw new Error(`Error: No such file or directory: chain ${chain}`);
+  const kept = lines.slice(b.start + 1, b.end).filter((l) => l.trim().startsWith('type '));
+  return [...lines.slice(0, b.start + 1), ...kept, ...lines.slice(b.end)].join('\n');
+}
+
+/** `delete chain|set`. */
+function withoutBlock(text: string, kind: string, name: string): string {
+  const lines = text.split('\n');
+  const b = blocksOf(lines).find((x) => x.kind === kind && x.name === name);
+  if (!b) throw new Error(`Error: No such file or directory: ${kind} ${name}`);
+  return [...lines.slice(0, b.start), ...lines.slice(b.end + 1)].join('\n');
+}
+
+/** A `table { … }` block declared on a stored table: new blocks are added, a chain gains the rules, a set the elements. */
+function mergeTable(stored: string, block: string): string {
+  let text = stored;
+  const add = block.split('\n');
+  for (const b of blocksOf(add)) {
+    const lines = text.split('\n');
+    const have = blocksOf(lines).find((x) => x.kind === b.kind && x.name === b.name);
+    const body = add.slice(b.start + 1, b.end);
+    if (!have) text = [...lines.slice(0, -1), ...add.slice(b.start, b.end + 1), lines.at(-1)!].join('\n');
+    else if (b.kind === 'set') {
+      const more =
+        body
+          .find((l) => l.trim().startsWith('elements = { '))
+          ?.trim()
+          .slice('elements = { '.length, -' }'.length)
+          .split(', ') ?? [];
+      text = withElements(text, b.name, [...elementsIn(text, b.name), ...more]);
+    } else text = [...lines.slice(0, have.end), ...body.filter((l) => !l.trim().startsWith('type ')), ...lines.slice(have.end)].join('\n');
+  }
+  return text;
 }
 
 /** The table text with set `set` holding exactly `members` (sorted, deduplicated). */

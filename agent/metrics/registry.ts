@@ -42,6 +42,8 @@ export interface AgentMetrics {
   passFailed(mode?: PassMode): void;
   /** A delta (or snapshot) carrying `revision` arrived at `at` (ms); the pass that applies it observes the latency. */
   received(revision: number, at?: number): void;
+  /** An attach waited for the other hosts' policy sets (docs/policies.md#a-new-container): they held the container, or the bound passed. */
+  policySourceWait(outcome: 'ready' | 'timeout'): void;
   /** Starts the scrape-time reads. */
   watch(sources: AgentSources): void;
 }
@@ -93,6 +95,13 @@ export function createAgentMetrics(options: { now?: () => number } = {}): AgentM
     },
   });
   for (const mode of ['fast', 'full']) for (const outcome of ['ok', 'failed']) passes.inc({ mode, outcome }, 0);
+  const sourceWaits = new Counter({
+    name: 'weft_agent_policy_source_waits_total',
+    help: "Attaches that waited for the other hosts' policy sets to hold the new container: ready, or answered at the bound (timeout)",
+    labelNames: ['outcome'],
+    registers,
+  });
+  for (const outcome of ['ready', 'timeout']) sourceWaits.inc({ outcome }, 0);
 
   let sources: AgentSources | null = null;
   const pending: { revision: number; at: number }[] = [];
@@ -249,6 +258,9 @@ export function createAgentMetrics(options: { now?: () => number } = {}): AgentM
     },
     passFailed(mode = 'full') {
       passes.inc({ mode, outcome: 'failed' });
+    },
+    policySourceWait(outcome) {
+      sourceWaits.inc({ outcome });
     },
     received(rev, at = now()) {
       if (pending.length < 10_000 && (!pending.length || pending[pending.length - 1].revision < rev)) pending.push({ revision: rev, at });

@@ -5,6 +5,7 @@
  * Only what the diff needs is kept; anything else in the tools' output is ignored on purpose,
  * so an added field in a new iproute2 does not break the fleet, but a removed one fails a fixture test.
  */
+import type { TableParts } from '../desired/types';
 
 export interface ObservedLink {
   name: string;
@@ -56,6 +57,7 @@ export interface ObservedTable {
   chains: Record<string, number>;
   sets: Record<string, number>;
   elements?: Record<string, string[]>; // plain sets of single values: set → sorted elements
+  parts?: TableParts; // known only in a fast pass's baseline (what the last clean pass wrote), never read from the kernel
 }
 
 export interface ObservedSandbox {

@@ -189,6 +189,8 @@ function emit(op: Op): Emit[] {
             .join('\n'),
         },
       ];
+    case 'nft.patch':
+      return [{ phase: lead, ns: op.ns, text: op.script }];
     case 'nft.del':
       // Declaring before deleting makes the delete idempotent inside nft's all-or-nothing transaction.
       return [{ phase: lead, ns: op.ns, text: `table ${op.family} ${op.name}\ndelete table ${op.family} ${op.name}` }];

@@ -83,5 +83,14 @@ export function asObserved(d: DesiredState): ObservedState {
 
 function tableAsObserved(t: DesiredTable): ObservedTable {
   const elements = t.setElements && Object.fromEntries(Object.entries(t.setElements).map(([k, v]) => [k, [...v]]));
-  return { family: t.family, name: t.name, hash: t.hash, chains: { ...t.chains }, sets: { ...t.sets }, ...(elements ? { elements } : {}) };
+  const parts = t.parts && { sets: { ...t.parts.sets }, chains: { ...t.parts.chains } };
+  return {
+    family: t.family,
+    name: t.name,
+    hash: t.hash,
+    chains: { ...t.chains },
+    sets: { ...t.sets },
+    ...(elements ? { elements } : {}),
+    ...(parts ? { parts } : {}),
+  };
 }

@@ -1,8 +1,11 @@
 /**
  * Table diff: an nftables table is replaced as a whole when its summary (hash, chain rule counts,
- * set element counts) differs from the desired one. Atomic replacement never leaves a gap, and
+ * set element counts) differs from the desired one — except a table with `parts` (the policy
+ * table) when the fast pass's baseline knows what the last pass wrote: then only its members
+ * (`nft.sets`) or the chains and sets that differ (`nft.patch`) are rewritten. Atomic replacement never leaves a gap, and
  * comparing summaries instead of rule ASTs keeps us independent of nft's JSON rule encoding.
  */
+import { patchScript } from '../desired/nft-text';
 import type { DesiredTable } from '../desired/types';
 import type { ObservedTable } from '../observed/types';
 import type { Op } from './ops';
@@ -17,7 +20,11 @@ export function diffTables(ns: string | null, vni: number | null, desired: Desir
     const o = observed.find((t) => t.family === d.family && t.name === d.name);
     if (o && sameTable(d, o)) continue;
     const sets = o ? changedSets(d, o) : null;
-    ops.push(sets ? { kind: 'nft.sets', ns, vni, family: d.family, name: d.name, sets } : { kind: 'nft.replace', ns, vni, table: d });
+    // A table patched in place, against a baseline that knows what the last pass wrote: only what differs.
+    const script = !sets && o?.parts ? patchScript(d, { parts: o.parts, elements: o.elements }) : null;
+    if (sets) ops.push({ kind: 'nft.sets', ns, vni, family: d.family, name: d.name, sets });
+    else if (script) ops.push({ kind: 'nft.patch', ns, vni, family: d.family, name: d.name, script });
+    else ops.push({ kind: 'nft.replace', ns, vni, table: d });
   }
   for (const o of observed)
     if (!desired.some((d) => d.family === o.family && d.name === o.name)) ops.push({ kind: 'nft.del', ns, vni, family: o.family, name: o.name });

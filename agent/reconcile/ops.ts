@@ -44,6 +44,9 @@ export type Op =
   // Only the members of some sets changed (tables with `setElements`): each listed set is flushed and
   // refilled in one transaction; the rules and their counters stay.
   | { kind: 'nft.sets'; ns: string | null; vni: number | null; family: string; name: string; sets: Record<string, string[]> }
+  // Rules or mode changed in a table patched in place (`parts`): only the chains and sets that differ
+  // are rewritten, in one transaction (nft-text.ts patchScript); the other chains keep their counters.
+  | { kind: 'nft.patch'; ns: string | null; vni: number | null; family: string; name: string; script: string }
   | { kind: 'nft.del'; ns: string | null; vni: number | null; family: string; name: string };
 
 /** True for ops that remove something: these are what the safety brake counts and may hold back. */

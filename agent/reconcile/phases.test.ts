@@ -45,6 +45,7 @@ const SAMPLES: { [K in Op['kind']]: Extract<Op, { kind: K }>[] } = {
   'neigh.del': [{ kind: 'neigh.del', ...at, dev: 'pnv-1', ip: '10.0.0.4' }],
   'nft.replace': [{ kind: 'nft.replace', ...at, table }],
   'nft.sets': [{ kind: 'nft.sets', ...at, family: 'bridge', name: 'pn_policy', sets: { iso: ['10.0.0.3'], r0_src: [] } }],
+  'nft.patch': [{ kind: 'nft.patch', ...at, family: 'bridge', name: 'pn_policy', script: 'flush chain bridge pn_policy verdict' }],
   'nft.del': [{ kind: 'nft.del', ...at, family: 'inet', name: 'old' }],
 };
 const samples: Op[] = Object.values(SAMPLES).flat();

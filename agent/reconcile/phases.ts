@@ -67,6 +67,7 @@ export const OP_PHASES: { [K in Op['kind']]: PhaseName | ((op: OpOf<K>) => Phase
   'fdb.add': 'fdb.add',
   'nft.replace': 'nft.replace',
   'nft.sets': 'nft.replace',
+  'nft.patch': 'nft.replace',
   'wg.device': 'wg.device',
   'wg.peers': (op) => (op.remove.length ? 'wg.peers.remove' : 'wg.peers'),
   'fdb.del': 'fdb.del',

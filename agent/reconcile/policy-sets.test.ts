@@ -27,7 +27,7 @@ const state = (members: (typeof a1)[], mode: NetworkPolicy['mode'] = 'ENFORCE'):
 const nftOps = (ops: { kind: string }[]) => ops.filter((o) => o.kind.startsWith('nft.'));
 
 describe('the policy table on the fake host', () => {
-  it('a new source updates the sets in place (rules and counters stay); a policy change replaces the table; OFF deletes it', async () => {
+  it('a new source updates the sets in place (rules and counters stay); a policy change patches the chains it changes; OFF deletes it', async () => {
     const { rec } = fakeAgent();
     const first = await rec.reconcile(state([a1, s1]), ATTACHED);
     expect(first.failures).toEqual([]);
@@ -50,7 +50,24 @@ describe('the policy table on the fake host', () => {
     expect(toCommands(nftOps(emptied.ops) as never)[0].stdin).toBe('flush set bridge t1pn_policy r0_src\n');
 
     const audit = await rec.reconcile(state([a1], 'AUDIT'), ATTACHED, 'fast');
-    expect(nftOps(audit.ops).map((o) => o.kind)).toEqual(['nft.replace']);
+    expect(nftOps(audit.ops).map((o) => o.kind)).toEqual(['nft.patch']);
+    expect(toCommands(nftOps(audit.ops) as never)[0].stdin).toMatch(
+      /^flush chain bridge t1pn_policy weft_meta\nflush chain bridge t1pn_policy verdict\ntable bridge t1pn_policy \{\n.*\n {2}chain verdict \{\n {4}counter comment "would-drop"\n {2}\}\n\}\n$/s,
+    );
+    rec.forgetBaseline();
+    expect((await rec.reconcile(state([a1], 'AUDIT'), ATTACHED)).ops).toEqual([]); // the fake kernel holds what a replace would have written
+    const twoRules = (m: HostConfig): HostConfig => ({
+      ...m,
+      networks: m.networks.map((n) => ({
+        ...n,
+        policy: { ...n.policy!, rules: [...n.policy!.rules, { ...n.policy!.rules[0], protocol: 'ICMP', ports: [] }] },
+      })),
+    });
+    const added = await rec.reconcile(twoRules(state([a1], 'AUDIT')), ATTACHED, 'fast');
+    expect(nftOps(added.ops).map((o) => o.kind)).toEqual(['nft.patch']);
+    rec.forgetBaseline();
+    expect((await rec.reconcile(twoRules(state([a1], 'AUDIT')), ATTACHED)).ops).toEqual([]);
+    expect(nftOps((await rec.reconcile(state([a1], 'AUDIT'), ATTACHED)).ops).map((o) => o.kind)).toEqual(['nft.replace']); // a full pass reads no parts: it replaces
     const off = await rec.reconcile(state([a1], 'OFF'), ATTACHED);
     expect(nftOps(off.ops)).toEqual([{ kind: 'nft.del', ns: 't1pn-100', vni: 100, family: 'bridge', name: 't1pn_policy' }]);
   });

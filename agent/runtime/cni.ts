@@ -15,6 +15,7 @@ import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import type { ContainerModel, HostConfig, NetworkModel } from '../../protocol/model.ts';
 import { AttachError, type AttachResult, attachResult, findLocalContainer } from './env';
+import { awaitPolicySources } from './policy-wait';
 import { type AttachServerOptions, reconcileFor } from './server';
 
 const ifName = z
@@ -122,6 +123,7 @@ export async function cniAdd(opts: AttachServerOptions, req: z.infer<typeof cniA
     opts.store.set(container.id, req.netnsPath, { ifName: req.ifName, cni });
   }
   await reconcileFor(opts, network, container);
+  if (opts.policyWait) await awaitPolicySources(opts.policyWait, network, container);
   return attachResult(network, container, req.ifName, opts.envPrefix);
 }
 

@@ -11,7 +11,8 @@
  * Owns: validating requests, the attachment store, and the network-ready gate: attach answers only
  * after a reconcile pass programmed the container's veth and everything its network needs (every
  * peer and remote entry known now) and the network's DNS socket is bound (agent.ts folds bind errors
- * into the pass report). Never: runs kernel commands — it calls the one reconciler.
+ * into the pass report), and — when the container is a source of a policy rule — once the other
+ * hosts' policy sets hold it, within a bound (policy-wait.ts). Never: runs kernel commands — it calls the one reconciler.
  * The socket is created mode 0600: only root (the runtime) may attach containers.
  */
 import { chmodSync, existsSync, rmSync } from 'node:fs';
@@ -24,6 +25,7 @@ import { AttachError, attachResult, findLocalContainer, type AttachResult } from
 import { handleCni } from './cni';
 import { handleOperator, type OperatorHooks } from './operator';
 import type { SafetyStatus } from '../safety/gate.ts';
+import { awaitPolicySources, type PolicyWaitOptions } from './policy-wait';
 import { agentStatus } from './status';
 import type { AttachmentStore } from './store';
 
@@ -43,6 +45,8 @@ export interface AttachServerOptions {
   operator?: OperatorHooks;
   /** The brake and fence state, for GET /v1/status. */
   safety?: () => SafetyStatus;
+  /** Before an attach answers: wait for the other hosts' policy sets (policy-wait.ts); absent: no wait. */
+  policyWait?: PolicyWaitOptions;
 }
 
 const attachBody = z.object({ containerId: z.string().min(1).max(200), netnsPath: z.string().startsWith('/').max(4096) });
@@ -81,6 +85,7 @@ export async function attach(opts: AttachServerOptions, req: { containerId: stri
   if (!(opts.pathExists ?? existsSync)(req.netnsPath)) throw new AttachError('NETNS_NOT_FOUND', `network namespace ${req.netnsPath} does not exist`, 400);
   if (opts.store.get(req.containerId) !== req.netnsPath) opts.store.set(req.containerId, req.netnsPath);
   await reconcileFor(opts, network, container);
+  if (opts.policyWait) await awaitPolicySources(opts.policyWait, network, container);
   const result = attachResult(network, container, opts.containerIf ?? 'eth1', opts.envPrefix);
   return result;
 }

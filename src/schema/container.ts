@@ -4,6 +4,7 @@ import { createContainer } from '../services/containers/create.ts';
 import { removeContainer } from '../services/containers/remove.ts';
 import { transitionContainer } from '../services/containers/transition.ts';
 import { drainState, type DrainState } from '../services/containers/drain.ts';
+import { policySourcesState, type PolicySourcesState } from '../services/containers/policy-sources.ts';
 import { containers } from '../db/schema/index.ts';
 import { containerIpv6 } from '../../protocol/addressing/ipv6.ts';
 import { networkIpv6Of } from '../domain/network-ipv6.ts';
@@ -93,6 +94,19 @@ const ContainerDrainRef = builder.objectRef<DrainState>('ContainerDrain').implem
   }),
 });
 
+const PolicySourcesRef = builder.objectRef<PolicySourcesState>('ContainerPolicySources').implement({
+  description: "Whether the other hosts' policy sets hold a new container yet (docs/policies.md#a-new-container).",
+  fields: (t) => ({
+    containerId: t.exposeID('containerId'),
+    revision: t.exposeInt('revision', { nullable: true, description: 'Its container.created change; null when there is nothing to wait for.' }),
+    hosts: t.exposeIDList('hosts', {
+      description: 'Hosts that run a destination a rule lets this container reach: their sets must hold it. Empty when the policy is OFF.',
+    }),
+    pendingHosts: t.exposeIDList('pendingHosts', { description: 'Those of them (UP, with an agent) that have not applied `revision` yet.' }),
+    ready: t.exposeBoolean('ready', { description: 'No host is pending: its first packet is judged by sets that hold it.' }),
+  }),
+});
+
 const DrainContainerPayload = builder.objectRef<{ id: string; revision: number | null; drain: DrainState }>('DrainContainerPayload').implement({
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -102,6 +116,13 @@ const DrainContainerPayload = builder.objectRef<{ id: string; revision: number |
 });
 
 builder.queryFields((t) => ({
+  containerPolicySources: t.field({
+    type: PolicySourcesRef,
+    description: "Whether the other hosts' policy sets hold a new container yet: the agent of its host waits for this before it answers the attach.",
+    args: { containerId: t.arg.id({ required: true }) },
+    authScopes: async (_r, args, ctx) => ({ admin: true, agentOf: await hostOfContainer(ctx, String(args.containerId)) }),
+    resolve: (_r, { containerId }, ctx) => policySourcesState(ctx.services.db.read, String(containerId)),
+  }),
   drainStatus: t.field({
     type: ContainerDrainRef,
     description: 'Where the drain of a container stands (the scheduler, or the agent of its host: `weft-agent drain --wait`).',

@@ -83,6 +83,15 @@ const rows: Row[] = [
   },
   {
     op: 'query',
+    field: 'containerPolicySources',
+    args: '$id: ID!',
+    call: 'containerPolicySources(containerId: $id)',
+    select: '{ containerId ready }',
+    ...byId((w) => w.containerA, 'ctr'),
+    expect: hostOwn, // the scheduler, or the agent of the container's host (before it answers the attach)
+  },
+  {
+    op: 'query',
     field: 'drainStatus',
     args: '$id: ID!',
     call: 'drainStatus(containerId: $id)',

@@ -229,4 +229,39 @@ describe('network policies (issue 20)', () => {
     );
     expect(bogus.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
   });
+
+  it('containerPolicySources: a new source waits for the hosts of its destinations to apply its creation; OFF and non-sources wait for nothing', async () => {
+    const agent = await api.token({ kind: 'agent', sub: `agent:${hostId}`, host: hostId, ver: await tokenVersion(api, hostId) });
+    const report = `mutation($i: ReportHostStatusInput!) { reportHostStatus(input: $i) { hostId } }`;
+    const SOURCES = `query($c: ID!) { containerPolicySources(containerId: $c) { containerId revision hosts pendingHosts ready } }`;
+    const h2 = (
+      await api.ok(`mutation($i: RegisterHostInput!) { registerHost(input: $i) { host { id } } }`, {
+        i: { name: 'h2', endpoint: '192.0.2.2:51820', publicKey: fakeKey(2) },
+      })
+    ).registerHost.host.id;
+    await api.ok(SET, { i: modsec('ENFORCE') });
+    await api.ok(report, { i: { hostId, appliedRevision: 1 } }, agent); // host 1 (backend) has reported, far behind
+    const create = async (app: string, type: string) =>
+      (
+        await api.ok(`mutation($i: CreateContainerInput!) { createContainer(input: $i) { revision container { id } } }`, {
+          i: { applicationId: app, processType: type, hostId: h2 },
+        })
+      ).createContainer;
+    const proxy = await create(apps.proxy, 'web');
+    const id = proxy.container.id;
+    const waiting = (await api.ok(SOURCES, { c: id })).containerPolicySources;
+    // its container.created change: host 2 joining the network appends its peer changes after it, in the same commit
+    expect(waiting).toEqual({ containerId: id, revision: waiting.revision, hosts: [hostId], pendingHosts: [hostId], ready: false });
+    expect(waiting.revision).toBeLessThanOrEqual(proxy.revision);
+    await api.ok(report, { i: { hostId, appliedRevision: waiting.revision - 1 } }, agent);
+    expect((await api.ok(SOURCES, { c: id })).containerPolicySources.pendingHosts).toEqual([hostId]);
+    await api.ok(report, { i: { hostId, appliedRevision: waiting.revision } }, agent);
+    expect((await api.ok(SOURCES, { c: id })).containerPolicySources).toMatchObject({ hosts: [hostId], pendingHosts: [], ready: true });
+
+    const worker = (await create(apps.worker, 'worker')).container.id; // denied everywhere: in no set
+    expect((await api.ok(SOURCES, { c: worker })).containerPolicySources).toMatchObject({ hosts: [], pendingHosts: [], ready: true });
+    await api.ok(SET, { i: modsec('OFF') });
+    const off = (await create(apps.proxy, 'web')).container.id;
+    expect((await api.ok(SOURCES, { c: off })).containerPolicySources).toEqual({ containerId: off, revision: null, hosts: [], pendingHosts: [], ready: true });
+  });
 });

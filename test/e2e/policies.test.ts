@@ -4,12 +4,13 @@
  * (TCP and UDP) plus ICMP from proxy. Checked against who actually answers: TCP, UDP, ICMP, an
  * unrelated port, DNS; AUDIT lets everything through and its would-drop counter rises by exactly
  * the refused attempts (in the kernel and in GraphQL); scale-up of a proxy and a worker; a write
- * whose tests fail changes nothing in the kernel; OFF removes the tables. Prints the time from
- * setNetworkPolicy to enforcement on every host.
+ * whose tests fail changes nothing in the kernel; a new container's first SYN, sent as its attach
+ * returns, is judged by sets that already hold it (10 proxies, 10 workers); OFF removes the tables.
+ * Prints the time from setNetworkPolicy to enforcement on every host.
  */
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { runProbe, serveEcho } from '../../lab/probes.ts';
+import { type Background, probeArgv, runProbe, serveEcho, startBackground } from '../../lab/probes.ts';
 import { World, type WorldContainer } from '../../lab/world.ts';
 import { PolicyWatch, stamp } from '../../lab/policy-watch.ts';
 import { parseNftCounters } from '../../agent/metrics/kernel-counters.ts';
@@ -27,7 +28,9 @@ describeRoot(
   'end to end: app-to-app policies (the ModSecurity scenario)',
   () => {
     const world = new World('wp');
-    world.agentEnv = () => ({ WEFT_HEARTBEAT_MS: '500' }); // policy counters ride on the heartbeat
+    // Policy counters ride on the heartbeat. The attach's wait is bounded well above what the frozen-agent
+    // case needs (1.5 s frozen, then an overdue full pass), so a loaded CI machine does not meet the bound.
+    world.agentEnv = () => ({ WEFT_HEARTBEAT_MS: '500', WEFT_POLICY_WAIT_MS: '10000' });
     let networkId = '';
     let vni = 0;
     let gateway = '';
@@ -219,8 +222,8 @@ describeRoot(
       expect(await reach(proxy, backend.ip, 8080)).toEqual({ tcp: label(backend), udp: label(backend) });
       const hitsBefore = kernelCounter(2, 'rule-0'); // TCP SYNs allowed by rule 0 so far
       const denyBefore = kernelCounter(2, 'default-deny');
-      // The runtime attaches the container; the scheduler marks it RUNNING once the network converged
-      // (its address is in every host's sets from PENDING on), then the workload starts.
+      // The runtime attaches the container (the attach waits until backend's host holds it: see the
+      // next case), the scheduler marks it RUNNING, then the workload starts.
       const proxy2 = await world.attach(await world.allocate(apps.proxy, 'web', 3));
       await world.converged(networkId);
       await world.markRunning(proxy2.id);
@@ -234,6 +237,53 @@ describeRoot(
       expect(await reach(worker2, backend.ip, 8080)).toEqual({ tcp: null, udp: null });
       expect(kernelCounter(2, 'default-deny')).toBeGreaterThan(denyBefore);
     }, 60_000);
+
+    it('a new container is attached only once the other hosts hold it: its first SYN, sent as attach returns, reaches backend from a proxy and is dropped from a worker (10 each)', async () => {
+      const rounds = 10;
+      const allowedBefore = kernelCounter(2, 'rule-0');
+      const deniedBefore = kernelCounter(2, 'default-deny');
+      /** Attaches a new container on `host` with a probe already waiting in its namespace; the probe's one SYN leaves as attach returns. */
+      const firstSyn = async (app: string, type: string, host: number) => {
+        let probe: Background | null = null;
+        let since = 0;
+        await world.attach(await world.allocate(app, type, host), async (ns) => {
+          probe = await startBackground(world, ns, probeArgv('first-syn', backend.ip, 8080, 800));
+          since = stamp();
+        });
+        const answered = stamp();
+        const p = probe as unknown as Background;
+        p.child.stdin!.write('go\n');
+        const result = JSON.parse((await p.done()).at(-1)!) as { connected: boolean; ms: number };
+        return { ...result, attachMs: answered - since, answered };
+      };
+      const proxies = [];
+      const workers = [];
+      for (let i = 0; i < rounds; i++) {
+        const host = i % 2 === 0 ? 1 : 3; // backend is on host 2
+        proxies.push(await firstSyn(apps.proxy, 'web', host));
+        workers.push(await firstSyn(apps.worker, 'worker', host));
+      }
+      expect(proxies.map((p) => p.connected)).toEqual(Array(rounds).fill(true));
+      expect(workers.map((p) => p.connected)).toEqual(Array(rounds).fill(false));
+      // Exactly one SYN each, judged by the policy on backend's host: the proxies' allowed by rule 0, the workers' dropped.
+      // A lagging destination host: backend's agent is frozen from before the new proxy is created
+      // until 1.5 s later. The attach answers only after it came back and applied the creation.
+      await world.pauseAgent(2);
+      let resumedAt = 0;
+      const resume = sleep(1500).then(() => {
+        resumedAt = stamp();
+        world.resumeAgent(2);
+      });
+      const lagging = await firstSyn(apps.proxy, 'web', 1).finally(() => resume);
+      expect([lagging.connected, lagging.answered > resumedAt]).toEqual([true, true]);
+      expect(kernelCounter(2, 'rule-0') - allowedBefore).toBe(rounds + 1);
+      expect(kernelCounter(2, 'default-deny') - deniedBefore).toBe(rounds);
+      expect(world.hosts.map((h) => h.agentLog.includes('not confirmed to hold it'))).toEqual([false, false, false]); // no attach answered at the bound
+      const attach = proxies.map((p) => p.attachMs).sort((a, b) => a - b);
+      console.log(
+        `[e2e] policy: ${rounds} new proxies: first SYN accepted by backend in ${rounds}/${rounds} (attach call p50 ${attach[rounds / 2].toFixed(0)} ms, max ${attach.at(-1)!.toFixed(0)} ms: its pass and the wait); ${rounds} new workers: first SYN dropped in ${rounds}/${rounds}; with backend's agent frozen 1.5 s, the attach answered ${(lagging.answered - resumedAt).toFixed(0)} ms after it resumed`,
+      );
+    }, 180_000);
 
     it('OFF again: the tables go and every pair is open as before', async () => {
       const ms = await setAndTime({ ...policy('OFF'), tests: [] }, REMOVED);

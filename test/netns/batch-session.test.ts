@@ -111,6 +111,14 @@ describeRoot('batch sessions (root)', () => {
     expect(nft(NFT_NS, ['list', 'set', 'bridge', 'xs_policy', 'r0_src'])).toContain('"xspnc-3" . 10.240.0.6');
     expect(pidsIn(NFT_NS)).toEqual([session]);
 
+    // a policy write patched in place leaves the table a whole replacement would have written
+    await viaSession(scripts.replace);
+    await viaSession(scripts.patch);
+    nft(REF_NS, ['-f', '-'], scripts.patched);
+    expect(nft(NFT_NS, ['list', 'table', 'bridge', 'xs_policy'])).toBe(nft(REF_NS, ['list', 'table', 'bridge', 'xs_policy']));
+    expect(nft(NFT_NS, ['list', 'table', 'bridge', 'xs_policy'])).toContain('tcp dport 8443 counter packets 0 bytes 0 accept comment "rule-0"');
+    expect(pidsIn(NFT_NS)).toEqual([session]);
+
     await runner.run(['ip', '-force', '-batch', '-'], { stdin: `netns del ${NFT_NS}\nnetns del ${REF_NS}\n` });
     await new Promise((r) => setTimeout(r, 200));
     expect(existsSync(`/proc/${session}`)).toBe(false);
