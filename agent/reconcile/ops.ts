@@ -13,6 +13,8 @@ export const FLOOD_MAC = '00:00:00:00:00:00';
 export type Op =
   | { kind: 'netns.add'; ns: string; vni: number }
   | { kind: 'netns.del'; ns: string; vni: number }
+  // IPv6 in a sandbox turned on (the network's ipv6 switch ON) or back off (docs/agent-dataplane.md "IPv6").
+  | { kind: 'sandbox.ipv6'; ns: string; vni: number; on: boolean }
   | { kind: 'wg.create'; ifname: string }
   | { kind: 'wg.link'; ifname: string; mtu: number; address: string; addrsToDel: string[] }
   | { kind: 'wg.device'; ifname: string; listenPort: number; privateKeyPath: string }
