@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { gateway6Of, ulaOfVni } from '../../protocol/addressing/ipv6.ts';
 import type { HostConfig, NetworkModel } from '../../protocol/model.ts';
+import type { NetworkPolicy } from '../../protocol/policy/model.ts';
 import { parseNftCounters } from '../../agent/metrics/kernel-counters';
 import { createReconciler, type Reconciler } from '../../agent/reconcile/reconciler';
 import { attachContainer } from '../../agent/runtime/client';
@@ -56,7 +57,10 @@ describeRoot(
         container('ctr-a0000002', 'pn-a', h2, '10.240.0.12'),
         container('ctr-a0000003', 'pn-a', h1, '10.240.0.13'),
       ];
-      const B = [container('ctr-b0000001', 'pn-b', h1, '10.240.0.11'), container('ctr-b0000002', 'pn-b', h2, '10.240.0.22')];
+      const B = [
+        container('ctr-b0000001', 'pn-b', h1, '10.240.0.11', 'RUNNING', 1, { applicationId: 'ap-front' }),
+        container('ctr-b0000002', 'pn-b', h2, '10.240.0.22', 'RUNNING', 1, { applicationId: 'ap-back' }),
+      ];
       const C = [container('ctr-c0000001', 'pn-c', h1, '10.240.0.11'), container('ctr-c0000002', 'pn-c', h2, '10.240.0.12')];
       nets = [dual(network('pn-a', 100, A)), dual(network('pn-b', 200, B)), network('pn-c', 300, C)];
       for (const [i, lh] of lab.hosts.entries()) {
@@ -200,6 +204,33 @@ describeRoot(
         inNs(ctrNs('c1'), ['ip', 'addr', 'del', 'fd00::11/64', 'dev', 'eth1']);
         inNs(ctrNs('c2'), ['ip', 'addr', 'del', 'fd00::12/64', 'dev', 'eth1']);
       }
+    });
+
+    it('policy ENFORCE judges v6 flows like v4 ones: the allowed port opens, others and ICMPv6 echo drop (default-deny counts), ND still works', async () => {
+      const B1 = 'fd77:6674:0:c8::b';
+      const rule = { from: { applicationId: 'ap-front', processType: null }, to: { applicationId: 'ap-back', processType: null } };
+      const policy: NetworkPolicy = { mode: 'ENFORCE', version: 1, tests: [], rules: [{ ...rule, protocol: 'TCP', ports: [{ from: 8080, to: 8080 }] }] };
+      nets = nets.map((n) => (n.id === 'pn-b' ? { ...n, policy } : n));
+      for (const r of await passAll()) expect(r.failures).toEqual([]);
+      const h2 = lab.hosts[1];
+      const denied = () => {
+        const json = inNs(h2.ns, ['ip', 'netns', 'exec', h2.names.sandboxNs(200), 'nft', '-j', 'list', 'table', 'bridge', h2.names.policyTable]);
+        return parseNftCounters(json).find((c) => c.rule === 'default-deny')?.packets ?? -1;
+      };
+      try {
+        expect(await sendOnce('tcp', ctrNs('b2'), ctrNs('b1'), B2, 8080, 'allowed6')).toBe('allowed6');
+        const before = denied();
+        expect(await sendOnce('tcp', ctrNs('b2'), ctrNs('b1'), B2, 9090, 'denied6')).toBe('');
+        expect(pingOk(ctrNs('b1'), B2, { count: 1 })).toBe(false);
+        expect(denied()).toBeGreaterThan(before);
+        // b2 is not isolated in the other direction: it still opens flows to b1, over v4 and v6
+        expect(await sendOnce('tcp', ctrNs('b1'), ctrNs('b2'), B1, 9091, 'back6')).toBe('back6');
+        for (const r of await passAll()) expect(r.ops).toEqual([]);
+      } finally {
+        nets = nets.map((n) => (n.id === 'pn-b' ? { ...n, policy: undefined } : n));
+        for (const r of await passAll()) expect(r.failures).toEqual([]);
+      }
+      expect(await sendOnce('tcp', ctrNs('b2'), ctrNs('b1'), B2, 9090, 'open6')).toBe('open6');
     });
 
     it('switching ipv6 OFF and ON live: v6 goes and comes back, v4 stays, no second-pass churn', async () => {
