@@ -142,6 +142,9 @@ export class FakeHost implements CommandRunner {
     else if (obj === 'link' && verb === 'del') {
       this.dev(sp, name);
       sp.removeLink(name);
+    } else if (obj === 'addr' && verb === 'flush') {
+      const l = this.dev(sp, opt('dev')!);
+      if (opt('scope') === 'link') l.addrs = l.addrs.filter((x) => !x.startsWith('fe80:'));
     } else if (obj === 'addr') {
       const l = this.dev(sp, opt('dev')!);
       if (verb === 'replace' && !l.addrs.includes(name)) l.addrs.push(name);

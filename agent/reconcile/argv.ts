@@ -171,6 +171,18 @@ function emit(op: Op): Emit[] {
         { phase: 'container.links', ns: op.ns, key: c.netnsPath, text: `link set ${c.containerIf} up` },
       ];
     }
+    case 'ctr.ipv6': {
+      const c = op.local;
+      const at = { ns: op.ns, key: c.netnsPath };
+      if (!op.on || !c.ip6) return [{ phase: 'container.sysctl', ...at, text: `net.ipv6.conf.${c.containerIf.replaceAll('.', '/')}.disable_ipv6=1` }];
+      return [
+        { phase: 'container.sysctl', ...at, text: containerIpv6Sysctls(c.containerIf).join(' ') },
+        { phase: lead, ...at, text: `link set ${c.containerIf} addrgenmode none` },
+        // the link-local the kernel gave the interface while it was up: the guard would drop its traffic anyway
+        { phase: lead, ...at, text: `addr flush dev ${c.containerIf} scope link` },
+        { phase: lead, ...at, text: `addr replace ${c.ip6}/64 dev ${c.containerIf} nodad` },
+      ];
+    }
     case 'link.set': {
       const parts = [`link set ${op.name}`];
       if (op.mtu !== undefined) parts.push(`mtu ${op.mtu}`);

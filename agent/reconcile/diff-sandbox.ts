@@ -53,13 +53,16 @@ export function diffSandbox(d: DesiredSandbox, o: ObservedSandbox | undefined, i
 
   for (const c of d.locals) {
     const ol = links.get(c.veth);
-    // A veth configured for the other stack (the network's ipv6 switch flipped) is re-created, so
-    // its container end gets (or loses) its v6 address: the container end is never observed.
-    if (ol?.kind !== 'veth' || isV6(ol.alias) !== isV6(c.alias)) {
+    if (ol?.kind !== 'veth') {
       if (ol) ops.push({ kind: 'link.del', ns, vni, name: ol.name, why: 'incompatible' });
       ops.push({ kind: 'veth.add', ns, vni, local: c, mtu, bridge: d.bridge.name });
       fresh.add(c.veth);
-    } else pushSet(ops, ns, vni, ol, { mtu, alias: c.alias, master: d.bridge.name, port: true }, fresh.has(d.bridge.name));
+    } else {
+      pushSet(ops, ns, vni, ol, { mtu, alias: c.alias, master: d.bridge.name, port: true }, fresh.has(d.bridge.name));
+      // The container end is never observed: its veth's alias says which stack it was configured for.
+      // When the network's ipv6 switch flipped, the end is switched in place (the alias follows in link.set).
+      if (isV6(ol.alias) !== isV6(c.alias)) ops.push({ kind: 'ctr.ipv6', ns, vni, local: c, on: isV6(c.alias) });
+    }
   }
 
   // Add before delete: every add/update above, every removal below.

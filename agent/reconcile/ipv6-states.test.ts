@@ -156,22 +156,13 @@ wg set t1pnwg0 peer BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB= endpoint 192.0.
 `,
   },
   {
-    name: "the network's ipv6 switched OFF (live): IPv6 disabled in the sandbox, the veth re-created without v6, the guard back to single-stack",
+    name: "the network's ipv6 switched OFF (live): IPv6 disabled in the sandbox, the container end switched in place, the guard back to single-stack",
     config: hostConfig(h1, H, [single]),
     want: `
 ip netns exec t1pn-100 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 ip -n t1pn-100 -force -batch -
-  link del t1pnc-a0000001
-ip -n t1pn-100 -force -batch -
-  link add t1pnc-a0000001 mtu 1370 type veth peer name eth1 address 02:00:0a:f0:00:0b mtu 1370 netns /proc/101/ns/net
-  link set t1pnc-a0000001 alias pn:vni=100:pn=pn-a:ctr=ctr-a0000001 master t1pnb-100 up
-  link set t1pnc-a0000001 type bridge_slave learning off
-nsenter --net=/proc/101/ns/net ip -force -batch -
-  link set lo up
-  addr replace 10.240.0.11/22 dev eth1
-  link set eth1 up
-bridge -n t1pn-100 -force -batch -
-  fdb replace 02:00:0a:f0:00:0b dev t1pnc-a0000001 master static
+  link set t1pnc-a0000001 alias pn:vni=100:pn=pn-a:ctr=ctr-a0000001 up
+nsenter --net=/proc/101/ns/net sysctl -qw net.ipv6.conf.eth1.disable_ipv6=1
 ip netns exec t1pn-100 nft -f -
   table bridge t1pn_guard
   delete table bridge t1pn_guard
@@ -221,27 +212,19 @@ ip netns exec t1pn-100 nft -f -
 `,
   },
   {
-    name: 'ipv6 switched ON again (live)',
+    name: 'ipv6 switched ON again (live): the container end gets its v6 address in place',
     config: hostConfig(h1, H, [dual]),
     want: `
 ip netns exec t1pn-100 sysctl -qw net.ipv6.conf.all.forwarding=0 net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.all.autoconf=0 net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.all.accept_redirects=0 net.ipv6.conf.default.forwarding=0 net.ipv6.conf.default.accept_ra=0 net.ipv6.conf.default.autoconf=0 net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.default.accept_redirects=0 net.ipv6.conf.default.addr_gen_mode=1 net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0
 ip -n t1pn-100 -force -batch -
-  link del t1pnc-a0000001
-ip -n t1pn-100 -force -batch -
-  link add t1pnc-a0000001 mtu 1370 type veth peer name eth1 address 02:00:0a:f0:00:0b mtu 1370 netns /proc/101/ns/net
-  link set t1pnc-a0000001 alias pn:vni=100:pn=pn-a:ctr=ctr-a0000001:v6 master t1pnb-100 up
-  link set t1pnc-a0000001 type bridge_slave learning off
+  link set t1pnc-a0000001 alias pn:vni=100:pn=pn-a:ctr=ctr-a0000001:v6 up
   addr replace fd77:6674:0:64::1/64 dev t1pnb-100 nodad
   neigh replace fd77:6674:0:64::c lladdr 02:00:0a:f0:00:0c dev t1pnv-100 nud permanent
 nsenter --net=/proc/101/ns/net sysctl -qw net.ipv6.conf.eth1.accept_ra=0 net.ipv6.conf.eth1.autoconf=0 net.ipv6.conf.eth1.accept_dad=0 net.ipv6.conf.eth1.disable_ipv6=0
 nsenter --net=/proc/101/ns/net ip -force -batch -
-  link set lo up
-  addr replace 10.240.0.11/22 dev eth1
   link set eth1 addrgenmode none
+  addr flush dev eth1 scope link
   addr replace fd77:6674:0:64::b/64 dev eth1 nodad
-  link set eth1 up
-bridge -n t1pn-100 -force -batch -
-  fdb replace 02:00:0a:f0:00:0b dev t1pnc-a0000001 master static
 ip netns exec t1pn-100 nft -f -
   table bridge t1pn_guard
   delete table bridge t1pn_guard

@@ -22,6 +22,8 @@ export type Op =
   | { kind: 'bridge.add'; ns: string; vni: number; name: string; mac: string; mtu: number; alias: string }
   | { kind: 'vxlan.add'; ns: string; vni: number; name: string; id: number; local: string; port: number; mtu: number; alias: string; bridge: string }
   | { kind: 'veth.add'; ns: string; vni: number; local: DesiredLocal; mtu: number; bridge: string }
+  // A running container's end switched to dual-stack (on: its v6 address) or back (IPv6 off on it), in place.
+  | { kind: 'ctr.ipv6'; ns: string; vni: number; local: DesiredLocal; on: boolean }
   | {
       kind: 'link.set';
       ns: string;

@@ -64,6 +64,7 @@ export const OP_PHASES: { [K in Op['kind']]: PhaseName | ((op: OpOf<K>) => Phase
   'bridge.add': 'sandbox.links',
   'vxlan.add': 'sandbox.links',
   'veth.add': 'sandbox.links',
+  'ctr.ipv6': 'container.links',
   'link.set': 'sandbox.links',
   'addr.add': 'sandbox.addrs',
   'neigh.add': 'sandbox.neigh',

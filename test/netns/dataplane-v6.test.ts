@@ -233,16 +233,27 @@ describeRoot(
       expect(await sendOnce('tcp', ctrNs('b2'), ctrNs('b1'), B2, 9090, 'open6')).toBe('open6');
     });
 
-    it('switching ipv6 OFF and ON live: v6 goes and comes back, v4 stays, no second-pass churn', async () => {
+    it('switching ipv6 live, in place (no veth re-created): pn-a OFF and ON again, pn-c (made OFF) ON; v4 keeps working', async () => {
+      const v6Addrs = (ns: string) => inNs(ns, ['ip', '-6', '-o', 'addr', 'show', 'dev', 'eth1']).match(/inet6 \S+/g) ?? [];
       nets = nets.map((n) => (n.id === 'pn-a' ? network('pn-a', 100, n.containers) : n));
-      for (const r of await passAll()) expect(r.failures).toEqual([]);
+      for (const r of await passAll()) {
+        expect(r.failures).toEqual([]);
+        expect(r.ops.filter((o) => o.kind === 'link.del' || o.kind === 'veth.add')).toEqual([]);
+      }
       expect(pingOk(ctrNs('a1'), A2, { count: 1 })).toBe(false);
+      expect(v6Addrs(ctrNs('a1'))).toEqual([]);
       expect(pingOk(ctrNs('a1'), '10.240.0.12')).toBe(true);
       for (const r of await passAll()) expect(r.ops).toEqual([]);
-      nets = nets.map((n) => (n.id === 'pn-a' ? dual(n) : n));
-      for (const r of await passAll()) expect(r.failures).toEqual([]);
+      nets = nets.map((n) => (n.id === 'pn-a' || n.id === 'pn-c' ? dual(n) : n));
+      for (const r of await passAll()) {
+        expect(r.failures).toEqual([]);
+        expect(r.ops.filter((o) => o.kind === 'link.del' || o.kind === 'veth.add')).toEqual([]);
+      }
       expect(pingOk(ctrNs('a1'), A2)).toBe(true);
       expect(pingOk(ctrNs('a1'), '10.240.0.12')).toBe(true);
+      // c1 had the kernel's link-local while pn-c was single-stack: switched ON it keeps only its own address
+      expect(v6Addrs(ctrNs('c1'))).toEqual(['inet6 fd77:6674:0:12c::b/64']);
+      expect(pingOk(ctrNs('c1'), 'fd77:6674:0:12c::c')).toBe(true);
       for (const r of await passAll()) expect(r.ops).toEqual([]);
     });
 
