@@ -113,7 +113,7 @@ describeRoot('end to end: connectivity matrix and the L2 segment', () => {
     expect(got).toEqual(checks.map(({ m, ip, want }) => `${m.label}->${ip} ${want}`));
   }, 60_000);
 
-  it('IPv6 (alpha ON): TCP, UDP and ICMPv6 every ordered pair over the derived v6 addresses, MTU 1370 with DF; beta (OFF) has no v6', async () => {
+  it('IPv6 (alpha ON): TCP, UDP and ICMPv6 every ordered pair over the derived v6 addresses, MTU 1370 with DF, DNS on the v6 gateway; beta (OFF) has no v6', async () => {
     const alpha = members.filter((m) => m.net === 'alpha');
     const ip6 = (m: Member) => containerIpv6({ cidr: nets.alpha.cidr, ipv6: { cidr: nets.alpha.ipv6Cidr } }, m.ip)!;
     const port = 32_000;
@@ -140,11 +140,18 @@ describeRoot('end to end: connectivity matrix and the L2 segment', () => {
     const [a1, a4] = [alpha[0], alpha[3]];
     expect(await ping(a1.ns, ip6(a4), 1, ['-M', 'do', '-s', String(1370 - 48)])).toBe(true);
     expect(await ping(a1.ns, ip6(a4), 1, ['-M', 'do', '-s', String(1370 - 47)])).toBe(false);
+    // the gateway answers DNS over v6, UDP and TCP
+    const gw6: string = (await world.gql(`query($n: ID!) { network(id: $n) { ipv6Gateway } }`, { n: nets.alpha.networkId })).network.ipv6Gateway;
+    for (const transport of ['+notcp', '+tcp']) {
+      expect(world.exec(a1, ['dig', '+short', '+time=1', '+tries=2', transport, `@${gw6}`, a4.hostname]).trim(), transport).toBe(a4.ip);
+    }
     for (const b of members.filter((m) => m.net === 'beta')) {
       const global = await new Promise<string>((r) => execFile('ip', ['-n', b.ns, '-6', 'addr', 'show', 'scope', 'global'], (_e, out) => r(out)));
       expect(global, b.label).toBe('');
     }
-    console.log(`[e2e] IPv6: ${want.length} ordered pairs in alpha answered over TCP, UDP and ICMPv6; 1322-byte DF ping a1->a4 passes, 1323 refused`);
+    console.log(
+      `[e2e] IPv6: ${want.length} ordered pairs in alpha answered over TCP, UDP and ICMPv6; 1322-byte DF ping a1->a4 passes, 1323 refused; DNS over UDP and TCP on the v6 gateway`,
+    );
   }, 60_000);
 
   /** Every member sends one broadcast and one multicast datagram; what each member heard from the others. */
