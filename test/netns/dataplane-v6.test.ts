@@ -101,10 +101,14 @@ describeRoot(
       expect(await sendOnce('tcp', ctrNs('b1'), ctrNs('b2'), 'fd77:6674:0:c8::b', 31338, 'tcp6-b')).toBe('tcp6-b');
     });
 
-    it('ND is answered locally: a remote neighbour resolves from the permanent entry, nothing floods', () => {
+    it('ND is answered locally: a remote neighbour resolves from the permanent entry, its NS never reaches the other host', async () => {
       const h1 = lab.hosts[0];
       const neigh = inNs(h1.ns, ['ip', '-n', h1.names.sandboxNs(100), '-6', 'neigh', 'show', 'dev', h1.names.vxlan(100)]);
       expect(neigh.trim()).toBe(`${A2} lladdr 02:00:0a:f0:00:0c PERMANENT`);
+      expect(inNs(ctrNs('a1'), ['ip', '-6', 'neigh', 'show', A2])).toMatch(/lladdr 02:00:0a:f0:00:0c/);
+      // a1 forgets a2 and asks again: the answer comes from host 1's VXLAN proxy, a2 hears no solicitation
+      inNs(ctrNs('a1'), ['ip', '-6', 'neigh', 'flush', 'dev', 'eth1']);
+      expect(await receivedBy(135, () => expect(pingOk(ctrNs('a1'), A2, { count: 1 })).toBe(true), 'a2')).toBe(0);
       expect(inNs(ctrNs('a1'), ['ip', '-6', 'neigh', 'show', A2])).toMatch(/lladdr 02:00:0a:f0:00:0c/);
       // the container end has its address and the on-link /64 only: no link-local, no default route
       expect(inNs(ctrNs('a1'), ['ip', '-6', '-o', 'addr', 'show', 'dev', 'eth1']).match(/inet6 \S+/g)).toEqual([`inet6 ${A1}/64`]);
@@ -150,9 +154,9 @@ describeRoot(
       return got.trim();
     }
 
-    /** How many ICMPv6 messages of `type` a3 (a1's neighbour on the same bridge) receives while `send` runs. */
-    async function receivedBy(type: number, send: () => void): Promise<number> {
-      const rx = spawn('ip', ['netns', 'exec', ctrNs('a3'), 'python3', FORGE, 'recv', String(type), '1.5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    /** How many ICMPv6 messages of `type` container `who` (default a3, a1's neighbour on the same bridge) receives while `send` runs. */
+    async function receivedBy(type: number, send: () => void, who = 'a3'): Promise<number> {
+      const rx = spawn('ip', ['netns', 'exec', ctrNs(who), 'python3', FORGE, 'recv', String(type), '1.5'], { stdio: ['ignore', 'pipe', 'ignore'] });
       let out = '';
       rx.stdout.on('data', (d) => (out += d));
       while (!out.includes('ready')) await sleep(50);
