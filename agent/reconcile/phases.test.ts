@@ -39,9 +39,7 @@ const SAMPLES: { [K in Op['kind']]: Extract<Op, { kind: K }>[] } = {
     { kind: 'veth.add', ...at, local, mtu: 1370, bridge: 'pnb-1' },
     { kind: 'veth.add', ...at, local: { ...local, ip6: 'fd77:6674:0:1::3' }, mtu: 1370, bridge: 'pnb-1' },
   ],
-  'ctr.ipv6': [
-    { kind: 'ctr.ipv6', ...at, local: { ...local, ip6: 'fd77:6674:0:1::3' }, on: true },
-  ],
+  'ctr.ipv6': [{ kind: 'ctr.ipv6', ...at, local: { ...local, ip6: 'fd77:6674:0:1::3' }, on: true }],
   'link.set': [{ kind: 'link.set', ...at, name: 'pnb-1', mtu: 1370 }],
   'link.del': [
     { kind: 'link.del', ...at, name: 'pnb-1', why: 'incompatible' },
