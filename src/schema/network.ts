@@ -52,7 +52,8 @@ const DnsRecord = builder.objectRef<{ name: string; type: string; ttl: number; d
 
 const Rcode = builder.enumType('DnsRcode', {
   values: ['NOERROR', 'NXDOMAIN', 'REFUSED'] as const,
-  description: 'REFUSED: the name is outside private-network.internal and is no reverse name in RFC 1918 space (the host DNS forwards it upstream).',
+  description:
+    'REFUSED: the name is outside private-network.internal and is no reverse name in RFC 1918 or unique-local IPv6 space (the host DNS forwards it upstream).',
 });
 
 const ResolveResult = builder

@@ -17,6 +17,8 @@ afterAll(() => api?.close());
 
 const CREATE = `mutation($i: CreateProjectInput!) { createProject(input: $i) { revision project { id network { id vni ipv6 ipv6Cidr ipv6Gateway } } } }`;
 const NETWORK = `query($n: ID!) { network(id: $n) { ipv6 ipv6Cidr ipv6Gateway containers { edges { node { ip ipv6 } } } } }`;
+const RESOLVE = `query($n: ID!, $q: String!, $t: String) { resolve(networkId: $n, name: $q, type: $t) { rcode records { name type ttl data } } }`;
+const PTR6 = '2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.1.0.0.0.a.9.8.7.6.5.4.3.2.1.d.f.ip6.arpa'; // fd12:3456:789a:1::2
 const SWITCH = `mutation($i: UpdateNetworkInput!) { updateNetwork(input: $i) { revision network { ipv6 ipv6Cidr } } }`;
 
 async function payloadAt(revision: number) {
@@ -61,6 +63,20 @@ describe('dual-stack networks through the API (issue 21)', () => {
     const read = await api.ok(NETWORK, { n: n.id });
     expect(read.network.containers.edges.map((e: { node: unknown }) => e.node)).toEqual([{ ip: '10.20.0.2', ipv6: 'fd12:3456:789a:1::2' }]);
     expect((await api.ok(`query($c: ID!) { container(id: $c) { ipv6 } }`, { c: c.id })).container.ipv6).toBe('fd12:3456:789a:1::2');
+    // resolve answers as the host DNS does: AAAA beside A, and the PTR of the v6 address.
+    const owner = `1.web.${w.applicationId}.${n.id}.private-network.internal`;
+    expect((await api.ok(RESOLVE, { n: n.id, q: owner, t: 'AAAA' })).resolve).toEqual({
+      rcode: 'NOERROR',
+      records: [{ name: owner, type: 'AAAA', ttl: 5, data: 'fd12:3456:789a:1::2' }],
+    });
+    expect((await api.ok(RESOLVE, { n: n.id, q: PTR6, t: 'PTR' })).resolve).toEqual({
+      rcode: 'NOERROR',
+      records: [{ name: PTR6, type: 'PTR', ttl: 5, data: `${owner}.` }],
+    });
+    expect((await api.ok(RESOLVE, { n: n.id, q: PTR6.replace(/^2\./, '3.'), t: 'PTR' })).resolve).toEqual({ rcode: 'NXDOMAIN', records: [] });
+    expect((await api.ok(RESOLVE, { n: n.id, q: '1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa', t: 'PTR' })).resolve.rcode).toBe(
+      'REFUSED',
+    ); // global space: forwarded by the host DNS
   });
 
   it('ipv6 OFF at creation: the /64 is kept, the snapshot has no ipv6, containers have none', async () => {
@@ -71,8 +87,13 @@ describe('dual-stack networks through the API (issue 21)', () => {
     const model = await buildNetworkModel(api.db.read, n.id);
     expect('ipv6' in model).toBe(false);
     const w = await seedWorldIn(n.id, r.createProject.project.id, 'v4only');
-    await runningContainer(w);
+    const c = await runningContainer(w);
     expect((await api.ok(NETWORK, { n: n.id })).network.containers.edges.map((e: { node: unknown }) => e.node)).toEqual([{ ip: '10.240.0.2', ipv6: null }]);
+    const owner = `1.web.${w.applicationId}.${n.id}.private-network.internal`;
+    expect((await api.ok(RESOLVE, { n: n.id, q: owner, t: 'AAAA' })).resolve).toEqual({ rcode: 'NOERROR', records: [] }); // NODATA
+    expect((await api.ok(RESOLVE, { n: n.id, q: owner, t: 'A' })).resolve.records.map((r: { data: string }) => r.data)).toEqual([c.ip]);
+    // Another network's /64 (the 'given' network's container) is NXDOMAIN here, like another network's IPv4 PTR.
+    expect((await api.ok(RESOLVE, { n: n.id, q: PTR6, t: 'PTR' })).resolve).toEqual({ rcode: 'NXDOMAIN', records: [] });
   });
 
   it('switches ipv6 live: network.updated carries {cidr, gateway} or null; the same value again appends nothing', async () => {

@@ -19,6 +19,7 @@ import { probeArgv, startBackground } from '../../lab/probes.ts';
 import { World, type WorldContainer } from '../../lab/world.ts';
 import { sleep } from '../support/netns-lab.ts';
 import { describeRoot } from '../support/root.ts';
+import { containerIpv6 } from '../../protocol/addressing/ipv6.ts';
 import { buildResolverClients, type ResolverClients } from './resolvers/build.ts';
 
 const Z = 'private-network.internal';
@@ -177,8 +178,13 @@ describeRoot(
         (o) => expect(lines(o)).toEqual([`${host1}.`]),
         (o) => expect(ipv4(o)).toEqual(webs),
         (o) => expect([/status: (\w+)/.exec(o)?.[1], /\sIN\s+SOA\s/.test(o)]).toEqual(['NXDOMAIN', true]),
+        (o) => expect(lines(o)).toEqual([web1Ipv6]),
         (o) => expect([/status: (\w+)/.exec(o)?.[1], /ANSWER: 0,/.test(o), /\sIN\s+SOA\s/.test(o)]).toEqual(['NOERROR', true, true]),
       ];
+      // dual-stack is ON by default (issue 21): web.1's v6 address is its IPv4 offset (2) in the network's /64
+      const { network } = await world.gql(`query($n: ID!) { network(id: $n) { cidr ipv6Cidr } }`, { n: alpha.networkId });
+      const web1Ipv6 = containerIpv6({ cidr: network.cidr, ipv6: { cidr: network.ipv6Cidr } }, c.web1.ip);
+      expect(web1Ipv6).toMatch(/^fd77:6674:[0-9a-f:]+::2$/);
       expect(c.web1.ip).toBe('10.240.0.2');
       expect(digs).toHaveLength(expected.length);
       for (const [i, line] of digs.entries()) {
