@@ -56,10 +56,17 @@ export const SANDBOX_IPV6_ON = [
 /** Back to single-stack: writing `all` disables IPv6 on every link of the sandbox and removes its v6 addresses. */
 export const SANDBOX_IPV6_OFF = ['net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1'];
 
-/** A dual-stack container end: IPv6 on for that interface only, no RA, SLAAC or DAD. */
+/** A dual-stack container end: IPv6 on for that interface only, no RA, SLAAC or DAD, addresses kept across down/up. */
 export function containerIpv6Sysctls(ifname: string): string[] {
   const k = ifname.replaceAll('.', '/'); // sysctl's escape for a dot in an interface name
-  return [`net.ipv6.conf.${k}.accept_ra=0`, `net.ipv6.conf.${k}.autoconf=0`, `net.ipv6.conf.${k}.accept_dad=0`, `net.ipv6.conf.${k}.disable_ipv6=0`];
+  return [
+    `net.ipv6.conf.${k}.accept_ra=0`,
+    `net.ipv6.conf.${k}.autoconf=0`,
+    `net.ipv6.conf.${k}.accept_dad=0`,
+    // the end is configured once and never observed: its v6 address must survive a link down/up like its IPv4 one
+    `net.ipv6.conf.${k}.keep_addr_on_down=1`,
+    `net.ipv6.conf.${k}.disable_ipv6=0`,
+  ];
 }
 
 interface Emit {

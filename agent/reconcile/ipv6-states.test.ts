@@ -79,7 +79,7 @@ ip -n t1pn-100 -force -batch -
   addr replace fd77:6674:0:64::1/64 dev t1pnb-100 nodad
   neigh replace 10.240.0.12 lladdr 02:00:0a:f0:00:0c dev t1pnv-100 nud permanent
   neigh replace fd77:6674:0:64::c lladdr 02:00:0a:f0:00:0c dev t1pnv-100 nud permanent
-nsenter --net=/proc/101/ns/net sysctl -qw net.ipv6.conf.eth1.accept_ra=0 net.ipv6.conf.eth1.autoconf=0 net.ipv6.conf.eth1.accept_dad=0 net.ipv6.conf.eth1.disable_ipv6=0
+nsenter --net=/proc/101/ns/net sysctl -qw net.ipv6.conf.eth1.accept_ra=0 net.ipv6.conf.eth1.autoconf=0 net.ipv6.conf.eth1.accept_dad=0 net.ipv6.conf.eth1.keep_addr_on_down=1 net.ipv6.conf.eth1.disable_ipv6=0
 nsenter --net=/proc/101/ns/net ip -force -batch -
   link set lo up
   addr replace 10.240.0.11/22 dev eth1
@@ -220,7 +220,7 @@ ip -n t1pn-100 -force -batch -
   link set t1pnc-a0000001 alias pn:vni=100:pn=pn-a:ctr=ctr-a0000001:v6 up
   addr replace fd77:6674:0:64::1/64 dev t1pnb-100 nodad
   neigh replace fd77:6674:0:64::c lladdr 02:00:0a:f0:00:0c dev t1pnv-100 nud permanent
-nsenter --net=/proc/101/ns/net sysctl -qw net.ipv6.conf.eth1.accept_ra=0 net.ipv6.conf.eth1.autoconf=0 net.ipv6.conf.eth1.accept_dad=0 net.ipv6.conf.eth1.disable_ipv6=0
+nsenter --net=/proc/101/ns/net sysctl -qw net.ipv6.conf.eth1.accept_ra=0 net.ipv6.conf.eth1.autoconf=0 net.ipv6.conf.eth1.accept_dad=0 net.ipv6.conf.eth1.keep_addr_on_down=1 net.ipv6.conf.eth1.disable_ipv6=0
 nsenter --net=/proc/101/ns/net ip -force -batch -
   link set eth1 addrgenmode none
   addr flush dev eth1 scope link
