@@ -144,6 +144,7 @@ describeRoot('end to end: connectivity matrix and the L2 segment', () => {
     const gw6: string = (await world.gql(`query($n: ID!) { network(id: $n) { ipv6Gateway } }`, { n: nets.alpha.networkId })).network.ipv6Gateway;
     for (const transport of ['+notcp', '+tcp']) {
       expect(world.exec(a1, ['dig', '+short', '+time=1', '+tries=2', transport, `@${gw6}`, a4.hostname]).trim(), transport).toBe(a4.ip);
+      expect(world.exec(a1, ['dig', '+short', '+time=1', '+tries=2', transport, `@${gw6}`, a4.hostname, 'AAAA']).trim(), transport).toBe(ip6(a4));
     }
     for (const b of members.filter((m) => m.net === 'beta')) {
       const global = await new Promise<string>((r) => execFile('ip', ['-n', b.ns, '-6', 'addr', 'show', 'scope', 'global'], (_e, out) => r(out)));
