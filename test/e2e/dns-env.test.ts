@@ -26,7 +26,7 @@ function lookup(ns: string, name: string, type = 'A'): Promise<string> {
       const status = /status: (\w+)/.exec(out)?.[1];
       const answers = out
         .split('\n')
-        .filter((l) => /\sIN\s+AAAA?\s/.test(l))
+        .filter((l) => /\sIN\s+(A|AAAA)\s/.test(l))
         .map((l) => l.trim().split(/\s+/).at(-1)!)
         .sort();
       if (status === 'NXDOMAIN') resolve(/\sIN\s+SOA\s/.test(out) ? 'NXDOMAIN+SOA' : 'NXDOMAIN');
@@ -132,8 +132,12 @@ describeRoot('end to end: DNS names, environment, exposure switch', () => {
       const network = key === 'beta1' ? beta.networkId : alpha.networkId;
       expect(env).toEqual({ SCALINGO_APPLICATION_ID: apps[key], SCALINGO_PRIVATE_NETWORK_ID: network, SCALINGO_PRIVATE_HOSTNAME: api.container.hostname });
       expect(Object.fromEntries(api.container.environment.map((e: { name: string; value: string }) => [e.name, e.value]))).toEqual(env);
-      // the container's own name, taken from its environment, resolves to itself
-      expect(world.exec(ctr, ['sh', '-c', 'host "$SCALINGO_PRIVATE_HOSTNAME"']).trim()).toBe(`${api.container.hostname} has address ${ctr.ip}`);
+      // the container's own name, taken from its environment, resolves to itself (both families: dual-stack is ON by default)
+      const [v6] = await ipv6Of(world, network, [ctr.ip]);
+      expect(world.exec(ctr, ['sh', '-c', 'host "$SCALINGO_PRIVATE_HOSTNAME"']).trim().split('\n')).toEqual([
+        `${api.container.hostname} has address ${ctr.ip}`,
+        `${api.container.hostname} has IPv6 address ${v6}`,
+      ]);
     }
   }, 60_000);
 

@@ -80,7 +80,7 @@ describeRoot('end to end: 3 hosts, 2 projects', () => {
   it('resolves every name form from inside containers, and nothing of the other network', () => {
     const app = `${a.appId}.${a.networkId}.${Z}`;
     expect(inNs(ctr.aWorker1.ns, ['host', app]).trim().split('\n').sort()).toEqual(
-      [`${app} has address ${ctr.aWeb1.ip}`, `${app} has address ${ctr.aWeb2.ip}`].sort(),
+      [`${app} has address ${ctr.aWeb1.ip}`, `${app} has address ${ctr.aWeb2.ip}`, ...aWebIpv6.map((v6) => `${app} has IPv6 address ${v6}`)].sort(),
     );
     expect(dig(ctr.aWeb1.ns, `worker.${app}`, ['+short']).trim()).toBe(ctr.aWorker1.ip);
     expect(dig(ctr.aWeb2.ns, `2.web.${app}`, ['+short']).trim()).toBe(ctr.aWeb2.ip);
