@@ -120,8 +120,8 @@ function sandboxFor(n: NetworkModel, config: HostConfig, attachments: LocalAttac
     flood: floodDsts(n, remotes),
     locals,
     tables: [
-      guardTableText(names.guardTable, `${names.prefix}pnc-*`, locals, n.ipv6 !== undefined),
-      gatewayTableText(names.gatewayTable, n.ipv6 !== undefined),
+      guardTableText(names.guardTable, `${names.prefix}pnc-*`, locals, Boolean(n.ipv6)),
+      gatewayTableText(names.gatewayTable, Boolean(n.ipv6)),
       policyTableText(names.policyTable, n, config.host.id, connected),
     ].filter((t) => t !== null),
   };

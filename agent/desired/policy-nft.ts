@@ -46,7 +46,7 @@ export function policyTableText(name: string, n: NetworkModel, hostId: string, c
   const local = members.filter((c) => c.hostId === hostId);
   const endpoint = (c: ContainerModel) => ({ applicationId: c.applicationId, processType: c.processType });
   const ips = (list: ContainerModel[], peer: PolicyRule['from']) => list.filter((c) => peerMatches(peer, endpoint(c))).map((c) => c.ip);
-  const v6 = n.ipv6 !== undefined && n.ipv6 !== null;
+  const v6 = Boolean(n.ipv6);
   const ips6 = (list: ContainerModel[]) => list.map((c) => containerIpv6(n, c.ip)).filter((ip) => ip !== null);
   const isolated = local.filter((c) => isIsolated(policy.rules, endpoint(c)));
   const body: string[] = [
