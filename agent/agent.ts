@@ -14,7 +14,7 @@ import { createApiClient } from './api/client.ts';
 import { startFollower } from './api/follower.ts';
 import type { AgentConfig } from './config.ts';
 import { makeNames } from './config-names.ts';
-import { bindingsFor } from './dns/server.ts';
+import { bindingsFor, V6_LISTENER } from './dns/server.ts';
 import { ensureDnsDaemon } from './dns/launch.ts';
 import { createExecRunner } from './exec/runner.ts';
 import { ensureWgKey, forgetOldWgKey, rotateWgKey } from './exec/wg-key.ts';
@@ -124,9 +124,10 @@ export async function startAgent({ config, hostNetns, log = console.log, metrics
     if (Object.keys(errors).length === 0) boundClean = key;
     const networks = { ...report.networks };
     for (const n of applied.networks) {
-      if (!errors[n.id]) continue;
+      const failed = [errors[n.id], errors[`${n.id}${V6_LISTENER}`]].filter((e) => e !== undefined);
+      if (!failed.length) continue;
       const status = networks[n.id] ?? { vni: n.vni, ok: true, errors: [] };
-      networks[n.id] = { ...status, ok: false, errors: [...status.errors, `dns: ${errors[n.id]}`] };
+      networks[n.id] = { ...status, ok: false, errors: [...status.errors, ...failed.map((e) => `dns: ${e}`)] };
     }
     return { ...report, networks };
   };

@@ -5,6 +5,9 @@
  * container across the hosts through the agent-built VXLAN-in-WireGuard path. Reports both medians
  * and the ratio of the medians (d)/(c), plus the per-pair ratios' range. Also checks the container
  * MTU: `ping -M do -s 1342` (1370-byte packets) passes container→container and `-s 1343` fails.
+ * Dual-stack (issue 21): the network has ipv6 ON (the API's default), so each pair also runs (e) the
+ * same containers over their derived v6 addresses, reported as (e)/(c) and (e)/(d), with the v6 MTU
+ * check (`ping -6 -M do -s 1322` passes, `-s 1323` fails).
  * Only the processes it starts are ended (by PID, through World.spawnIn); the world is destroyed
  * even on failure. All traffic stays inside the lab's namespaces.
  */
@@ -12,6 +15,7 @@ import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
+import { containerIpv6 } from '../protocol/addressing/ipv6.ts';
 import { World } from '../lab/world.ts';
 import { sleep } from '../test/support/netns-lab.ts';
 import { type BenchRow, arg, rowsOf } from './table.ts';
@@ -117,6 +121,9 @@ export async function benchDataplane(): Promise<BenchRow[]> {
     const a = await world.runContainer(appId, 'web', 1);
     const b = await world.runContainer(appId, 'web', 2);
     await world.converged(networkId, 30_000);
+    const net = (await world.gql(`query($n: ID!) { network(id: $n) { cidr ipv6 ipv6Cidr } }`, { n: networkId })).network;
+    if (net.ipv6 !== 'ON') throw new Error(`the bench network has ipv6 ${net.ipv6}: the v6 row needs it ON`);
+    const b6 = containerIpv6({ cidr: net.cidr, ipv6: { cidr: net.ipv6Cidr } }, b.ip)!;
 
     // mesh addresses of the hosts' WireGuard interfaces, as the agents configured them
     const mesh = await Promise.all(
@@ -134,28 +141,36 @@ export async function benchDataplane(): Promise<BenchRow[]> {
     for (let i = 0; i < 50 && !(await pingDf(h1.ns, mesh[1], 56)); i++) await sleep(100);
     const mtuPass = await pingDf(a.ns, b.ip, 1342);
     const mtuFail = !(await pingDf(a.ns, b.ip, 1343));
+    for (let i = 0; i < 50 && !(await pingDf(a.ns, b6, 56)); i++) await sleep(100);
+    const mtu6Pass = await pingDf(a.ns, b6, 1370 - 48);
+    const mtu6Fail = !(await pingDf(a.ns, b6, 1370 - 47));
     const { stdout: mtuOut } = await run('ip', ['-n', a.ns, '-j', 'link', 'show', a.iface]);
     const ifMtu: number = JSON.parse(mtuOut)[0]?.mtu ?? NaN;
 
     const c: number[] = [];
     const d: number[] = [];
+    const e: number[] = [];
     const outside: number[] = [];
     const wgPids = world.lab.hosts.map((h) => h.wg?.pid).filter((p): p is number => !!p);
     const cpu = { c: [] as { wg: number; busy: number }[], d: [] as { wg: number; busy: number }[] };
     for (let i = 0; i < pairs; i++) {
       const rc = await outsideCpu(() => iperf(world, h2.ns, mesh[1], h1.ns, seconds), wgPids);
       const rd = await outsideCpu(() => iperf(world, b.ns, b.ip, a.ns, seconds), wgPids);
+      const re = await outsideCpu(() => iperf(world, b.ns, b6, a.ns, seconds), wgPids);
       cpu.c.push(rc);
       cpu.d.push(rd);
       c.push(rc.value);
       d.push(rd.value);
-      outside.push(Math.max(rc.cores, rd.cores));
+      e.push(re.value);
+      outside.push(Math.max(rc.cores, rd.cores, re.cores));
       console.error(
-        `bench: dataplane pair ${i + 1}/${pairs}: wg ${c[i].toFixed(3)} Gbit/s, vxlan-in-wg ${d[i].toFixed(3)} Gbit/s (${(d[i] / c[i]).toFixed(2)}); outside CPU ≤ ${outside[i].toFixed(2)} cores`,
+        `bench: dataplane pair ${i + 1}/${pairs}: wg ${c[i].toFixed(3)} Gbit/s, vxlan-in-wg ${d[i].toFixed(3)} Gbit/s (${(d[i] / c[i]).toFixed(2)}), over v6 ${e[i].toFixed(3)} Gbit/s (${(e[i] / c[i]).toFixed(2)}); outside CPU ≤ ${outside[i].toFixed(2)} cores`,
       );
     }
     const mc = median(c);
     const md = median(d);
+    const me = median(e);
+    const v6Ratios = e.map((x, i) => x / c[i]);
     const pairRatios = d.map((x, i) => x / c[i]);
     const QUIET = 0.1;
     const quiet = outside.map((o, i) => (o < QUIET ? i : -1)).filter((i) => i >= 0);
@@ -169,6 +184,14 @@ export async function benchDataplane(): Promise<BenchRow[]> {
         '×',
         '≥ 0.90',
         `${(md / mc).toFixed(3)}; pairs ${Math.min(...pairRatios).toFixed(2)}–${Math.max(...pairRatios).toFixed(2)}; reference lab 0.85–0.90 (wireguard-go without TUN offloads)`,
+      ),
+      row(`(e) the same containers over IPv6 (${b6}), median of ${pairs}×${seconds} s`, me, 'Gbit/s', '–', `runs ${fmt(e)}`),
+      row(
+        'IPv6: ratio of medians (e)/(c), interleaved with (c) and (d)',
+        me / mc,
+        '×',
+        'same as (d)/(c)',
+        `${(me / mc).toFixed(3)} vs v4 ${(md / mc).toFixed(3)}; (e)/(d) ${(me / md).toFixed(3)}; pairs ${Math.min(...v6Ratios).toFixed(2)}–${Math.max(...v6Ratios).toFixed(2)}`,
       ),
       row(
         `ratio of medians over the ${quiet.length} quiet pairs (other processes < ${QUIET} cores)`,
@@ -196,6 +219,12 @@ export async function benchDataplane(): Promise<BenchRow[]> {
         mtuPass && mtuFail && ifMtu === 1370 ? 1 : 0,
         mtuPass && mtuFail && ifMtu === 1370 ? 'ok' : 'NOT OK',
         'MTU 1370, no fragmentation',
+      ),
+      row(
+        `IPv6 MTU: ping -6 -M do -s 1322 ${mtu6Pass ? 'passes' : 'FAILS'}, -s 1323 ${mtu6Fail ? 'fails' : 'PASSES'} (container→container across hosts)`,
+        mtu6Pass && mtu6Fail ? 1 : 0,
+        mtu6Pass && mtu6Fail ? 'ok' : 'NOT OK',
+        'MTU 1370 on v6, no fragmentation',
       ),
     ];
   } finally {

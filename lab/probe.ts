@@ -38,7 +38,7 @@ function serve(label: string, ip: string, port: number): void {
       sock.end(`${label}:${d.toString().trim()}\n`);
     }),
   ).listen(port, ip);
-  const udp = createSocket('udp4');
+  const udp = createSocket(udpType(ip));
   udp.on('message', (msg, from) => {
     out({ proto: 'udp', from: from.address, payload: msg.toString().trim() });
     udp.send(`${label}:${msg.toString().trim()}\n`, from.port, from.address);
@@ -74,9 +74,12 @@ function firstSyn(ip: string, port: number, timeoutMs: number): void {
   out('ready');
 }
 
+/** The UDP socket type for an address: IPv6 for the dual-stack matrix, else IPv4. */
+const udpType = (ip: string) => (ip.includes(':') ? 'udp6' : 'udp4');
+
 function udpProbe(ip: string, port: number): Promise<string | null> {
   return new Promise((resolve) => {
-    const sock = createSocket('udp4');
+    const sock = createSocket(udpType(ip));
     let tries = 0;
     const send = () => (tries++ < 3 ? sock.send('probe\n', port, ip, () => {}) : finish(null));
     const timer = setInterval(send, 400);

@@ -269,7 +269,7 @@ export class World {
   async project(
     name: string,
     processTypes: string[],
-    network: { multicast?: 'ON' | 'OFF' } = {},
+    network: { multicast?: 'ON' | 'OFF'; ipv6?: 'ON' | 'OFF' } = {},
   ): Promise<{ projectId: string; networkId: string; appId: string }> {
     const p = await this.gql(`mutation($i: CreateProjectInput!) { createProject(input: $i) { project { id network { id } } } }`, { i: { name, ...network } });
     const appId = await this.application(p.createProject.project.id, 'app', processTypes);

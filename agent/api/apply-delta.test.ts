@@ -126,6 +126,16 @@ describe('applyChange', () => {
     const gone = applyChange(ported.config, row('application.deleted', { applicationId: 'ap-1', name: 'a' }));
     expect(gone.kind === 'applied' && gone.config.networks[0].ports).toEqual([]);
   });
+  it('applies network.updated ipv6 (issue 21): {cidr, gateway} switches ON, null OFF, absent keeps what the network had', () => {
+    const ipv6 = { cidr: 'fd77:6674:0:7::/64', gateway: 'fd77:6674:0:7::1' };
+    const on = applyChange(base, row('network.updated', { dnsTtl: 5, aliases: [], multicast: 'ON', ipv6 }));
+    expect(on.kind === 'applied' && on.config.networks[0].ipv6).toEqual(ipv6);
+    if (on.kind !== 'applied') return;
+    const older = applyChange(on.config, row('network.updated', { dnsTtl: 7, aliases: [], multicast: 'ON' }));
+    expect(older.kind === 'applied' && older.config.networks[0]).toMatchObject({ dnsTtl: 7, ipv6 });
+    const off = applyChange(on.config, row('network.updated', { dnsTtl: 5, aliases: [], multicast: 'ON', ipv6: null }));
+    expect(off.kind === 'applied' && 'ipv6' in off.config.networks[0]).toBe(false);
+  });
   it('lists again on a row it cannot read instead of applying it', () => {
     expect(applyChange(base, row('container.removed', { containerId: 'c1' })).kind).toBe('relist');
     expect(applyChange(base, row('container.running', { container: ctr('c1', '10.240.0.2') }, null)).kind).toBe('relist');

@@ -120,7 +120,12 @@ export function applyDelta(config: HostConfig, delta: AgentDelta): ApplyResult {
       next = withNetwork(config, delta.networkId, (n) => ({ ...n, ports: replacePorts(n.ports ?? [], delta.applicationId, delta.processType, delta.ports) }));
       break;
     case 'network.updated':
-      next = withNetwork(config, delta.networkId, (n) => ({ ...n, dnsTtl: delta.dnsTtl, aliases: delta.aliases, multicast: delta.multicast }));
+      next = withNetwork(config, delta.networkId, (n) => {
+        // ipv6: {cidr, gateway} ON, null OFF, absent from an older API (the network keeps what it had)
+        const { ipv6: _, ...rest } = n;
+        const ipv6 = delta.ipv6 === undefined ? n.ipv6 : (delta.ipv6 ?? undefined);
+        return { ...rest, dnsTtl: delta.dnsTtl, aliases: delta.aliases, multicast: delta.multicast, ...(ipv6 ? { ipv6 } : {}) };
+      });
       break;
     case 'network.policy_set':
       next = withNetwork(config, delta.networkId, (n) => ({ ...n, policy: delta.policy }));

@@ -11,6 +11,7 @@
  *   clients finish their requests. Only DNS is limited to RUNNING (agent/dns).
  * - A local container gets its veth only once attached (the runtime gave a netns path).
  */
+import { containerIpv6 } from '../../protocol/addressing/ipv6.ts';
 import type { ContainerModel, HostConfig, NetworkModel } from '../../protocol/model.ts';
 import { aliasFor, makeNames, type Names } from '../config-names';
 import { guardTableText, gatewayTableText, hostTableText } from './nft-text';
@@ -86,20 +87,26 @@ function sandboxFor(n: NetworkModel, config: HostConfig, attachments: LocalAttac
   const alias = aliasFor(n.vni, n.id);
   const remotes: DesiredRemote[] = n.containers
     .filter((c) => c.hostId !== config.host.id && connected.has(c.state))
-    .map((c) => ({ containerId: c.id, ip: c.ip, mac: c.mac.toLowerCase(), dst: c.hostMeshIp }))
+    .map((c) => withIp6({ containerId: c.id, ip: c.ip, mac: c.mac.toLowerCase(), dst: c.hostMeshIp }, n))
     .sort((a, b) => a.mac.localeCompare(b.mac));
   const locals: DesiredLocal[] = n.containers
     .filter((c) => c.hostId === config.host.id && attachments[c.id])
-    .map((c) => ({
-      containerId: c.id,
-      veth: names.veth(c.id),
-      alias: aliasFor(n.vni, n.id, c.id),
-      ip: c.ip,
-      prefixLen: plen,
-      mac: c.mac.toLowerCase(),
-      netnsPath: netnsPathOf(attachments[c.id]),
-      containerIf: ifNameOf(attachments[c.id]) ?? names.containerIf,
-    }))
+    .map((c) =>
+      withIp6(
+        {
+          containerId: c.id,
+          veth: names.veth(c.id),
+          // the marker tells a veth configured for dual-stack from one that is not (see diff-sandbox.ts)
+          alias: aliasFor(n.vni, n.id, c.id) + (n.ipv6 ? V6_ALIAS_SUFFIX : ''),
+          ip: c.ip,
+          prefixLen: plen,
+          mac: c.mac.toLowerCase(),
+          netnsPath: netnsPathOf(attachments[c.id]),
+          containerIf: ifNameOf(attachments[c.id]) ?? names.containerIf,
+        },
+        n,
+      ),
+    )
     .sort((a, b) => a.veth.localeCompare(b.veth));
   return {
     vni: n.vni,
@@ -107,16 +114,26 @@ function sandboxFor(n: NetworkModel, config: HostConfig, attachments: LocalAttac
     ns: names.sandboxNs(n.vni),
     mtu: opts.mtu ?? SANDBOX_MTU,
     bridge: { name: names.bridge(n.vni), mac: gatewayMac(n.vni, n.gateway), address: `${n.gateway}/${plen}`, alias },
+    ...(n.ipv6 ? { ipv6: { address: `${n.ipv6.gateway}/64` } } : {}),
     vxlan: { name: names.vxlan(n.vni), alias, local: config.host.meshIp, port: opts.vxlanPort ?? VXLAN_PORT },
     remotes,
     flood: floodDsts(n, remotes),
     locals,
     tables: [
-      guardTableText(names.guardTable, `${names.prefix}pnc-*`, locals),
-      gatewayTableText(names.gatewayTable),
+      guardTableText(names.guardTable, `${names.prefix}pnc-*`, locals, Boolean(n.ipv6)),
+      gatewayTableText(names.gatewayTable, Boolean(n.ipv6)),
       policyTableText(names.policyTable, n, config.host.id, connected),
     ].filter((t) => t !== null),
   };
+}
+
+/** The alias suffix of a container veth on a dual-stack network (docs/agent-dataplane.md "IPv6"). */
+export const V6_ALIAS_SUFFIX = ':v6';
+
+/** Adds a container's derived v6 address when its network's ipv6 is ON (never sent: protocol/addressing/ipv6.ts). */
+function withIp6<T extends { ip: string }>(x: T, n: NetworkModel): T & { ip6?: string } {
+  const ip6 = containerIpv6(n, x.ip);
+  return ip6 ? { ...x, ip6 } : x;
 }
 
 /**

@@ -8,6 +8,7 @@
  * print table comments in JSON, but it does print rule comments, so the hash lives there.
  */
 import { createHash } from 'node:crypto';
+import { parseIpv6 } from '../../protocol/addressing/ipv6.ts';
 import type { DesiredTable, TableParts } from './types';
 
 /** Host table: VXLAN (UDP 4789) is accepted only when it arrives through WireGuard. */
@@ -21,13 +22,47 @@ export function hostTableText(name: string, wgIf: string, vxlanPort: number): De
   return finish('inet', name, body);
 }
 
-/** Sandbox bridge-family guard: each container port may only use its own MAC and IP. */
-export function guardTableText(name: string, vethGlob: string, ports: { veth: string; mac: string; ip: string }[]): DesiredTable {
+/**
+ * Sandbox bridge-family guard: each container port may only use its own MAC and IP.
+ * `ipv6` (the network's switch ON): IPv6 is let through under the rules of docs/agent-dataplane.md
+ * "IPv6" — the port's own v6 source only (`::` only for MLD reports and DAD probes), no router
+ * messages (RA, RS, redirect), no NA for another address, no DHCPv6 server replies. OFF: IPv6 is
+ * dropped as any other ethertype, and the text is exactly what it was before dual-stack.
+ */
+export function guardTableText(name: string, vethGlob: string, ports: { veth: string; mac: string; ip: string; ip6?: string }[], ipv6 = false): DesiredTable {
   const macs = ports.map((p) => `"${p.veth}" . ${p.mac}`);
   const ips = ports.map((p) => `"${p.veth}" . ${p.ip}`);
+  const v6 = ports.filter((p) => p.ip6 !== undefined);
+  const v6Sets = ipv6
+    ? [
+        ...setText(
+          'cip6',
+          'ifname . ipv6_addr',
+          v6.map((p) => `"${p.veth}" . ${p.ip6}`),
+        ),
+        // The NA target is read raw (nft 1.0.6 has no `icmpv6 taddr`): the same addresses as integers.
+        ...setText(
+          'cna6',
+          'iifname . @th,64,128',
+          v6.map((p) => `"${p.veth}" . ${ipv6Hex(p.ip6!)}`),
+          'typeof',
+        ),
+      ]
+    : [];
+  const v6Rules = ipv6
+    ? [
+        '    ip6 saddr :: icmpv6 type { nd-neighbor-solicit, mld-listener-report, mld2-listener-report } accept',
+        '    ether type ip6 iifname . ip6 saddr != @cip6 counter drop comment "ip6-spoof"',
+        '    icmpv6 type { nd-router-solicit, nd-router-advert, nd-redirect } counter drop comment "nd-router-from-ctr"',
+        '    icmpv6 type nd-neighbor-advert iifname . @th,64,128 != @cna6 counter drop comment "na-spoof"',
+        '    udp sport 547 counter drop comment "dhcpv6-server"',
+        '    ether type ip6 accept',
+      ]
+    : [];
   const body = [
     ...setText('cmac', 'ifname . ether_addr', macs),
     ...setText('cip', 'ifname . ipv4_addr', ips),
+    ...v6Sets,
     '  chain pre {',
     '    type filter hook prerouting priority -300; policy accept;',
     `    iifname "${vethGlob}" jump from_ctr`,
@@ -38,14 +73,15 @@ export function guardTableText(name: string, vethGlob: string, ports: { veth: st
     '    ether type arp iifname . arp saddr ip != @cip counter drop comment "arp-ip-spoof"',
     '    ether type ip iifname . ip saddr != @cip counter drop comment "ip-spoof"',
     '    ether type { ip, arp } accept',
+    ...v6Rules,
     '    counter drop comment "other-ethertype"',
     '  }',
   ];
   return finish('bridge', name, body);
 }
 
-/** Sandbox inet table: the gateway answers only DNS and ICMP; the sandbox never forwards. */
-export function gatewayTableText(name: string): DesiredTable {
+/** Sandbox inet table: the gateway answers only DNS and ICMP (and, dual-stack, ICMPv6 and ND); the sandbox never forwards. */
+export function gatewayTableText(name: string, ipv6 = false): DesiredTable {
   const body = [
     '  chain input {',
     '    type filter hook input priority 0; policy drop;',
@@ -53,6 +89,9 @@ export function gatewayTableText(name: string): DesiredTable {
     '    udp dport 53 accept',
     '    tcp dport 53 accept',
     '    icmp type { echo-request, destination-unreachable } accept',
+    ...(ipv6
+      ? ['    icmpv6 type { echo-request, destination-unreachable, packet-too-big, nd-neighbor-solicit, nd-neighbor-advert, mld-listener-query } accept']
+      : []),
     '    counter comment "dropped-to-gateway"',
     '  }',
     '  chain forward {',
@@ -62,9 +101,16 @@ export function gatewayTableText(name: string): DesiredTable {
   return finish('inet', name, body);
 }
 
-function setText(name: string, type: string, elements: string[]): string[] {
+/** An IPv6 address as the 32-digit hex integer nft matches a raw 128-bit payload with. */
+export function ipv6Hex(ip6: string): string {
+  const v = parseIpv6(ip6);
+  if (v === null) throw new Error(`ipv6Hex: not an IPv6 address: ${ip6}`);
+  return `0x${v.toString(16).padStart(32, '0')}`;
+}
+
+function setText(name: string, type: string, elements: string[], keyword: 'type' | 'typeof' = 'type'): string[] {
   const els = elements.length ? [`    elements = { ${elements.join(', ')} }`] : [];
-  return [`  set ${name} {`, `    type ${type}`, ...els, '  }'];
+  return [`  set ${name} {`, `    ${keyword} ${type}`, ...els, '  }'];
 }
 
 /** A table's full text with its `weft_meta` hash (of `hashed`, by default the whole body), and its summary. */

@@ -130,6 +130,126 @@ describe('policyTableText', () => {
     expect(policyTableText('pn_policy', { ...none, policy: policy('OFF') }, 'host-2', connected)).toBeNull();
     expect(policyTableText('pn_policy', { ...none, policy: { ...policy('ENFORCE'), rules: [] } }, 'host-2', connected)).toBeNull();
   });
+
+  it('dual-stack (ipv6 ON): v6 twins of every set, one rule in both families behind one counter chain, ND never judged', () => {
+    const pair = [
+      container('ctr-p1', 'pn-1', h1, '10.240.0.2', 'RUNNING', 1, app('ap-proxy')),
+      container('ctr-b1', 'pn-1', h2, '10.240.0.3', 'RUNNING', 1, app('ap-backend')),
+    ];
+    const rules = [policy('ENFORCE').rules[0], policy('ENFORCE').rules[2]]; // TCP 8080 and ICMP, proxy → backend
+    const n = {
+      ...network('pn-1', 7, pair),
+      ipv6: { cidr: 'fd77:6674:0:7::/64', gateway: 'fd77:6674:0:7::1' },
+      policy: { ...policy('ENFORCE'), version: 1, rules },
+    };
+    const t = policyTableText('pn_policy', n, 'host-2', connected);
+    expect(t?.text).toBe(`table bridge pn_policy {
+  chain weft_meta {
+    counter comment "weft:sha=${t?.hash}"
+  }
+  set iso {
+    type ipv4_addr
+    elements = { 10.240.0.3 }
+  }
+  set iso6 {
+    type ipv6_addr
+    elements = { fd77:6674:0:7::3 }
+  }
+  set r0_src {
+    type ipv4_addr
+    elements = { 10.240.0.2 }
+  }
+  set r0_dst {
+    type ipv4_addr
+    elements = { 10.240.0.3 }
+  }
+  set r0_src6 {
+    type ipv6_addr
+    elements = { fd77:6674:0:7::2 }
+  }
+  set r0_dst6 {
+    type ipv6_addr
+    elements = { fd77:6674:0:7::3 }
+  }
+  set r1_src {
+    type ipv4_addr
+    elements = { 10.240.0.2 }
+  }
+  set r1_dst {
+    type ipv4_addr
+    elements = { 10.240.0.3 }
+  }
+  set r1_src6 {
+    type ipv6_addr
+    elements = { fd77:6674:0:7::2 }
+  }
+  set r1_dst6 {
+    type ipv6_addr
+    elements = { fd77:6674:0:7::3 }
+  }
+  set udp_flows {
+    type ipv4_addr . inet_service . ipv4_addr . inet_service
+    size 65535
+    flags dynamic,timeout
+    timeout 30s
+  }
+  set udp_flows6 {
+    type ipv6_addr . inet_service . ipv6_addr . inet_service
+    size 65535
+    flags dynamic,timeout
+    timeout 30s
+  }
+  chain forward {
+    type filter hook forward priority 0; policy accept;
+    ether type != { ip, ip6 } accept
+    icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, mld-listener-query, mld-listener-report, mld2-listener-report } accept
+    ip saddr @iso meta l4proto udp update @udp_flows { ip daddr . udp dport . ip saddr . udp sport }
+    ip6 saddr @iso6 meta l4proto udp update @udp_flows6 { ip6 daddr . udp dport . ip6 saddr . udp sport }
+    ip daddr != @iso accept
+    ip6 daddr != @iso6 accept
+    tcp flags & (syn | ack) != syn accept
+    icmp type { echo-reply, destination-unreachable, time-exceeded, parameter-problem } accept
+    icmpv6 type { echo-reply, destination-unreachable, packet-too-big, time-exceeded, parameter-problem } accept
+    ip saddr . udp sport . ip daddr . udp dport @udp_flows accept
+    ip6 saddr . udp sport . ip6 daddr . udp dport @udp_flows6 accept
+    jump rule_0
+    jump rule_1
+    jump verdict
+  }
+  chain rule_0 {
+    ip saddr @r0_src ip daddr @r0_dst tcp dport 8080 goto allow_0
+    ip6 saddr @r0_src6 ip6 daddr @r0_dst6 tcp dport 8080 goto allow_0
+  }
+  chain allow_0 {
+    counter accept comment "rule-0"
+  }
+  chain rule_1 {
+    ip saddr @r1_src ip daddr @r1_dst ip protocol icmp goto allow_1
+    ip6 saddr @r1_src6 ip6 daddr @r1_dst6 meta l4proto ipv6-icmp goto allow_1
+  }
+  chain allow_1 {
+    counter accept comment "rule-1"
+  }
+  chain verdict {
+    counter drop comment "default-deny"
+  }
+}`);
+    expect(t?.setElements).toEqual({
+      iso: ['10.240.0.3'],
+      iso6: ['fd77:6674:0:7::3'],
+      r0_src: ['10.240.0.2'],
+      r0_dst: ['10.240.0.3'],
+      r0_src6: ['fd77:6674:0:7::2'],
+      r0_dst6: ['fd77:6674:0:7::3'],
+      r1_src: ['10.240.0.2'],
+      r1_dst: ['10.240.0.3'],
+      r1_src6: ['fd77:6674:0:7::2'],
+      r1_dst6: ['fd77:6674:0:7::3'],
+    });
+    // the single-stack table of the same network is the one it always was: no v6 set, no allow chain
+    const single = policyTableText('pn_policy', { ...n, ipv6: undefined }, 'host-2', connected);
+    expect(single?.text).not.toMatch(/ip6|allow_|icmpv6/);
+  });
 });
 
 describe('patchScript on the policy table (what a policy write sends to nft)', () => {

@@ -53,6 +53,7 @@ export interface TableParts {
 export interface DesiredRemote {
   containerId: string;
   ip: string;
+  ip6?: string; // its v6 address when the network's ipv6 is ON: one more permanent neighbour entry
   mac: string;
   dst: string; // the mesh IP of its host (VTEP)
 }
@@ -64,6 +65,7 @@ export interface DesiredLocal {
   alias: string;
   ip: string;
   prefixLen: number;
+  ip6?: string; // its v6 address (a /64, nodad) when the network's ipv6 is ON
   mac: string;
   netnsPath: string; // the container's network namespace (container end lives there)
   containerIf: string;
@@ -76,6 +78,11 @@ export interface DesiredSandbox {
   ns: string;
   mtu: number;
   bridge: { name: string; mac: string; address: string; alias: string };
+  /**
+   * Dual-stack (the network's ipv6 switch ON): the v6 gateway on the bridge (`<prefix>::1/64`).
+   * Absent: IPv6 stays disabled in the sandbox (`disable_ipv6=1`), as for every network before.
+   */
+  ipv6?: { address: string };
   vxlan: { name: string; alias: string; local: string; port: number };
   remotes: DesiredRemote[];
   /**

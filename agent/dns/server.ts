@@ -147,7 +147,8 @@ export class DnsServer {
    * Serves `networkId` on sockets bound elsewhere — by `listen`, or by a predecessor daemon that
    * handed them over (upgrade.ts). An existing listener of the network is closed afterwards.
    */
-  adopt(networkId: string, binding: Binding, sockets: BoundSockets, nsId?: string): { address: string; port: number } {
+  adopt(key: string, binding: Binding, sockets: BoundSockets, nsId?: string): { address: string; port: number } {
+    const networkId = networkOfListener(key);
     const port = sockets.udp.address().port;
     useSyncLookup(sockets.udp); // replies go to the IP a query came from: no tick per reply
     sockets.udp.on('message', (msg, rinfo) => this.onDatagram(networkId, sockets.udp, msg, rinfo));
@@ -163,8 +164,8 @@ export class DnsServer {
       },
     );
     sockets.release?.(); // answer what arrived before our listeners were attached
-    const old = this.listeners.get(networkId);
-    this.listeners.set(networkId, { sockets, tcp, address: binding.address, port, namespace: binding.namespace, nsId });
+    const old = this.listeners.get(key);
+    this.listeners.set(key, { sockets, tcp, address: binding.address, port, namespace: binding.namespace, nsId });
     if (old) closeListener(old);
     return { address: binding.address, port };
   }
@@ -288,16 +289,33 @@ export class DnsServer {
 }
 
 /**
+ * A listener's key: the network id for its IPv4 gateway, the id + `#v6` for its IPv6 gateway
+ * (dual-stack, docs/agent-dataplane.md "IPv6"). Both serve the same network's view and counters.
+ */
+export const V6_LISTENER = '#v6';
+
+/** The network a listener key serves. */
+export function networkOfListener(key: string): string {
+  return key.endsWith(V6_LISTENER) ? key.slice(0, -V6_LISTENER.length) : key;
+}
+
+/**
  * Where each network's DNS sockets belong: its gateway address, `port` (53), inside its sandbox
- * namespace (`namespaceFor`, default `pn-<vni>`). The agent passes this to the daemon's
- * syncListeners; it is a function of the model, so calling it every pass is level-triggered.
+ * namespace (`namespaceFor`, default `pn-<vni>`) — and, when its ipv6 is ON, its v6 gateway too
+ * (key `<id>#v6`). The agent passes this to the daemon's syncListeners; it is a function of the
+ * model, so calling it every pass is level-triggered.
  */
 export function bindingsFor(
   networks: readonly NetworkModel[],
   namespaceFor: (n: NetworkModel) => string = (n) => `pn-${n.vni}`,
   port = 53,
 ): Map<string, Binding> {
-  return new Map(networks.map((n) => [n.id, { address: n.gateway, port, namespace: namespaceFor(n) }]));
+  return new Map(
+    networks.flatMap((n): [string, Binding][] => [
+      [n.id, { address: n.gateway, port, namespace: namespaceFor(n) }],
+      ...(n.ipv6 ? [[`${n.id}${V6_LISTENER}`, { address: n.ipv6.gateway, port, namespace: namespaceFor(n) }] as [string, Binding]] : []),
+    ]),
+  );
 }
 
 function closeListener(l: Listener): void {

@@ -63,6 +63,7 @@ export class FakeHost implements CommandRunner {
   private dispatch(argv: string[], stdin: string): string {
     let a = [...argv];
     let ns: string | null = null;
+    if (a[0] === 'nsenter' && a[2] === 'sysctl') return (this.sysctl(this.ns(a[1].replace('--net=', '')), a.slice(4)), '');
     if (a[0] === 'nsenter') return this.batch(this.ns(a[1].replace('--net=', '')), a.slice(2), stdin);
     if (a[0] === 'ip' && a[1] === 'netns' && a[2] === 'exec') {
       ns = a[3];
@@ -82,13 +83,7 @@ export class FakeHost implements CommandRunner {
     if (cmd === 'bridge -j fdb show') return sp.fdbJson();
     if (cmd === 'nft -j list ruleset') return sp.nftJson();
     if (cmd === 'nft -f -') return (sp.applyNft(stdin), '');
-    if (a[0] === 'sysctl') {
-      for (const kv of a.slice(2)) {
-        const [k, v] = kv.split('=');
-        sp.sysctl[k] = v;
-      }
-      return '';
-    }
+    if (a[0] === 'sysctl') return (this.sysctl(sp, a.slice(2)), '');
     if (a[0] === 'wg' && a[1] === 'show' && a[3] === 'dump') {
       const d = sp.wgDump(a[2]);
       if (d === null) throw new LineError(`Unable to access interface: No such device`);
@@ -96,6 +91,18 @@ export class FakeHost implements CommandRunner {
     }
     if (a[0] === 'wg' && a[1] === 'set') return (sp.wgSet(a.slice(2), this.opts.privateKeys ?? {}), '');
     throw new LineError(`fake host: unknown command: ${argv.join(' ')}`);
+  }
+
+  /** `sysctl -qw k=v …`; like the kernel, `all.disable_ipv6=1` drops every IPv6 address and neighbour. */
+  private sysctl(sp: FakeNs, kvs: string[]): void {
+    for (const kv of kvs) {
+      const [k, v] = kv.split('=');
+      sp.sysctl[k] = v;
+      if (k === 'net.ipv6.conf.all.disable_ipv6' && v === '1') {
+        for (const l of sp.links.values()) l.addrs = l.addrs.filter((x) => !x.includes(':'));
+        sp.neigh = sp.neigh.filter((n) => !n.ip.includes(':'));
+      }
+    }
   }
 
   /** `ip|bridge -force -batch -`: per-line errors as `Command failed -:<n>`, like iproute2. */
@@ -135,6 +142,9 @@ export class FakeHost implements CommandRunner {
     else if (obj === 'link' && verb === 'del') {
       this.dev(sp, name);
       sp.removeLink(name);
+    } else if (obj === 'addr' && verb === 'flush') {
+      const l = this.dev(sp, opt('dev')!);
+      if (opt('scope') === 'link') l.addrs = l.addrs.filter((x) => !x.startsWith('fe80:'));
     } else if (obj === 'addr') {
       const l = this.dev(sp, opt('dev')!);
       if (verb === 'replace' && !l.addrs.includes(name)) l.addrs.push(name);
@@ -201,6 +211,7 @@ export class FakeHost implements CommandRunner {
       if (k === 'up') l.up = true;
       else if (k === 'mtu') l.mtu = Number(w[++i]);
       else if (k === 'alias') l.alias = w[++i];
+      else if (k === 'addrgenmode') l.addrGenMode = w[++i];
       else if (k === 'address') l.mac = w[++i];
       else if (k === 'master') {
         const m = w[++i];

@@ -16,7 +16,8 @@ export interface FakeLink {
   learning: boolean;
   vxlan?: { id: number; local: string; port: number; learning: boolean; proxy: boolean };
   mcastSnooping?: number;
-  addrs: string[];
+  addrs: string[]; // "ip/len", IPv4 and IPv6
+  addrGenMode?: string;
   peer?: { ns: FakeNs; name: string };
 }
 export interface FakeFdb {
@@ -160,7 +161,12 @@ export class FakeNs {
           address: l.mac,
           linkinfo: l.kind === 'loopback' ? null : info,
           ...(l.alias ? { ifalias: l.alias } : {}),
-          addr_info: l.addrs.map((a) => ({ family: 'inet', local: a.split('/')[0], prefixlen: Number(a.split('/')[1]), scope: 'global' })),
+          addr_info: l.addrs.map((a) => ({
+            family: a.includes(':') ? 'inet6' : 'inet',
+            local: a.split('/')[0],
+            prefixlen: Number(a.split('/')[1]),
+            scope: 'global',
+          })),
         };
       }),
     );

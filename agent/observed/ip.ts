@@ -50,18 +50,24 @@ export function parseIpLinks(json: string): ObservedLink[] {
         vxlan: vx ? { id: vx.id, local: vx.local ?? null, port: vx.port, learning: vx.learning, proxy: vx.proxy } : null,
         mcastSnooping: snoop,
         addrs: (l.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`),
+        ...v6(l.addr_info ?? []),
       };
     });
 }
 
+/** `addrs6` only when the link has IPv6 addresses, so single-stack links look as they always did. */
+function v6(addrs: z.infer<typeof addrInfo>[]): { addrs6?: string[] } {
+  const list = addrs.filter((a) => a.family === 'inet6').map((a) => `${a.local}/${a.prefixlen}`);
+  return list.length ? { addrs6: list } : {};
+}
+
 const neigh = z.object({ dst: z.string(), dev: z.string(), lladdr: z.string().optional(), state: z.array(z.string()).optional() });
 
-/** Parses `ip -j neigh show`; IPv6 entries are dropped (the overlay is IPv4). */
+/** Parses `ip -j neigh show`, IPv4 and IPv6 entries (a dual-stack network's remotes have both). */
 export function parseIpNeigh(json: string): ObservedNeigh[] {
   return z
     .array(neigh)
     .parse(JSON.parse(json || '[]'))
-    .filter((n) => !n.dst.includes(':'))
     .map((n) => ({ ip: n.dst, dev: n.dev, mac: n.lladdr?.toLowerCase() ?? null, permanent: (n.state ?? []).includes('PERMANENT') }));
 }
 

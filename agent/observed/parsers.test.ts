@@ -49,6 +49,29 @@ describe('parsers against real captured output (test/fixtures, versions inside e
     expect(parseIpNeigh(fixture('ip-neigh-sandbox'))).toEqual([{ ip: '10.240.0.3', dev: 'wfxpnv-100', mac: '02:64:0a:f0:00:03', permanent: true }]);
   });
 
+  it('dual-stack sandbox (capture-ipv6.sh): the bridge keeps its v6 gateway apart from IPv4; a link without v6 addresses has no addrs6', () => {
+    const links = parseIpLinks(fixture('ip-addr-sandbox-v6'));
+    const br = links.find((l) => l.name === 'wfxpnb-100')!;
+    expect(br.addrs).toEqual(['10.240.0.1/22']);
+    expect(br.addrs6).toEqual(['fd77:6674:0:64::1/64']);
+    expect(links.find((l) => l.name === 'wfxpnc-0a1b2c3d')).toMatchObject({ alias: 'pn:vni=100:pn=pn-fixture:ctr=ctr-0a1b2c3d:v6' });
+    expect(links.find((l) => l.name === 'wfxpnc-0a1b2c3d')).not.toHaveProperty('addrs6');
+    // a namespace where IPv6 is on shows link-locals too: any v6 address on the bridge means "on" (diff-sandbox.ts)
+    expect(
+      parseIpLinks(fixture('ip-addr-sandbox'))
+        .find((l) => l.name === 'wfxpnb-100')
+        ?.addrs6?.every((a) => a.startsWith('fe80::')),
+    ).toBe(true);
+  });
+
+  it('ip -j neigh show, dual-stack: v4 and v6 permanent entries on the VXLAN, the learned one on the bridge not permanent', () => {
+    expect(parseIpNeigh(fixture('ip-neigh-sandbox-v6'))).toEqual([
+      { ip: '10.240.0.3', dev: 'wfxpnv-100', mac: '02:64:0a:f0:00:03', permanent: true },
+      { ip: 'fd77:6674:0:64::3', dev: 'wfxpnv-100', mac: '02:64:0a:f0:00:03', permanent: true },
+      { ip: 'fd77:6674:0:64::2', dev: 'wfxpnb-100', mac: '02:64:0a:f0:00:02', permanent: false },
+    ]);
+  });
+
   it('nft -j list ruleset: chains with rule counts, set sizes, hash from weft_meta', () => {
     const [t] = parseNftRuleset(fixture('nft-ruleset-sandbox'));
     expect(t).toEqual({ family: 'bridge', name: 'wfxpn_guard', hash: '0123456789abcdef', chains: { weft_meta: 1, pre: 1 }, sets: { cmac: 1 } });

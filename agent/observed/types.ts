@@ -19,6 +19,7 @@ export interface ObservedLink {
   vxlan: { id: number; local: string | null; port: number; learning: boolean; proxy: boolean } | null;
   mcastSnooping: number | null; // bridges only
   addrs: string[]; // IPv4 "ip/len"
+  addrs6?: string[]; // IPv6 "ip/len", link-local included (absent: none)
 }
 
 export interface ObservedFdb {

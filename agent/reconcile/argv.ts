@@ -35,6 +35,40 @@ const SANDBOX_SYSCTLS = [
   'net.bridge.bridge-nf-call-arptables=0',
 ];
 
+/**
+ * A dual-stack sandbox (docs/agent-dataplane.md "IPv6"): no router advertisements, no SLAAC, no DAD,
+ * no link-local addresses on new links, no forwarding — then IPv6 on. Written after SANDBOX_SYSCTLS
+ * in the same `sysctl` process when the sandbox is new.
+ */
+export const SANDBOX_IPV6_ON = [
+  ...['all', 'default'].flatMap((c) => [
+    `net.ipv6.conf.${c}.forwarding=0`,
+    `net.ipv6.conf.${c}.accept_ra=0`,
+    `net.ipv6.conf.${c}.autoconf=0`,
+    `net.ipv6.conf.${c}.accept_dad=0`,
+    `net.ipv6.conf.${c}.accept_redirects=0`,
+  ]),
+  'net.ipv6.conf.default.addr_gen_mode=1',
+  'net.ipv6.conf.all.disable_ipv6=0',
+  'net.ipv6.conf.default.disable_ipv6=0',
+];
+
+/** Back to single-stack: writing `all` disables IPv6 on every link of the sandbox and removes its v6 addresses. */
+export const SANDBOX_IPV6_OFF = ['net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1'];
+
+/** A dual-stack container end: IPv6 on for that interface only, no RA, SLAAC or DAD, addresses kept across down/up. */
+export function containerIpv6Sysctls(ifname: string): string[] {
+  const k = ifname.replaceAll('.', '/'); // sysctl's escape for a dot in an interface name
+  return [
+    `net.ipv6.conf.${k}.accept_ra=0`,
+    `net.ipv6.conf.${k}.autoconf=0`,
+    `net.ipv6.conf.${k}.accept_dad=0`,
+    // the end is configured once and never observed: its v6 address must survive a link down/up like its IPv4 one
+    `net.ipv6.conf.${k}.keep_addr_on_down=1`,
+    `net.ipv6.conf.${k}.disable_ipv6=0`,
+  ];
+}
+
 interface Emit {
   phase: PhaseName;
   ns: string | null;
@@ -54,7 +88,7 @@ export function toCommands(ops: Op[]): Command[] {
     let c = cmds.get(k);
     if (!c) cmds.set(k, (c = { ...shell(tool, e), ns: e.ns, lines: [] }));
     c.lines.push({ op, tolerate: e.tolerate ?? null });
-    if (tool === 'wg') c.argv.push(...e.text.split(' '));
+    if (tool === 'wg' || tool === 'sysctl' || tool === 'ctr.sysctl') c.argv.push(...e.text.split(' '));
     else c.stdin = (c.stdin ?? '') + e.text + '\n';
   }
   return [...cmds.values()];
@@ -71,7 +105,9 @@ function shell(tool: Tool, e: Emit): { argv: string[]; batch: boolean } {
     case 'nft':
       return { argv: [...inNs, 'nft', '-f', '-'], batch: false };
     case 'sysctl':
-      return { argv: [...inNs, 'sysctl', '-qw', ...SANDBOX_SYSCTLS], batch: false };
+      return { argv: [...inNs, 'sysctl', '-qw'], batch: false };
+    case 'ctr.sysctl':
+      return { argv: ['nsenter', `--net=${e.key}`, 'sysctl', '-qw'], batch: false };
     case 'ctr':
       return { argv: ['nsenter', `--net=${e.key}`, 'ip', '-force', '-batch', '-'], batch: true };
     case 'wg':
@@ -86,9 +122,11 @@ function emit(op: Op): Emit[] {
     case 'netns.add':
       return [
         { phase: lead, ns: null, text: `netns add ${op.ns}`, tolerate: 'exists' },
-        { phase: 'sandbox.sysctl', ns: op.ns, text: '' },
+        { phase: 'sandbox.sysctl', ns: op.ns, text: SANDBOX_SYSCTLS.join(' ') },
         { phase: 'sandbox.links', ns: op.ns, text: 'link set lo up' },
       ];
+    case 'sandbox.ipv6':
+      return [{ phase: lead, ns: op.ns, text: (op.on ? SANDBOX_IPV6_ON : SANDBOX_IPV6_OFF).join(' ') }];
     case 'wg.create':
       return [{ phase: lead, ns: null, text: `link add ${op.ifname} type wireguard`, tolerate: 'exists' }];
     case 'wg.link':
@@ -129,7 +167,27 @@ function emit(op: Op): Emit[] {
         { phase: lead, ns: op.ns, text: `link set ${c.veth} type bridge_slave learning off` },
         { phase: 'container.links', ns: op.ns, key: c.netnsPath, text: 'link set lo up' },
         { phase: 'container.links', ns: op.ns, key: c.netnsPath, text: `addr replace ${c.ip}/${c.prefixLen} dev ${c.containerIf}` },
+        ...(c.ip6
+          ? [
+              { phase: 'container.sysctl', ns: op.ns, key: c.netnsPath, text: containerIpv6Sysctls(c.containerIf).join(' ') } satisfies Emit,
+              // no link-local address: the container speaks IPv6 from its own address only (the guard's rule)
+              { phase: 'container.links', ns: op.ns, key: c.netnsPath, text: `link set ${c.containerIf} addrgenmode none` } satisfies Emit,
+              { phase: 'container.links', ns: op.ns, key: c.netnsPath, text: `addr replace ${c.ip6}/64 dev ${c.containerIf} nodad` } satisfies Emit,
+            ]
+          : []),
         { phase: 'container.links', ns: op.ns, key: c.netnsPath, text: `link set ${c.containerIf} up` },
+      ];
+    }
+    case 'ctr.ipv6': {
+      const c = op.local;
+      const at = { ns: op.ns, key: c.netnsPath };
+      if (!op.on || !c.ip6) return [{ phase: 'container.sysctl', ...at, text: `net.ipv6.conf.${c.containerIf.replaceAll('.', '/')}.disable_ipv6=1` }];
+      return [
+        { phase: 'container.sysctl', ...at, text: containerIpv6Sysctls(c.containerIf).join(' ') },
+        { phase: lead, ...at, text: `link set ${c.containerIf} addrgenmode none` },
+        // the link-local the kernel gave the interface while it was up: the guard would drop its traffic anyway
+        { phase: lead, ...at, text: `addr flush dev ${c.containerIf} scope link` },
+        { phase: lead, ...at, text: `addr replace ${c.ip6}/64 dev ${c.containerIf} nodad` },
       ];
     }
     case 'link.set': {
@@ -147,7 +205,7 @@ function emit(op: Op): Emit[] {
     case 'link.del':
       return [{ phase: lead, ns: op.ns, text: `link del ${op.name}`, tolerate: 'missing' }];
     case 'addr.add':
-      return [{ phase: lead, ns: op.ns, text: `addr replace ${op.cidr} dev ${op.dev}` }];
+      return [{ phase: lead, ns: op.ns, text: `addr replace ${op.cidr} dev ${op.dev}${op.cidr.includes(':') ? ' nodad' : ''}` }];
     case 'addr.del':
       return [{ phase: lead, ns: op.ns, text: `addr del ${op.cidr} dev ${op.dev}`, tolerate: 'missing' }];
     case 'neigh.add':

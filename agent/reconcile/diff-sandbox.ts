@@ -10,6 +10,7 @@
  * its FDB/neighbour entries die with it, so they are planned as if absent.
  */
 import { isOurAlias } from '../config-names';
+import { V6_ALIAS_SUFFIX } from '../desired/compute';
 import type { DesiredSandbox } from '../desired/types';
 import type { ObservedLink, ObservedSandbox } from '../observed/types';
 import { diffTables } from './diff-tables';
@@ -32,6 +33,14 @@ export function diffSandbox(d: DesiredSandbox, o: ObservedSandbox | undefined, i
   } else pushSet(ops, ns, vni, ob, { mtu, alias: d.bridge.alias, mac: d.bridge.mac, bridge: true });
   const bridgeAddrs = fresh.has(d.bridge.name) ? [] : (ob?.addrs ?? []);
   if (!bridgeAddrs.includes(d.bridge.address)) ops.push({ kind: 'addr.add', ns, vni, dev: d.bridge.name, cidr: d.bridge.address });
+  // IPv6 is on in the sandbox exactly when the bridge holds a v6 address: the v6 gateway when ON;
+  // none when OFF (disabling IPv6 removes them all). The sysctls are idempotent, so a repair re-sends them.
+  const bridgeAddrs6 = fresh.has(d.bridge.name) ? [] : (ob?.addrs6 ?? []);
+  if (d.ipv6 && !bridgeAddrs6.includes(d.ipv6.address)) {
+    ops.push({ kind: 'sandbox.ipv6', ns, vni, on: true });
+    ops.push({ kind: 'addr.add', ns, vni, dev: d.bridge.name, cidr: d.ipv6.address });
+  }
+  if (!d.ipv6 && bridgeAddrs6.length) ops.push({ kind: 'sandbox.ipv6', ns, vni, on: false });
 
   const v = d.vxlan;
   const ov = links.get(v.name);
@@ -48,7 +57,12 @@ export function diffSandbox(d: DesiredSandbox, o: ObservedSandbox | undefined, i
       if (ol) ops.push({ kind: 'link.del', ns, vni, name: ol.name, why: 'incompatible' });
       ops.push({ kind: 'veth.add', ns, vni, local: c, mtu, bridge: d.bridge.name });
       fresh.add(c.veth);
-    } else pushSet(ops, ns, vni, ol, { mtu, alias: c.alias, master: d.bridge.name, port: true }, fresh.has(d.bridge.name));
+    } else {
+      pushSet(ops, ns, vni, ol, { mtu, alias: c.alias, master: d.bridge.name, port: true }, fresh.has(d.bridge.name));
+      // The container end is never observed: its veth's alias says which stack it was configured for.
+      // When the network's ipv6 switch flipped, the end is switched in place (the alias follows in link.set).
+      if (isV6(ol.alias) !== isV6(c.alias)) ops.push({ kind: 'ctr.ipv6', ns, vni, local: c, on: isV6(c.alias) });
+    }
   }
 
   // Add before delete: every add/update above, every removal below.
@@ -65,6 +79,8 @@ export function diffSandbox(d: DesiredSandbox, o: ObservedSandbox | undefined, i
     if (!selfFdb.has(`${v.name}|${r.mac}|${r.dst}`)) ops.push({ kind: 'fdb.add', ns, vni, dev: v.name, mac: r.mac, dst: r.dst });
     if (!staticFdb.has(`${v.name}|${r.mac}`)) ops.push({ kind: 'fdb.add', ns, vni, dev: v.name, mac: r.mac, dst: null });
     if (!permanentNeigh.has(`${v.name}|${r.ip}|${r.mac}`)) ops.push({ kind: 'neigh.add', ns, vni, dev: v.name, ip: r.ip, mac: r.mac });
+    // v6: the VXLAN's proxy answers Neighbour Solicitations from these entries, as it answers ARP
+    if (r.ip6 && !permanentNeigh.has(`${v.name}|${r.ip6}|${r.mac}`)) ops.push({ kind: 'neigh.add', ns, vni, dev: v.name, ip: r.ip6, mac: r.mac });
   }
   for (const dst of d.flood) {
     if (!selfFdb.has(`${v.name}|${FLOOD_MAC}|${dst}`)) ops.push({ kind: 'fdb.add', ns, vni, dev: v.name, mac: FLOOD_MAC, dst });
@@ -72,7 +88,7 @@ export function diffSandbox(d: DesiredSandbox, o: ObservedSandbox | undefined, i
   ops.push(...diffTables(ns, vni, d.tables, o?.tables ?? []));
 
   const remoteMacs = new Set(d.remotes.map((r) => r.mac));
-  const remoteIps = new Set(d.remotes.map((r) => r.ip));
+  const remoteIps = new Set(d.remotes.flatMap((r) => (r.ip6 ? [r.ip, r.ip6] : [r.ip])));
   const localMac = new Map(d.locals.map((c) => [c.veth, c.mac]));
   const flood = new Set(d.flood);
   for (const e of fdb) {
@@ -86,14 +102,25 @@ export function diffSandbox(d: DesiredSandbox, o: ObservedSandbox | undefined, i
       ops.push({ kind: 'fdb.del', ns, vni, dev: e.dev, mac: e.mac, self: false, dst: null });
   }
   for (const n of neigh) {
-    if (n.dev === v.name && n.permanent && !remoteIps.has(n.ip)) ops.push({ kind: 'neigh.del', ns, vni, dev: n.dev, ip: n.ip });
+    if (n.dev === v.name && n.permanent && !remoteIps.has(n.ip) && !(n.ip.includes(':') && !d.ipv6))
+      ops.push({ kind: 'neigh.del', ns, vni, dev: n.dev, ip: n.ip });
   }
   for (const a of bridgeAddrs) if (a !== d.bridge.address) ops.push({ kind: 'addr.del', ns, vni, dev: d.bridge.name, cidr: a });
+  if (d.ipv6) {
+    for (const a of bridgeAddrs6) {
+      if (a !== d.ipv6.address && !a.startsWith('fe80:')) ops.push({ kind: 'addr.del', ns, vni, dev: d.bridge.name, cidr: a });
+    }
+  }
   const wanted = new Set([d.bridge.name, v.name, ...d.locals.map((c) => c.veth)]);
   for (const l of o?.links ?? []) {
     if (!wanted.has(l.name) && isOurIfname(l.name) && isOurAlias(l.alias)) ops.push({ kind: 'link.del', ns, vni, name: l.name, why: 'not desired' });
   }
   return ops;
+}
+
+/** True for the alias of a veth configured for dual-stack. */
+function isV6(alias: string | null): boolean {
+  return alias?.endsWith(V6_ALIAS_SUFFIX) ?? false;
 }
 
 interface Want {

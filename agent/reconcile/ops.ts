@@ -13,6 +13,8 @@ export const FLOOD_MAC = '00:00:00:00:00:00';
 export type Op =
   | { kind: 'netns.add'; ns: string; vni: number }
   | { kind: 'netns.del'; ns: string; vni: number }
+  // IPv6 in a sandbox turned on (the network's ipv6 switch ON) or back off (docs/agent-dataplane.md "IPv6").
+  | { kind: 'sandbox.ipv6'; ns: string; vni: number; on: boolean }
   | { kind: 'wg.create'; ifname: string }
   | { kind: 'wg.link'; ifname: string; mtu: number; address: string; addrsToDel: string[] }
   | { kind: 'wg.device'; ifname: string; listenPort: number; privateKeyPath: string }
@@ -20,6 +22,8 @@ export type Op =
   | { kind: 'bridge.add'; ns: string; vni: number; name: string; mac: string; mtu: number; alias: string }
   | { kind: 'vxlan.add'; ns: string; vni: number; name: string; id: number; local: string; port: number; mtu: number; alias: string; bridge: string }
   | { kind: 'veth.add'; ns: string; vni: number; local: DesiredLocal; mtu: number; bridge: string }
+  // A running container's end switched to dual-stack (on: its v6 address) or back (IPv6 off on it), in place.
+  | { kind: 'ctr.ipv6'; ns: string; vni: number; local: DesiredLocal; on: boolean }
   | {
       kind: 'link.set';
       ns: string;

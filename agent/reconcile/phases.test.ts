@@ -22,6 +22,10 @@ const at = { ns: 'pn-1', vni: 1 };
 const SAMPLES: { [K in Op['kind']]: Extract<Op, { kind: K }>[] } = {
   'netns.add': [{ kind: 'netns.add', ...at }],
   'netns.del': [{ kind: 'netns.del', ...at }],
+  'sandbox.ipv6': [
+    { kind: 'sandbox.ipv6', ...at, on: true },
+    { kind: 'sandbox.ipv6', ns: 'pn-2', vni: 2, on: false }, // another sandbox: one pass never turns one both ways
+  ],
   'wg.create': [{ kind: 'wg.create', ifname: 'pnwg0' }],
   'wg.link': [{ kind: 'wg.link', ifname: 'pnwg0', mtu: 1420, address: '100.64.0.1/16', addrsToDel: [] }],
   'wg.device': [{ kind: 'wg.device', ifname: 'pnwg0', listenPort: 51820, privateKeyPath: 'k' }],
@@ -31,7 +35,11 @@ const SAMPLES: { [K in Op['kind']]: Extract<Op, { kind: K }>[] } = {
   ],
   'bridge.add': [{ kind: 'bridge.add', ...at, name: 'pnb-1', mac: '06:00:00:00:00:01', mtu: 1370, alias: 'pn:vni=1:pn=x' }],
   'vxlan.add': [{ kind: 'vxlan.add', ...at, name: 'pnv-1', id: 1, local: '100.64.0.1', port: 4789, mtu: 1370, alias: 'pn:vni=1:pn=x', bridge: 'pnb-1' }],
-  'veth.add': [{ kind: 'veth.add', ...at, local, mtu: 1370, bridge: 'pnb-1' }],
+  'veth.add': [
+    { kind: 'veth.add', ...at, local, mtu: 1370, bridge: 'pnb-1' },
+    { kind: 'veth.add', ...at, local: { ...local, ip6: 'fd77:6674:0:1::3' }, mtu: 1370, bridge: 'pnb-1' },
+  ],
+  'ctr.ipv6': [{ kind: 'ctr.ipv6', ...at, local: { ...local, ip6: 'fd77:6674:0:1::3' }, on: true }],
   'link.set': [{ kind: 'link.set', ...at, name: 'pnb-1', mtu: 1370 }],
   'link.del': [
     { kind: 'link.del', ...at, name: 'pnb-1', why: 'incompatible' },
@@ -50,7 +58,7 @@ const SAMPLES: { [K in Op['kind']]: Extract<Op, { kind: K }>[] } = {
 };
 const samples: Op[] = Object.values(SAMPLES).flat();
 const names: string[] = PHASES.map((p) => p.name);
-const program = { ip: 'ip', bridge: 'bridge', nft: 'nft', wg: 'wg', sysctl: 'sysctl', ctr: 'nsenter' } as const;
+const program = { ip: 'ip', bridge: 'bridge', nft: 'nft', wg: 'wg', sysctl: 'sysctl', ctr: 'nsenter', 'ctr.sysctl': 'nsenter' } as const;
 
 describe('the phase table', () => {
   it('gives every Op kind a phase, and only known phases', () => {

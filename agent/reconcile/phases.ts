@@ -15,7 +15,7 @@
 import type { Op } from './ops';
 
 /** The program a phase's lines are written for; argv.ts owns the syntax. */
-export type Tool = 'ip' | 'bridge' | 'nft' | 'wg' | 'sysctl' | 'ctr';
+export type Tool = 'ip' | 'bridge' | 'nft' | 'wg' | 'sysctl' | 'ctr' | 'ctr.sysctl';
 
 /** One step of a pass; `batch` defaults to the phase's own name. */
 interface PhaseRow {
@@ -28,11 +28,13 @@ interface PhaseRow {
 export const PHASES = [
   { name: 'netns.add', tool: 'ip' }, // `ip netns add`, host namespace
   { name: 'sandbox.sysctl', tool: 'sysctl' },
+  { name: 'sandbox.ipv6', tool: 'sysctl', batch: 'sandbox.sysctl' }, // after a new sandbox's own sysctls, in the same process
   { name: 'link.recreate', tool: 'ip' }, // incompatible links, VXLANs left in the host namespace
   { name: 'host.links', tool: 'ip' }, // WireGuard link; each VXLAN is created here, then moved
   { name: 'sandbox.links', tool: 'ip', batch: 'sandbox.add' },
   { name: 'sandbox.addrs', tool: 'ip', batch: 'sandbox.add' },
   { name: 'sandbox.neigh', tool: 'ip', batch: 'sandbox.add' },
+  { name: 'container.sysctl', tool: 'ctr.sysctl' }, // dual-stack container ends: IPv6 on, no RA/SLAAC/DAD
   { name: 'container.links', tool: 'ctr' }, // one process per container namespace
   { name: 'fdb.add', tool: 'bridge' },
   { name: 'nft.replace', tool: 'nft' },
@@ -55,12 +57,14 @@ type OpOf<K extends Op['kind']> = Extract<Op, { kind: K }>;
 /** Every op kind's phase; a kind whose phase depends on the op says how. */
 export const OP_PHASES: { [K in Op['kind']]: PhaseName | ((op: OpOf<K>) => PhaseName) } = {
   'netns.add': 'netns.add',
+  'sandbox.ipv6': 'sandbox.ipv6',
   'wg.create': 'host.links',
   'wg.link': 'host.links',
   'link.del': (op) => (op.why === 'not desired' ? 'link.del' : 'link.recreate'),
   'bridge.add': 'sandbox.links',
   'vxlan.add': 'sandbox.links',
   'veth.add': 'sandbox.links',
+  'ctr.ipv6': 'container.links',
   'link.set': 'sandbox.links',
   'addr.add': 'sandbox.addrs',
   'neigh.add': 'sandbox.neigh',

@@ -7,31 +7,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { HostConfig } from '../../protocol/model.ts';
-import type { FakeHost } from '../exec/fake-host';
 import { container, hostConfig, network } from '../../test/support/model';
-import { ATTACHED, fakeAgent, H } from '../../test/support/reconcile-scenarios';
+import { ATTACHED, fakeAgent, H, writes } from '../../test/support/reconcile-scenarios';
 
 const [h1, h2, h3] = H;
 const local = container('ctr-a0000001', 'pn-a', h1, '10.240.0.11'); // attached: /proc/101/ns/net
 const remote2 = container('ctr-a0000002', 'pn-a', h2, '10.240.0.12');
 const remote3 = container('ctr-a0000003', 'pn-a', h3, '10.240.0.13');
-
-/** The processes that write to the kernel since call `from`; reads (`-j` dumps, `wg show`) left out. */
-function writes(fake: FakeHost, from: number): string {
-  return fake.calls
-    .slice(from)
-    .filter((c) => !c.argv.includes('-j') && !(c.argv[0] === 'wg' && c.argv[1] === 'show'))
-    .flatMap((c) => [
-      c.argv.join(' '),
-      ...(c.stdin?.trimEnd()
-        ? c.stdin
-            .trimEnd()
-            .split('\n')
-            .map((l) => `  ${l}`)
-        : []),
-    ])
-    .join('\n');
-}
 
 const STEPS: { name: string; config: HostConfig; want: string }[] = [
   {

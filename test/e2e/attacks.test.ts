@@ -4,9 +4,13 @@
  * host's UDP 4789 reach no container (and do once the guard is removed, so the frames are right —
  * then the agent puts the guard back); a container reaches neither another network's addresses nor
  * any host address (underlay 192.0.2.x, mesh 100.64.x.x, the gateway beyond DNS and ICMP).
+ * Dual-stack (alpha has the default `ipv6: ON`): a spoofed v6 source, a forged Neighbour
+ * Advertisement and a rogue Router Advertisement are dropped by the guard, each counted.
  * Each attack has its control: the same probe without the attack arrives.
  */
 import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { containerIpv6, ipv6AtOffset } from '../../protocol/addressing/ipv6.ts';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { inNs, sleep } from '../support/netns-lab.ts';
 import { runProbe, serveEcho, type Background } from '../../lab/probes.ts';
@@ -14,6 +18,7 @@ import { World, type WorldContainer } from '../../lab/world.ts';
 import { describeRoot } from '../support/root.ts';
 
 const PORT = 40_400;
+const ND_FORGE = join(import.meta.dirname, '../../lab/nd-forge.py');
 
 /** UDP datagram from `from` (optionally from source address `src`) to ip:PORT; never throws. */
 function udp(from: WorldContainer, ip: string, payload: string, src?: string): void {
@@ -118,6 +123,56 @@ describeRoot('end to end: attacks that must fail', () => {
     expect(got(a2).filter((p) => p.startsWith('spoof-mac'))).toEqual([]);
     expect(got(a3)).toEqual(['control-mac']);
     expect(counter(sandbox(1), 'mac-spoof')).toBeGreaterThanOrEqual(before + 2);
+  }, 60_000);
+
+  it('IPv6 (alpha is dual-stack by default): a spoofed v6 source reaches nobody; a forged NA and a rogue RA are dropped; each guard counter moves', async () => {
+    const [a1, a2, a3] = a; // a1 and a3 on host 1, a2 on host 2
+    const n = (await world.gql(`query($n: ID!) { network(id: $n) { cidr ipv6 ipv6Cidr } }`, { n: alpha.networkId })).network;
+    expect(n.ipv6).toBe('ON');
+    const v6 = (c: WorldContainer) => containerIpv6({ cidr: n.cidr, ipv6: { cidr: n.ipv6Cidr } }, c.ip)!;
+    const heard6 = new Map<WorldContainer, Background>();
+    for (const c of [a2, a3]) heard6.set(c, await serveEcho(world, c.ns, `${c.ip}-v6`, v6(c), PORT + 1));
+    const got6 = (c: WorldContainer) =>
+      heard6
+        .get(c)!
+        .lines()
+        .map((l) => JSON.parse(l).payload as string);
+    const send6 = (to: WorldContainer, payload: string, src?: string) => {
+      try {
+        inNs(a1.ns, ['nc', '-u', '-w', '1', ...(src ? ['-s', src] : []), v6(to), String(PORT + 1)], `${payload}\n`);
+      } catch {
+        /* dropped */
+      }
+    };
+    const before = { spoof: counter(sandbox(1), 'ip6-spoof'), na: counter(sandbox(1), 'na-spoof'), ra: counter(sandbox(1), 'nd-router-from-ctr') };
+    // an unallocated address of the /64, then a neighbour's address toward the other one
+    const unallocated = ipv6AtOffset(n.ipv6Cidr, 200);
+    for (const [src, target] of [
+      [unallocated, a2],
+      [unallocated, a3],
+      [v6(a3), a2],
+    ] as const) {
+      inNs(a1.ns, ['ip', 'addr', 'add', `${src}/128`, 'dev', a1.iface, 'nodad']);
+      try {
+        send6(target, `spoof6-${src}`, src);
+      } finally {
+        inNs(a1.ns, ['ip', 'addr', 'del', `${src}/128`, 'dev', a1.iface]);
+      }
+    }
+    send6(a2, 'control6'); // the same datagram from its own v6 address arrives
+    // a1 claims a3's address (NA) and announces itself as a router (RA), to every node of the segment
+    inNs(a1.ns, ['python3', ND_FORGE, 'na', a1.iface, v6(a3), a1.mac]);
+    inNs(a1.ns, ['python3', ND_FORGE, 'ra', a1.iface]);
+    await sleep(300);
+    expect(got6(a2)).toEqual(['control6']);
+    expect(got6(a3)).toEqual([]);
+    expect(counter(sandbox(1), 'ip6-spoof')).toBeGreaterThanOrEqual(before.spoof + 3);
+    expect(counter(sandbox(1), 'na-spoof')).toBeGreaterThan(before.na);
+    expect(counter(sandbox(1), 'nd-router-from-ctr')).toBeGreaterThan(before.ra);
+    // nobody learnt a route from the RA; a2 still reaches a3 at its own MAC
+    expect(inNs(a3.ns, ['ip', '-6', 'route', 'show'])).not.toMatch(/fd00:bad/);
+    expect(await ping(a2.ns, v6(a3))).toBe(true);
+    for (const l of heard6.values()) await l.stop();
   }, 60_000);
 
   it('VXLAN frames injected from the underlay reach no container; without the guard they would, and the agent restores it', async () => {

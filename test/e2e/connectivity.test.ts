@@ -5,9 +5,13 @@
  * multicast reach its containers on every host (head-end replication, one all-zeros FDB remote
  * per member host). beta is `multicast: OFF`: nothing floods, so they reach beta's containers on the
  * sender's host only. Neither ever reaches the other network (docs/agent-dataplane.md "Multicast").
+ * Dual-stack: alpha keeps the default `ipv6: ON` and runs the same matrix over its derived v6
+ * addresses (TCP, UDP, ICMPv6, and MTU 1370 with DF); beta is `ipv6: OFF` and has none
+ * (docs/agent-dataplane.md "IPv6").
  */
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { containerIpv6 } from '../../protocol/addressing/ipv6.ts';
 import { World, type WorldContainer } from '../../lab/world.ts';
 import { sleep } from '../support/netns-lab.ts';
 import { probeArgv, runProbe, serveEcho, startBackground, type Background } from '../../lab/probes.ts';
@@ -20,8 +24,8 @@ interface Member extends WorldContainer {
 }
 
 /** Resolves true when every ping of `count` came back. */
-function ping(ns: string, ip: string, count = 2): Promise<boolean> {
-  return new Promise((r) => execFile('ip', ['netns', 'exec', ns, 'ping', '-c', String(count), '-i', '0.2', '-W', '1', ip], (error) => r(!error)));
+function ping(ns: string, ip: string, count = 2, more: string[] = []): Promise<boolean> {
+  return new Promise((r) => execFile('ip', ['netns', 'exec', ns, 'ping', '-c', String(count), '-i', '0.2', '-W', '1', ...more, ip], (error) => r(!error)));
 }
 
 /** The directed broadcast address of an IPv4 CIDR. */
@@ -35,7 +39,7 @@ function broadcastOf(cidr: string): string {
 describeRoot('end to end: connectivity matrix and the L2 segment', () => {
   const world = new World('wm');
   const members: Member[] = [];
-  const nets: Record<Net, { networkId: string; cidr: string }> = {} as never;
+  const nets: Record<Net, { networkId: string; cidr: string; ipv6Cidr: string }> = {} as never;
 
   beforeAll(async () => {
     try {
@@ -55,10 +59,11 @@ describeRoot('end to end: connectivity matrix and the L2 segment', () => {
         ],
       };
       for (const net of ['alpha', 'beta'] as Net[]) {
-        const p = await world.project(net, ['web', 'worker'], { multicast: net === 'alpha' ? 'ON' : 'OFF' });
-        const n = await world.gql(`query($n: ID!) { network(id: $n) { cidr multicast } }`, { n: p.networkId });
-        expect(n.network.multicast).toBe(net === 'alpha' ? 'ON' : 'OFF');
-        nets[net] = { networkId: p.networkId, cidr: n.network.cidr };
+        const on = net === 'alpha' ? 'ON' : 'OFF';
+        const p = await world.project(net, ['web', 'worker'], net === 'alpha' ? {} : { multicast: 'OFF', ipv6: 'OFF' });
+        const n = await world.gql(`query($n: ID!) { network(id: $n) { cidr multicast ipv6 ipv6Cidr } }`, { n: p.networkId });
+        expect([n.network.multicast, n.network.ipv6]).toEqual([on, on]);
+        nets[net] = { networkId: p.networkId, cidr: n.network.cidr, ipv6Cidr: n.network.ipv6Cidr };
         for (const [i, [type, host]] of layout[net].entries()) {
           members.push({ ...(await world.runContainer(p.appId, type, host)), label: `${net[0]}${i + 1}`, net });
         }
@@ -106,6 +111,48 @@ describeRoot('end to end: connectivity matrix and the L2 segment', () => {
     );
     const got = await Promise.all(checks.map(async ({ m, ip }) => `${m.label}->${ip} ${await ping(m.ns, ip)}`));
     expect(got).toEqual(checks.map(({ m, ip, want }) => `${m.label}->${ip} ${want}`));
+  }, 60_000);
+
+  it('IPv6 (alpha ON): TCP, UDP and ICMPv6 every ordered pair over the derived v6 addresses, MTU 1370 with DF, DNS on the v6 gateway; beta (OFF) has no v6', async () => {
+    const alpha = members.filter((m) => m.net === 'alpha');
+    const ip6 = (m: Member) => containerIpv6({ cidr: nets.alpha.cidr, ipv6: { cidr: nets.alpha.ipv6Cidr } }, m.ip)!;
+    const port = 32_000;
+    await Promise.all(alpha.map((m) => serveEcho(world, m.ns, m.label, ip6(m), port)));
+    const results = await Promise.all(
+      alpha.map((m) =>
+        runProbe<Record<string, { tcp: string | null; udp: string | null }>>(
+          m.ns,
+          'matrix',
+          port,
+          alpha
+            .filter((o) => o !== m)
+            .map(ip6)
+            .join(','),
+        ),
+      ),
+    );
+    const got = alpha.flatMap((m, i) => Object.entries(results[i]).map(([ip, r]) => `${m.label}->${ip} tcp=${r.tcp} udp=${r.udp}`));
+    const want = alpha.flatMap((m) => alpha.filter((o) => o !== m).map((o) => `${m.label}->${ip6(o)} tcp=${o.label} udp=${o.label}`));
+    expect(got.sort()).toEqual(want.sort());
+    const pings = await Promise.all(alpha.flatMap((m) => alpha.filter((o) => o !== m).map(async (o) => `${m.label}->${o.label} ${await ping(m.ns, ip6(o))}`)));
+    expect(pings).toEqual(alpha.flatMap((m) => alpha.filter((o) => o !== m).map((o) => `${m.label}->${o.label} true`)));
+    // a1 (host 1) to a4 (host 3): 1322 bytes of ICMPv6 payload + 48 of headers = 1370 with DF; one more is refused
+    const [a1, a4] = [alpha[0], alpha[3]];
+    expect(await ping(a1.ns, ip6(a4), 1, ['-M', 'do', '-s', String(1370 - 48)])).toBe(true);
+    expect(await ping(a1.ns, ip6(a4), 1, ['-M', 'do', '-s', String(1370 - 47)])).toBe(false);
+    // the gateway answers DNS over v6, UDP and TCP
+    const gw6: string = (await world.gql(`query($n: ID!) { network(id: $n) { ipv6Gateway } }`, { n: nets.alpha.networkId })).network.ipv6Gateway;
+    for (const transport of ['+notcp', '+tcp']) {
+      expect(world.exec(a1, ['dig', '+short', '+time=1', '+tries=2', transport, `@${gw6}`, a4.hostname]).trim(), transport).toBe(a4.ip);
+      expect(world.exec(a1, ['dig', '+short', '+time=1', '+tries=2', transport, `@${gw6}`, a4.hostname, 'AAAA']).trim(), transport).toBe(ip6(a4));
+    }
+    for (const b of members.filter((m) => m.net === 'beta')) {
+      const global = await new Promise<string>((r) => execFile('ip', ['-n', b.ns, '-6', 'addr', 'show', 'scope', 'global'], (_e, out) => r(out)));
+      expect(global, b.label).toBe('');
+    }
+    console.log(
+      `[e2e] IPv6: ${want.length} ordered pairs in alpha answered over TCP, UDP and ICMPv6; 1322-byte DF ping a1->a4 passes, 1323 refused; DNS over UDP and TCP on the v6 gateway`,
+    );
   }, 60_000);
 
   /** Every member sends one broadcast and one multicast datagram; what each member heard from the others. */

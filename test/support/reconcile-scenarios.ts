@@ -48,3 +48,20 @@ export function fakeAgent(extra: Partial<ReconcilerOptions> = {}) {
   });
   return { fake, names, rec };
 }
+
+/** The processes that write to the kernel since call `from`, a process's argv then its stdin indented; reads (`-j` dumps, `wg show`) left out. */
+export function writes(fake: FakeHost, from: number): string {
+  return fake.calls
+    .slice(from)
+    .filter((c) => !c.argv.includes('-j') && !(c.argv[0] === 'wg' && c.argv[1] === 'show'))
+    .flatMap((c) => [
+      c.argv.join(' '),
+      ...(c.stdin?.trimEnd()
+        ? c.stdin
+            .trimEnd()
+            .split('\n')
+            .map((l) => `  ${l}`)
+        : []),
+    ])
+    .join('\n');
+}
