@@ -11,10 +11,15 @@
  * carries the new TTL (epoch ms, µs resolution). Each round starts once the previous one was seen
  * on every host, after a short pause.
  *
+ * `--netupdate-control` adds, each round, a new container on host 1 marked RUNNING and then removed,
+ * each change timed the same way (its name answered, then gone, on every host): the container path
+ * the convergence part measures, through the same probes in the same run, as a reference.
  * `--netupdate-baseline <rev>` (or `--baseline <rev>`) measures the same harness first against the
  * API and agents of another revision (bench/baseline.ts), then this tree, in one run. Agents run
  * with the production resync interval (30 s), as in the convergence part.
- * BENCH_NETUPDATE_TRACE=1 prints each round's per-host latencies and the agents' last log lines.
+ * BENCH_NETUPDATE_TRACE=1 prints each round's per-host latencies, its revision, commit time and the
+ * epoch ms each host answered (to line up with timestamps in the agents' logs), and the agents'
+ * last log lines.
  * Everything (namespaces, processes, /etc/netns entries) is removed, even on failure.
  */
 import { percentile } from '../src/feed/convergence.ts';
@@ -50,13 +55,11 @@ async function measure(prefix: string, root: string, agentEnv: Record<string, st
     // every probe asks about the same name (host 1's container), each through its own host's daemon
     const target = containers[0];
     const watches = await Promise.all(
-      containers
-        .filter((_, i) => !process.env.ONLY || String(i + 1) === process.env.ONLY)
-        .map(async (c) => {
-          const child = world.spawnIn(c.ns, probeArgv('dns-watch', gateway));
-          await new Promise<void>((ready) => lines(child, (l) => l === 'ready' && ready()));
-          return new DnsWatch(child);
-        }),
+      containers.map(async (c) => {
+        const child = world.spawnIn(c.ns, probeArgv('dns-watch', gateway));
+        await new Promise<void>((ready) => lines(child, (l) => l === 'ready' && ready()));
+        return new DnsWatch(child);
+      }),
     );
     await Promise.all(watches.map((w) => within(w.until(target.hostname, target.ip, dnsTtl), 'the first answer')));
 
@@ -106,14 +109,7 @@ async function measure(prefix: string, root: string, agentEnv: Record<string, st
     if (process.env.BENCH_NETUPDATE_TRACE) {
       console.error(rounds.map((_, i) => perHost.map((l) => l[i].toFixed(1)).join('/')).join(' '));
       for (const r of rounds) console.error(`rev ${r.revision} committed ${committed.get(r.revision)} seen ${r.seen.map((t) => t.toFixed(1)).join(' ')}`);
-      for (const h of world.hosts)
-        console.error(
-          h.agentLog
-            .split('\n')
-            .filter((l) => l.includes('TRACE'))
-            .slice(-3 * updates)
-            .join('\n'),
-        );
+      for (const h of world.hosts) console.error(h.agentLog.split('\n').slice(-30).join('\n'));
     }
     return { perHost, control: since(control), rtt: rounds.map((r) => r.rtt) };
   } finally {
