@@ -143,10 +143,7 @@ type Done = { revision: number; kernel: number; dns: number };
 
 /** One full measurement: a fresh lab whose API and agents run from `root`. */
 async function measure(prefix: string, root: string, agentEnv: Record<string, string>, changes: number): Promise<Measured> {
-  const world = new World(prefix);
-  world.root = root;
-  world.apiProcess = true;
-  world.agentEnv = () => agentEnv;
+  const world = benchWorld(prefix, root, agentEnv);
   try {
     await world.up(3);
     const { projectId, networkId, appId } = await world.project('conv', ['web']);
@@ -210,6 +207,15 @@ async function measure(prefix: string, root: string, agentEnv: Record<string, st
   } finally {
     await world.destroy();
   }
+}
+
+/** A lab (not up yet) whose API runs as a child process and whose API and agents run from `root` (this checkout or a baseline). */
+export function benchWorld(prefix: string, root: string, agentEnv: Record<string, string>): World {
+  const world = new World(prefix);
+  world.root = root;
+  world.apiProcess = true;
+  world.agentEnv = () => agentEnv;
+  return world;
 }
 
 /** revision → committedAt (epoch ms) of every change of the project. */

@@ -24,10 +24,9 @@
  */
 import { percentile } from '../src/feed/convergence.ts';
 import { probeArgv } from '../lab/probes.ts';
-import { World } from '../lab/world.ts';
 import { baselineArg, baselineRoot, REPO_ROOT } from './baseline.ts';
-import { commitTimes, DnsWatch, lines, now, within } from './convergence.ts';
-import { type BenchRow, arg } from './table.ts';
+import { benchWorld, commitTimes, DnsWatch, lines, now, within } from './convergence.ts';
+import { type BenchRow, arg, rowsOf } from './table.ts';
 
 const PAUSE_MS = 50; // between rounds: the previous round's reports and state writes are done
 const sorted = (v: number[]) => [...v].sort((a, b) => a - b);
@@ -41,10 +40,7 @@ interface Measured {
 }
 
 async function measure(prefix: string, root: string, agentEnv: Record<string, string>, updates: number, withControl: boolean): Promise<Measured> {
-  const world = new World(prefix);
-  world.root = root;
-  world.apiProcess = true;
-  world.agentEnv = () => agentEnv;
+  const world = benchWorld(prefix, root, agentEnv);
   try {
     await world.up(3);
     const { projectId, networkId, appId } = await world.project('ttl', ['web']);
@@ -123,16 +119,9 @@ export async function benchNetworkUpdate(): Promise<BenchRow[]> {
   const baseline = baselineArg('netupdate');
   const withControl = process.argv.includes('--netupdate-control');
   const command = `npm run bench -- netupdate --netupdate-updates ${updates}${withControl ? ' --netupdate-control' : ''}${baseline ? ` --netupdate-baseline ${baseline}` : ''}  # root`;
-  const row = (metric: string, value: number, target = '–', anchor = ''): BenchRow => ({
-    part: 'netupdate',
-    metric,
-    value,
-    unit: 'ms',
-    target,
-    anchor,
-    command,
-  });
-  if (process.getuid?.() !== 0) return [{ ...row('skipped: needs root (network namespaces, wireguard-go)', Number.NaN, 'p99 ≤ 50 ms'), unit: '' }];
+  const rowOf = rowsOf('netupdate', command);
+  const row = (metric: string, value: number, target = '–', anchor = ''): BenchRow => rowOf(metric, value, 'ms', target, anchor);
+  if (process.getuid?.() !== 0) return [rowOf('skipped: needs root (network namespaces, wireguard-go)', Number.NaN, '', 'p99 ≤ 50 ms')];
   const production = { WEFT_RESYNC_MS: '30000' };
   const runs: [string, string][] = [];
   if (baseline) runs.push([`baseline ${baseline}`, await baselineRoot(baseline)]);
