@@ -37,6 +37,21 @@ describe('change catalogue', () => {
     expect(parseHostDelta({ revision: 7, kind: 'container.running', networkId: null, payload: { container } })).toMatchObject({ ok: false, reason: 'invalid' });
   });
 
+  it("network.updated carries the network's IPv6 as {cidr, gateway} or null, and an older row without it still parses (issue 21)", () => {
+    const settings = { dnsTtl: 5, aliases: [], multicast: 'ON' };
+    const ipv6 = { cidr: 'fd77:6674:0:2a::/64', gateway: 'fd77:6674:0:2a::1' };
+    expect(parsePayload('network.updated', { ...settings, ipv6 })).toEqual({ ok: true, value: { kind: 'network.updated', payload: { ...settings, ipv6 } } });
+    expect(parsePayload('network.updated', { ...settings, ipv6: null })).toEqual({
+      ok: true,
+      value: { kind: 'network.updated', payload: { ...settings, ipv6: null } },
+    });
+    const older = parsePayload('network.updated', settings);
+    expect(older.ok && 'ipv6' in older.value.payload).toBe(false); // absent: the reader keeps what it had
+    expect(parsePayload('network.updated', { ...settings, ipv6: 'ON' })).toMatchObject({ ok: false, reason: 'invalid' });
+    const created = { projectId: 'prj-1', networkId: 'pn-1', name: 'p', vni: 42, cidr: '10.240.0.0/22', gateway: '10.240.0.1', dnsTtl: 5 };
+    expect([parsePayload('project.created', created).ok, parsePayload('project.created', { ...created, ipv6 }).ok]).toEqual([true, true]);
+  });
+
   it('lists the kinds a consumer table handles, in catalogue order', () => {
     const table = Object.fromEntries(CHANGE_KINDS.map((k) => [k, k.startsWith('peer.') ? 'handled' : 'not-applicable'] as const));
     expect(handledKinds(table as Parameters<typeof handledKinds>[0])).toEqual(['peer.upserted', 'peer.removed']);

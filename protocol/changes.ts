@@ -17,6 +17,7 @@ import {
   declaredPortSchema,
   hostModelSchema,
   networkAliasModelSchema,
+  networkIpv6Schema,
   networkSwitchSchema,
   peerModelSchema,
 } from './model-schema.ts';
@@ -39,6 +40,9 @@ const applicationPayload = z.object({ application: applicationModelSchema });
 const membershipPayload = z.object({ networkId: z.string() });
 const hostPayload = z.object({ host: hostModelSchema });
 const tokenPayload = z.object({ hostId: z.string() });
+// A network's IPv6 (issue 21): {cidr, gateway} when its switch is ON, null when OFF; absent only in
+// the payloads of an API older than dual-stack, whose networks have no IPv6 either.
+const networkIpv6 = networkIpv6Schema.nullable().optional();
 
 export const CHANGE_CATALOGUE = {
   'project.created': {
@@ -51,6 +55,7 @@ export const CHANGE_CATALOGUE = {
       cidr: z.string(),
       gateway: z.string(),
       dnsTtl: z.number().int(),
+      ipv6: networkIpv6,
     }),
   },
   'project.deleted': { to: PROJECT, payload: z.object({ projectId: z.string(), networkId: z.string() }) },
@@ -67,10 +72,11 @@ export const CHANGE_CATALOGUE = {
     payload: z.object({ applicationId: z.string(), processType: z.string(), ports: z.array(declaredPortSchema) }),
   },
   // A network's live settings, whole (updateNetwork, setNetworkAlias): its DNS TTL and every alias
-  // (issue 19), so an alias switch is atomic, and its multicast switch (issue 21).
+  // (issue 19), so an alias switch is atomic, its multicast switch and its IPv6 (issue 21). A reader
+  // keeps the network's IPv6 as it was when `ipv6` is absent (an older API's row).
   'network.updated': {
     to: NETWORK,
-    payload: z.object({ dnsTtl: z.number().int(), aliases: z.array(networkAliasModelSchema), multicast: networkSwitchSchema }),
+    payload: z.object({ dnsTtl: z.number().int(), aliases: z.array(networkAliasModelSchema), multicast: networkSwitchSchema, ipv6: networkIpv6 }),
   },
   'container.created': { to: NETWORK, payload: containerPayload },
   'container.running': { to: NETWORK, payload: containerPayload },

@@ -5,7 +5,7 @@
  * Runtime-neutral: zod only.
  */
 import { z } from 'zod';
-import type { ApplicationModel, ContainerModel, HostModel, NetworkAliasModel, PeerModel } from './model.ts';
+import type { ApplicationModel, ContainerModel, HostModel, NetworkAliasModel, NetworkIpv6, PeerModel } from './model.ts';
 
 export const containerStateSchema = z.enum(['PENDING', 'RUNNING', 'DRAINING']);
 
@@ -29,6 +29,9 @@ export const applicationModelSchema = z.object({
 });
 
 export const networkSwitchSchema = z.enum(['ON', 'OFF']);
+
+/** A network's IPv6 block when its switch is ON (issue 21): its unique-local /64 and gateway. */
+export const networkIpv6Schema = z.object({ cidr: z.string(), gateway: z.string() });
 
 export const portProtocolSchema = z.enum(['TCP', 'UDP']);
 
@@ -65,4 +68,5 @@ export type ModelSchemasMatch = [
   Assert<Same<z.infer<typeof peerModelSchema>, PeerModel>>,
   Assert<Same<z.infer<typeof hostModelSchema>, HostModel>>,
   Assert<Same<z.infer<typeof networkAliasModelSchema>, NetworkAliasModel>>,
+  Assert<Same<z.infer<typeof networkIpv6Schema>, NetworkIpv6>>,
 ];

@@ -8,9 +8,8 @@
  * the clock; truncation belongs to the encoder, forwarding to the forwarder.
  */
 import type { Answer, DecodedPacket, OptAnswer, Packet, Question } from 'dns-packet';
-import { answer as answerFromZone } from '../../protocol/dns/answer.ts';
+import { answer as answerFromZone, isWeftReverse } from '../../protocol/dns/answer.ts';
 import type { ZoneRecord } from '../../protocol/dns/records.ts';
-import { parseReverse, weftReverseZoneOf } from '../../protocol/dns/reverse.ts';
 import { canonicalName, inZone, ZONE_APEX, type Zone } from '../../protocol/dns/zone.ts';
 
 export const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
@@ -47,6 +46,7 @@ export function answer(query: DecodedPacket, zone: Zone | undefined): Decision {
 
   const q = questions[0];
   const name = canonicalName(q.name);
+  // A reverse name inside Weft's space (RFC 1918, unique-local) is answered here even for a network that left the model: REFUSED.
   if (!inZone(name) && !isWeftReverse(name)) return { kind: 'forward' };
   if ((q.class ?? 'IN') !== 'IN' || !zone) return reply(query, RCODE.REFUSED, [], []);
 
@@ -71,21 +71,16 @@ export function answer(query: DecodedPacket, zone: Zone | undefined): Decision {
   }
 }
 
-/** A reverse name inside Weft's CIDRs (answered here even for a network that left the model: REFUSED). */
-function isWeftReverse(name: string): boolean {
-  const prefix = parseReverse(name);
-  return prefix !== null && weftReverseZoneOf(prefix) !== null;
-}
-
 /**
- * The A records of SRV targets (RFC 2782: "the additional data section … contains the A records"),
- * so a client needs no second query. The encoder drops them, not the answers, when they do not fit.
+ * The A and AAAA records of SRV targets (RFC 2782: "the additional data section … contains the A
+ * records"; RFC 3596 §3 adds AAAA), so a client needs no second query. The encoder drops them, not
+ * the answers, when they do not fit.
  */
 function additionalsFor(records: readonly ZoneRecord[], zone: Zone): Answer[] {
   const out: Answer[] = [];
   for (const r of records) {
     if (r.type !== 'SRV') continue;
-    for (const a of zone.names.get(canonicalName(r.target)) ?? []) if (a.type === 'A') out.push(toAnswer(r.target, zone.ttl, a));
+    for (const a of zone.names.get(canonicalName(r.target)) ?? []) if (a.type === 'A' || a.type === 'AAAA') out.push(toAnswer(r.target, zone.ttl, a));
   }
   return out;
 }

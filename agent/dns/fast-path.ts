@@ -10,7 +10,7 @@
  */
 import dnsPacket, { type Answer } from 'dns-packet';
 import type { ZoneRecord, ZoneRecordType } from '../../protocol/dns/records.ts';
-import { inZone, type Zone } from '../../protocol/dns/zone.ts';
+import { canonicalName, inZone, type Zone } from '../../protocol/dns/zone.ts';
 import { EDNS_SIZE, RCODE, soaRecord } from './answer.ts';
 import { encodeResponse } from './encode.ts';
 import { type Outcome, respondSlow, TCP_LIMIT, type Transport } from './slow-path.ts';
@@ -32,8 +32,11 @@ type MutableTable = Map<number, Map<string, Entry>>;
 
 /**
  * Types prebuilt for every name under the zone apex, records or not: A (its entry also tells
- * `nxdomain` the name exists) and AAAA (NODATA today, but dual-stack stubs ask it on every lookup,
- * so it is as hot as A). Reverse names (`…in-addr.arpa`, one per RUNNING container) are not
+ * `nxdomain` the name exists) and AAAA (the container's v6 address when the network has IPv6,
+ * NODATA when it has none; dual-stack stubs ask it on every lookup, so it is as hot as A). Both
+ * are built by the slow path from the zone, so the ipv6 switch needs nothing here: a switch
+ * rebuilds the zone, and updateFastTable re-encodes the names whose records changed. Reverse
+ * names (`…in-addr.arpa`, `…ip6.arpa`, one per RUNNING container and family) are not
  * prebuilt at all: PTR questions are rare (logs, ssh) and take the slow path (~6 µs instead of
  * ~0.6 µs), while prebuilding them cost the daemon 200 MiB more for 20,000 containers (130 → 333
  * MiB with A and AAAA entries, 217 MiB with PTR entries alone).
@@ -49,8 +52,8 @@ export function buildFastTable(zone: Zone): FastTable {
 
 /**
  * The table of `next`, given `prev` and its table `prevTable`: re-encodes only the names whose
- * records changed, appeared or disappeared, and yields the same entries as buildFastTable(next)
- * (patch.test.ts checks the bytes). A reply depends on its name's records and on the zone-wide
+ * records changed, appeared or disappeared, and the SRV names that target them, and yields the
+ * same entries as buildFastTable(next) (patch.test.ts checks the bytes). A reply depends on its name's records and on the zone-wide
  * TTL and SOA alone. When only the TTL (and with it the SOA's TTL and MINIMUM) differs — a live
  * `updateNetwork(dnsTtl)` — every entry is copied with the new TTL written in place (retime.ts)
  * instead of re-encoded; any other SOA difference builds the table afresh.
@@ -63,16 +66,26 @@ export function updateFastTable(prev: Zone, prevTable: FastTable, next: Zone): F
     ? retimeTable(prevTable, { ttl: next.ttl, soaTtl: (soaRecord(next) as { ttl: number }).ttl, soaMinimum: next.soa.minimum })
     : new Map([...prevTable].map(([qtype, names]) => [qtype, new Map(names)]));
   if (!table) return buildFastTable(next);
+  const changed = new Set<string>(); // names whose records changed, appeared or disappeared
   for (const [name, records] of prev.names) {
     const now = next.names.get(name);
     if (now && sameRecords(records, now)) continue;
+    changed.add(name);
     const key = wireKey(name);
     if (key) for (const type of typesOf(name, records)) table.get(TYPE_CODE[type])?.delete(key);
   }
   for (const [name, records] of next.names) {
     const before = prev.names.get(name);
-    if (!before || !sameRecords(before, records)) addEntries(table, name, records, next);
+    if (before && sameRecords(before, records)) continue;
+    changed.add(name);
+    addEntries(table, name, records, next);
   }
+  // An SRV reply also carries its targets' A and AAAA records (additional section), so it changes
+  // when a target's records do — an ipv6 switch adds or drops every target's AAAA — even though the
+  // SRV records themselves stay the same.
+  if (changed.size)
+    for (const [name, records] of next.names)
+      if (!changed.has(name) && records.some((r) => r.type === 'SRV' && changed.has(canonicalName(r.target)))) addEntries(table, name, records, next);
   return table;
 }
 
@@ -133,7 +146,7 @@ function sameRecords(a: readonly ZoneRecord[], b: readonly ZoneRecord[]): boolea
 }
 
 function sameRecord(a: ZoneRecord, b: ZoneRecord): boolean {
-  if ((a.type === 'A' || a.type === 'AAAA') && a.type === b.type) return a.address === b.address; // all a zone holds today
+  if ((a.type === 'A' || a.type === 'AAAA') && a.type === b.type) return a.address === b.address; // the common records, compared cheaply
   return JSON.stringify(a) === JSON.stringify(b);
 }
 

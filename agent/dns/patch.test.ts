@@ -4,7 +4,7 @@ import dnsPacket from 'dns-packet';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildZone } from '../../protocol/dns/zone.ts';
-import type { ContainerModel, NetworkAliasModel, NetworkModel, ProcessPortModel } from '../../protocol/model.ts';
+import type { ContainerModel, NetworkAliasModel, NetworkIpv6, NetworkModel, ProcessPortModel } from '../../protocol/model.ts';
 import { sampleNetworkA, sampleNetworkB } from '../../test/support/sample-networks.ts';
 import { buildFastTable, type FastTable, updateFastTable } from './fast-path.ts';
 import { applyPatch, diffNetworks, type DnsPatch, DnsPatchError } from './patch.ts';
@@ -217,6 +217,7 @@ function models(): fc.Arbitrary<NetworkModel[]> {
         down: fc.constantFrom<string[]>([], ['host-2']),
         // SRV (with its additional A records) and aliases: every record type a TTL change retimes
         ports: fc.constantFrom<ProcessPortModel[]>([], [{ applicationId: 'ap-shop', processType: 'web', name: 'http', port: 8080, protocol: 'TCP' }]),
+        ipv6: fc.constantFrom<NetworkIpv6 | null>(null, { cidr: `fd77:6674:0:${vni.toString(16)}::/64`, gateway: `fd77:6674:0:${vni.toString(16)}::1` }), // AAAA too
         aliases: fc.constantFrom<NetworkAliasModel[]>(
           [],
           [{ name: 'db', applicationId: 'ap-api', processType: null }],
@@ -224,7 +225,7 @@ function models(): fc.Arbitrary<NetworkModel[]> {
         ),
       })
       .map(
-        ({ containers, dnsTtl, apiDefault, down, ports, aliases }): NetworkModel => ({
+        ({ containers, dnsTtl, apiDefault, down, ports, aliases, ipv6 }): NetworkModel => ({
           id,
           projectId: 'prj-1',
           vni,
@@ -239,6 +240,7 @@ function models(): fc.Arbitrary<NetworkModel[]> {
           downHosts: down,
           ports,
           aliases,
+          ...(ipv6 ? { ipv6 } : {}),
         }),
       );
   return fc

@@ -21,6 +21,8 @@ const zone: Zone = {
   ]),
   cidr: { base: 0x0af00000, prefix: 22, size: 1024 },
   reverseApex: '240.10.in-addr.arpa',
+  cidr6: null, // dual-stack zones: zone-ipv6.test.ts
+  reverseApex6: null,
 };
 
 const cases: [string, string, ZoneAnswer][] = [

@@ -1,7 +1,7 @@
 /**
  * The records a zone can hold, typed end to end: the zone stores them, `answer()` selects them by
- * question type, the agent encodes them and the API lists them. Only A is produced today; the
- * union holds the other types so that adding one touches the producer, not the model.
+ * question type, the agent encodes them and the API lists them. Adding a type touches the producer
+ * (zone.ts), not the model.
  * Pure and runtime-neutral.
  */
 

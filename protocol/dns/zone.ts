@@ -20,11 +20,17 @@
  * - `_instances.<app>.<pn>` (TXT, one per RUNNING container) and `_apps.<pn>` (TXT, one per app);
  * - `<alias>.<pn>` for each alias: the A records of its target; an alias never shadows an app;
  * - `d.c.b.a.in-addr.arpa` (PTR → the container's numbered name) for each RUNNING container.
+ * Dual-stack (issue 21, docs/dns.md "IPv6"), when the network has IPv6 (its switch is ON):
+ * - an AAAA record beside every A record (a container's, its type's, its app's, an alias's), holding
+ *   the container's derived v6 address (containerIpv6); with the switch OFF a name has no AAAA (NODATA);
+ * - `<32 nibbles>.ip6.arpa` (PTR → the numbered name) for each RUNNING container.
  */
 import { type Cidr, parseCidr } from '../addressing/ipv4.ts';
+import { type Cidr6, containerIpv6, parseCidr6 } from '../addressing/ipv6.ts';
 import type { ContainerModel, NetworkModel } from '../model.ts';
 import type { ZoneRecord } from './records.ts';
 import { ptrName, reverseApexOf } from './reverse.ts';
+import { ptrName6, reverseApex6Of } from './reverse6.ts';
 
 export const ZONE_APEX = 'private-network.internal';
 
@@ -49,6 +55,9 @@ export interface Zone {
   /** The network's CIDR and the reverse zone holding it (`240.10.in-addr.arpa`); null if the CIDR does not parse. */
   cidr: Cidr | null;
   reverseApex: string | null;
+  /** The network's IPv6 /64 and its reverse zone (`<16 nibbles>.ip6.arpa`); null when the network has no IPv6. */
+  cidr6: Cidr6 | null;
+  reverseApex6: string | null;
 }
 
 /** A name as zones key it: lower-case, without the trailing dot. */
@@ -99,11 +108,13 @@ export function buildZone(network: NetworkModel): Zone {
     const app = c.applicationId.toLowerCase();
     const type = c.processType.toLowerCase();
     const typeName = `${type}.${app}.${pn}`;
-    const a: ZoneRecord = { type: 'A', address: c.ip };
-    ensure(typeName).push(a);
-    ensure(`${c.number}.${typeName}`).push(a);
-    if (defaults.get(app) === type) ensure(`${app}.${pn}`).push(a);
+    const ipv6 = containerIpv6(network, c.ip);
+    const own: ZoneRecord[] = [{ type: 'A', address: c.ip }, ...(ipv6 ? [{ type: 'AAAA' as const, address: ipv6 }] : [])];
+    ensure(typeName).push(...own);
+    ensure(`${c.number}.${typeName}`).push(...own);
+    if (defaults.get(app) === type) ensure(`${app}.${pn}`).push(...own);
     ensure(ptrName(c.ip)).push({ type: 'PTR', target: `${c.number}.${typeName}` });
+    if (ipv6) ensure(ptrName6(ipv6)).push({ type: 'PTR', target: `${c.number}.${typeName}` });
     byType.set(typeName, [...(byType.get(typeName) ?? []), c]);
   }
 
@@ -127,16 +138,17 @@ export function buildZone(network: NetworkModel): Zone {
     ensure(`_instances.${app}.${pn}`).push({ type: 'TXT', data: [data] });
   }
 
-  // Aliases: the target's A records under `<alias>.<pn>`, unless the name is taken (an app id wins).
+  // Aliases: the target's A and AAAA records under `<alias>.<pn>`, unless the name is taken (an app id wins).
   for (const alias of network.aliases ?? []) {
     const name = `${alias.name}.${pn}`.toLowerCase();
     if (names.has(name)) continue;
     const app = alias.applicationId.toLowerCase();
     const type = (alias.processType ?? defaults.get(app) ?? 'web').toLowerCase();
-    ensure(name).push(...(names.get(`${type}.${app}.${pn}`) ?? []).filter((r) => r.type === 'A'));
+    ensure(name).push(...(names.get(`${type}.${app}.${pn}`) ?? []).filter((r) => r.type === 'A' || r.type === 'AAAA'));
   }
 
   const cidr = parseCidr(network.cidr);
+  const cidr6 = network.ipv6 ? parseCidr6(network.ipv6.cidr) : null;
   const ttl = network.dnsTtl;
   return {
     networkId: network.id,
@@ -155,5 +167,7 @@ export function buildZone(network: NetworkModel): Zone {
     names,
     cidr,
     reverseApex: cidr ? reverseApexOf(cidr) : null,
+    cidr6,
+    reverseApex6: cidr6 ? reverseApex6Of(cidr6) : null,
   };
 }

@@ -3,9 +3,10 @@
  * the same `answer()` as the agent's DNS server (protocol/dns), so the API's `resolve` query and the
  * server cannot disagree: a name exists exactly when the zone has it; existing names without
  * records of the asked type are NODATA; everything else under the zone — including every name of
- * another network — is NXDOMAIN. Reverse names (`…in-addr.arpa`) are answered the same way: PTR
- * in the network's CIDR, NXDOMAIN elsewhere in RFC 1918 (protocol/dns/reverse.ts). Names outside
- * the zone, and reverse names outside RFC 1918, are REFUSED here (the host DNS forwards them upstream).
+ * another network — is NXDOMAIN. Reverse names (`…in-addr.arpa`, `…ip6.arpa`) are answered the same
+ * way: PTR in the network's CIDR and /64, NXDOMAIN elsewhere in RFC 1918 and fc00::/7
+ * (protocol/dns/reverse.ts, reverse6.ts). Names outside the zone, and reverse names outside those
+ * blocks, are REFUSED here (the host DNS forwards them upstream).
  */
 import { answer } from '../../protocol/dns/answer.ts';
 import { formatRdata, type ZoneRecordType } from '../../protocol/dns/records.ts';

@@ -9,6 +9,7 @@ import type { Reader } from '../db/client.ts';
 import { applications, changes, containers, hosts } from '../db/schema/index.ts';
 import { aliasesOf, portsOfApplications } from '../db/dns-lookups.ts';
 import { getGeneration, getHost, getNetwork } from '../db/lookups.ts';
+import { networkIpv6Of } from '../domain/network-ipv6.ts';
 import { networksOfHost, peersOfHost } from './membership.ts';
 import { toApplicationModel, toContainerModel, toHostModel, toPeerModel } from './models.ts';
 
@@ -35,6 +36,7 @@ export async function buildNetworkModel(db: Reader, networkId: string): Promise<
     gateway: network.gateway,
     dnsTtl: network.dnsTtl,
     multicast: network.multicast,
+    ...ipv6Field(network),
     applications: apps.map(toApplicationModel).sort((a, b) => a.id.localeCompare(b.id)),
     containers: rows.map((r) => toContainerModel(r.c, r.meshIp)).sort((a, b) => a.ip.localeCompare(b.ip, 'en', { numeric: true })),
     downHosts: [...new Set(rows.filter((r) => r.liveness === 'DOWN').map((r) => r.c.hostId))].sort(),
@@ -45,6 +47,12 @@ export async function buildNetworkModel(db: Reader, networkId: string): Promise<
     aliases: await aliasesOf(db, networkId),
     policy: await readPolicy(db, networkId),
   };
+}
+
+/** `{ipv6}` when the network's switch is ON; nothing when OFF (the field is absent, protocol/model.ts). */
+function ipv6Field(network: Parameters<typeof networkIpv6Of>[0]): Pick<NetworkModel, 'ipv6'> {
+  const ipv6 = networkIpv6Of(network);
+  return ipv6 ? { ipv6 } : {};
 }
 
 /** A host's full desired state stamped with the revision it reflects. */

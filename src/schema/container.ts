@@ -5,12 +5,17 @@ import { removeContainer } from '../services/containers/remove.ts';
 import { transitionContainer } from '../services/containers/transition.ts';
 import { drainState, type DrainState } from '../services/containers/drain.ts';
 import { containers } from '../db/schema/index.ts';
+import { containerIpv6 } from '../../protocol/addressing/ipv6.ts';
+import { networkIpv6Of } from '../domain/network-ipv6.ts';
 import type { GraphQLContext } from './context.ts';
 import { getApplication, getContainer, getHost, getNetwork } from '../db/lookups.ts';
 import { loadVisible } from './access.ts';
 import { builder } from './builder.ts';
 import { DeletePayload, entityPayload, lastRevision } from './payloads.ts';
 import { ApplicationRef, ContainerRef, ContainerStateEnum, HostRef, NetworkRef } from './refs.ts';
+
+// One primary-key read per container; not cached on the context, which a subscription keeps for its lifetime.
+const networkIpv6Model = (n: Awaited<ReturnType<typeof getNetwork>>) => ({ cidr: n.cidr, ipv6: networkIpv6Of(n) });
 
 const EnvVar = builder.objectRef<{ name: string; value: string }>('EnvVar').implement({
   fields: (t) => ({ name: t.exposeString('name'), value: t.exposeString('value') }),
@@ -27,6 +32,11 @@ ContainerRef.implement({
     number: t.exposeInt('number'),
     state: t.field({ type: ContainerStateEnum, resolve: (c) => c.state }),
     ip: t.exposeString('ip'),
+    ipv6: t.string({
+      nullable: true,
+      description: "Its IPv6 address: the same offset as its IPv4, in the network's /64. Derived, never stored; null while the network's ipv6 is OFF.",
+      resolve: async (c, _a, ctx) => containerIpv6(networkIpv6Model(await getNetwork(ctx.services.db.read, c.networkId)), c.ip),
+    }),
     mac: t.exposeString('mac'),
     hostname: t.string({
       description: 'Its private DNS name: <n>.<type>.<app-id>.<network-id>.private-network.internal',

@@ -11,7 +11,7 @@ import { setProcessPorts } from '../services/dns/ports.ts';
 import { setNetworkAlias, updateNetwork } from '../services/dns/network.ts';
 import { loadVisible } from './access.ts';
 import { builder } from './builder.ts';
-import { MULTICAST_DESCRIPTION, NetworkSwitchEnum } from './network-switch.ts';
+import { IPV6_DESCRIPTION, MULTICAST_DESCRIPTION, NetworkSwitchEnum } from './network-switch.ts';
 import { entityPayload, lastRevision } from './payloads.ts';
 import { ApplicationRef, NetworkRef, ProcessTypeRef } from './refs.ts';
 
@@ -67,6 +67,7 @@ const UpdateNetworkInput = builder.inputType('UpdateNetworkInput', {
     dnsTtl: t.int({ description: 'Seconds, 0–86400: positive answers and (as the SOA minimum) negative ones.' }),
     aliases: t.field({ type: [AliasInput], description: "When given, replaces the network's whole alias list." }),
     multicast: t.field({ type: NetworkSwitchEnum, description: MULTICAST_DESCRIPTION }),
+    ipv6: t.field({ type: NetworkSwitchEnum, description: IPV6_DESCRIPTION }),
   }),
 });
 
@@ -115,7 +116,8 @@ builder.mutationFields((t) => ({
   }),
   updateNetwork: t.field({
     type: NetworkPayload,
-    description: "Changes a network's live settings: its DNS TTL, its aliases (when given, the whole list) and its multicast switch. Every host applies them.",
+    description:
+      "Changes a network's live settings: its DNS TTL, its aliases (when given, the whole list), its multicast and ipv6 switches. Every host applies them.",
     args: { input: t.arg({ type: UpdateNetworkInput, required: true }) },
     authScopes: { authenticated: true },
     resolve: async (_r, { input }, ctx) => {
@@ -125,6 +127,7 @@ builder.mutationFields((t) => ({
         dnsTtl: input.dnsTtl,
         aliases: input.aliases?.map((a) => ({ ...a, applicationId: String(a.applicationId) })),
         multicast: input.multicast,
+        ipv6: input.ipv6,
       });
       return { id: String(input.networkId), revision: lastRevision(changes) };
     },

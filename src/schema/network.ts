@@ -5,7 +5,9 @@ import { resolveName } from '../domain/resolve.ts';
 import { buildNetworkModel } from '../feed/snapshot.ts';
 import { getNetwork, getProject } from '../db/lookups.ts';
 import { loadVisible } from './access.ts';
-import { MULTICAST_DESCRIPTION, NetworkSwitchEnum } from './network-switch.ts';
+import { IPV6_DESCRIPTION, MULTICAST_DESCRIPTION, NetworkSwitchEnum } from './network-switch.ts';
+import { gateway6Of } from '../../protocol/addressing/ipv6.ts';
+import { ipv6CidrOf } from '../domain/network-ipv6.ts';
 import { builder } from './builder.ts';
 import { ContainerRef, ContainerStateEnum, NetworkRef, ProjectRef } from './refs.ts';
 
@@ -20,6 +22,12 @@ NetworkRef.implement({
     gateway: t.exposeString('gateway', { description: "First usable address, reserved: the network's DNS resolver." }),
     dnsTtl: t.exposeInt('dnsTtl'),
     multicast: t.field({ type: NetworkSwitchEnum, description: MULTICAST_DESCRIPTION, resolve: (n) => n.multicast }),
+    ipv6: t.field({ type: NetworkSwitchEnum, description: IPV6_DESCRIPTION, resolve: (n) => n.ipv6 }),
+    ipv6Cidr: t.string({ description: "The network's unique-local /64: in use while ipv6 is ON, kept while OFF.", resolve: (n) => ipv6CidrOf(n) }),
+    ipv6Gateway: t.string({
+      description: "Offset 1 of the /64, reserved: the network's DNS resolver over IPv6 while ipv6 is ON.",
+      resolve: (n) => gateway6Of(ipv6CidrOf(n)),
+    }),
     createdAt: t.field({ type: 'DateTime', resolve: (n) => n.createdAt }),
     containers: t.connection({
       type: ContainerRef,
@@ -44,7 +52,8 @@ const DnsRecord = builder.objectRef<{ name: string; type: string; ttl: number; d
 
 const Rcode = builder.enumType('DnsRcode', {
   values: ['NOERROR', 'NXDOMAIN', 'REFUSED'] as const,
-  description: 'REFUSED: the name is outside private-network.internal and is no reverse name in RFC 1918 space (the host DNS forwards it upstream).',
+  description:
+    'REFUSED: the name is outside private-network.internal and is no reverse name in RFC 1918 or unique-local IPv6 space (the host DNS forwards it upstream).',
 });
 
 const ResolveResult = builder

@@ -5,7 +5,7 @@ import { createProject } from '../services/projects/create.ts';
 import { deleteProject } from '../services/projects/delete.ts';
 import { getNetworkOfProject, getProject } from '../db/lookups.ts';
 import { assertProjectAccess } from './access.ts';
-import { MULTICAST_DESCRIPTION, NetworkSwitchEnum } from './network-switch.ts';
+import { IPV6_DESCRIPTION, MULTICAST_DESCRIPTION, NetworkSwitchEnum } from './network-switch.ts';
 import { builder } from './builder.ts';
 import { DeletePayload, entityPayload, lastRevision } from './payloads.ts';
 import { ApplicationRef, NetworkRef, ProjectRef } from './refs.ts';
@@ -59,6 +59,11 @@ const CreateProjectInput = builder.inputType('CreateProjectInput', {
     cidr: t.string({ description: 'RFC 1918 IPv4 block, /16 to /28. Default 10.240.0.0/22 (DEFAULT_NETWORK_CIDR).' }),
     dnsTtl: t.int({ description: 'TTL of private DNS answers in seconds. Default 5.' }),
     multicast: t.field({ type: NetworkSwitchEnum, description: MULTICAST_DESCRIPTION }),
+    ipv6: t.field({ type: NetworkSwitchEnum, description: IPV6_DESCRIPTION }),
+    ipv6Cidr: t.string({
+      description:
+        'Unique-local (fc00::/7) /64 of the network, unused by any other network and outside fd77:6674::/32. Default: derived from the VNI, fd77:6674:<vni>::/64.',
+    }),
   }),
 });
 

@@ -5,6 +5,7 @@ import { count, eq, max } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changes, networkAliases, networks, processPorts } from '../../src/db/schema/index.ts';
 import { CREATE_CONTAINER, seedWorld, startTestApi, type TestApi } from '../support/api.ts';
+import { ulaOfVni } from '../../protocol/addressing/ipv6.ts';
 
 let api: TestApi;
 let w: Awaited<ReturnType<typeof seedWorld>>;
@@ -101,9 +102,16 @@ describe('DNS settings through the API (issue 19)', () => {
     const off = await api.ok(SWITCH, { i: { networkId: w.networkId, multicast: 'OFF' } });
     expect(off.updateNetwork.network).toEqual({ multicast: 'OFF', dnsTtl: 42 });
     const [row] = await api.db.read.select().from(changes).where(eq(changes.revision, off.updateNetwork.revision));
+    const [{ vni }] = await api.db.read.select({ vni: networks.vni }).from(networks).where(eq(networks.id, w.networkId));
+    const cidr = ulaOfVni(vni); // the network's ipv6 is ON (the default), so its settings carry it
     expect([row.kind, JSON.parse(row.payload)]).toEqual([
       'network.updated',
-      { dnsTtl: 42, aliases: [{ name: 'front', applicationId: w.applicationId, processType: null }], multicast: 'OFF' },
+      {
+        dnsTtl: 42,
+        aliases: [{ name: 'front', applicationId: w.applicationId, processType: null }],
+        multicast: 'OFF',
+        ipv6: { cidr, gateway: cidr.replace('/64', '1') },
+      },
     ]);
     expect((await api.ok(SWITCH, { i: { networkId: w.networkId, multicast: 'OFF' } })).updateNetwork.revision).toBeNull();
     expect((await api.ok(SWITCH, { i: { networkId: w.networkId, multicast: 'ON' } })).updateNetwork.network.multicast).toBe('ON');

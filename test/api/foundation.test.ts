@@ -37,7 +37,15 @@ describe('control API foundation', () => {
     expect(answer.records.map((r: { data: string }) => r.data)).toEqual(['10.240.0.2', '10.240.0.3']);
     expect(answer.records[0]).toMatchObject({ type: 'A', ttl: 5 });
     expect((await api.ok(resolve, { n: w.networkId, q: `nope.${name}` })).resolve.rcode).toBe('NXDOMAIN');
-    expect((await api.ok(resolve, { n: w.networkId, q: name, t: 'AAAA' })).resolve).toEqual({ rcode: 'NOERROR', records: [] });
+    // dual-stack is ON by default (issue 21): AAAA beside each A, the same offsets in the network's /64
+    const { network } = await api.ok(`query($n: ID!) { network(id: $n) { ipv6Cidr } }`, { n: w.networkId });
+    const prefix = network.ipv6Cidr.replace('/64', '');
+    expect(
+      (await api.ok(resolve, { n: w.networkId, q: name, t: 'AAAA' })).resolve.records.map((r: { type: string; data: string }) => [r.type, r.data]),
+    ).toEqual([
+      ['AAAA', `${prefix}2`],
+      ['AAAA', `${prefix}3`],
+    ]);
 
     const env = await api.ok(`query($id: ID!) { container(id: $id) { environment { name value } } }`, { id: made[0].id });
     expect(Object.fromEntries(env.container.environment.map((e: { name: string; value: string }) => [e.name, e.value]))).toEqual({

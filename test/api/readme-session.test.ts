@@ -40,6 +40,10 @@ describe('README', () => {
     expect(resolveAnswer.data.resolve.records.map((r: { data: string }) => r.data)).toEqual(['10.240.0.2', '10.240.0.3']);
     expect(resolveAnswer.data.resolve.records[0].ttl).toBe(30); // updateNetwork set it
     expect(stdout).toContain('"SCALINGO_PRIVATE_HOSTNAME"');
+    // dual-stack by default (issue 21): the network's derived /64 and web.1's address at offset 2 in it
+    const prefix = /"ipv6Cidr": "(fd77:6674:[0-9a-f:]+::)\/64"/.exec(stdout)?.[1];
+    expect(prefix).toBeDefined();
+    expect(stdout).toContain(`"ipv6": "${prefix}2"`);
     expect(stdout).toMatch(/"1\.worker\.ap-[0-9a-f-]+\.pn-[0-9a-f-]+\.private-network\.internal"/);
     expect(stdout).not.toContain('"errors"');
   });

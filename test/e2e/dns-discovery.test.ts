@@ -19,6 +19,7 @@ import { probeArgv, startBackground } from '../../lab/probes.ts';
 import { World, type WorldContainer } from '../../lab/world.ts';
 import { sleep } from '../support/netns-lab.ts';
 import { describeRoot } from '../support/root.ts';
+import { containerIpv6 } from '../../protocol/addressing/ipv6.ts';
 import { buildResolverClients, type ResolverClients } from './resolvers/build.ts';
 
 const Z = 'private-network.internal';
@@ -43,6 +44,8 @@ const lines = (text: string) =>
     .filter(Boolean);
 const dotless = (name: string) => name.toLowerCase().replace(/\.$/, '');
 const ipv4 = (text: string) => [...new Set(text.match(/\b\d{1,3}(\.\d{1,3}){3}\b/g) ?? [])].sort();
+/** Unique-local IPv6 addresses (a network's /64 is in fc00::/7), sorted. */
+const ipv6 = (text: string) => [...new Set(text.match(/\bf[cd][0-9a-f]{2}:[0-9a-f:]*[0-9a-f]\b/g) ?? [])].sort();
 /** `0 0 8080 target.` anywhere in a line → `8080 target`, sorted. */
 const srvs = (text: string) =>
   lines(text)
@@ -53,18 +56,21 @@ const srvs = (text: string) =>
 
 // SRV1: a one-target SRV answer, for busybox, which neither sends EDNS nor retries over TCP: a
 // 3-target answer with Weft's names is over 512 bytes (SRV targets are never compressed, RFC 2782).
-type Form = 'A' | 'SRV' | 'SRV1' | 'PTR';
+// AAAA: glibc's `getent hosts` asks gethostbyname2(AF_INET6) first, so on a dual-stack network (the
+// default, issue 21) it lists the v6 addresses.
+type Form = 'A' | 'AAAA' | 'SRV' | 'SRV1' | 'PTR';
 /** One client's way of asking one form: argv for a name (or IP), and how its output reads. */
 type Ask = { argv: (q: string) => string[]; read: (out: string) => string; env?: Record<string, string> };
 
 function matrix(bin: ResolverClients): Record<string, Partial<Record<Form, Ask>>> {
   const addrs = (out: string) => ipv4(out).join(' ');
+  const addrs6 = (out: string) => ipv6(out).join(' ');
   const srv = (out: string) => srvs(out).join(', ');
   const first = (out: string) => dotless(lines(out)[0] ?? '');
   const go = { GODEBUG: 'netdns=go' };
   return {
     'glibc getent hosts': {
-      A: { argv: (q) => ['getent', 'hosts', q], read: addrs },
+      AAAA: { argv: (q) => ['getent', 'hosts', q], read: addrs6 },
       PTR: { argv: (q) => ['getent', 'hosts', q], read: (o) => dotless(o.trim().split(/\s+/)[1] ?? '') },
     },
     'glibc getent ahosts': { A: { argv: (q) => ['getent', 'ahosts', q], read: addrs } },
@@ -99,6 +105,7 @@ function matrix(bin: ResolverClients): Record<string, Partial<Record<Form, Ask>>
     },
     dig: {
       A: { argv: (q) => ['dig', '+short', q, 'A'], read: addrs },
+      AAAA: { argv: (q) => ['dig', '+short', q, 'AAAA'], read: addrs6 },
       SRV: { argv: (q) => ['dig', '+short', q, 'SRV'], read: srv },
       PTR: { argv: (q) => ['dig', '+short', '-x', q], read: first },
     },
@@ -177,8 +184,13 @@ describeRoot(
         (o) => expect(lines(o)).toEqual([`${host1}.`]),
         (o) => expect(ipv4(o)).toEqual(webs),
         (o) => expect([/status: (\w+)/.exec(o)?.[1], /\sIN\s+SOA\s/.test(o)]).toEqual(['NXDOMAIN', true]),
+        (o) => expect(lines(o)).toEqual([web1Ipv6]),
         (o) => expect([/status: (\w+)/.exec(o)?.[1], /ANSWER: 0,/.test(o), /\sIN\s+SOA\s/.test(o)]).toEqual(['NOERROR', true, true]),
       ];
+      // dual-stack is ON by default (issue 21): web.1's v6 address is its IPv4 offset (2) in the network's /64
+      const { network } = await world.gql(`query($n: ID!) { network(id: $n) { cidr ipv6Cidr } }`, { n: alpha.networkId });
+      const web1Ipv6 = containerIpv6({ cidr: network.cidr, ipv6: { cidr: network.ipv6Cidr } }, c.web1.ip);
+      expect(web1Ipv6).toMatch(/^fd77:6674:[0-9a-f:]+::2$/);
       expect(c.web1.ip).toBe('10.240.0.2');
       expect(digs).toHaveLength(expected.length);
       for (const [i, line] of digs.entries()) {
@@ -189,8 +201,11 @@ describeRoot(
     }, 60_000);
 
     it('every client resolves the A, SRV and PTR forms it supports', async () => {
+      const { network } = await world.gql(`query($n: ID!) { network(id: $n) { cidr ipv6Cidr } }`, { n: alpha.networkId });
+      const webs6 = [c.web1, c.web2, c.web3].map((x) => containerIpv6({ cidr: network.cidr, ipv6: { cidr: network.ipv6Cidr } }, x.ip)!).sort();
       const questions: Record<Form, [string, string]> = {
         A: [`web.${app}`, [c.web1.ip, c.web2.ip, c.web3.ip].sort().join(' ')],
+        AAAA: [`web.${app}`, webs6.join(' ')],
         SRV: [`_http._tcp.web.${app}`, [1, 2, 3].map((n) => `8080 ${n}.web.${app}`).join(', ')],
         SRV1: [`_metrics._tcp.worker.${app}`, `9100 1.worker.${app}`],
         PTR: [c.web1.ip, c.web1.env.SCALINGO_PRIVATE_HOSTNAME.toLowerCase()],
@@ -280,7 +295,7 @@ describeRoot(
       expect(again.ip).not.toBe(c.web2.ip); // the old address cools down
       await world.converged(alpha.networkId);
       const asks: [string, string[], Record<string, string>?][] = [
-        ['glibc', ['getent', 'hosts', name]],
+        ['glibc', ['getent', 'ahosts', name]], // getaddrinfo; `getent hosts` would list the v6 address (see the matrix)
         ['musl', [bin.musl, name]],
         ['Go', [bin.go, 'host', name], { GODEBUG: 'netdns=go' }],
         ['Python', ['python3', bin.python, 'host', name]],

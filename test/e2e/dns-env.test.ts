@@ -8,10 +8,17 @@ import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { World, type WorldContainer } from '../../lab/world.ts';
 import { describeRoot } from '../support/root.ts';
+import { containerIpv6 } from '../../protocol/addressing/ipv6.ts';
+
+/** The v6 addresses of containers of a network (ipv6 ON by default): the same offsets in its /64, sorted. */
+async function ipv6Of(world: World, networkId: string, ips: string[]): Promise<string[]> {
+  const { network } = await world.gql(`query($n: ID!) { network(id: $n) { cidr ipv6Cidr } }`, { n: networkId });
+  return ips.map((ip) => containerIpv6({ cidr: network.cidr, ipv6: { cidr: network.ipv6Cidr } }, ip)!).sort();
+}
 
 const Z = 'private-network.internal';
 
-/** `dig` from a container: "NXDOMAIN+SOA", "NODATA", the sorted addresses, or the odd status. */
+/** `dig` from a container: "NXDOMAIN+SOA", "NODATA", the sorted addresses (A or AAAA), or the odd status. */
 function lookup(ns: string, name: string, type = 'A'): Promise<string> {
   return new Promise((resolve) => {
     execFile('ip', ['netns', 'exec', ns, 'dig', '+time=1', '+tries=2', '+noall', '+comments', '+answer', '+authority', name, type], (error, out) => {
@@ -19,7 +26,7 @@ function lookup(ns: string, name: string, type = 'A'): Promise<string> {
       const status = /status: (\w+)/.exec(out)?.[1];
       const answers = out
         .split('\n')
-        .filter((l) => /\sIN\s+A\s/.test(l))
+        .filter((l) => /\sIN\s+(A|AAAA)\s/.test(l))
         .map((l) => l.trim().split(/\s+/).at(-1)!)
         .sort();
       if (status === 'NXDOMAIN') resolve(/\sIN\s+SOA\s/.test(out) ? 'NXDOMAIN+SOA' : 'NXDOMAIN');
@@ -34,6 +41,7 @@ describeRoot('end to end: DNS names, environment, exposure switch', () => {
   const world = new World('wd');
   let alpha: { projectId: string; networkId: string; appId: string };
   let jobs: string;
+  let webIpv6: string[];
   let beta: { projectId: string; networkId: string; appId: string };
   const c: Record<string, WorldContainer> = {};
 
@@ -51,6 +59,7 @@ describeRoot('end to end: DNS names, environment, exposure switch', () => {
       c.beta1 = await world.runContainer(beta.appId, 'web', 3);
       await world.converged(alpha.networkId);
       await world.converged(beta.networkId);
+      webIpv6 = await ipv6Of(world, alpha.networkId, [c.web1.ip, c.web2.ip]);
     } catch (error) {
       await world.destroy();
       throw error;
@@ -88,7 +97,7 @@ describeRoot('end to end: DNS names, environment, exposure switch', () => {
       [betaApp, 'NXDOMAIN+SOA'],
       [`web.${betaApp}`, 'NXDOMAIN+SOA'],
       [`1.web.${betaApp}`, 'NXDOMAIN+SOA'],
-      [`web.${app}`, 'NODATA', 'AAAA'],
+      [`web.${app}`, webIpv6.join(' '), 'AAAA'], // dual-stack is ON by default (issue 21)
       [`1.web.${app}`, 'NODATA', 'TXT'],
     ];
   }
@@ -123,8 +132,12 @@ describeRoot('end to end: DNS names, environment, exposure switch', () => {
       const network = key === 'beta1' ? beta.networkId : alpha.networkId;
       expect(env).toEqual({ SCALINGO_APPLICATION_ID: apps[key], SCALINGO_PRIVATE_NETWORK_ID: network, SCALINGO_PRIVATE_HOSTNAME: api.container.hostname });
       expect(Object.fromEntries(api.container.environment.map((e: { name: string; value: string }) => [e.name, e.value]))).toEqual(env);
-      // the container's own name, taken from its environment, resolves to itself
-      expect(world.exec(ctr, ['sh', '-c', 'host "$SCALINGO_PRIVATE_HOSTNAME"']).trim()).toBe(`${api.container.hostname} has address ${ctr.ip}`);
+      // the container's own name, taken from its environment, resolves to itself (both families: dual-stack is ON by default)
+      const [v6] = await ipv6Of(world, network, [ctr.ip]);
+      expect(world.exec(ctr, ['sh', '-c', 'host "$SCALINGO_PRIVATE_HOSTNAME"']).trim().split('\n')).toEqual([
+        `${api.container.hostname} has address ${ctr.ip}`,
+        `${api.container.hostname} has IPv6 address ${v6}`,
+      ]);
     }
   }, 60_000);
 

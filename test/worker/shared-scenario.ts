@@ -7,15 +7,18 @@
  */
 import { CREATE_CONTAINER, fakeKey, type TestApi } from '../support/api.ts';
 
-/** Replaces generated ids (prj-/pn-/ap-/host-/ctr- + uuid) by their order of first appearance. */
+/** Replaces generated ids (prj-/pn-/ap-/host-/ctr- + uuid) by their order of first appearance, and VNIs inside derived IPv6 prefixes. */
 function normalizer() {
   const seen = new Map<string, string>();
   return (value: unknown): unknown =>
     JSON.parse(
-      JSON.stringify(value).replace(/\b(prj|pn|ap|host|ctr)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, (id, prefix: string) => {
-        if (!seen.has(id)) seen.set(id, `${prefix}-#${seen.size + 1}`);
-        return seen.get(id)!;
-      }),
+      JSON.stringify(value)
+        .replace(/\b(prj|pn|ap|host|ctr)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, (id, prefix: string) => {
+          if (!seen.has(id)) seen.set(id, `${prefix}-#${seen.size + 1}`);
+          return seen.get(id)!;
+        })
+        // A network's derived IPv6 prefix holds its (random) VNI: keep the shape, drop the number.
+        .replace(/\bfd77:6674:[0-9a-f]{1,4}(?::[0-9a-f]{1,4})?::/g, 'fd77:6674:<vni>::'),
     );
 }
 

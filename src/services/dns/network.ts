@@ -5,6 +5,7 @@ import type { Tx } from '../../db/client.ts';
 import { getApplication, getNetwork } from '../../db/lookups.ts';
 import { networkAliases, networks } from '../../db/schema/index.ts';
 import { badInput } from '../../domain/errors.ts';
+import { networkIpv6Of } from '../../domain/network-ipv6.ts';
 import { assertLabel } from '../../domain/names.ts';
 import { appendChanges } from '../../feed/append.ts';
 import { type Changed, type ServiceContext } from '../context.ts';
@@ -23,14 +24,17 @@ export interface UpdateNetworkInput {
   aliases?: AliasInput[] | null;
   /** Head-end replication of broadcast and multicast across member hosts (issue 21). */
   multicast?: NetworkSwitch | null;
+  /** Dual-stack (issue 21): ON gives every container its v6 address in the network's /64 and AAAA records. */
+  ipv6?: NetworkSwitch | null;
 }
 
-type Switches = { dnsTtl: number; multicast: NetworkSwitch };
+type Switches = { dnsTtl: number; multicast: NetworkSwitch; ipv6: NetworkSwitch };
 type NetworkSettings = Switches & { networkId: string; aliases: NetworkAliasModel[] };
+type NetworkRow = Switches & { id: string; projectId: string; vni: number; ipv6Cidr: string | null };
 
 /**
  * Changes a network's live settings: its DNS TTL and, when given, its whole alias list (issue 19),
- * and its multicast switch (issue 21). Every host applies them from one `network.updated` change,
+ * and its multicast and ipv6 switches (issue 21). Every host applies them from one `network.updated` change,
  * so a TTL and an alias switch arrive together. Validated before anything is written; an unchanged
  * network emits nothing.
  */
@@ -45,12 +49,14 @@ export async function updateNetwork(ctx: ServiceContext, input: UpdateNetworkInp
   });
   const multicast = input.multicast ?? undefined;
   if (multicast !== undefined && multicast !== 'ON' && multicast !== 'OFF') throw badInput('multicast must be ON or OFF', { field: 'multicast' });
+  const ipv6 = input.ipv6 ?? undefined;
+  if (ipv6 !== undefined && ipv6 !== 'ON' && ipv6 !== 'OFF') throw badInput('ipv6 must be ON or OFF', { field: 'ipv6' });
   return ctx.db.write(async (tx) => {
     const network = await getNetwork(tx, input.networkId);
     for (const [i, a] of (wanted ?? []).entries()) await assertTargetInNetwork(tx, network.id, a, `aliases[${i}].applicationId`);
     const before = await aliasesOf(tx, network.id);
     const aliases = wanted ? [...wanted].sort((a, b) => a.name.localeCompare(b.name)) : before;
-    return commit(ctx, tx, network, { dnsTtl: ttl ?? network.dnsTtl, multicast: multicast ?? network.multicast }, before, aliases);
+    return commit(ctx, tx, network, { dnsTtl: ttl ?? network.dnsTtl, multicast: multicast ?? network.multicast, ipv6: ipv6 ?? network.ipv6 }, before, aliases);
   });
 }
 
@@ -89,20 +95,27 @@ async function assertTargetInNetwork(tx: Tx, networkId: string, alias: NetworkAl
 async function commit(
   ctx: ServiceContext,
   tx: Tx,
-  network: Switches & { id: string; projectId: string },
-  { dnsTtl, multicast }: Switches,
+  network: NetworkRow,
+  { dnsTtl, multicast, ipv6 }: Switches,
   before: NetworkAliasModel[],
   aliases: NetworkAliasModel[],
 ): Promise<Changed<NetworkSettings>> {
-  const result = { networkId: network.id, dnsTtl, multicast, aliases };
-  const switched = dnsTtl !== network.dnsTtl || multicast !== network.multicast;
+  const result = { networkId: network.id, dnsTtl, multicast, ipv6, aliases };
+  const switched = dnsTtl !== network.dnsTtl || multicast !== network.multicast || ipv6 !== network.ipv6;
   if (!switched && JSON.stringify(before) === JSON.stringify(aliases)) return { result, changes: [] };
-  if (switched) await tx.update(networks).set({ dnsTtl, multicast }).where(eq(networks.id, network.id));
+  if (switched) await tx.update(networks).set({ dnsTtl, multicast, ipv6 }).where(eq(networks.id, network.id));
   await tx.delete(networkAliases).where(eq(networkAliases.networkId, network.id));
   for (const a of aliases) await tx.insert(networkAliases).values({ networkId: network.id, ...a });
   const changes = await appendChanges(
     tx,
-    [{ kind: 'network.updated', projectId: network.projectId, networkId: network.id, payload: { dnsTtl, aliases, multicast } }],
+    [
+      {
+        kind: 'network.updated',
+        projectId: network.projectId,
+        networkId: network.id,
+        payload: { dnsTtl, aliases, multicast, ipv6: networkIpv6Of({ ...network, ipv6 }) ?? null },
+      },
+    ],
     ctx.now(),
   );
   return { result, changes };
