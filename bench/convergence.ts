@@ -30,13 +30,13 @@ import { World } from '../lab/world.ts';
 import { baselineArg, baselineRoot, REPO_ROOT } from './baseline.ts';
 import { type BenchRow, arg } from './table.ts';
 
-const TIMEOUT_MS = 10_000;
-const now = () => performance.timeOrigin + performance.now();
+export const TIMEOUT_MS = 10_000;
+export const now = () => performance.timeOrigin + performance.now();
 const sorted = (v: number[]) => [...v].sort((a, b) => a - b);
 const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
 
 /** Calls `onLine` with every complete stdout line of `child`, as it arrives. */
-function lines(child: ChildProcess, onLine: (line: string) => void): void {
+export function lines(child: ChildProcess, onLine: (line: string) => void): void {
   let rest = '';
   child.stdout!.on('data', (d) => {
     rest += d;
@@ -101,7 +101,7 @@ class SandboxWatch {
 }
 
 /** The DNS probe (lab/probe.ts dns-watch) in a container: one expectation at a time. */
-class DnsWatch {
+export class DnsWatch {
   private waiting: ((at: number) => void) | null = null;
 
   constructor(private readonly child: ChildProcess) {
@@ -113,16 +113,16 @@ class DnsWatch {
     });
   }
 
-  /** Resolves with the time `name` first answered `ip` (null: no address at all). */
-  until(name: string, ip: string | null): Promise<number> {
+  /** Resolves with the time `name` first answered `ip` (null: no address at all), with TTL `ttl` when given. */
+  until(name: string, ip: string | null, ttl?: number): Promise<number> {
     return new Promise((done) => {
       this.waiting = done;
-      this.child.stdin!.write(`${name} ${ip ?? '-'}\n`);
+      this.child.stdin!.write(`${name} ${ip ?? '-'}${ttl === undefined ? '' : ` ${ttl}`}\n`);
     });
   }
 }
 
-const within = <T>(p: Promise<T>, what: string): Promise<T> =>
+export const within = <T>(p: Promise<T>, what: string): Promise<T> =>
   Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error(`${what}: not within ${TIMEOUT_MS} ms`)), TIMEOUT_MS).unref())]);
 
 /** Latencies in ms from each change's commit: until everything held, the kernel part, the DNS part. */
@@ -143,10 +143,7 @@ type Done = { revision: number; kernel: number; dns: number };
 
 /** One full measurement: a fresh lab whose API and agents run from `root`. */
 async function measure(prefix: string, root: string, agentEnv: Record<string, string>, changes: number): Promise<Measured> {
-  const world = new World(prefix);
-  world.root = root;
-  world.apiProcess = true;
-  world.agentEnv = () => agentEnv;
+  const world = benchWorld(prefix, root, agentEnv);
   try {
     await world.up(3);
     const { projectId, networkId, appId } = await world.project('conv', ['web']);
@@ -212,8 +209,17 @@ async function measure(prefix: string, root: string, agentEnv: Record<string, st
   }
 }
 
+/** A lab (not up yet) whose API runs as a child process and whose API and agents run from `root` (this checkout or a baseline). */
+export function benchWorld(prefix: string, root: string, agentEnv: Record<string, string>): World {
+  const world = new World(prefix);
+  world.root = root;
+  world.apiProcess = true;
+  world.agentEnv = () => agentEnv;
+  return world;
+}
+
 /** revision → committedAt (epoch ms) of every change of the project. */
-async function commitTimes(world: World, projectId: string): Promise<Map<number, number>> {
+export async function commitTimes(world: World, projectId: string): Promise<Map<number, number>> {
   const out = new Map<number, number>();
   for (let since = 0; ; ) {
     const page = (

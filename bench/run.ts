@@ -15,6 +15,7 @@ import { benchDataplane } from './dataplane.ts';
 import { benchDns } from './dns.ts';
 import { benchEdge } from './edge.ts';
 import { benchFleet } from './fleet.ts';
+import { benchNetworkUpdate } from './network-update.ts';
 import { benchPolicy } from './policy.ts';
 import { benchScale } from './scale.ts';
 import { type BenchRow, toMarkdown } from './table.ts';
@@ -25,6 +26,7 @@ const parts: Record<string, () => Promise<BenchRow[]>> = {
   feed: benchFeedLatency,
   cross: benchCross,
   convergence: benchConvergence,
+  netupdate: benchNetworkUpdate,
   scale: benchScale,
   agent: benchAgent,
   dns: benchDns,

@@ -2,8 +2,9 @@
  * The DNS daemon's control channel: newline-delimited JSON over a unix socket.
  *
  * Owns: the request shapes, the server side that applies them to a DnsServer (persisting state
- * first), and the client the agent uses. The client opens one connection per request, so neither an
- * agent restart nor a daemon handover leaves a stale connection behind. Never accepts anything but
+ * first), and the client the agent uses. The client sends changes over one kept connection
+ * (control-session.ts), which the daemon ends when it leaves (handover, upgrade), so the next change
+ * reaches its successor; every other request opens its own connection. Never accepts anything but
  * a unix socket: only root on this host may steer DNS.
  */
 import { chmodSync } from 'node:fs';
@@ -11,9 +12,10 @@ import net from 'node:net';
 import type { NetworkModel } from '../../protocol/model.ts';
 import type { NetworkMetrics } from './metrics.ts';
 import type { Upstream } from './resolv-conf.ts';
-import { type DnsPatch, type DnsPatchCode, DnsPatchError } from './patch.ts';
+import { type DnsPatch, DnsPatchError } from './patch.ts';
 import type { Binding, DnsServer } from './server.ts';
 import type { DnsState } from './state-file.ts';
+import { ControlSession, type Reply, replyResult } from './control-session.ts';
 
 export type ControlRequest =
   | { op: 'ping' }
@@ -27,8 +29,6 @@ export type ControlRequest =
   | { op: 'handover' } // from a successor that bound alongside: close and exit
   | { op: 'upgrade' }; // start a successor, hand it the sockets, exit (upgrade.ts)
 
-type Reply = { ok: true; result?: unknown } | { ok: false; error: string; code?: string };
-
 /** How the daemon leaves: `run` produces the reply, `after` runs once the reply is sent. */
 export interface Exit {
   run(): Promise<unknown>;
@@ -39,7 +39,12 @@ export interface Exit {
 export interface ControlServer {
   net: net.Server;
   idle(): Promise<void>;
+  /** Ends the kept connections (each after its request in progress): the daemon is leaving. */
+  endSessions(): void;
 }
+
+/** The requests a client may send on a kept connection (control-session.ts): the changes. */
+const KEEPABLE: ReadonlySet<ControlRequest['op']> = new Set(['setNetworks', 'patchNetworks', 'setUpstreams', 'syncListeners']);
 
 /**
  * Serves the control protocol on `path` for `server`. `persist` records each change once it is
@@ -97,33 +102,60 @@ export function serveControl(
     changes = result.catch(() => undefined);
     return result;
   };
+  // Connections that asked to stay open (`keep`, control-session.ts), and whether one is busy with a
+  // request. A leaving daemon ends them (endSessions): a request that arrives after that is left
+  // unanswered and unapplied, so the client sends it again on a new connection, to the successor.
+  const sessions = new Map<net.Socket, { busy: boolean }>();
+  let leaving = false;
   const control = net.createServer((conn) => {
     let buf = '';
+    const self = { busy: false };
     conn.on('error', () => undefined);
-    conn.on('data', (chunk) => {
-      buf += chunk;
+    conn.on('close', () => sessions.delete(conn));
+    const next = () => {
       const nl = buf.indexOf('\n');
-      if (nl < 0) return;
-      let req: ControlRequest;
+      if (self.busy || nl < 0 || conn.writableEnded) return;
+      if (leaving && sessions.has(conn)) return void conn.end();
+      let req: ControlRequest & { keep?: boolean };
       try {
         req = JSON.parse(buf.slice(0, nl));
       } catch {
         conn.end(JSON.stringify({ ok: false, error: 'bad json' }) + '\n');
         return;
       }
+      buf = buf.slice(nl + 1);
+      // Only changes may keep the connection; an exit (handover, upgrade) always ends it.
+      const keep = req.keep === true && KEEPABLE.has(req.op) && !leaving;
+      self.busy = true;
+      const answer = (reply: Reply) => {
+        self.busy = false;
+        if (!keep)
+          return void conn.end(JSON.stringify(reply) + '\n', () => {
+            if (reply.ok && (req.op === 'handover' || req.op === 'upgrade')) exits[req.op].after();
+          });
+        sessions.set(conn, self);
+        conn.write(JSON.stringify({ ...reply, kept: true }) + '\n');
+        if (leaving) conn.end();
+        else next(); // a request that came while this one ran
+      };
       run(req).then(
-        (result) =>
-          conn.end(JSON.stringify({ ok: true, result } satisfies Reply) + '\n', () => {
-            if (req.op === 'handover' || req.op === 'upgrade') exits[req.op].after();
-          }),
-        (err) => conn.end(JSON.stringify({ ok: false, error: String(err?.message ?? err), code: err?.code } satisfies Reply) + '\n'),
+        (result) => answer({ ok: true, result }),
+        (err) => answer({ ok: false, error: String(err?.message ?? err), code: err?.code }),
       );
+    };
+    conn.on('data', (chunk) => {
+      buf += chunk;
+      next();
     });
   });
   // Only root may steer DNS: the socket file is 0600 (connect needs write permission).
   control.listen(path, () => chmodSync(path, 0o600));
   return {
     net: control,
+    endSessions: () => {
+      leaving = true;
+      for (const [conn, { busy }] of sessions) if (!busy) conn.end();
+    },
     idle: async () => {
       for (let seen; seen !== changes; ) {
         seen = changes;
@@ -152,13 +184,17 @@ export function request<T = unknown>(path: string, req: ControlRequest, timeoutM
     });
     conn.on('end', () => {
       clearTimeout(timer);
+      let reply: Reply;
       try {
-        const reply = JSON.parse(buf) as Reply;
-        if (reply.ok) resolve(reply.result as T);
-        else if (reply.code?.startsWith('DNS_PATCH_')) reject(new DnsPatchError(reply.code as DnsPatchCode, `dns control ${req.op}: ${reply.error}`));
-        else reject(new Error(`dns control ${req.op}: ${reply.error}`));
+        reply = JSON.parse(buf) as Reply;
       } catch {
         reject(new Error(`dns control ${req.op}: no reply`));
+        return;
+      }
+      try {
+        resolve(replyResult<T>(req.op, reply));
+      } catch (err) {
+        reject(err as Error);
       }
     });
   });
@@ -172,8 +208,11 @@ export class DnsDaemonClient {
   private epoch: string | undefined;
   private readonly session = Math.random().toString(36).slice(2, 10);
   private sent = 0;
+  // Changes go over one kept connection (control-session.ts); the rest opens one per request.
+  private readonly changes: ControlSession;
   constructor(path: string) {
     this.path = path;
+    this.changes = new ControlSession(path);
   }
   /** True when a daemon answers on the control socket. */
   async alive(): Promise<boolean> {
@@ -185,7 +224,7 @@ export class DnsDaemonClient {
   /** Replaces the model the daemon serves (idempotent; send the whole list every time). */
   setNetworks(networks: NetworkModel[]): Promise<void> {
     const epoch = this.nextEpoch();
-    return this.track(epoch, request(this.path, { op: 'setNetworks', networks, epoch }));
+    return this.track(epoch, this.changes.send({ op: 'setNetworks', networks, epoch }));
   }
 
   /**
@@ -200,7 +239,7 @@ export class DnsDaemonClient {
     const base = this.epoch;
     if (!base) return Promise.reject(new DnsPatchError('DNS_PATCH_STALE', 'dns control patchNetworks: no model sent by this client yet'));
     const epoch = this.nextEpoch();
-    return this.track(epoch, request(this.path, { op: 'patchNetworks', patch, base, epoch }));
+    return this.track(epoch, this.changes.send({ op: 'patchNetworks', patch, base, epoch }));
   }
 
   private nextEpoch(): string {
@@ -216,11 +255,11 @@ export class DnsDaemonClient {
   }
   /** Replaces the upstream resolvers for outside names. */
   setUpstreams(upstreams: Upstream[]): Promise<void> {
-    return request(this.path, { op: 'setUpstreams', upstreams });
+    return this.changes.send({ op: 'setUpstreams', upstreams });
   }
   /** Makes the daemon's sockets match `bindings`; returns the per-network bind errors. */
   syncListeners(bindings: ReadonlyMap<string, Binding>): Promise<Record<string, string>> {
-    return request(this.path, { op: 'syncListeners', bindings: [...bindings] });
+    return this.changes.send({ op: 'syncListeners', bindings: [...bindings] });
   }
   /** Upgrades the daemon in place to the code on disk, losing no query; resolves with the new PID. */
   async upgrade(): Promise<number> {

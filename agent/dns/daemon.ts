@@ -103,6 +103,7 @@ export async function runDnsDaemon(
     if (closed) return;
     closed = true;
     control.net.close();
+    control.endSessions(); // an agent's kept connection: its next change goes to the successor
     server.close();
   };
   // Stops taking changes, waits for the accepted ones and writes the state file: what a successor

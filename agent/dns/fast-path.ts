@@ -14,6 +14,7 @@ import { canonicalName, inZone, type Zone } from '../../protocol/dns/zone.ts';
 import { EDNS_SIZE, RCODE, soaRecord } from './answer.ts';
 import { encodeResponse } from './encode.ts';
 import { type Outcome, respondSlow, TCP_LIMIT, type Transport } from './slow-path.ts';
+import { retimeReply, type Timing } from './retime.ts';
 import { readPlainQuery, readQuestion, TYPE_A, TYPE_CODE, type PlainQuery } from './wire.ts';
 
 interface Entry {
@@ -51,14 +52,20 @@ export function buildFastTable(zone: Zone): FastTable {
 
 /**
  * The table of `next`, given `prev` and its table `prevTable`: re-encodes only the names whose
- * records changed, appeared or disappeared, and the SRV names that target them, and yields the same entries as buildFastTable(next)
- * (patch.test.ts checks the bytes). A reply depends on its name's records and on the zone-wide
- * TTL and SOA alone, so when those differ every entry changes and the table is built afresh.
+ * records changed, appeared or disappeared, and the SRV names that target them, and yields the
+ * same entries as buildFastTable(next) (patch.test.ts checks the bytes). A reply depends on its name's records and on the zone-wide
+ * TTL and SOA alone. When only the TTL (and with it the SOA's TTL and MINIMUM) differs — a live
+ * `updateNetwork(dnsTtl)` — every entry is copied with the new TTL written in place (retime.ts)
+ * instead of re-encoded; any other SOA difference builds the table afresh.
  * Returns a new table; `prevTable` is left as it was (queries in flight may still hold it).
  */
 export function updateFastTable(prev: Zone, prevTable: FastTable, next: Zone): FastTable {
-  if (prev.ttl !== next.ttl || JSON.stringify(prev.soa) !== JSON.stringify(next.soa)) return buildFastTable(next);
-  const table: MutableTable = new Map([...prevTable].map(([qtype, names]) => [qtype, new Map(names)]));
+  if (!sameSoaBut(prev.soa, next.soa)) return buildFastTable(next);
+  const retimed = prev.ttl !== next.ttl || prev.soa.minimum !== next.soa.minimum;
+  const table = retimed
+    ? retimeTable(prevTable, { ttl: next.ttl, soaTtl: (soaRecord(next) as { ttl: number }).ttl, soaMinimum: next.soa.minimum })
+    : new Map([...prevTable].map(([qtype, names]) => [qtype, new Map(names)]));
+  if (!table) return buildFastTable(next);
   const changed = new Set<string>(); // names whose records changed, appeared or disappeared
   for (const [name, records] of prev.names) {
     const now = next.names.get(name);
@@ -80,6 +87,27 @@ export function updateFastTable(prev: Zone, prevTable: FastTable, next: Zone): F
     for (const [name, records] of next.names)
       if (!changed.has(name) && records.some((r) => r.type === 'SRV' && changed.has(canonicalName(r.target)))) addEntries(table, name, records, next);
   return table;
+}
+
+/** Every entry of `table` copied with `timing` written in; null when a reply does not walk (then encode afresh). */
+function retimeTable(table: FastTable, timing: Timing): MutableTable | null {
+  const out: MutableTable = new Map();
+  for (const [qtype, names] of table) {
+    const into = new Map<string, Entry>();
+    for (const [key, entry] of names) {
+      const plain = retimeReply(entry.plain, timing);
+      const edns = retimeReply(entry.edns, timing);
+      if (!plain || !edns) return null;
+      into.set(key, { plain, edns, rcode: entry.rcode });
+    }
+    out.set(qtype, into);
+  }
+  return out;
+}
+
+/** The SOA fields equal, the negative TTL (MINIMUM, which follows the network's TTL) aside. */
+function sameSoaBut(a: Zone['soa'], b: Zone['soa']): boolean {
+  return a.mname === b.mname && a.rname === b.rname && a.serial === b.serial && a.refresh === b.refresh && a.retry === b.retry && a.expire === b.expire;
 }
 
 function addEntries(table: MutableTable, name: string, records: readonly ZoneRecord[], zone: Zone): void {

@@ -1,9 +1,10 @@
 // Incremental DNS updates: the patches diffNetworks computes (literal tables), applyPatch as their
 // inverse on random models, and the fast table after a patch byte for byte against a fresh build.
+import dnsPacket from 'dns-packet';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildZone } from '../../protocol/dns/zone.ts';
-import type { ContainerModel, NetworkModel } from '../../protocol/model.ts';
+import type { ContainerModel, NetworkAliasModel, NetworkIpv6, NetworkModel, ProcessPortModel } from '../../protocol/model.ts';
 import { sampleNetworkA, sampleNetworkB } from '../../test/support/sample-networks.ts';
 import { buildFastTable, type FastTable, updateFastTable } from './fast-path.ts';
 import { applyPatch, diffNetworks, type DnsPatch, DnsPatchError } from './patch.ts';
@@ -137,6 +138,29 @@ describe('incremental fast table', () => {
     expect(reused).toBeGreaterThan(now.size / 2); // the names nobody touched keep their entries
     expect(patched.model()).toEqual(next);
   });
+
+  it('retimes a live TTL change (updateNetwork) in place: the same bytes as a fresh build, the new TTL in every answer', () => {
+    const settings = { ...a, dnsTtl: 17, aliases: [{ name: 'db', applicationId: 'ap-api', processType: null }] };
+    const server = new DnsServer();
+    server.setNetworks([a, b]);
+    const views = (s: DnsServer) => (s as unknown as { views: Map<string, { fast: FastTable }> }).views;
+    server.patchNetworks(diffNetworks([a, b], [settings, b])!);
+    const fresh = new DnsServer();
+    fresh.setNetworks([settings, b]);
+    expectSameTable(views(server).get('pn-aaaa')!.fast, views(fresh).get('pn-aaaa')!.fast);
+    // what a resolver reads: the new TTL on every record, and on the SOA of a negative answer (TTL and MINIMUM)
+    type Rr = { ttl: number; type: string; data: unknown };
+    const ask = (name: string, type: 'A' | 'AAAA') => {
+      const m = dnsPacket.decode(server.handle('pn-aaaa', dnsPacket.encode({ type: 'query', id: 7, questions: [{ name, type }] }), 'udp') as Buffer);
+      return { answers: (m.answers ?? []) as Rr[], authorities: (m.authorities ?? []) as Rr[] };
+    };
+    const positive = ask('web.ap-shop.pn-aaaa.private-network.internal', 'A');
+    expect(positive.answers.map((r) => `${r.ttl} ${r.type} ${r.data}`)).toEqual(['17 A 10.240.0.4', '17 A 10.240.0.5']);
+    const alias = ask('db.pn-aaaa.private-network.internal', 'A');
+    expect(alias.answers.map((r) => `${r.ttl} ${r.type} ${r.data}`)).toEqual(['17 A 10.240.0.9']);
+    const nodata = ask('web.ap-shop.pn-aaaa.private-network.internal', 'AAAA');
+    expect(nodata.authorities.map((r) => `${r.ttl} ${r.type} ${(r.data as { minimum: number }).minimum}`)).toEqual(['17 SOA 17']);
+  });
 });
 
 /** Every entry of `table`, keyed `<name>/<qtype>`. */
@@ -189,12 +213,20 @@ function models(): fc.Arbitrary<NetworkModel[]> {
     fc
       .record({
         containers: fc.uniqueArray(container(id), { selector: (c) => c.id, maxLength: 8 }),
-        dnsTtl: fc.constantFrom(5, 30),
+        dnsTtl: fc.constantFrom(0, 5, 30, 86400),
         apiDefault: fc.constantFrom('web', 'worker'),
         down: fc.constantFrom<string[]>([], ['host-2']),
+        // SRV (with its additional A records) and aliases: every record type a TTL change retimes
+        ports: fc.constantFrom<ProcessPortModel[]>([], [{ applicationId: 'ap-shop', processType: 'web', name: 'http', port: 8080, protocol: 'TCP' }]),
+        ipv6: fc.constantFrom<NetworkIpv6 | null>(null, { cidr: `fd77:6674:0:${vni.toString(16)}::/64`, gateway: `fd77:6674:0:${vni.toString(16)}::1` }), // AAAA too
+        aliases: fc.constantFrom<NetworkAliasModel[]>(
+          [],
+          [{ name: 'db', applicationId: 'ap-api', processType: null }],
+          [{ name: 'db', applicationId: 'ap-shop', processType: 'worker' }],
+        ),
       })
       .map(
-        ({ containers, dnsTtl, apiDefault, down }): NetworkModel => ({
+        ({ containers, dnsTtl, apiDefault, down, ports, aliases, ipv6 }): NetworkModel => ({
           id,
           projectId: 'prj-1',
           vni,
@@ -207,6 +239,9 @@ function models(): fc.Arbitrary<NetworkModel[]> {
           ],
           containers,
           downHosts: down,
+          ports,
+          aliases,
+          ...(ipv6 ? { ipv6 } : {}),
         }),
       );
   return fc

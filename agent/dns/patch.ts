@@ -4,7 +4,9 @@
  * Owns: the `DnsPatch` shape the agent sends instead of the whole model on every delta, computing
  * it (`diffNetworks`) and applying it (`applyPatch`). A container that changed travels alone; a
  * network whose own attributes changed (applications, dnsTtl, downHosts, cidr, …) travels whole,
- * because such a change can touch every name of it. Pure: no sockets, no clock. Order is not part
+ * because such a change can touch every name of it. The daemon still re-encodes only the names
+ * whose records changed (fast-path.ts updateFastTable); a new TTL is written into the prebuilt
+ * replies in place (retime.ts). Pure: no sockets, no clock. Order is not part
  * of the model (zones sort what they answer), so applying a patch may order containers and
  * networks differently from the model it was computed against, never differently in content.
  */
