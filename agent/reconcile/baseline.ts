@@ -32,6 +32,8 @@ export function asObserved(d: DesiredState): ObservedState {
         learning: null,
         mcastSnooping: 0,
         addrs: [sb.bridge.address],
+        // dual-stack: the v6 gateway (the kernel's link-local is never made: addrgenmode none)
+        ...(sb.ipv6 ? { addrs6: [sb.ipv6.address] } : {}),
       },
       {
         ...port,
@@ -51,7 +53,10 @@ export function asObserved(d: DesiredState): ObservedState {
       ]),
       ...sb.flood.map((dst) => ({ mac: FLOOD_MAC, dev: sb.vxlan.name, self: true, dst, master: null, state: 'permanent' })),
     ];
-    const neigh = sb.remotes.map((r) => ({ ip: r.ip, dev: sb.vxlan.name, mac: r.mac, permanent: true }));
+    const neigh = sb.remotes.flatMap((r) => [
+      { ip: r.ip, dev: sb.vxlan.name, mac: r.mac, permanent: true },
+      ...(r.ip6 ? [{ ip: r.ip6, dev: sb.vxlan.name, mac: r.mac, permanent: true }] : []),
+    ]);
     sandboxes[sb.ns] = { ns: sb.ns, links, fdb, neigh, tables: sb.tables.map(tableAsObserved) };
   }
   return {

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { computeDesired } from '../desired/compute';
 import { container, hostConfig, network } from '../../test/support/model';
 import { ATTACHED, fakeAgent, H, STATES } from '../../test/support/reconcile-scenarios';
+import { gateway6Of, ulaOfVni } from '../../protocol/addressing/ipv6.ts';
 import { asObserved } from './baseline';
 import { diff } from './diff';
 
@@ -19,6 +20,14 @@ describe('asObserved: the kernel as a clean pass leaves it', () => {
       for (const wgMode of ['kernel', 'external'] as const)
         expect(diff(d, asObserved(d), { names, wgMode, privateKeyPath: 'state/wg.key' })).toEqual({ ops: [], problems: [] });
     }
+  });
+
+  it('diff(desired, asObserved(desired)) is empty for a dual-stack network: the v6 gateway and the v6 neighbour entries are in the baseline', () => {
+    const dual = STATES.twoNetworks.networks.map((n) => ({ ...n, ipv6: { cidr: ulaOfVni(n.vni), gateway: gateway6Of(ulaOfVni(n.vni)) } }));
+    const d = computeDesired({ ...STATES.twoNetworks, networks: dual }, ATTACHED, { names });
+    expect(d.sandboxes.every((sb) => sb.ipv6 && sb.remotes.every((r) => r.ip6))).toBe(true);
+    for (const wgMode of ['kernel', 'external'] as const)
+      expect(diff(d, asObserved(d), { names, wgMode, privateKeyPath: 'state/wg.key' })).toEqual({ ops: [], problems: [] });
   });
 
   it('equals what a full pass reads back from the fake kernel, for every attribute the diff compares', async () => {
