@@ -28,11 +28,16 @@ export interface DrainProgress {
   safeToStopAt: number | null; // set once both conditions hold and the moment has come
 }
 
-export function drainProgress(d: DrainFacts, members: readonly Member[], now: number): DrainProgress {
-  const pendingHosts = members
-    .filter((m) => m.reported && m.liveness === 'UP' && (m.appliedRevision ?? 0) < d.revision)
+/** The members, UP and with an agent that reported, that have not applied `revision` yet: sorted ids. */
+export function hostsBehind(members: readonly Member[], revision: number): string[] {
+  return members
+    .filter((m) => m.reported && m.liveness === 'UP' && (m.appliedRevision ?? 0) < revision)
     .map((m) => m.id)
     .sort();
+}
+
+export function drainProgress(d: DrainFacts, members: readonly Member[], now: number): DrainProgress {
+  const pendingHosts = hostsBehind(members, d.revision);
   const appliedAt = d.appliedAt ?? (pendingHosts.length ? null : now);
   const due = appliedAt === null ? null : appliedAt + d.ttlMs;
   return { pendingHosts, appliedAt, safeToStopAt: due !== null && now >= due ? due : null };

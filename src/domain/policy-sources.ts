@@ -11,7 +11,7 @@
  */
 import type { NetworkPolicy, PolicyEndpoint } from '../../protocol/policy/model.ts';
 import { peerMatches } from '../../protocol/policy/evaluate.ts';
-import type { Member } from './drain.ts';
+import { hostsBehind, type Member } from './drain.ts';
 
 export interface SourceContainer extends PolicyEndpoint {
   id: string;
@@ -38,9 +38,9 @@ export function policySourcesProgress(
   const rules = policy.rules.filter((r) => peerMatches(r.from, container));
   const hosts = new Set<string>();
   for (const c of others) if (c.id !== container.id && c.hostId !== container.hostId && rules.some((r) => peerMatches(r.to, c))) hosts.add(c.hostId);
-  const pendingHosts = members
-    .filter((m) => hosts.has(m.id) && m.reported && m.liveness === 'UP' && (m.appliedRevision ?? 0) < revision)
-    .map((m) => m.id)
-    .sort();
+  const pendingHosts = hostsBehind(
+    members.filter((m) => hosts.has(m.id)),
+    revision,
+  );
   return { hosts: [...hosts].sort(), pendingHosts };
 }

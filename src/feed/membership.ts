@@ -4,6 +4,7 @@
  */
 import { and, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { Reader } from '../db/client.ts';
+import type { Member } from '../domain/drain.ts';
 import { containers, hosts } from '../db/schema/index.ts';
 import type { NewChange } from './append.ts';
 import { toPeerModel } from './models.ts';
@@ -27,6 +28,17 @@ export async function networkAddressesOfHost(db: Reader, hostId: string): Promis
 export async function hostsOfNetwork(db: Reader, networkId: string): Promise<string[]> {
   const rows = await db.selectDistinct({ hostId: containers.hostId }).from(containers).where(eq(containers.networkId, networkId));
   return rows.map((r) => r.hostId);
+}
+
+/** The network's member hosts as a drain or a policy wait weighs them (domain/drain.ts `Member`). */
+export async function membersOfNetwork(db: Reader, networkId: string): Promise<Member[]> {
+  const ids = await hostsOfNetwork(db, networkId);
+  if (!ids.length) return [];
+  const rows = await db
+    .select({ id: hosts.id, appliedRevision: hosts.appliedRevision, liveness: hosts.liveness, seen: hosts.lastHeartbeatAt })
+    .from(hosts)
+    .where(inArray(hosts.id, ids));
+  return rows.map((m) => ({ id: m.id, appliedRevision: m.appliedRevision, liveness: m.liveness, reported: m.seen !== null }));
 }
 
 /** The peers of a host: every other host sharing at least one network with it. */

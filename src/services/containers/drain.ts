@@ -3,12 +3,12 @@
  * stands; `settleDrains` (run by the fleet sweep) records when every member host applied a drain and,
  * once it is safe to stop, sets `safeToStopAt` and appends `container.drained`.
  */
-import { and, eq, inArray, isNull } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import type { Reader } from '../../db/client.ts';
 import { containers, hosts } from '../../db/schema/index.ts';
 import { drainProgress, type DrainProgress } from '../../domain/drain.ts';
 import { appendChanges, type NewChange } from '../../feed/append.ts';
-import { hostsOfNetwork } from '../../feed/membership.ts';
+import { membersOfNetwork } from '../../feed/membership.ts';
 import { toContainerModel } from '../../feed/models.ts';
 import { getContainer, getNetwork } from '../../db/lookups.ts';
 import type { Changed, ServiceContext } from '../context.ts';
@@ -26,17 +26,10 @@ type ContainerRow = typeof containers.$inferSelect;
 
 async function progressOf(db: Reader, row: ContainerRow, now: number): Promise<DrainProgress | null> {
   if (row.drainRevision === null) return null;
-  const ids = await hostsOfNetwork(db, row.networkId);
   const network = await getNetwork(db, row.networkId);
-  const members = ids.length
-    ? await db
-        .select({ id: hosts.id, appliedRevision: hosts.appliedRevision, liveness: hosts.liveness, seen: hosts.lastHeartbeatAt })
-        .from(hosts)
-        .where(inArray(hosts.id, ids))
-    : [];
   return drainProgress(
     { revision: row.drainRevision, ttlMs: network.dnsTtl * 1000, appliedAt: row.drainAppliedAt },
-    members.map((m) => ({ id: m.id, appliedRevision: m.appliedRevision, liveness: m.liveness, reported: m.seen !== null })),
+    await membersOfNetwork(db, row.networkId),
     now,
   );
 }

@@ -3,12 +3,12 @@
  * the rule is src/domain/policy-sources.ts). The agent of its host asks this before it answers the
  * attach, so the container's first packet is judged by sets that already hold it. Reads only.
  */
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Reader } from '../../db/client.ts';
-import { changes, containers, hosts } from '../../db/schema/index.ts';
+import { changes, containers } from '../../db/schema/index.ts';
 import { getContainer } from '../../db/lookups.ts';
 import { policySourcesProgress } from '../../domain/policy-sources.ts';
-import { hostsOfNetwork } from '../../feed/membership.ts';
+import { membersOfNetwork } from '../../feed/membership.ts';
 import { readPolicy } from '../../feed/policy.ts';
 
 /** As GraphQL and the agent see it. */
@@ -34,24 +34,14 @@ export async function policySourcesState(db: Reader, containerId: string): Promi
         eq(changes.kind, 'container.created'),
         sql`json_extract(${changes.payload}, '$.container.id') = ${containerId}`,
       ),
-    );
+    )
+    // newest first: a container is asked about as it attaches, so its creation is among the last rows
+    .orderBy(desc(changes.revision))
+    .limit(1);
   const others = await db
     .select({ id: containers.id, hostId: containers.hostId, applicationId: containers.applicationId, processType: containers.processType })
     .from(containers)
     .where(eq(containers.networkId, row.networkId));
-  const ids = await hostsOfNetwork(db, row.networkId);
-  const members = ids.length
-    ? await db
-        .select({ id: hosts.id, appliedRevision: hosts.appliedRevision, liveness: hosts.liveness, seen: hosts.lastHeartbeatAt })
-        .from(hosts)
-        .where(inArray(hosts.id, ids))
-    : [];
-  const p = policySourcesProgress(
-    policy,
-    row,
-    others,
-    members.map((m) => ({ id: m.id, appliedRevision: m.appliedRevision, liveness: m.liveness, reported: m.seen !== null })),
-    created?.revision ?? 0,
-  );
+  const p = policySourcesProgress(policy, row, others, await membersOfNetwork(db, row.networkId), created?.revision ?? 0);
   return { containerId, revision: created?.revision ?? null, hosts: p.hosts, pendingHosts: p.pendingHosts, ready: p.pendingHosts.length === 0 };
 }
