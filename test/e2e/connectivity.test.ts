@@ -7,11 +7,12 @@
  * sender's host only. Neither ever reaches the other network (docs/agent-dataplane.md "Multicast").
  * Dual-stack: alpha keeps the default `ipv6: ON` and runs the same matrix over its derived v6
  * addresses (TCP, UDP, ICMPv6, and MTU 1370 with DF); beta is `ipv6: OFF` and has none
- * (docs/agent-dataplane.md "IPv6").
+ * (docs/agent-dataplane.md "IPv6"). gamma, a second dual-stack network, cannot reach alpha over v6,
+ * nor alpha it, even when the containers route each other's /64.
  */
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { containerIpv6 } from '../../protocol/addressing/ipv6.ts';
+import { containerIpv6, gateway6Of } from '../../protocol/addressing/ipv6.ts';
 import { World, type WorldContainer } from '../../lab/world.ts';
 import { sleep } from '../support/netns-lab.ts';
 import { probeArgv, runProbe, serveEcho, startBackground, type Background } from '../../lab/probes.ts';
@@ -40,6 +41,8 @@ describeRoot('end to end: connectivity matrix and the L2 segment', () => {
   const world = new World('wm');
   const members: Member[] = [];
   const nets: Record<Net, { networkId: string; cidr: string; ipv6Cidr: string }> = {} as never;
+  // gamma: a second dual-stack network (one container, on host 2 beside alpha's a3), for v6 isolation
+  let gamma: { c: WorldContainer; cidr: string; ipv6Cidr: string } | null = null;
 
   beforeAll(async () => {
     try {
@@ -69,6 +72,10 @@ describeRoot('end to end: connectivity matrix and the L2 segment', () => {
         }
         await world.converged(p.networkId);
       }
+      const g = await world.project('gamma', ['web']);
+      const gn = await world.gql(`query($n: ID!) { network(id: $n) { cidr ipv6Cidr } }`, { n: g.networkId });
+      gamma = { c: await world.runContainer(g.appId, 'web', 2), cidr: gn.network.cidr, ipv6Cidr: gn.network.ipv6Cidr };
+      await world.converged(g.networkId);
     } catch (error) {
       await world.destroy();
       throw error;
@@ -152,6 +159,48 @@ describeRoot('end to end: connectivity matrix and the L2 segment', () => {
     }
     console.log(
       `[e2e] IPv6: ${want.length} ordered pairs in alpha answered over TCP, UDP and ICMPv6; 1322-byte DF ping a1->a4 passes, 1323 refused; DNS over UDP and TCP on the v6 gateway`,
+    );
+  }, 60_000);
+
+  it("IPv6 isolation: another dual-stack network's v6 addresses are unreachable both ways, even with a route to them in the container", async () => {
+    const g = gamma!;
+    const alpha = members.filter((m) => m.net === 'alpha');
+    expect(g.ipv6Cidr).not.toBe(nets.alpha.ipv6Cidr);
+    const ip6 = (ip: string, net: { cidr: string; ipv6Cidr: string }) => containerIpv6({ cidr: net.cidr, ipv6: { cidr: net.ipv6Cidr } }, ip)!;
+    const gIp6 = ip6(g.c.ip, g);
+    const ifOf = (ns: string) =>
+      new Promise<string>((r) => execFile('ip', ['-n', ns, '-o', '-6', 'addr', 'show', 'scope', 'global'], (_e, out) => r(out.split(/\s+/)[1] ?? '')));
+    const route = async (ns: string, cidr: string) => {
+      const dev = await ifOf(ns);
+      expect(dev, ns).not.toBe('');
+      await new Promise<void>((r, j) => execFile('ip', ['-n', ns, '-6', 'route', 'replace', cidr, 'dev', dev], (e) => (e ? j(e) : r())));
+    };
+    // routes a container would need to even try: the other network's /64 on its own interface
+    for (const m of alpha) await route(m.ns, g.ipv6Cidr);
+    await route(g.c.ns, nets.alpha.ipv6Cidr);
+    const port = 33_000;
+    await Promise.all([...alpha.map((m) => serveEcho(world, m.ns, m.label, ip6(m.ip, nets.alpha), port)), serveEcho(world, g.c.ns, 'g1', gIp6, port)]);
+    const toGamma = await Promise.all(alpha.map((m) => runProbe<Record<string, { tcp: string | null; udp: string | null }>>(m.ns, 'matrix', port, gIp6)));
+    const fromGamma = await runProbe<Record<string, { tcp: string | null; udp: string | null }>>(
+      g.c.ns,
+      'matrix',
+      port,
+      alpha.map((m) => ip6(m.ip, nets.alpha)).join(','),
+    );
+    const got = [
+      ...alpha.map((m, i) => `${m.label}->g1 tcp=${toGamma[i][gIp6].tcp} udp=${toGamma[i][gIp6].udp}`),
+      ...alpha.map((m) => `g1->${m.label} tcp=${fromGamma[ip6(m.ip, nets.alpha)].tcp} udp=${fromGamma[ip6(m.ip, nets.alpha)].udp}`),
+    ];
+    expect(got).toEqual([...alpha.map((m) => `${m.label}->g1 tcp=null udp=null`), ...alpha.map((m) => `g1->${m.label} tcp=null udp=null`)]);
+    const pings = await Promise.all([
+      ...alpha.map(async (m) => `${m.label}->g1 ${await ping(m.ns, gIp6, 1)}`),
+      ...alpha.map(async (m) => `g1->${m.label} ${await ping(g.c.ns, ip6(m.ip, nets.alpha), 1)}`),
+    ]);
+    expect(pings).toEqual([...alpha.map((m) => `${m.label}->g1 false`), ...alpha.map((m) => `g1->${m.label} false`)]);
+    // and gamma itself works: its gateway answers over v6
+    expect(await ping(g.c.ns, gateway6Of(g.ipv6Cidr), 1)).toBe(true);
+    console.log(
+      `[e2e] IPv6 isolation: ${got.length} TCP/UDP probes and ${pings.length} ICMPv6 pings between alpha and gamma (routes added in the containers) got nothing`,
     );
   }, 60_000);
 
