@@ -25,7 +25,7 @@ export const networks = sqliteTable(
     // Dual-stack (docs/architecture.md "Dual-stack IPv6"): the switch, and the network's unique-local
     // /64, kept while the switch is OFF so switching back gives every container the same address.
     // Derived from the VNI (protocol/addressing/ipv6.ts ulaOfVni) unless given at creation; null only
-    // on a row the migration did not fill, which reads as the derived /64 (networkIpv6Cidr).
+    // on a row the migration did not fill, which reads as the derived /64 (src/domain/network-ipv6.ts ipv6CidrOf).
     ipv6: text('ipv6', { enum: ['ON', 'OFF'] })
       .notNull()
       .default('ON'),
