@@ -3,11 +3,18 @@ import { type HostBeat, livenessStep } from './liveness.ts';
 
 const o = { downAfterMs: 30_000, maxFraction: 1 / 3 };
 const now = 1_000_000;
-const beat = (id: string, ago: number | null, liveness: HostBeat['liveness'] = 'UP', downFor: number | null = null): HostBeat => ({
+const beat = (
+  id: string,
+  ago: number | null,
+  liveness: HostBeat['liveness'] = 'UP',
+  downFor: number | null = null,
+  heldBackAgo: number | null = null,
+): HostBeat => ({
   id,
   lastSeenAt: ago === null ? null : now - ago,
   liveness,
   livenessChangedAt: downFor === null ? null : now - downFor,
+  heldBackAt: heldBackAgo === null ? null : now - heldBackAgo,
 });
 
 describe('host liveness', () => {
@@ -68,7 +75,25 @@ describe('host liveness', () => {
       [1, 2, 3, 4].map((i) => beat(`h${i}`, 0)).concat([beat('h5', 30_000), beat('h6', 30_000)]),
       { down: ['h5', 'h6'], up: [], silent: ['h5', 'h6'], partitioned: false, wouldGoDown: ['h5', 'h6'] },
     ],
+    [
+      'a partition heals host by host: the last host back, held back 1 s ago, is in its grace',
+      [beat('h1', 1000), beat('h2', 500), beat('h3', 40_000, 'UP', null, 1000)],
+      { down: [], up: [], silent: ['h3'], partitioned: false, wouldGoDown: ['h3'] },
+    ],
+    [
+      'a held-back host still silent 30 s after the guard last held: DOWN',
+      [beat('h1', 1000), beat('h2', 500), beat('h3', 80_000, 'UP', null, 30_000)],
+      { down: ['h3'], up: [], silent: ['h3'], partitioned: false, wouldGoDown: ['h3'] },
+    ],
   ] as const)('%s', (_name, hosts, expected) => {
     expect(livenessStep(hosts, now, o)).toEqual(expected);
+  });
+
+  it.each([
+    ['silent 30 s, the sweeping API started 20 s ago: not yet', 20_000, []],
+    ['silent 30 s, the sweeping API started 30 s ago: DOWN', 30_000, ['h3']],
+  ] as const)('%s', (_name, startedAgo, down) => {
+    const hosts = [beat('h1', 1000), beat('h2', 1000), beat('h3', 30_000)];
+    expect(livenessStep(hosts, now, { ...o, countFrom: now - startedAgo }).down).toEqual(down);
   });
 });

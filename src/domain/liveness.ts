@@ -10,6 +10,15 @@
  *   when the first of them reaches `downAfterMs` the others are silent for at least half of it. The
  *   count takes the UP hosts silent for that long, and the hosts marked DOWN within the window (a
  *   staggered cut-off must not mark the first host down, then the second on its own).
+ * - Grace after the guard: a host the guard held back is not marked DOWN until it has been silent for
+ *   `downAfterMs` since the last sweep that held it back. A partition heals host by host, each at its
+ *   next heartbeat: without the grace, the last host to report again would be alone in its silence,
+ *   no longer "many at once", and marked DOWN for the seconds until its report (found by the e2e:
+ *   a resumed host's 3 names left DNS). Kubernetes' node controller resets every node's probe time
+ *   when a zone leaves full disruption for the same reason.
+ * - The sweeping process's own blindness: silence from before `countFrom` (the API process's start)
+ *   is not the host's. An API down for 25 s would otherwise find its hosts 25 s silent, and mark
+ *   down the one whose heartbeat comes last after the restart.
  * A host that never reported (registered, no agent yet) is neither: it holds no data plane.
  */
 
@@ -18,6 +27,8 @@ export type Liveness = 'UP' | 'DOWN';
 export interface LivenessOptions {
   downAfterMs: number;
   maxFraction: number;
+  /** The sweeping process's start: silence before it is not counted towards DOWN. */
+  countFrom?: number;
 }
 
 export interface HostBeat {
@@ -25,6 +36,7 @@ export interface HostBeat {
   lastSeenAt: number | null;
   liveness: Liveness;
   livenessChangedAt: number | null;
+  heldBackAt: number | null; // the last sweep at which the partition guard held this host back
 }
 
 export interface LivenessStep {
@@ -32,7 +44,7 @@ export interface LivenessStep {
   up: string[]; // DOWN → UP now
   silent: string[]; // every host silent for downAfterMs (UP or DOWN)
   partitioned: boolean; // the guard held back `wouldGoDown`
-  wouldGoDown: string[];
+  wouldGoDown: string[]; // silent hosts still UP: the guard holds them back, or their grace runs
 }
 
 export function livenessStep(hosts: readonly HostBeat[], now: number, o: LivenessOptions): LivenessStep {
@@ -40,10 +52,12 @@ export function livenessStep(hosts: readonly HostBeat[], now: number, o: Livenes
   const isSilent = (h: HostBeat) => now - (h.lastSeenAt as number) >= o.downAfterMs;
   const silent = seen.filter(isSilent);
   const up = seen.filter((h) => h.liveness === 'DOWN' && !isSilent(h)).map((h) => h.id);
-  const wouldGoDown = silent.filter((h) => h.liveness === 'UP').map((h) => h.id);
+  const wouldGoDown = silent.filter((h) => h.liveness === 'UP');
   const window = o.downAfterMs / 2;
   const quietUp = seen.filter((h) => h.liveness === 'UP' && now - (h.lastSeenAt as number) >= o.downAfterMs - window).length;
   const justDown = seen.filter((h) => h.liveness === 'DOWN' && isSilent(h) && h.livenessChangedAt !== null && now - h.livenessChangedAt < window).length;
   const partitioned = wouldGoDown.length > 0 && (quietUp + justDown) / seen.length > o.maxFraction;
-  return { down: partitioned ? [] : wouldGoDown, up, silent: silent.map((h) => h.id), partitioned, wouldGoDown };
+  const clock = (h: HostBeat) => Math.max(h.lastSeenAt as number, h.heldBackAt ?? -Infinity, o.countFrom ?? -Infinity);
+  const down = partitioned ? [] : wouldGoDown.filter((h) => now - clock(h) >= o.downAfterMs).map((h) => h.id);
+  return { down, up, silent: silent.map((h) => h.id), partitioned, wouldGoDown: wouldGoDown.map((h) => h.id) };
 }

@@ -20,14 +20,15 @@ export function startFleetWorker(options: { db: Database; config: Config; log: (
   const ctx: ServiceContext = { db: options.db, config: options.config, now: options.now ?? Date.now };
   let partitioned = false;
   let running: Promise<void> | null = null;
+  const startedAt = ctx.now(); // silence from before this process ran is not the hosts' (§8.4)
   const sweep = async () => {
-    const { result } = await sweepLiveness(ctx);
+    const { result } = await sweepLiveness(ctx, startedAt);
     if (result.partitioned !== partitioned) {
       partitioned = result.partitioned;
       log(
         partitioned
           ? `liveness: ${result.wouldGoDown.length} hosts fell silent at once (more than ${Math.round(options.config.fleet.maxDownFraction * 100)}%): assuming this API is cut off, marking nobody DOWN (${result.wouldGoDown.join(', ')})`
-          : 'liveness: the partition guard is off again',
+          : `liveness: the partition guard is off again; a host still silent goes DOWN once silent for ${options.config.fleet.downAfterMs / 1000} s past the guard's last hold`,
       );
     }
     for (const id of result.down) log(`liveness: host ${id} is DOWN (silent for ${options.config.fleet.downAfterMs / 1000} s): its containers leave DNS`);

@@ -50,7 +50,9 @@ const FleetLivenessRef = builder
         description: 'More than HOST_DOWN_MAX_FRACTION of the hosts fell silent at once: the API assumes it is cut off and marks nobody DOWN.',
       }),
       silentHosts: t.exposeIDList('silent', { description: 'Hosts silent for HOST_DOWN_AFTER_SECONDS (UP or DOWN).' }),
-      heldBackHosts: t.exposeIDList('wouldGoDown', { description: 'Silent hosts still UP (held back by the partition guard when partitioned).' }),
+      heldBackHosts: t.exposeIDList('wouldGoDown', {
+        description: 'Silent hosts still UP: held back by the partition guard when partitioned, or within their grace after it (docs/architecture.md §8.4).',
+      }),
       downAfterSeconds: t.exposeInt('downAfterSeconds'),
       maxDownFraction: t.exposeFloat('maxDownFraction'),
       generation: t.exposeString('generation', { description: "The database's generation (docs/architecture.md §8.3)." }),

@@ -19,6 +19,9 @@ export const hosts = sqliteTable('hosts', {
     .notNull()
     .default('UP'),
   livenessChangedAt: integer('liveness_changed_at'),
+  // The last sweep at which the partition guard held this host back: its silence towards DOWN counts
+  // from here, so a partition healing host by host marks nobody down (docs/architecture.md §8.4).
+  livenessHeldBackAt: integer('liveness_held_back_at'),
   // What the agent last reported of its safety state (brake, fence), as JSON; null when all is clear.
   agentSafety: text('agent_safety'),
   // rotateHostKey: when an operator asked the host's agent for a new WireGuard key; cleared once

@@ -4,7 +4,7 @@
  * with their changes in one transaction: `host.down` / `host.up`, one row per network the host has
  * containers in (each member host drops or restores those names; each project hears of it).
  */
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import type { Reader } from '../../db/client.ts';
 import { hosts } from '../../db/schema/index.ts';
 import { livenessStep, type LivenessStep } from '../../domain/liveness.ts';
@@ -12,29 +12,42 @@ import { appendChanges, type NewChange } from '../../feed/append.ts';
 import { networkAddressesOfHost } from '../../feed/membership.ts';
 import type { Changed, ServiceContext } from '../context.ts';
 
-/** What the state machine says of the fleet now, without writing (GraphQL `fleetLiveness`). */
+/**
+ * What the state machine says of the fleet now, without writing (GraphQL `fleetLiveness`).
+ * `countFrom`: the sweeping process's start; silence before it is not counted towards DOWN.
+ */
 export async function readLiveness(
   db: Reader,
   ctx: Pick<ServiceContext, 'config' | 'now'>,
+  countFrom?: number,
 ): Promise<LivenessStep & { lastSeen: Record<string, number | null> }> {
   const rows = await db
-    .select({ id: hosts.id, lastSeenAt: hosts.lastHeartbeatAt, liveness: hosts.liveness, livenessChangedAt: hosts.livenessChangedAt })
+    .select({
+      id: hosts.id,
+      lastSeenAt: hosts.lastHeartbeatAt,
+      liveness: hosts.liveness,
+      livenessChangedAt: hosts.livenessChangedAt,
+      heldBackAt: hosts.livenessHeldBackAt,
+    })
     .from(hosts);
-  const step = livenessStep(rows, ctx.now(), { downAfterMs: ctx.config.fleet.downAfterMs, maxFraction: ctx.config.fleet.maxDownFraction });
+  const { downAfterMs, maxDownFraction } = ctx.config.fleet;
+  const step = livenessStep(rows, ctx.now(), { downAfterMs, maxFraction: maxDownFraction, countFrom });
   return { ...step, lastSeen: Object.fromEntries(rows.map((r) => [r.id, r.lastSeenAt])) };
 }
 
 /**
  * One sweep: applies the transitions the state machine decides. A sweep with nothing to change
- * only reads; one that changes something decides again inside its write transaction.
+ * only reads; one that changes something decides again inside its write transaction. A sweep at
+ * which the partition guard holds stamps the hosts it holds back (one statement): their grace.
  */
-export async function sweepLiveness(ctx: ServiceContext): Promise<Changed<LivenessStep>> {
-  const glance = await readLiveness(ctx.db.read, ctx);
-  if (!glance.down.length && !glance.up.length) return { result: glance, changes: [] };
+export async function sweepLiveness(ctx: ServiceContext, countFrom?: number): Promise<Changed<LivenessStep>> {
+  const glance = await readLiveness(ctx.db.read, ctx, countFrom);
+  if (!glance.down.length && !glance.up.length && !glance.partitioned) return { result: glance, changes: [] };
   return ctx.db.write(async (tx) => {
-    const step = await readLiveness(tx, ctx);
-    if (!step.down.length && !step.up.length) return { result: step, changes: [] };
+    const step = await readLiveness(tx, ctx, countFrom);
     const now = ctx.now();
+    if (step.partitioned) await tx.update(hosts).set({ livenessHeldBackAt: now }).where(inArray(hosts.id, step.wouldGoDown));
+    if (!step.down.length && !step.up.length) return { result: step, changes: [] };
     const list: NewChange[] = [];
     for (const [ids, liveness] of [
       [step.down, 'DOWN'],

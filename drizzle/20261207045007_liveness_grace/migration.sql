@@ -1,0 +1,1 @@
+ALTER TABLE `hosts` ADD `liveness_held_back_at` integer;
