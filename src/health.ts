@@ -12,7 +12,7 @@
 import type { Client } from '@libsql/client';
 
 /** The newest migration under drizzle/ (a test fails when a newer folder is added without updating it). */
-export const LATEST_MIGRATION = '20261207015523_dual_stack_ipv6';
+export const LATEST_MIGRATION = '20261207045007_liveness_grace';
 
 export interface Readiness {
   ok: boolean;

@@ -176,11 +176,12 @@ describeBrowser('web console in Chromium (issue 22)', () => {
     await must('mutation($id: ID!) { drainContainer(id: $id) { id } }', { id: containers[1] });
     await expect.poll(() => rowState(containers[1]), { timeout: 10_000 }).toBe('DRAINING');
     // Both hosts are members, with their mesh IPs (admin), joined by one VXLAN peering.
-    const hostRows = await page.locator('table.hosts tbody tr').allTextContents();
-    expect(hostRows.map((r) => r.replace(/\s+/g, ' '))).toEqual([
-      expect.stringMatching(/^host-1100\.64\.0\.\d+/),
-      expect.stringMatching(/^host-2100\.64\.0\.\d+/),
-    ]);
+    // The hosts' names and mesh IPs come from the admin `hosts` query, which may answer after the
+    // containers' rows: until then a row shows the host's id (a CI run read it too early).
+    const hostRows = async () => (await page.locator('table.hosts tbody tr').allTextContents()).map((r) => r.replace(/\s+/g, ' '));
+    await expect
+      .poll(hostRows, { timeout: 10_000 })
+      .toEqual([expect.stringMatching(/^host-1100\.64\.0\.\d+/), expect.stringMatching(/^host-2100\.64\.0\.\d+/)]);
     expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
     expect(refused).toEqual([]);
     await page.waitForTimeout(300); // let the graph settle its layout before the picture
