@@ -51,12 +51,15 @@ export interface ConsumerShared extends Reading {
   reportRoute?: boolean;
 }
 
-/** POSTs one report to the agent report route; resolves on 204, rejects with the coded error otherwise. */
-function postReport(shared: ConsumerShared, token: string, report: AgentReport, retry = true): Promise<void> {
+/**
+ * POSTs `payload` as JSON to `url` and resolves with the status and body. A request sent on a
+ * kept-alive socket that the server closed meanwhile is sent once more (Node's documented race).
+ */
+function postJson(shared: ConsumerShared, url: URL, token: string, payload: unknown, retry = true): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const body = JSON.stringify(report);
+    const body = JSON.stringify(payload);
     const req = request(
-      new URL(AGENT_REPORT_PATH, shared.url),
+      url,
       {
         method: 'POST',
         agent: shared.agent,
@@ -65,57 +68,32 @@ function postReport(shared: ConsumerShared, token: string, report: AgentReport, 
       (res) => {
         const parts: Buffer[] = [];
         res.on('data', (c: Buffer) => parts.push(c));
-        res.on('end', () => {
-          if (res.statusCode === 204) return resolve();
-          const text = Buffer.concat(parts).toString('utf8');
-          reject(new Error((JSON.parse(text || '{}') as { errors?: { message: string }[] }).errors?.[0]?.message ?? `HTTP ${res.statusCode}`));
-        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString('utf8') }));
         res.on('error', reject);
       },
     );
     req.on('error', (error: NodeJS.ErrnoException) => {
-      if (retry && req.reusedSocket && error.code === 'ECONNRESET') postReport(shared, token, report, false).then(resolve, reject);
+      if (retry && req.reusedSocket && error.code === 'ECONNRESET') postJson(shared, url, token, payload, false).then(resolve, reject);
       else reject(error);
     });
     req.end(body);
   });
 }
 
-/**
- * POSTs one GraphQL request and resolves with `data`; GraphQL errors reject. A request sent on a
- * kept-alive socket that the server closed meanwhile is sent once more (Node's documented race).
- */
-function post<T>(shared: ConsumerShared, token: string, query: string, variables: Record<string, unknown>, retry = true): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const body = JSON.stringify({ query, variables });
-    const req = request(
-      shared.url,
-      {
-        method: 'POST',
-        agent: shared.agent,
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        const parts: Buffer[] = [];
-        res.on('data', (c: Buffer) => parts.push(c));
-        res.on('end', () => {
-          try {
-            const json = JSON.parse(Buffer.concat(parts).toString('utf8')) as { data?: T; errors?: { message: string }[] };
-            if (json.errors?.length || !json.data) reject(new Error(json.errors?.[0]?.message ?? `HTTP ${res.statusCode}`));
-            else resolve(json.data);
-          } catch (error) {
-            reject(error);
-          }
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', (error: NodeJS.ErrnoException) => {
-      if (retry && req.reusedSocket && error.code === 'ECONNRESET') post<T>(shared, token, query, variables, false).then(resolve, reject);
-      else reject(error);
-    });
-    req.end(body);
-  });
+const firstError = (text: string, status: number) => (JSON.parse(text || '{}') as { errors?: { message: string }[] }).errors?.[0]?.message ?? `HTTP ${status}`;
+
+/** One GraphQL request: resolves with `data`; GraphQL errors reject. */
+async function post<T>(shared: ConsumerShared, token: string, query: string, variables: Record<string, unknown>): Promise<T> {
+  const { status, text } = await postJson(shared, shared.url, token, { query, variables });
+  const json = JSON.parse(text) as { data?: T; errors?: unknown[] };
+  if (json.errors?.length || !json.data) throw new Error(firstError(text, status));
+  return json.data;
+}
+
+/** One report on the agent report route: resolves on 204, rejects with the coded error otherwise. */
+async function postReport(shared: ConsumerShared, token: string, report: AgentReport): Promise<void> {
+  const { status, text } = await postJson(shared, new URL(AGENT_REPORT_PATH, shared.url), token, report);
+  if (status !== 204) throw new Error(firstError(text, status));
 }
 
 const note = (shared: ConsumerShared, line: string) => shared.errors.length < 20 && shared.errors.push(line);

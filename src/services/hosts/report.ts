@@ -7,25 +7,14 @@ import { networkAddressesOfHost, networksOfHost } from '../../feed/membership.ts
 import { scopeFilter } from '../../feed/read.ts';
 import { type Changed, type ServiceContext } from '../context.ts';
 import { groupWrite } from '../group-commit.ts';
-import type { PolicyCounterReport } from '../../../protocol/policy/counters.ts';
+import type { AgentReport, AgentSafetyReport } from '../../../protocol/agent-report.ts';
 import { storePolicyCounters } from '../policies/counters.ts';
 
-export interface ReportHostStatusInput {
-  hostId: string;
-  /** Absent in a fenced agent's report: its revision belongs to another database (architecture §8.3). */
-  appliedRevision?: number | null;
-  applyMs?: number | null;
-  networks?: { networkId: string; healthy: boolean; message?: string | null }[] | null;
-  safety?: AgentSafety | null;
-  /** The policy tables' counters per network (docs/policies.md#counters). */
-  policyCounters?: PolicyCounterReport[] | null;
-}
+/** The mutation's input and the route's body are one contract (protocol/agent-report.ts). */
+export type ReportHostStatusInput = AgentReport;
 
 /** The agent's brake and fence, as it reports them (stored as JSON on the host; architecture §8.2, §8.3). */
-export interface AgentSafety {
-  brake?: { since: string; objectsHeld: number; hostObjects: number; nearEmpty: boolean; reason: string } | null;
-  fence?: { reason: string; trustedGeneration: string; trustedRevision: number; seenGeneration: string; seenRevision: number; since: string } | null;
-}
+export type AgentSafety = AgentSafetyReport;
 
 /** The stored safety JSON, or null when all is clear. */
 export function storedSafety(json: string | null): AgentSafety | null {
