@@ -21,7 +21,7 @@ async function measure(root: string): Promise<Record<string, number>> {
   const api = await startBenchApi({ LOG_LEVEL: 'info' }, undefined, root);
   try {
     const call = <T = any>(q: string, v: Record<string, unknown> = {}, token = api.admin) => gql<T>(api.url, token, q, v);
-    const p = await call(`mutation { createProject(input: { name: "cost" }) { project { id network { id } } } }`);
+    const p = await call(`mutation { createProject(input: { name: "cost", cidr: "10.8.0.0/16" }) { project { id network { id } } } }`);
     const networkId: string = p.createProject.project.network.id;
     const a = await call(`mutation($p: ID!) { createApplication(input: { projectId: $p, name: "a" }) { application { id } } }`, {
       p: p.createProject.project.id,
