@@ -41,8 +41,8 @@ export function storedSafety(json: string | null): AgentSafety | null {
  *
  * Reports are most of the API's requests at scale (every agent after every pass, and on every
  * heartbeat), so a report is few statements: one read of the host with the head and the compaction
- * mark, one of the changes to sample, the update, one upsert of all its networks' health, one
- * insert of the samples — all inside its group's write (../group-commit.ts), each in its own
+ * mark, one of the changes to sample, the update, the host's networks and one upsert of all their
+ * health (when health is reported), one insert of the samples — all inside its group's write (../group-commit.ts), each in its own
  * savepoint, where no commit can move the head or the applied revision meanwhile.
  */
 export async function reportHostStatus(
