@@ -102,3 +102,16 @@ export async function agentClientOf(root: string): Promise<typeof createApiClien
   const module = (await import(pathToFileURL(join(root, 'agent/api/client.ts')).href)) as { createApiClient: typeof createApiClient };
   return module.createApiClient;
 }
+
+/**
+ * How the raw consumers (bench/sse-consumer.ts) talk to the API of the tree at `root`, as that
+ * tree's own agent does: its watch query (LEGACY_WATCH before the compact host feed) and its report
+ * (POST /agent/report once protocol/agent-report.ts exists, else the mutation).
+ */
+export function consumerDialect(root: string): { legacyWatch: boolean; reportRoute: boolean } {
+  const client = readFileSync(join(root, 'agent/api/client.ts'), 'utf8');
+  return {
+    legacyWatch: !client.includes('hostChanges(hostId: $h, since: $s, generation: $g)'),
+    reportRoute: existsSync(join(root, 'protocol/agent-report.ts')),
+  };
+}

@@ -8,7 +8,15 @@ import { Agent } from 'node:http';
 import { type ConsumerShared, type Reading, startConsumer } from './sse-consumer.ts';
 
 export type ToChild =
-  | { type: 'start'; url: string; hosts: { hostId: string; token: string }[]; reportDebounceMs: number; heartbeatMs: number; legacyWatch?: boolean }
+  | {
+      type: 'start';
+      url: string;
+      hosts: { hostId: string; token: string }[];
+      reportDebounceMs: number;
+      heartbeatMs: number;
+      legacyWatch?: boolean;
+      reportRoute?: boolean;
+    }
   | { type: 'read'; id: number }
   | { type: 'stop' };
 
@@ -34,6 +42,7 @@ process.on('message', (message: ToChild) => {
       reportDebounceMs: message.reportDebounceMs,
       heartbeatMs: message.heartbeatMs,
       legacyWatch: message.legacyWatch,
+      reportRoute: message.reportRoute,
     };
     let ready = 0;
     const s = shared;

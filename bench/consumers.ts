@@ -39,6 +39,8 @@ export interface FleetOptions {
   heartbeatMs: number;
   /** The API predates the compact host feed (a baseline): watch with its query. */
   legacyWatch?: boolean;
+  /** Report with POST /agent/report (the agent's way since issue 17); false: the mutation (an older baseline). */
+  reportRoute?: boolean;
 }
 
 /** Starts the consumers of `hosts` against the API at `url`. */
@@ -81,6 +83,7 @@ export function startConsumerFleet(url: string, hosts: { hostId: string; token: 
       reportDebounceMs: options.reportDebounceMs,
       heartbeatMs: options.heartbeatMs,
       legacyWatch: options.legacyWatch,
+      reportRoute: options.reportRoute,
     };
     child.send(start);
   }

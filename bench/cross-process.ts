@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import type { createApiClient } from '../agent/api/client.ts';
 import { percentile } from '../src/feed/convergence.ts';
 import { type BenchApi, gql, startBenchApi } from './api-process.ts';
-import { agentClientOf, baselineArg, baselineLabel, baselineRoot, REPO_ROOT, resolveRevision } from './baseline.ts';
+import { agentClientOf, baselineArg, consumerDialect, baselineLabel, baselineRoot, REPO_ROOT, resolveRevision } from './baseline.ts';
 import { startConsumerFleet } from './consumers.ts';
 import { type BenchRow, arg } from './table.ts';
 
@@ -109,7 +109,7 @@ async function measure(root: string, changes: number, streams: number, idleSecon
     const quiet = await commitToDelivered(a, b.url, appId, watcher, changes, makeClient);
     // idle streams: hosts without containers, so that no commit concerns them
     const idleHosts = streams ? await registerHosts(a, null, streams, 1) : [];
-    fleet = startConsumerFleet(b.url, idleHosts, { procs: 1, reportDebounceMs: 50, heartbeatMs: 0, legacyWatch: root !== REPO_ROOT });
+    fleet = startConsumerFleet(b.url, idleHosts, { procs: 1, reportDebounceMs: 50, heartbeatMs: 0, ...consumerDialect(root) });
     if (streams) await fleet.ready(120_000);
     await sleep(2000);
     const c0 = fleet.cpuSeconds();

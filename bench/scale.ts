@@ -29,7 +29,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BENCH_SECRET, retried, startBenchApi } from './api-process.ts';
-import { agentClientOf, baselineArg, baselineLabel, baselineRoot, REPO_ROOT, resolveRevision } from './baseline.ts';
+import { agentClientOf, baselineArg, consumerDialect, baselineLabel, baselineRoot, REPO_ROOT, resolveRevision } from './baseline.ts';
 import { startConsumerFleet } from './consumers.ts';
 import { runBurst } from './scale-burst.ts';
 import { type StepResult, stepRows } from './scale-rows.ts';
@@ -56,7 +56,7 @@ async function step(n: number, s: Settings, seedFile: string, seeded: Seeded, ro
   const full = Math.min(s.fullAgents, n);
   const agents: SimAgent[] = [];
   const hosts = seeded.hostIds.slice(full, n).map((hostId, i) => ({ hostId, token: seeded.tokens[full + i] }));
-  const fleet = startConsumerFleet(api.url, hosts, { procs: s.procs, reportDebounceMs: 50, heartbeatMs: s.heartbeatMs, legacyWatch: root !== REPO_ROOT });
+  const fleet = startConsumerFleet(api.url, hosts, { procs: s.procs, reportDebounceMs: 50, heartbeatMs: s.heartbeatMs, ...consumerDialect(root) });
   try {
     const makeClient = await agentClientOf(root); // the full agents read each API with its own revision's client
     for (let i = 0; i < full; i++) agents.push(startSimAgent(api.url, seeded.hostIds[i], seeded.tokens[i], seeded.publicKeys[i], makeClient));

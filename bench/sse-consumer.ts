@@ -6,13 +6,16 @@
  * (agent/api/apply-delta.ts `applyChange`). There is no kernel, no reconciler and no loop: a change
  * counts as applied when the model has taken it. Like the agent, it lists again on RESYNC, on a
  * new database generation and when a delta asks for it, reconnects from its revision, and reports
- * its applied revision (`reportHostStatus`) at most once per `reportDebounceMs` (the agent reports
- * after each reconcile pass, debounced 50 ms). Everything is callbacks on node:http, so 1,000 of
+ * its applied revision at most once per `reportDebounceMs` (the agent reports after each reconcile
+ * pass, debounced 50 ms), with the body the agent sends (every network's health, the safety state)
+ * and by the agent's way: POST /agent/report (protocol/agent-report.ts), or the `reportHostStatus`
+ * mutation for a baseline API from before that route. Everything is callbacks on node:http, so 1,000 of
  * them cost little CPU.
  */
 import { type Agent, request } from 'node:http';
 import { applyChange } from '../agent/api/apply-delta.ts';
 import { WATCH } from '../agent/api/client.ts';
+import { AGENT_REPORT_PATH, type AgentReport } from '../protocol/agent-report.ts';
 import type { HostConfig } from '../protocol/model.ts';
 import { type Classified, classifyFrame, count, SseSplitter, type Tally } from './sse-frames.ts';
 
@@ -44,17 +47,19 @@ export interface ConsumerShared extends Reading {
   heartbeatMs: number;
   /** Watch with LEGACY_WATCH: an API from before the compact host feed (a baseline). */
   legacyWatch?: boolean;
+  /** Report with POST /agent/report, as the agent does; false: the mutation (a baseline from before the route). */
+  reportRoute?: boolean;
 }
 
 /**
- * POSTs one GraphQL request and resolves with `data`; GraphQL errors reject. A request sent on a
+ * POSTs `payload` as JSON to `url` and resolves with the status and body. A request sent on a
  * kept-alive socket that the server closed meanwhile is sent once more (Node's documented race).
  */
-function post<T>(shared: ConsumerShared, token: string, query: string, variables: Record<string, unknown>, retry = true): Promise<T> {
+function postJson(shared: ConsumerShared, url: URL, token: string, payload: unknown, retry = true): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const body = JSON.stringify({ query, variables });
+    const body = JSON.stringify(payload);
     const req = request(
-      shared.url,
+      url,
       {
         method: 'POST',
         agent: shared.agent,
@@ -63,24 +68,32 @@ function post<T>(shared: ConsumerShared, token: string, query: string, variables
       (res) => {
         const parts: Buffer[] = [];
         res.on('data', (c: Buffer) => parts.push(c));
-        res.on('end', () => {
-          try {
-            const json = JSON.parse(Buffer.concat(parts).toString('utf8')) as { data?: T; errors?: { message: string }[] };
-            if (json.errors?.length || !json.data) reject(new Error(json.errors?.[0]?.message ?? `HTTP ${res.statusCode}`));
-            else resolve(json.data);
-          } catch (error) {
-            reject(error);
-          }
-        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString('utf8') }));
         res.on('error', reject);
       },
     );
     req.on('error', (error: NodeJS.ErrnoException) => {
-      if (retry && req.reusedSocket && error.code === 'ECONNRESET') post<T>(shared, token, query, variables, false).then(resolve, reject);
+      if (retry && req.reusedSocket && error.code === 'ECONNRESET') postJson(shared, url, token, payload, false).then(resolve, reject);
       else reject(error);
     });
     req.end(body);
   });
+}
+
+const firstError = (text: string, status: number) => (JSON.parse(text || '{}') as { errors?: { message: string }[] }).errors?.[0]?.message ?? `HTTP ${status}`;
+
+/** One GraphQL request: resolves with `data`; GraphQL errors reject. */
+async function post<T>(shared: ConsumerShared, token: string, query: string, variables: Record<string, unknown>): Promise<T> {
+  const { status, text } = await postJson(shared, shared.url, token, { query, variables });
+  const json = JSON.parse(text) as { data?: T; errors?: unknown[] };
+  if (json.errors?.length || !json.data) throw new Error(firstError(text, status));
+  return json.data;
+}
+
+/** One report on the agent report route: resolves on 204, rejects with the coded error otherwise. */
+async function postReport(shared: ConsumerShared, token: string, report: AgentReport): Promise<void> {
+  const { status, text } = await postJson(shared, new URL(AGENT_REPORT_PATH, shared.url), token, report);
+  if (status !== 204) throw new Error(firstError(text, status));
 }
 
 const note = (shared: ConsumerShared, line: string) => shared.errors.length < 20 && shared.errors.push(line);
@@ -101,9 +114,15 @@ export function startConsumer(shared: ConsumerShared, hostId: string, token: str
     if (process.env.BENCH_NO_REPORT || !model) return;
     reporting = true;
     dirty = false;
-    const input = withRevision ? { hostId, appliedRevision: model.revision, applyMs: 0 } : { hostId };
+    // What the agent sends (agent/agent.ts heartbeat): after a pass the revision and every network's
+    // health, and always its safety state; a plain heartbeat neither revision nor health.
+    const safety = { brake: null, fence: null };
+    const input: AgentReport = withRevision
+      ? { hostId, appliedRevision: model.revision, applyMs: 0, networks: model.networks.map((n) => ({ networkId: n.id, healthy: true })), safety }
+      : { hostId, safety };
     try {
-      await post(shared, token, REPORT, { i: input });
+      if (shared.reportRoute) await postReport(shared, token, input);
+      else await post(shared, token, REPORT, { i: input });
       shared.reports++;
     } catch (error) {
       note(shared, `report: ${(error as Error).message}`);

@@ -1,6 +1,7 @@
 /**
  * The HTTP application, the same on Node and Workers: request ids and the access log, body limit,
- * /healthz, /livez, /readyz, /.well-known/jwks.json and /graphql (Yoga: HTTP and SSE). The actor of each request is resolved
+ * /healthz, /livez, /readyz, /.well-known/jwks.json, /graphql (Yoga: HTTP and SSE) and /agent/report
+ * (agents' status reports without GraphQL, src/agent-report.ts). The actor of each request is resolved
  * here, once, from the Authorization header.
  */
 import { createYoga, type Plugin } from 'graphql-yoga';
@@ -9,8 +10,11 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { timing } from 'hono/timing';
+import { AGENT_REPORT_PATH } from '../protocol/agent-report.ts';
+import { agentReportHandler } from './agent-report.ts';
 import { type Actor, actorLapsed, resolveActor } from './auth/actor.ts';
-import { assertTokenSettings } from './auth/jwt.ts';
+import { assertTokenSettings, type VerifiedClaims, verifyToken } from './auth/jwt.ts';
+import { cachedVerifier } from './auth/token-cache.ts';
 import type { SigningKeys } from './auth/keys.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/client.ts';
@@ -47,7 +51,7 @@ export interface AppDeps {
 }
 
 /** Paths named in metrics; anything else is `other`, so a scan of random URLs adds no series. */
-const ROUTES = new Set(['/graphql', '/healthz', '/livez', '/readyz', '/.well-known/jwks.json']);
+const ROUTES = new Set(['/graphql', AGENT_REPORT_PATH, '/healthz', '/livez', '/readyz', '/.well-known/jwks.json']);
 
 /**
  * Wraps a subscription's event stream so that each event is delivered only while the subscriber's
@@ -83,10 +87,10 @@ function guardStream(source: AsyncIterable<ExecutionResult>, lapsed: () => Promi
 }
 
 /** Builds the GraphQL context for one request or one WebSocket connection. */
-export function contextFactory(deps: AppDeps) {
+export function contextFactory(deps: AppDeps, verify?: (token: string) => Promise<VerifiedClaims>) {
   const services = { db: deps.db, config: deps.config, now: deps.now ?? (() => Date.now()) };
   return async (authorization: string | null | undefined): Promise<GraphQLContext> => {
-    const actor: Actor = await resolveActor(authorization, { keys: deps.keys, settings: deps.config.auth, db: deps.db.read });
+    const actor: Actor = await resolveActor(authorization, { keys: deps.keys, settings: deps.config.auth, db: deps.db.read, verify });
     return { actor, services, keys: deps.keys, hub: deps.hub };
   };
 }
@@ -94,7 +98,9 @@ export function contextFactory(deps: AppDeps) {
 /** Creates the Hono app and its Yoga instance. */
 export function createApp(deps: AppDeps) {
   assertTokenSettings(deps.config.auth);
-  const makeContext = contextFactory(deps);
+  // Agent tokens verified once per process until they expire (src/auth/token-cache.ts).
+  const verify = cachedVerifier((token) => verifyToken(deps.keys, deps.config.auth, token));
+  const makeContext = contextFactory(deps, verify);
   const log = deps.logger ?? consoleLogger();
   const telemetry = deps.telemetry ?? noTelemetry;
   const queryLimits: QueryLimits = { ...FIXED_LIMITS, maxDepth: deps.config.maxQueryDepth };
@@ -166,16 +172,15 @@ export function createApp(deps: AppDeps) {
   });
   app.use('*', timing({ totalDescription: 'server' })); // Server-Timing: total;dur=<ms>, what bench/edge.ts reads
   const tooLarge = { errors: [{ message: `request body larger than ${deps.config.maxBodyBytes} bytes`, extensions: { code: 'BAD_USER_INPUT' } }] };
-  app.use(
-    '/graphql',
-    bodyLimit({
-      maxSize: deps.config.maxBodyBytes,
-      onError: async (c) => {
-        await deps.drainRefusedBody?.(c.env); // so the client reads the 413, not a reset (src/node/drain.ts)
-        return c.json(tooLarge, 413);
-      },
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: deps.config.maxBodyBytes,
+    onError: async (c) => {
+      await deps.drainRefusedBody?.(c.env); // so the client reads the 413, not a reset (src/node/drain.ts)
+      return c.json(tooLarge, 413);
+    },
+  });
+  app.use('/graphql', limitBody);
+  app.use(AGENT_REPORT_PATH, limitBody);
   app.get('/healthz', async (c) => {
     try {
       // The generation lets an agent that this database does not know tell it is another database (architecture §8.3).
@@ -192,5 +197,15 @@ export function createApp(deps: AppDeps) {
   });
   app.get('/.well-known/jwks.json', (c) => c.json(deps.keys.publicJwks));
   app.on(['GET', 'POST', 'OPTIONS'], '/graphql', (c) => yoga.fetch(c.req.raw, {}));
+  // Agents' status reports without GraphQL: most of the API's requests at scale (src/agent-report.ts).
+  app.post(
+    AGENT_REPORT_PATH,
+    agentReportHandler({
+      // The token's version is checked inside the report's write, not read here (src/services/hosts/report.ts).
+      actorOf: (authorization) => resolveActor(authorization, { keys: deps.keys, settings: deps.config.auth, db: deps.db.read, verify, revocation: 'caller' }),
+      services: { db: deps.db, config: deps.config, now: deps.now ?? (() => Date.now()) },
+      log,
+    }),
+  );
   return { app, yoga, makeContext };
 }

@@ -1,6 +1,6 @@
 /**
- * The agent's client of the control API: GraphQL over HTTP for the snapshot and reports, GraphQL
- * over SSE (graphql-sse) for the watch. The token travels only in the Authorization header.
+ * The agent's client of the control API: GraphQL over HTTP for the snapshot and other reads, GraphQL
+ * over SSE (graphql-sse) for the watch, and POST /agent/report for its status reports. The token travels only in the Authorization header.
  * It owns no state: the follower decides what to ask and when.
  */
 import { createClient } from 'graphql-sse';
@@ -14,6 +14,7 @@ export interface FeedEventMessage {
 }
 
 import type { PolicyCounterReport } from '../../protocol/policy/counters.ts';
+import { AGENT_REPORT_PATH, type AgentReport, type AgentReportError } from '../../protocol/agent-report.ts';
 
 export interface HostStatusReport {
   hostId: string;
@@ -124,7 +125,18 @@ export function createApiClient(apiUrl: string, token: string, timeoutMs = 10_00
       };
     },
     async report(status) {
-      await call(`mutation($i: ReportHostStatusInput!) { reportHostStatus(input: $i) { hostId } }`, { i: status });
+      // The report route, not the reportHostStatus mutation: the same input and checks without GraphQL's cost (protocol/agent-report.ts).
+      const reportUrl = `${apiUrl.replace(/\/$/, '')}${AGENT_REPORT_PATH}`;
+      const response = await fetch(reportUrl, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify(status satisfies AgentReport),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      if (response.ok) return void (await response.body?.cancel());
+      const body = (await response.json().catch(() => ({}))) as Partial<AgentReportError>;
+      const error = body.errors?.[0];
+      throw new ApiError(error?.message ?? `HTTP ${response.status} from ${reportUrl}`, error?.extensions?.code);
     },
     async generation() {
       const response = await fetch(`${apiUrl.replace(/\/$/, '')}/healthz`, { signal: AbortSignal.timeout(timeoutMs) });

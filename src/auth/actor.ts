@@ -8,7 +8,7 @@ import { eq } from 'drizzle-orm';
 import type { Reader } from '../db/client.ts';
 import { hosts } from '../db/schema/index.ts';
 import type { SigningKeys } from './keys.ts';
-import { type Role, type TokenSettings, verifyToken } from './jwt.ts';
+import { type Role, type TokenSettings, type VerifiedClaims, verifyToken } from './jwt.ts';
 
 /** `expiresAt` (ms since the epoch) lets a long-lived subscription notice that its token ran out. */
 export type Actor =
@@ -17,17 +17,25 @@ export type Actor =
   | { kind: 'user'; sub: string; projects: Record<string, Role>; expiresAt: number }
   | { kind: 'agent'; sub: string; hostId: string; ver: number; expiresAt: number };
 
-/** Resolves the actor of a request; an invalid token yields anonymous with the reason. */
-export async function resolveActor(authorization: string | null | undefined, deps: { keys: SigningKeys; settings: TokenSettings; db: Reader }): Promise<Actor> {
+/**
+ * Resolves the actor of a request; an invalid token yields anonymous with the reason. `verify`
+ * replaces the signature check (a cache of verified tokens: ./token-cache.ts). With
+ * `revocation: 'caller'` an agent token's version is not read here: the caller checks it where it
+ * writes (the agent report route), and nothing else may be done with the actor.
+ */
+export async function resolveActor(
+  authorization: string | null | undefined,
+  deps: { keys: SigningKeys; settings: TokenSettings; db: Reader; verify?: (token: string) => Promise<VerifiedClaims>; revocation?: 'now' | 'caller' },
+): Promise<Actor> {
   if (!authorization) return { kind: 'anonymous' };
   const match = /^Bearer\s+([A-Za-z0-9._~+/=-]+)$/i.exec(authorization.trim());
   if (!match) return { kind: 'anonymous', reason: 'Authorization header must be "Bearer <token>"' };
   try {
-    const claims = await verifyToken(deps.keys, deps.settings, match[1]);
+    const claims = await (deps.verify ? deps.verify(match[1]) : verifyToken(deps.keys, deps.settings, match[1]));
     const expiresAt = claims.exp * 1000;
     if (claims.kind === 'admin') return { kind: 'admin', sub: claims.sub, expiresAt };
     if (claims.kind === 'user') return { kind: 'user', sub: claims.sub, projects: claims.projects, expiresAt };
-    const revoked = await agentRevoked(deps.db, claims.host, claims.ver);
+    const revoked = deps.revocation === 'caller' ? null : await agentRevoked(deps.db, claims.host, claims.ver);
     if (revoked) return { kind: 'anonymous', reason: revoked };
     return { kind: 'agent', sub: claims.sub, hostId: claims.host, ver: claims.ver, expiresAt };
   } catch (error) {

@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LATEST_MIGRATION } from '../../src/health.ts';
-import { startTestApi } from '../support/api.ts';
+import { createApiClient } from '../../agent/api/client.ts';
+import { CREATE_CONTAINER, seedWorld, startTestApi } from '../support/api.ts';
 import { subscribeSse } from '../support/sse.ts';
 import { runSharedScenario } from './shared-scenario.ts';
 import { startWorkerApi, type WorkerApi } from './worker-api.ts';
@@ -130,5 +131,16 @@ describe('the API on Workers', () => {
       const allowed = await subscribeSse(worker, sub, { h: world.host1, s: 0 }, world.agent1, 5000);
       expect(allowed.events.find((e) => e.event === 'next')?.data).toMatchObject({ data: { hostChanges: { type: 'CHANGE' } } });
     });
+  });
+
+  it("takes the agent's status report on POST /agent/report (issue 17), refusing another host's agent as on Node", async () => {
+    const ids = await seedWorld(worker, { name: 'reports' });
+    const [own, other] = ids.hostIds;
+    const token = await worker.token({ kind: 'agent', sub: `agent:${own}`, host: own, ver: 1 });
+    const c = await worker.ok(CREATE_CONTAINER, { i: { applicationId: ids.applicationId, processType: 'web', hostId: own } });
+    const client = createApiClient(worker.url, token);
+    await client.report({ hostId: own, appliedRevision: c.createContainer.revision, networks: [{ networkId: ids.networkId, healthy: true }] });
+    expect((await worker.ok(`query($id: ID!) { host(id: $id) { appliedRevision } }`, { id: own })).host.appliedRevision).toBe(c.createContainer.revision);
+    await expect(client.report({ hostId: other, appliedRevision: 0 })).rejects.toMatchObject({ code: 'FORBIDDEN' });
   });
 });
