@@ -43,7 +43,7 @@ export interface ReportRefusal {
   field: string;
 }
 
-type Kind = 'id' | 'int' | 'float' | 'boolean' | 'string';
+export type Kind = 'id' | 'int' | 'float' | 'boolean' | 'string';
 const INT_MAX = 2 ** 31 - 1; // GraphQL's Int: a signed 32-bit integer
 
 /** Whether `v` is a value of `kind` as GraphQL coerces input (an ID is a string or an integer). */
@@ -62,7 +62,8 @@ function fits(kind: Kind, v: unknown): boolean {
   }
 }
 
-type Shape = { [field: string]: { kind: Kind | Shape | [Shape]; required?: boolean } };
+/** A report field's type: a scalar, a nested input, or a list of one; `required` as GraphQL's `!`. */
+export type Shape = { [field: string]: { kind: Kind | Shape | [Shape]; required?: boolean } };
 
 const NETWORK: Shape = { networkId: { kind: 'id', required: true }, healthy: { kind: 'boolean', required: true }, message: { kind: 'string' } };
 const BRAKE: Shape = {
@@ -82,7 +83,8 @@ const FENCE: Shape = {
 };
 const COUNTER: Shape = { counter: { kind: 'string', required: true }, packets: { kind: 'float', required: true }, bytes: { kind: 'float', required: true } };
 const COUNTERS: Shape = { networkId: { kind: 'id', required: true }, version: { kind: 'int', required: true }, counters: { kind: [COUNTER], required: true } };
-const REPORT: Shape = {
+/** ReportHostStatusInput as the route checks it; test/api/agent-report-shape.test.ts holds it to the GraphQL schema. */
+export const REPORT: Shape = {
   hostId: { kind: 'id', required: true },
   appliedRevision: { kind: 'int' },
   applyMs: { kind: 'int' },
