@@ -28,7 +28,7 @@ import { AttachmentStore } from './runtime/store.ts';
 import { loadLastKnownGood, saveLastKnownGood } from './state/last-known-good.ts';
 import { DEFAULT_BRAKE } from './safety/brake.ts';
 import { SafetyGate, type SafetyStatus, statedRemovals } from './safety/gate.ts';
-import type { SafetyReport } from './api/client.ts';
+import type { AgentSafetyReport } from '../protocol/agent-report.ts';
 import { drainContainer } from './runtime/drain-wait.ts';
 import { AttachError } from './runtime/env.ts';
 import type { AgentMetrics } from './metrics/registry.ts';
@@ -429,7 +429,7 @@ export function parseUpstream(text: string): { address: string; port: number } {
 }
 
 /** The gate's state in the API's report shape. */
-export function toSafetyReport(s: SafetyStatus): SafetyReport {
+export function toSafetyReport(s: SafetyStatus): AgentSafetyReport {
   const iso = (t: number) => new Date(t).toISOString();
   return {
     brake: s.brake && { ...s.brake, since: iso(s.brake.since) },

@@ -13,32 +13,13 @@ export interface FeedEventMessage {
   change: { revision: number; kind: string; networkId: string | null; committedAt: string; payload: Record<string, unknown> } | null;
 }
 
-import type { PolicyCounterReport } from '../../protocol/policy/counters.ts';
 import { AGENT_REPORT_PATH, type AgentReport, type AgentReportError } from '../../protocol/agent-report.ts';
-
-export interface HostStatusReport {
-  hostId: string;
-  /** Absent while fenced: a revision of another database means nothing to this one. */
-  appliedRevision?: number;
-  applyMs?: number;
-  networks?: { networkId: string; healthy: boolean; message?: string }[];
-  /** The brake and fence state (null: all clear); see agent/safety/gate.ts. */
-  safety?: SafetyReport;
-  /** The policy tables' counters per network (agent/metrics/policy-counters.ts). */
-  policyCounters?: PolicyCounterReport[];
-}
-
-/** The agent's safety state as the API stores it (times as ISO strings). */
-export interface SafetyReport {
-  brake: { since: string; objectsHeld: number; hostObjects: number; nearEmpty: boolean; reason: string } | null;
-  fence: { reason: string; trustedGeneration: string; trustedRevision: number; seenGeneration: string; seenRevision: number; since: string } | null;
-}
 
 export interface ApiClient {
   hostConfig(hostId: string): Promise<HostConfig>;
   /** Changes after `since`; `generation` is the database generation `since` belongs to. */
   watch(hostId: string, since: number, signal: AbortSignal, generation?: string): AsyncIterable<FeedEventMessage>;
-  report(status: HostStatusReport): Promise<void>;
+  report(status: AgentReport): Promise<void>;
   updateHost(input: { hostId: string; endpoint?: string; publicKey?: string }): Promise<void>;
   /** The API database's generation (unauthenticated, from /healthz). */
   generation(): Promise<string>;
@@ -96,7 +77,9 @@ export async function graphqlCall<T>(apiUrl: string, token: string, query: strin
 
 /** A client for `apiUrl` (the API's base URL, e.g. http://10.0.0.1:4000) with a bearer token. */
 export function createApiClient(apiUrl: string, token: string, timeoutMs = 10_000): ApiClient {
-  const url = `${apiUrl.replace(/\/$/, '')}/graphql`;
+  const base = apiUrl.replace(/\/$/, '');
+  const url = `${base}/graphql`;
+  const reportUrl = `${base}${AGENT_REPORT_PATH}`;
   const headers = { authorization: `Bearer ${token}` };
   const call = <T>(query: string, variables: Record<string, unknown>) => graphqlCall<T>(apiUrl, token, query, variables, timeoutMs);
   const sse = createClient({ url, headers: () => ({ authorization: headers.authorization }), retryAttempts: 0 });
@@ -126,11 +109,10 @@ export function createApiClient(apiUrl: string, token: string, timeoutMs = 10_00
     },
     async report(status) {
       // The report route, not the reportHostStatus mutation: the same input and checks without GraphQL's cost (protocol/agent-report.ts).
-      const reportUrl = `${apiUrl.replace(/\/$/, '')}${AGENT_REPORT_PATH}`;
       const response = await fetch(reportUrl, {
         method: 'POST',
         headers: { ...headers, 'content-type': 'application/json' },
-        body: JSON.stringify(status satisfies AgentReport),
+        body: JSON.stringify(status),
         signal: AbortSignal.timeout(timeoutMs),
       });
       if (response.ok) return void (await response.body?.cancel());
@@ -139,7 +121,7 @@ export function createApiClient(apiUrl: string, token: string, timeoutMs = 10_00
       throw new ApiError(error?.message ?? `HTTP ${response.status} from ${reportUrl}`, error?.extensions?.code);
     },
     async generation() {
-      const response = await fetch(`${apiUrl.replace(/\/$/, '')}/healthz`, { signal: AbortSignal.timeout(timeoutMs) });
+      const response = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(timeoutMs) });
       const body = (await response.json().catch(() => ({}))) as { generation?: string };
       if (!body.generation) throw new ApiError(`no generation in /healthz (HTTP ${response.status})`);
       return body.generation;
