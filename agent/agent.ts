@@ -304,7 +304,9 @@ export async function startAgent({ config, hostNetns, log = console.log, metrics
         }
       }
       forgetOldWgKey(config.stateDir);
-      loop.kick('full');
+      // Fast: the new key moves into the baseline without a kernel read, so the next peer's swap (a
+      // fleet rotated host by host) does not wait behind one.
+      loop.kick('fast');
       log(`agent: host key rotated: ${previous} -> ${publicKey}`);
       return { previous, publicKey, ms: Date.now() - started };
     })().finally(() => {

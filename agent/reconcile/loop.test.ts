@@ -37,7 +37,7 @@ describe('reconcile loop', () => {
     loop.stop();
   });
 
-  it('kicks during a running pass coalesce into one pass after it, full if any asked for full', async () => {
+  it('kicks during a running pass coalesce: the deltas in one fast pass after it, then a full pass if any asked for one', async () => {
     const { rec } = fakeAgent();
     let config = STATES.oneNetwork;
     const modes: PassMode[] = [];
@@ -62,9 +62,34 @@ describe('reconcile loop', () => {
     await new Promise((r) => setTimeout(r, 20));
     expect(modes).toHaveLength(2); // one pass at a time
     release();
-    await vi.waitFor(() => expect(modes).toEqual(['full', 'fast', 'full']));
+    await vi.waitFor(() => expect(modes).toEqual(['full', 'fast', 'fast', 'full'])); // the delta does not wait for the kernel read
     await new Promise((r) => setTimeout(r, 20));
-    expect(modes).toHaveLength(3);
+    expect(modes).toHaveLength(4);
+    loop.stop();
+  });
+
+  it('a fast pass without a baseline answers the full kicks before it, not one that comes during it', async () => {
+    const { rec } = fakeAgent();
+    const modes: PassMode[] = [];
+    let release: () => void = () => {};
+    const loop = startReconcileLoop({
+      reconciler: rec,
+      getConfig: () => STATES.oneNetwork,
+      getAttachments: () => ATTACHED,
+      kickOnStart: false,
+      onReport: (r) => {
+        modes.push(r.mode);
+        if (modes.length === 1) return new Promise<void>((res) => (release = res));
+      },
+    });
+    loop.kick('full');
+    loop.kick(); // no baseline yet: this fast pass reads the kernel, and answers the full kick too
+    await vi.waitFor(() => expect(modes).toEqual(['full']));
+    loop.kick('full'); // a snapshot during that pass: it still gets a kernel read of its own
+    release();
+    await vi.waitFor(() => expect(modes).toEqual(['full', 'full']));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(modes).toHaveLength(2);
     loop.stop();
   });
 });

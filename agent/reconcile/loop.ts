@@ -4,8 +4,10 @@
  *
  * Batching without a fixed debounce (docs/architecture.md §8.6): a kick schedules one pass on the
  * next macrotask (`setImmediate`), so every delta read in the same turn — one SSE chunk — is applied
- * together; kicks that arrive while a pass runs coalesce into the one pass that follows it. One
- * loop pass at a time. A pass asked for `full` by any of the coalesced kicks runs full.
+ * together; kicks that arrive while a pass runs coalesce into the pass that follows it. One loop
+ * pass at a time. Deltas never wait for a kernel read they did not ask for: when a fast and a full
+ * pass are both wanted, the fast one runs first and the full one right after it (a peer's key swap
+ * during a rotation waits for no resync: the packets its host staged meanwhile are bounded).
  *
  * Owns: timing only. Never: decides what to change (the reconciler does, from the current model and
  * attachments each time — level-triggered, so a coalesced or extra pass is always safe).
@@ -42,7 +44,9 @@ export interface ReconcileLoop {
 /** Starts the loop; its first pass (full: there is no baseline yet) is kicked at once unless told. */
 export function startReconcileLoop(opts: LoopOptions): ReconcileLoop {
   let stopped = false;
-  let wanted: PassMode | null = null; // what the next loop pass must do; null: nothing asked
+  let fastWanted = false; // a delta to apply (against the baseline)
+  let fullWanted = false; // a kernel read asked for (resync, snapshot, start)
+  let fullKicks = 0; // full kicks so far: one that came during a full pass still gets its own
   let running = false;
   let timer: { cancel(): void } | null = null; // a scheduled loop pass
 
@@ -54,7 +58,7 @@ export function startReconcileLoop(opts: LoopOptions): ReconcileLoop {
     return report;
   };
   const schedule = () => {
-    if (stopped || running || timer || !wanted) return;
+    if (stopped || running || timer || !(fastWanted || fullWanted)) return;
     const wait = opts.debounceMs ?? 0;
     if (wait > 0) {
       const t = setTimeout(runWanted, wait);
@@ -66,12 +70,16 @@ export function startReconcileLoop(opts: LoopOptions): ReconcileLoop {
   };
   const runWanted = async () => {
     timer = null;
-    const mode = wanted;
-    if (!mode || stopped) return;
-    wanted = null;
+    if (stopped || !(fastWanted || fullWanted)) return;
+    const mode: PassMode = fastWanted ? 'fast' : 'full';
+    fastWanted = false;
+    if (mode === 'full') fullWanted = false;
+    const kicksBefore = fullKicks;
     running = true;
     try {
-      await passNow(mode);
+      const report = await passNow(mode);
+      // A fast pass without a baseline read the kernel: the full kicks before it are answered.
+      if (report?.mode === 'full' && fullKicks === kicksBefore) fullWanted = false;
     } catch (e) {
       opts.onError?.(e, mode);
     } finally {
@@ -81,7 +89,10 @@ export function startReconcileLoop(opts: LoopOptions): ReconcileLoop {
   };
   const kick = (mode: PassMode = 'fast') => {
     if (stopped) return;
-    wanted = wanted === 'full' || mode === 'full' ? 'full' : 'fast';
+    if (mode === 'full') {
+      fullWanted = true;
+      fullKicks++;
+    } else fastWanted = true;
     schedule();
   };
   const resync = setInterval(() => kick('full'), opts.resyncMs ?? 30_000);
