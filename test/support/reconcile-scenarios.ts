@@ -6,6 +6,7 @@
 import type { HostConfig } from '../../protocol/model.ts';
 import { makeNames } from '../../agent/config-names';
 import { FakeHost } from '../../agent/exec/fake-host';
+import type { CommandRunner } from '../../agent/exec/runner';
 import { createReconciler, type ReconcilerOptions } from '../../agent/reconcile/reconciler';
 import { container, host, hostConfig, network } from './model';
 
@@ -47,6 +48,37 @@ export function fakeAgent(extra: Partial<ReconcilerOptions> = {}) {
     ...extra,
   });
   return { fake, names, rec };
+}
+
+/**
+ * A fake-host agent whose kernel reads can be held: while `hold()` is on, the first read of a pass
+ * (`ip -j netns list`) waits until `release()`. `reads()` counts the reads begun so far.
+ */
+export function fakeAgentWithHeldReads() {
+  let held: Promise<void> | null = null;
+  let open = () => {};
+  let reads = 0;
+  const runner: CommandRunner = {
+    run: async (argv, opts) => {
+      if (argv.join(' ') === 'ip -j netns list') {
+        reads++;
+        if (held) await held;
+      }
+      return agent.fake.run(argv, opts);
+    },
+  };
+  const agent = fakeAgent({ runner });
+  return {
+    ...agent,
+    reads: () => reads,
+    hold: () => {
+      held = new Promise<void>((r) => (open = r));
+    },
+    release: () => {
+      held = null;
+      open();
+    },
+  };
 }
 
 /** The processes that write to the kernel since call `from`, a process's argv then its stdin indented; reads (`-j` dumps, `wg show`) left out. */
