@@ -225,6 +225,22 @@ describe('reconcileFull: a full pass whose kernel read holds no other pass back'
     expectKernelMatches(fake, names, 'containerRemoved');
   });
 
+  it('reads again when a pass was still writing as its read began', async () => {
+    const { fake, names, rec, reads, waiting, hold, release } = fakeAgentWithHeldReads();
+    await rec.reconcile(STATES.twoNetworks, ATTACHED);
+    hold((argv) => argv.includes('-batch')); // the next pass stops in the middle of its writes
+    const fast = rec.reconcile(STATES.containerRemoved, ATTACHED, 'fast');
+    await vi.waitFor(() => expect(waiting()).toBe(1));
+    const full = rec.reconcileFull(() => ({ config: STATES.containerRemoved, attachments: ATTACHED }));
+    await vi.waitFor(() => expect(reads()).toBe(2)); // read while the fast pass is half done
+    release();
+    await fast;
+    const done = (await full)!;
+    expect(reads()).toBe(3);
+    expect(done.report.ops).toEqual([]);
+    expectKernelMatches(fake, names, 'containerRemoved');
+  });
+
   it('uses its own read when no pass wrote meanwhile', async () => {
     const { rec, reads } = fakeAgentWithHeldReads();
     await rec.reconcile(STATES.oneNetwork, ATTACHED);

@@ -84,7 +84,7 @@ export class Reconciler {
   private queue: Promise<unknown> = Promise.resolve();
   /** The kernel as the last clean pass left it; null: unknown, the next pass observes. */
   private baseline: ObservedState | null = null;
-  /** Passes that sent commands to the kernel: a read taken across one of them is stale. */
+  /** Bumped as a pass starts sending commands and again as it ends: a read across a change is stale. */
   private writes = 0;
 
   constructor(private readonly opts: ReconcilerOptions) {}
@@ -142,7 +142,7 @@ export class Reconciler {
     const ops = d.ops;
     const cmds = toCommands(ops);
     if (cmds.length) this.writes++;
-    const failures = await applyCommands(runner, cmds);
+    const failures = await applyCommands(runner, cmds).finally(() => cmds.length && this.writes++);
     // A gone container namespace is a fact about the input (the container left desired), not about
     // the kernel: only the diff's problems and failed ops leave the kernel unknown.
     if (!failures.length && !d.problems.length) this.baseline = asObserved(desired);

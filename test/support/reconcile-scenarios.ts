@@ -50,19 +50,25 @@ export function fakeAgent(extra: Partial<ReconcilerOptions> = {}) {
   return { fake, names, rec };
 }
 
+const isFirstRead = (argv: string[]) => argv.join(' ') === 'ip -j netns list';
+
 /**
- * A fake-host agent whose kernel reads can be held: while `hold()` is on, the first read of a pass
- * (`ip -j netns list`) waits until `release()`. `reads()` counts the reads begun so far.
+ * A fake-host agent whose commands can be held: while `hold(match)` is on, a command `match`
+ * accepts (by default the first read of a pass, `ip -j netns list`) waits until `release()`.
+ * `reads()` counts the passes' reads begun so far, `waiting()` the commands held now.
  */
 export function fakeAgentWithHeldReads() {
-  let held: Promise<void> | null = null;
+  let held: { match: (argv: string[]) => boolean; until: Promise<void> } | null = null;
   let open = () => {};
   let reads = 0;
+  let waiting = 0;
   const runner: CommandRunner = {
     run: async (argv, opts) => {
-      if (argv.join(' ') === 'ip -j netns list') {
-        reads++;
-        if (held) await held;
+      if (isFirstRead(argv)) reads++;
+      if (held?.match(argv)) {
+        waiting++;
+        await held.until;
+        waiting--;
       }
       return agent.fake.run(argv, opts);
     },
@@ -71,8 +77,9 @@ export function fakeAgentWithHeldReads() {
   return {
     ...agent,
     reads: () => reads,
-    hold: () => {
-      held = new Promise<void>((r) => (open = r));
+    waiting: () => waiting, // commands held now
+    hold: (match = isFirstRead) => {
+      held = { match, until: new Promise<void>((r) => (open = r)) };
     },
     release: () => {
       held = null;
