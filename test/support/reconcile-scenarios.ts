@@ -33,9 +33,12 @@ export const STATES: Record<string, HostConfig> = {
   hostRemoved: hostConfig(h1, H, [network('pn-a', 100, [a1, a3]), network('pn-b', 200, [b1])]),
 };
 
-/** A fake host with wireguard-go's device and both container namespaces, and a reconciler on it. */
-export function fakeAgent(extra: Partial<ReconcilerOptions> = {}) {
-  const fake = new FakeHost({ privateKeys: { [KEY_PATH]: KEY(1) } });
+/**
+ * A fake host with wireguard-go's device and both container namespaces, and a reconciler on it.
+ * `privateKeys` (key file → public key) is the fake's own: a test may rotate a key in it.
+ */
+export function fakeAgent(extra: Partial<ReconcilerOptions> = {}, privateKeys: Record<string, string> = { [KEY_PATH]: KEY(1) }) {
+  const fake = new FakeHost({ privateKeys });
   const names = makeNames({ prefix: 't1' });
   fake.addWgDevice(names.wg);
   for (const p of Object.values(ATTACHED)) fake.addContainerNs(p);
