@@ -253,7 +253,16 @@ function emit(op: Op): Emit[] {
       // Declaring before deleting makes the delete idempotent inside nft's all-or-nothing transaction.
       return [{ phase: lead, ns: op.ns, text: `table ${op.family} ${op.name}\ndelete table ${op.family} ${op.name}` }];
     case 'wg.device':
-      return [{ phase: lead, ns: null, key: op.ifname, text: `private-key ${op.privateKeyPath} listen-port ${op.listenPort}` }];
+      return [
+        {
+          phase: lead,
+          ns: null,
+          key: op.ifname,
+          text: [op.privateKeyPath && `private-key ${op.privateKeyPath}`, op.listenPort !== undefined && `listen-port ${op.listenPort}`]
+            .filter(Boolean)
+            .join(' '),
+        },
+      ];
     case 'wg.peers':
       return [
         ...op.set.map(

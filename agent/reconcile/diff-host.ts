@@ -39,10 +39,16 @@ export function diffHost(d: DesiredState, o: ObservedState, opts: HostDiffOption
   const wg = o.wg;
   if (link && !wg) problems.push(`WireGuard device ${w.ifname} did not answer wg show`);
   if (link || opts.wgMode === 'kernel') {
-    if (!wg || wg.publicKey !== w.publicKey || wg.listenPort !== w.listenPort) {
-      if (opts.privateKeyPath) ops.push({ kind: 'wg.device', ifname: w.ifname, listenPort: w.listenPort, privateKeyPath: opts.privateKeyPath });
-      else problems.push(`WireGuard device ${w.ifname} has the wrong key or port and no private key path is configured`);
-    }
+    const keyWrong = !wg || wg.publicKey !== w.publicKey;
+    const portWrong = !wg || wg.listenPort !== w.listenPort;
+    if (keyWrong && !opts.privateKeyPath) problems.push(`WireGuard device ${w.ifname} has the wrong key and no private key path is configured`);
+    else if (keyWrong || portWrong)
+      ops.push({
+        kind: 'wg.device',
+        ifname: w.ifname,
+        ...(keyWrong ? { privateKeyPath: opts.privateKeyPath } : {}),
+        ...(portWrong ? { listenPort: w.listenPort } : {}),
+      });
     const have = new Map((wg?.peers ?? []).map((p) => [p.publicKey, p]));
     const set = w.peers.filter((p) => {
       const h = have.get(p.publicKey);

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeDesired } from '../desired/compute';
 import { container, hostConfig, network } from '../../test/support/model';
-import { ATTACHED, fakeAgent, H, STATES } from '../../test/support/reconcile-scenarios';
+import { ATTACHED, fakeAgent, H, KEY_PATH, STATES } from '../../test/support/reconcile-scenarios';
 import { gateway6Of, ulaOfVni } from '../../protocol/addressing/ipv6.ts';
 import { asObserved } from './baseline';
 import { diff } from './diff';
@@ -103,6 +103,21 @@ describe('fast passes on the fake host', () => {
     const left = await rec.reconcile(two, ATTACHED, 'fast');
     expect(left.ops.filter((o) => o.kind === 'wg.peers')).toEqual([{ kind: 'wg.peers', ifname: 't1pnwg0', set: [], remove: [`${'C'.repeat(43)}=`] }]);
     expect([...fake.host.wg.get('t1pnwg0')!.peers.keys()]).toEqual([`${'B'.repeat(43)}=`]);
+  });
+
+  it('a rotated key: the key alone is set again, never the listen port (wireguard-go would rebind its socket)', async () => {
+    const keys = { [KEY_PATH]: H[0].publicKey };
+    let publicKey = H[0].publicKey;
+    const { fake, rec } = fakeAgent({ publicKey: () => publicKey }, keys);
+    await rec.reconcile(STATES.oneNetwork, ATTACHED);
+    // the agent's switch (agent.ts rotateKey): a new key in the key file, then `wg set … private-key`
+    keys[KEY_PATH] = publicKey = `${'N'.repeat(43)}=`;
+    await fake.run(['wg', 'set', 't1pnwg0', 'private-key', KEY_PATH]);
+    const from = fake.calls.length;
+    const pass = await rec.reconcile(STATES.oneNetwork, ATTACHED, 'fast');
+    expect(pass.ops).toEqual([{ kind: 'wg.device', ifname: 't1pnwg0', privateKeyPath: KEY_PATH }]);
+    expect(fake.calls.slice(from).map((c) => c.argv.join(' '))).toEqual(['wg set t1pnwg0 private-key state/wg.key']);
+    expect((await rec.reconcile(STATES.oneNetwork, ATTACHED, 'full')).ops).toEqual([]);
   });
 
   it('fast and full passes agree: the same walks of states leave identical kernels', async () => {

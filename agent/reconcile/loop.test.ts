@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HostConfig } from '../../protocol/model.ts';
 import { startReconcileLoop } from './loop';
 import type { PassMode } from './reconciler';
-import { ATTACHED, fakeAgent, STATES } from '../../test/support/reconcile-scenarios';
+import { ATTACHED, fakeAgent, fakeAgentWithHeldReads, STATES } from '../../test/support/reconcile-scenarios';
 
 describe('reconcile loop', () => {
   afterEach(() => vi.useRealTimers());
@@ -90,6 +90,33 @@ describe('reconcile loop', () => {
     await vi.waitFor(() => expect(modes).toEqual(['full', 'full']));
     await new Promise((r) => setTimeout(r, 20));
     expect(modes).toHaveLength(2);
+    loop.stop();
+  });
+
+  it('a delta runs while a full pass reads the kernel, and is reported before it', async () => {
+    const { rec, reads, hold, release } = fakeAgentWithHeldReads();
+    let config = STATES.oneNetwork;
+    const reports: [PassMode, string, number][] = [];
+    const loop = startReconcileLoop({
+      reconciler: rec,
+      getConfig: () => config,
+      getAttachments: () => ATTACHED,
+      onReport: (r, used) => {
+        reports.push([r.mode, r.summary, used.networks.length]);
+      },
+    });
+    await vi.waitFor(() => expect(reports).toHaveLength(1)); // the first pass: full, builds the baseline
+    hold();
+    loop.kick('full'); // a resync: its read is held
+    await vi.waitFor(() => expect(reads()).toBe(2));
+    config = STATES.twoNetworks;
+    loop.kick();
+    await vi.waitFor(() => expect(reports).toHaveLength(2));
+    expect(reports[1]).toEqual(['fast', expect.stringContaining('+netns.add×1'), 2]); // applied during the read
+    release();
+    await vi.waitFor(() => expect(reports).toHaveLength(3));
+    expect(reports[2]).toEqual(['full', 'no changes', 2]); // read again after the delta's writes: nothing left to do
+    expect(reads()).toBe(3);
     loop.stop();
   });
 });

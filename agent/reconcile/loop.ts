@@ -1,13 +1,17 @@
 /**
- * The reconcile loop: when to run a pass. Feed events call `kick()`, a timer runs a full pass every
- * `resyncMs` to repair drift, and `passNow()` runs one immediately (attach).
+ * The reconcile loop: when to run a pass. Feed events call `kick()`, and a timer runs a full pass
+ * every `resyncMs` to repair drift.
  *
- * Batching without a fixed debounce (docs/architecture.md §8.6): a kick schedules one pass on the
+ * Batching without a fixed debounce (docs/architecture.md §8.6): a kick schedules a pass on the
  * next macrotask (`setImmediate`), so every delta read in the same turn — one SSE chunk — is applied
- * together; kicks that arrive while a pass runs coalesce into the pass that follows it. One loop
- * pass at a time. Deltas never wait for a kernel read they did not ask for: when a fast and a full
- * pass are both wanted, the fast one runs first and the full one right after it (a peer's key swap
- * during a rotation waits for no resync: the packets its host staged meanwhile are bounded).
+ * together; kicks that arrive while a pass runs coalesce into the pass that follows it. Deltas never
+ * wait for a kernel read they did not ask for (a peer's key swap during a rotation ends the window
+ * in which its host stages packets, agent-dataplane.md "Host-key rotation"):
+ * - when a fast and a full pass are both wanted, the fast one runs first;
+ * - a fast pass runs while a full pass reads the kernel (`Reconciler.reconcileFull`: that pass
+ *   reads again if the fast one wrote). A full pass starts only while no fast pass runs.
+ * At most one fast and one full pass at a time; `onReport` is called once per pass, one call after
+ * the other, in the order the passes finished.
  *
  * Owns: timing only. Never: decides what to change (the reconciler does, from the current model and
  * attachments each time — level-triggered, so a coalesced or extra pass is always safe).
@@ -16,7 +20,7 @@
  */
 import type { HostConfig } from '../../protocol/model.ts';
 import type { LocalAttachments } from '../desired/compute';
-import type { PassMode, PassReport, Reconciler } from './reconciler';
+import type { PassInput, PassMode, PassReport, Reconciler } from './reconciler';
 
 /** Options of the loop. */
 export interface LoopOptions {
@@ -28,7 +32,7 @@ export interface LoopOptions {
   resyncMs?: number; // default 30 000
   /** Kick the first (full) pass at once (default); false: the caller kicks it when it is ready. */
   kickOnStart?: boolean;
-  /** After every pass (report status and applied revision to the API here); the next pass waits for it. */
+  /** After every pass, with the model it programmed (report status and applied revision here); that pass ends with it. */
   onReport?: (report: PassReport, config: HostConfig) => void | Promise<void>;
   onError?: (err: unknown, mode: PassMode) => void;
 }
@@ -37,7 +41,6 @@ export interface LoopOptions {
 export interface ReconcileLoop {
   /** Asks for a pass soon: `fast` (a feed delta; the default) or `full` (observe the kernel). */
   kick(mode?: PassMode): void;
-  passNow(mode?: PassMode): Promise<PassReport | null>;
   stop(): void;
 }
 
@@ -47,43 +50,59 @@ export function startReconcileLoop(opts: LoopOptions): ReconcileLoop {
   let fastWanted = false; // a delta to apply (against the baseline)
   let fullWanted = false; // a kernel read asked for (resync, snapshot, start)
   let fullKicks = 0; // full kicks so far: one that came during a full pass still gets its own
-  let running = false;
-  let timer: { cancel(): void } | null = null; // a scheduled loop pass
+  const running = { fast: false, full: false };
+  let timer: { cancel(): void } | null = null; // a scheduled start
+  let reported: Promise<unknown> = Promise.resolve(); // the last onReport call
 
-  const passNow = async (mode: PassMode = 'full'): Promise<PassReport | null> => {
+  const input = (): PassInput | null => {
     const config = opts.getConfig();
-    if (!config || stopped) return null;
-    const report = await opts.reconciler.reconcile(config, opts.getAttachments(), mode);
-    await opts.onReport?.(report, config);
+    return config && !stopped ? { config, attachments: opts.getAttachments() } : null;
+  };
+  /** One pass; reports it after the reports of the passes that finished before it. */
+  const pass = async (mode: PassMode): Promise<PassReport | null> => {
+    let done: { report: PassReport; input: PassInput } | null;
+    if (mode === 'fast') {
+      const taken = input();
+      done = taken && { report: await opts.reconciler.reconcile(taken.config, taken.attachments, 'fast'), input: taken };
+    } else done = await opts.reconciler.reconcileFull(input);
+    if (!done) return null;
+    const { report, input: used } = done;
+    const next = reported.then(() => opts.onReport?.(report, used.config));
+    reported = next.catch(() => undefined);
+    await next;
     return report;
   };
   const schedule = () => {
-    if (stopped || running || timer || !(fastWanted || fullWanted)) return;
+    if (stopped || timer) return;
+    if (!((fastWanted && !running.fast) || (fullWanted && !running.full && !running.fast))) return;
     const wait = opts.debounceMs ?? 0;
     if (wait > 0) {
-      const t = setTimeout(runWanted, wait);
+      const t = setTimeout(start, wait);
       timer = { cancel: () => clearTimeout(t) };
     } else {
-      const i = setImmediate(runWanted);
+      const i = setImmediate(start);
       timer = { cancel: () => clearImmediate(i) };
     }
   };
-  const runWanted = async () => {
+  const start = () => {
     timer = null;
-    if (stopped || !(fastWanted || fullWanted)) return;
-    const mode: PassMode = fastWanted ? 'fast' : 'full';
-    fastWanted = false;
-    if (mode === 'full') fullWanted = false;
+    if (stopped) return;
+    if (fastWanted && !running.fast) void run('fast');
+    else if (fullWanted && !running.full && !running.fast) void run('full');
+  };
+  const run = async (mode: PassMode) => {
+    if (mode === 'fast') fastWanted = false;
+    else fullWanted = false;
     const kicksBefore = fullKicks;
-    running = true;
+    running[mode] = true;
     try {
-      const report = await passNow(mode);
+      const report = await pass(mode);
       // A fast pass without a baseline read the kernel: the full kicks before it are answered.
-      if (report?.mode === 'full' && fullKicks === kicksBefore) fullWanted = false;
+      if (mode === 'fast' && report?.mode === 'full' && fullKicks === kicksBefore) fullWanted = false;
     } catch (e) {
       opts.onError?.(e, mode);
     } finally {
-      running = false;
+      running[mode] = false;
       schedule();
     }
   };
@@ -100,7 +119,6 @@ export function startReconcileLoop(opts: LoopOptions): ReconcileLoop {
   if (opts.kickOnStart !== false) kick('full');
   return {
     kick,
-    passNow,
     stop() {
       stopped = true;
       clearInterval(resync);

@@ -17,7 +17,9 @@ export type Op =
   | { kind: 'sandbox.ipv6'; ns: string; vni: number; on: boolean }
   | { kind: 'wg.create'; ifname: string }
   | { kind: 'wg.link'; ifname: string; mtu: number; address: string; addrsToDel: string[] }
-  | { kind: 'wg.device'; ifname: string; listenPort: number; privateKeyPath: string }
+  // Only what differs: wireguard-go rebinds its UDP socket on every listen-port it is given, even the
+  // same one, and drops what arrives meanwhile (a key rotation's pass would lose a packet).
+  | { kind: 'wg.device'; ifname: string; privateKeyPath?: string; listenPort?: number }
   | { kind: 'wg.peers'; ifname: string; set: DesiredPeer[]; remove: string[] }
   | { kind: 'bridge.add'; ns: string; vni: number; name: string; mac: string; mtu: number; alias: string }
   | { kind: 'vxlan.add'; ns: string; vni: number; name: string; id: number; local: string; port: number; mtu: number; alias: string; bridge: string }

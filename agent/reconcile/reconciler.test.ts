@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { computeDesired } from '../desired/compute';
-import { ATTACHED, fakeAgent, STATES } from '../../test/support/reconcile-scenarios';
+import { ATTACHED, fakeAgent, fakeAgentWithHeldReads, STATES } from '../../test/support/reconcile-scenarios';
 
 /** Expected kernel facts for a state, checked against the fake kernel. */
 function expectKernelMatches(fake: ReturnType<typeof fakeAgent>['fake'], names: ReturnType<typeof fakeAgent>['names'], state: string) {
@@ -203,5 +203,56 @@ describe('reconciler on the fake host: order, repetition, failures', () => {
     const r2 = await e.rec.reconcile(STATES.oneNetwork, ATTACHED);
     expect(r2.problems.join()).toMatch(/missing/);
     expect(r2.networks['pn-a'].ok).toBe(true);
+  });
+});
+
+describe('reconcileFull: a full pass whose kernel read holds no other pass back', () => {
+  it('lets a fast pass run during its read, reads again because that pass wrote, and programs the newest model', async () => {
+    const { fake, names, rec, reads, hold, release } = fakeAgentWithHeldReads();
+    await rec.reconcile(STATES.twoNetworks, ATTACHED); // the baseline
+    let config = STATES.twoNetworks;
+    hold();
+    const full = rec.reconcileFull(() => ({ config, attachments: ATTACHED }));
+    await vi.waitFor(() => expect(reads()).toBe(2)); // the full pass is reading
+    config = STATES.containerRemoved;
+    const fast = await rec.reconcile(config, ATTACHED, 'fast'); // not held back by that read
+    expect([fast.mode, fast.summary]).toEqual(['fast', '-fdb.del×2 -neigh.del×1']);
+    release();
+    const done = (await full)!;
+    expect(reads()).toBe(3); // its first read was taken across the fast pass's writes: read again
+    expect(done.input.config).toBe(STATES.containerRemoved);
+    expect([done.report.mode, done.report.ops]).toEqual(['full', []]);
+    expectKernelMatches(fake, names, 'containerRemoved');
+  });
+
+  it('reads again when a pass was still writing as its read began', async () => {
+    const { fake, names, rec, reads, waiting, hold, release } = fakeAgentWithHeldReads();
+    await rec.reconcile(STATES.twoNetworks, ATTACHED);
+    hold((argv) => argv.includes('-batch')); // the next pass stops in the middle of its writes
+    const fast = rec.reconcile(STATES.containerRemoved, ATTACHED, 'fast');
+    await vi.waitFor(() => expect(waiting()).toBe(1));
+    const full = rec.reconcileFull(() => ({ config: STATES.containerRemoved, attachments: ATTACHED }));
+    await vi.waitFor(() => expect(reads()).toBe(2)); // read while the fast pass is half done
+    release();
+    await fast;
+    const done = (await full)!;
+    expect(reads()).toBe(3);
+    expect(done.report.ops).toEqual([]);
+    expectKernelMatches(fake, names, 'containerRemoved');
+  });
+
+  it('uses its own read when no pass wrote meanwhile', async () => {
+    const { rec, reads } = fakeAgentWithHeldReads();
+    await rec.reconcile(STATES.oneNetwork, ATTACHED);
+    const done = (await rec.reconcileFull(() => ({ config: STATES.twoNetworks, attachments: ATTACHED })))!;
+    expect(reads()).toBe(2);
+    expect(done.report.mode).toBe('full');
+    expect((await rec.reconcile(STATES.twoNetworks, ATTACHED)).ops).toEqual([]);
+  });
+
+  it('does nothing without a model', async () => {
+    const { fake, rec } = fakeAgentWithHeldReads();
+    expect(await rec.reconcileFull(() => null)).toBeNull();
+    expect(fake.calls).toEqual([]); // not even a read
   });
 });

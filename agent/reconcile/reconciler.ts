@@ -8,7 +8,9 @@
  * ("observe, don't remember"). A *fast* pass diffs against the baseline instead: what the kernel
  * holds after the last pass that applied every op and met no problem (`asObserved` of that pass's
  * desired state). Any failure or problem drops the baseline, so the next pass is full; without a
- * baseline a fast pass is a full one. Never: spawns processes itself (only through the
+ * baseline a fast pass is a full one. A full pass asked through `reconcileFull` reads the kernel
+ * before its turn, so passes queued meanwhile run during the read; it reads again in its turn if
+ * one of them wrote. Never: spawns processes itself (only through the
  * CommandRunner), or touches objects that are not ours. Level-triggered: feed events, the resync
  * timer and attach calls all call `reconcile` with the current model; with an unchanged model and
  * kernel a pass issues no write at all.
@@ -66,6 +68,12 @@ export interface PassReport {
   durationMs: number;
 }
 
+/** What a pass programs: the model and the containers attached here. */
+export interface PassInput {
+  config: HostConfig;
+  attachments: LocalAttachments;
+}
+
 /** Builds the one reconciler of an agent. */
 export function createReconciler(opts: ReconcilerOptions): Reconciler {
   return new Reconciler(opts);
@@ -76,6 +84,8 @@ export class Reconciler {
   private queue: Promise<unknown> = Promise.resolve();
   /** The kernel as the last clean pass left it; null: unknown, the next pass observes. */
   private baseline: ObservedState | null = null;
+  /** Bumped as a pass starts sending commands and again as it ends: a read across a change is stale. */
+  private writes = 0;
 
   constructor(private readonly opts: ReconcilerOptions) {}
 
@@ -86,12 +96,31 @@ export class Reconciler {
     return run;
   }
 
+  /**
+   * A full pass whose kernel read holds no other pass back: a fast pass asked for meanwhile runs
+   * during the read instead of after it (docs/architecture.md §8.6). The pass takes its turn once
+   * the read is done, with the model `input()` gives then (never older than a pass queued before
+   * it); if a pass wrote while the read ran, that read is stale and the pass reads again in its
+   * turn, as `reconcile(…, 'full')` does. Null when `input()` has no model.
+   */
+  async reconcileFull(input: () => PassInput | null): Promise<{ report: PassReport; input: PassInput } | null> {
+    if (!input()) return null; // no model yet: nothing to read the kernel for
+    const writesBefore = this.writes;
+    // A read that fails is read again in the pass's turn, where its error is the pass's.
+    const early = await observe(this.opts.runner, this.opts.names).catch(() => null);
+    const taken = input();
+    if (!taken) return null;
+    const run = this.queue.then(() => this.pass(taken.config, taken.attachments, 'full', this.writes === writesBefore ? early : null));
+    this.queue = run.catch(() => undefined);
+    return { report: await run, input: taken };
+  }
+
   /** Forgets the baseline: the next pass, fast or not, reads the kernel. */
   forgetBaseline(): void {
     this.baseline = null;
   }
 
-  private async pass(config: HostConfig, attachments: LocalAttachments, asked: PassMode): Promise<PassReport> {
+  private async pass(config: HostConfig, attachments: LocalAttachments, asked: PassMode, read: ObservedState | null = null): Promise<PassReport> {
     const { runner, names } = this.opts;
     const now = this.opts.now ?? Date.now;
     const started = now();
@@ -107,12 +136,13 @@ export class Reconciler {
     // Dropped before anything can throw: a pass that does not finish leaves the kernel unknown.
     const base = mode === 'fast' ? this.baseline! : null;
     this.baseline = null;
-    const observed = base ?? (await observe(runner, names));
+    const observed = base ?? read ?? (await observe(runner, names));
     const d = diff(desired, observed, { names, wgMode: this.opts.wgMode ?? 'kernel', privateKeyPath: this.opts.privateKeyPath });
     problems.push(...d.problems);
     const ops = d.ops;
     const cmds = toCommands(ops);
-    const failures = await applyCommands(runner, cmds);
+    if (cmds.length) this.writes++;
+    const failures = await applyCommands(runner, cmds).finally(() => cmds.length && this.writes++);
     // A gone container namespace is a fact about the input (the container left desired), not about
     // the kernel: only the diff's problems and failed ops leave the kernel unknown.
     if (!failures.length && !d.problems.length) this.baseline = asObserved(desired);

@@ -6,6 +6,7 @@
 import type { HostConfig } from '../../protocol/model.ts';
 import { makeNames } from '../../agent/config-names';
 import { FakeHost } from '../../agent/exec/fake-host';
+import type { CommandRunner } from '../../agent/exec/runner';
 import { createReconciler, type ReconcilerOptions } from '../../agent/reconcile/reconciler';
 import { container, host, hostConfig, network } from './model';
 
@@ -32,9 +33,12 @@ export const STATES: Record<string, HostConfig> = {
   hostRemoved: hostConfig(h1, H, [network('pn-a', 100, [a1, a3]), network('pn-b', 200, [b1])]),
 };
 
-/** A fake host with wireguard-go's device and both container namespaces, and a reconciler on it. */
-export function fakeAgent(extra: Partial<ReconcilerOptions> = {}) {
-  const fake = new FakeHost({ privateKeys: { [KEY_PATH]: KEY(1) } });
+/**
+ * A fake host with wireguard-go's device and both container namespaces, and a reconciler on it.
+ * `privateKeys` (key file → public key) is the fake's own: a test may rotate a key in it.
+ */
+export function fakeAgent(extra: Partial<ReconcilerOptions> = {}, privateKeys: Record<string, string> = { [KEY_PATH]: KEY(1) }) {
+  const fake = new FakeHost({ privateKeys });
   const names = makeNames({ prefix: 't1' });
   fake.addWgDevice(names.wg);
   for (const p of Object.values(ATTACHED)) fake.addContainerNs(p);
@@ -47,6 +51,44 @@ export function fakeAgent(extra: Partial<ReconcilerOptions> = {}) {
     ...extra,
   });
   return { fake, names, rec };
+}
+
+const isFirstRead = (argv: string[]) => argv.join(' ') === 'ip -j netns list';
+
+/**
+ * A fake-host agent whose commands can be held: while `hold(match)` is on, a command `match`
+ * accepts (by default the first read of a pass, `ip -j netns list`) waits until `release()`.
+ * `reads()` counts the passes' reads begun so far, `waiting()` the commands held now.
+ */
+export function fakeAgentWithHeldReads() {
+  let held: { match: (argv: string[]) => boolean; until: Promise<void> } | null = null;
+  let open = () => {};
+  let reads = 0;
+  let waiting = 0;
+  const runner: CommandRunner = {
+    run: async (argv, opts) => {
+      if (isFirstRead(argv)) reads++;
+      if (held?.match(argv)) {
+        waiting++;
+        await held.until;
+        waiting--;
+      }
+      return agent.fake.run(argv, opts);
+    },
+  };
+  const agent = fakeAgent({ runner });
+  return {
+    ...agent,
+    reads: () => reads,
+    waiting: () => waiting, // commands held now
+    hold: (match = isFirstRead) => {
+      held = { match, until: new Promise<void>((r) => (open = r)) };
+    },
+    release: () => {
+      held = null;
+      open();
+    },
+  };
 }
 
 /** The processes that write to the kernel since call `from`, a process's argv then its stdin indented; reads (`-j` dumps, `wg show`) left out. */
