@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HostConfig } from '../../protocol/model.ts';
-import { startReconcileLoop } from './loop';
+import { type ReconcileLoop, startReconcileLoop } from './loop';
 import type { PassMode } from './reconciler';
 import { ATTACHED, fakeAgent, fakeAgentWithHeldReads, STATES } from '../../test/support/reconcile-scenarios';
 
@@ -90,6 +90,29 @@ describe('reconcile loop', () => {
     await vi.waitFor(() => expect(modes).toEqual(['full', 'full']));
     await new Promise((r) => setTimeout(r, 20));
     expect(modes).toHaveLength(2);
+    loop.stop();
+  });
+
+  it('a full pass waits for one fast pass, not for a stream of them', async () => {
+    const { rec } = fakeAgent();
+    const walk = [STATES.oneNetwork, STATES.twoNetworks, STATES.containerRemoved];
+    let step = 0;
+    const modes: PassMode[] = [];
+    const loop: ReconcileLoop = startReconcileLoop({
+      reconciler: rec,
+      getConfig: () => walk[step % walk.length],
+      getAttachments: () => ATTACHED,
+      onReport: (r) => {
+        modes.push(r.mode);
+        if (modes.length === 4) loop.kick('full'); // the resync timer, in the middle of the stream
+        if (modes.length < 20) {
+          step++;
+          loop.kick(); // a delta after every pass: a stream
+        }
+      },
+    });
+    await vi.waitFor(() => expect(modes.length).toBeGreaterThanOrEqual(20));
+    expect(modes.slice(4, 7)).toContain('full'); // after one fast pass, not after the stream
     loop.stop();
   });
 

@@ -7,7 +7,8 @@
  * together; kicks that arrive while a pass runs coalesce into the pass that follows it. Deltas never
  * wait for a kernel read they did not ask for (a peer's key swap during a rotation ends the window
  * in which its host stages packets, agent-dataplane.md "Host-key rotation"):
- * - when a fast and a full pass are both wanted, the fast one runs first;
+ * - when a fast and a full pass are both wanted, the fast one runs first, once: a full pass waits
+ *   for one fast pass, not for a stream of them (drift repair keeps its timer during churn);
  * - a fast pass runs while a full pass reads the kernel (`Reconciler.reconcileFull`: that pass
  *   reads again if the fast one wrote). A full pass starts only while no fast pass runs.
  * At most one fast and one full pass at a time; `onReport` is called once per pass, one call after
@@ -50,6 +51,7 @@ export function startReconcileLoop(opts: LoopOptions): ReconcileLoop {
   let fastWanted = false; // a delta to apply (against the baseline)
   let fullWanted = false; // a kernel read asked for (resync, snapshot, start)
   let fullKicks = 0; // full kicks so far: one that came during a full pass still gets its own
+  let fullYielded = false; // the wanted full pass let a fast pass go first
   const running = { fast: false, full: false };
   let timer: { cancel(): void } | null = null; // a scheduled start
   let reported: Promise<unknown> = Promise.resolve(); // the last onReport call
@@ -87,8 +89,16 @@ export function startReconcileLoop(opts: LoopOptions): ReconcileLoop {
   const start = () => {
     timer = null;
     if (stopped) return;
-    if (fastWanted && !running.fast) void run('fast');
-    else if (fullWanted && !running.full && !running.fast) void run('full');
+    const fullCan = fullWanted && !running.full && !running.fast;
+    // A wanted full pass yields to deltas once, not to a stream of them: drift repair keeps its timer.
+    if (fullCan && (fullYielded || !fastWanted)) {
+      fullYielded = false;
+      void run('full');
+    } else if (fastWanted && !running.fast) {
+      if (fullWanted) fullYielded = true;
+      void run('fast');
+    }
+    schedule(); // the other lane: deltas run during a full pass's read
   };
   const run = async (mode: PassMode) => {
     if (mode === 'fast') fastWanted = false;
