@@ -4,9 +4,9 @@
  *
  * Batching without a fixed debounce (docs/architecture.md §8.6): a kick schedules a pass on the
  * next macrotask (`setImmediate`), so every delta read in the same turn — one SSE chunk — is applied
- * together; kicks that arrive while a pass runs coalesce into the pass that follows it. Deltas never
- * wait for a kernel read they did not ask for (a peer's key swap during a rotation ends the window
- * in which its host stages packets, agent-dataplane.md "Host-key rotation"):
+ * together; kicks that arrive while a pass runs coalesce into the pass that follows it. Deltas do
+ * not queue behind a resync's kernel read (a peer's key swap during a rotation ends the window in
+ * which its host stages packets, agent-dataplane.md "Host-key rotation"):
  * - when a fast and a full pass are both wanted, the fast one runs first, once: a full pass waits
  *   for one fast pass, not for a stream of them (drift repair keeps its timer during churn);
  * - a fast pass runs while a full pass reads the kernel (`Reconciler.reconcileFull`: that pass
