@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HostConfig } from '../../protocol/model.ts';
 import { type ReconcileLoop, startReconcileLoop } from './loop';
 import type { PassMode } from './reconciler';
-import { ATTACHED, fakeAgent, fakeAgentWithHeldReads, STATES } from '../../test/support/reconcile-scenarios';
+import { ATTACHED, fakeAgent, fakeAgentWithHeldCommands, STATES } from '../../test/support/reconcile-scenarios';
 
 describe('reconcile loop', () => {
   afterEach(() => vi.useRealTimers());
@@ -117,7 +117,7 @@ describe('reconcile loop', () => {
   });
 
   it('a delta runs while a full pass reads the kernel, and is reported before it', async () => {
-    const { rec, reads, hold, release } = fakeAgentWithHeldReads();
+    const { rec, reads, hold, release } = fakeAgentWithHeldCommands();
     let config = STATES.oneNetwork;
     const reports: [PassMode, string, number][] = [];
     const loop = startReconcileLoop({

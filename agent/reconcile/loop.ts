@@ -74,9 +74,10 @@ export function startReconcileLoop(opts: LoopOptions): ReconcileLoop {
     await next;
     return report;
   };
+  const fastCan = () => fastWanted && !running.fast;
+  const fullCan = () => fullWanted && !running.full && !running.fast;
   const schedule = () => {
-    if (stopped || timer) return;
-    if (!((fastWanted && !running.fast) || (fullWanted && !running.full && !running.fast))) return;
+    if (stopped || timer || !(fastCan() || fullCan())) return;
     const wait = opts.debounceMs ?? 0;
     if (wait > 0) {
       const t = setTimeout(start, wait);
@@ -89,12 +90,11 @@ export function startReconcileLoop(opts: LoopOptions): ReconcileLoop {
   const start = () => {
     timer = null;
     if (stopped) return;
-    const fullCan = fullWanted && !running.full && !running.fast;
     // A wanted full pass yields to deltas once, not to a stream of them: drift repair keeps its timer.
-    if (fullCan && (fullYielded || !fastWanted)) {
+    if (fullCan() && (fullYielded || !fastWanted)) {
       fullYielded = false;
       void run('full');
-    } else if (fastWanted && !running.fast) {
+    } else if (fastCan()) {
       if (fullWanted) fullYielded = true;
       void run('fast');
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { computeDesired } from '../desired/compute';
-import { ATTACHED, fakeAgent, fakeAgentWithHeldReads, STATES } from '../../test/support/reconcile-scenarios';
+import { ATTACHED, fakeAgent, fakeAgentWithHeldCommands, STATES } from '../../test/support/reconcile-scenarios';
 
 /** Expected kernel facts for a state, checked against the fake kernel. */
 function expectKernelMatches(fake: ReturnType<typeof fakeAgent>['fake'], names: ReturnType<typeof fakeAgent>['names'], state: string) {
@@ -208,7 +208,7 @@ describe('reconciler on the fake host: order, repetition, failures', () => {
 
 describe('reconcileFull: a full pass whose kernel read holds no other pass back', () => {
   it('lets a fast pass run during its read, reads again because that pass wrote, and programs the newest model', async () => {
-    const { fake, names, rec, reads, hold, release } = fakeAgentWithHeldReads();
+    const { fake, names, rec, reads, hold, release } = fakeAgentWithHeldCommands();
     await rec.reconcile(STATES.twoNetworks, ATTACHED); // the baseline
     let config = STATES.twoNetworks;
     hold();
@@ -226,7 +226,7 @@ describe('reconcileFull: a full pass whose kernel read holds no other pass back'
   });
 
   it('reads again when a pass was still writing as its read began', async () => {
-    const { fake, names, rec, reads, waiting, hold, release } = fakeAgentWithHeldReads();
+    const { fake, names, rec, reads, waiting, hold, release } = fakeAgentWithHeldCommands();
     await rec.reconcile(STATES.twoNetworks, ATTACHED);
     hold((argv) => argv.includes('-batch')); // the next pass stops in the middle of its writes
     const fast = rec.reconcile(STATES.containerRemoved, ATTACHED, 'fast');
@@ -242,7 +242,7 @@ describe('reconcileFull: a full pass whose kernel read holds no other pass back'
   });
 
   it('uses its own read when no pass wrote meanwhile', async () => {
-    const { rec, reads } = fakeAgentWithHeldReads();
+    const { rec, reads } = fakeAgentWithHeldCommands();
     await rec.reconcile(STATES.oneNetwork, ATTACHED);
     const done = (await rec.reconcileFull(() => ({ config: STATES.twoNetworks, attachments: ATTACHED })))!;
     expect(reads()).toBe(2);
@@ -251,7 +251,7 @@ describe('reconcileFull: a full pass whose kernel read holds no other pass back'
   });
 
   it('does nothing without a model', async () => {
-    const { fake, rec } = fakeAgentWithHeldReads();
+    const { fake, rec } = fakeAgentWithHeldCommands();
     expect(await rec.reconcileFull(() => null)).toBeNull();
     expect(fake.calls).toEqual([]); // not even a read
   });

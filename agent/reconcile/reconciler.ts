@@ -141,8 +141,13 @@ export class Reconciler {
     problems.push(...d.problems);
     const ops = d.ops;
     const cmds = toCommands(ops);
+    let failures: OpFailure[];
     if (cmds.length) this.writes++;
-    const failures = await applyCommands(runner, cmds).finally(() => cmds.length && this.writes++);
+    try {
+      failures = await applyCommands(runner, cmds);
+    } finally {
+      if (cmds.length) this.writes++;
+    }
     // A gone container namespace is a fact about the input (the container left desired), not about
     // the kernel: only the diff's problems and failed ops leave the kernel unknown.
     if (!failures.length && !d.problems.length) this.baseline = asObserved(desired);

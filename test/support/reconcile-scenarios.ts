@@ -60,7 +60,7 @@ const isFirstRead = (argv: string[]) => argv.join(' ') === 'ip -j netns list';
  * accepts (by default the first read of a pass, `ip -j netns list`) waits until `release()`.
  * `reads()` counts the passes' reads begun so far, `waiting()` the commands held now.
  */
-export function fakeAgentWithHeldReads() {
+export function fakeAgentWithHeldCommands() {
   let held: { match: (argv: string[]) => boolean; until: Promise<void> } | null = null;
   let open = () => {};
   let reads = 0;
