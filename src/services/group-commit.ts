@@ -1,63 +1,84 @@
 /**
- * Group commit for small, frequent writes (agents' status reports and heartbeats): writes that
- * arrive while one is being committed wait and then commit together, in one write transaction, each
- * in a savepoint of its own. With a thousand agents reporting, the database sees a few transactions
- * per second instead of a thousand, and a quiet API commits each write at once as before.
+ * Group commit for small, frequent writes (agents' status reports and heartbeats): items that
+ * arrive within a short window, or while a group is being committed, are written together by one
+ * batch function in one write transaction. With a thousand agents reporting, the database sees a
+ * few transactions per second instead of a thousand, and the batch function can write a group with
+ * one statement per table instead of one per item (services/hosts/report.ts).
  *
- * Each write keeps its own outcome: one that throws is rolled back to its savepoint and rejected,
- * and the others commit. A failure of the transaction itself rejects the whole group. The combined
- * value goes to the database's `afterWrite` (feed wake-ups), so change rows appended by any write of
- * the group wake their readers.
+ * The window matters: on Node an embedded database runs each statement on the event loop, so no
+ * request is read while a group commits, and without a wait every group would hold the one or two
+ * items that happened to be parsed meanwhile. A quiet API still commits a lone item after the window.
+ *
+ * Each item keeps its own outcome: the batch function refuses an item (it wrote nothing for it) or
+ * accepts it. A failure of the transaction itself rejects the whole group. The changes of the group
+ * go to the database's `afterWrite` (feed wake-ups), so rows appended for any item wake their readers.
  */
 import type { Database, Tx } from '../db/client.ts';
+import type { ChangeRecord } from '../feed/append.ts';
 import type { Changed } from './context.ts';
 
-interface Pending {
-  write: (tx: Tx) => Promise<Changed<unknown>>;
-  resolve: (value: Changed<unknown>) => void;
+/** An item's outcome in its group: accepted with its value, or refused with the error its caller gets. */
+export type Outcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
+
+/** Writes a group: one outcome per item, in order, and the change rows appended for all of them. */
+export type BatchWrite<I, R> = (tx: Tx, items: I[]) => Promise<{ outcomes: Outcome<R>[]; changes: ChangeRecord[] }>;
+
+interface Pending<I, R> {
+  item: I;
+  resolve: (value: Changed<R>) => void;
   reject: (error: unknown) => void;
 }
 
-interface Group {
-  queue: Pending[];
+interface Group<I, R> {
+  queue: Pending<I, R>[];
   running: boolean;
+  timer: ReturnType<typeof setTimeout> | null;
 }
 
-type Outcome = { ok: true; value: Changed<unknown> } | { ok: false; error: unknown };
+/**
+ * A committer for items of one kind: `commit(db, item)` resolves with the item's value (and the
+ * changes of its whole group) once its group has committed, or rejects with the item's refusal.
+ * Groups are per database; at most one commits at a time, and items arriving meanwhile form the next.
+ */
+export function groupCommitter<I, R>(write: BatchWrite<I, R>, options: { windowMs: number; maxItems?: number }) {
+  const groups = new WeakMap<Database, Group<I, R>>();
+  const maxItems = options.maxItems ?? 500;
 
-const groups = new WeakMap<Database, Group>();
+  const schedule = (db: Database, g: Group<I, R>) => {
+    if (g.running || g.timer) return;
+    if (g.queue.length >= maxItems || options.windowMs <= 0) void flush(db, g);
+    else g.timer = setTimeout(() => void flush(db, g), options.windowMs);
+  };
 
-/** Commits `write` with whatever else is waiting for the database's next group. */
-export function groupWrite<T>(db: Database, write: (tx: Tx) => Promise<Changed<T>>): Promise<Changed<T>> {
-  let group = groups.get(db);
-  if (!group) groups.set(db, (group = { queue: [], running: false }));
-  const g = group;
-  return new Promise<Changed<T>>((resolve, reject) => {
-    g.queue.push({ write, resolve: resolve as (value: Changed<unknown>) => void, reject });
-    if (!g.running) void flush(db, g);
-  });
-}
-
-async function flush(db: Database, group: Group): Promise<void> {
-  group.running = true;
-  while (group.queue.length) {
-    const batch = group.queue.splice(0);
+  const flush = async (db: Database, g: Group<I, R>): Promise<void> => {
+    if (g.timer) clearTimeout(g.timer);
+    g.timer = null;
+    g.running = true;
+    const batch = g.queue.splice(0, maxItems);
     try {
-      const { result } = await db.write(async (tx) => {
-        const outcomes: Outcome[] = [];
-        for (const item of batch) {
-          try {
-            outcomes.push({ ok: true, value: await tx.transaction((savepoint) => item.write(savepoint)) });
-          } catch (error) {
-            outcomes.push({ ok: false, error });
-          }
-        }
-        return { result: outcomes, changes: outcomes.flatMap((o) => (o.ok ? o.value.changes : [])) };
+      const { result, changes } = await db.write(async (tx) => {
+        const written = await write(
+          tx,
+          batch.map((p) => p.item),
+        );
+        return { result: written.outcomes, changes: written.changes };
       });
-      result.forEach((o, i) => (o.ok ? batch[i].resolve(o.value) : batch[i].reject(o.error)));
+      result.forEach((o, i) => (o.ok ? batch[i].resolve({ result: o.value, changes }) : batch[i].reject(o.error)));
     } catch (error) {
-      for (const item of batch) item.reject(error);
+      for (const p of batch) p.reject(error);
     }
-  }
-  group.running = false;
+    g.running = false;
+    if (g.queue.length) schedule(db, g);
+  };
+
+  return (db: Database, item: I): Promise<Changed<R>> => {
+    let group = groups.get(db);
+    if (!group) groups.set(db, (group = { queue: [], running: false, timer: null }));
+    const g = group;
+    return new Promise<Changed<R>>((resolve, reject) => {
+      g.queue.push({ item, resolve, reject });
+      if (g.queue.length >= maxItems && g.timer) void flush(db, g);
+      else schedule(db, g);
+    });
+  };
 }

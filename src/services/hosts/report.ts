@@ -1,14 +1,16 @@
-import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
+import { and, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/client.ts';
-import { changes, convergenceSamples, feedState, hostNetworkStatus, hosts } from '../../db/schema/index.ts';
+import { changes, containers, convergenceSamples, feedState, hostNetworkStatus, hosts } from '../../db/schema/index.ts';
 import { appendChanges } from '../../feed/append.ts';
-import { badInput, DomainError, notFound } from '../../domain/errors.ts';
-import { networkAddressesOfHost, networksOfHost } from '../../feed/membership.ts';
-import { scopeFilter } from '../../feed/read.ts';
+import { badInput } from '../../domain/errors.ts';
+import { networkAddressesOfHost } from '../../feed/membership.ts';
 import { type Changed, type ServiceContext } from '../context.ts';
-import { groupWrite } from '../group-commit.ts';
+import { groupCommitter, type Outcome } from '../group-commit.ts';
 import type { AgentReport, AgentSafetyReport } from '../../../protocol/agent-report.ts';
-import { storePolicyCounters } from '../policies/counters.ts';
+import { checkPolicyCounters, storePolicyCounters } from '../policies/counters.ts';
+import { type Brake, mergedRanges, planReports, type QueuedReport, type ReportedHost, sampledChanges, type SampledChange } from './report-plan.ts';
+
+export { storedSafety } from './report-plan.ts';
 
 /** The mutation's input and the route's body are one contract (protocol/agent-report.ts). */
 export type ReportHostStatusInput = AgentReport;
@@ -16,15 +18,13 @@ export type ReportHostStatusInput = AgentReport;
 /** The agent's brake and fence, as it reports them (stored as JSON on the host; architecture §8.2, §8.3). */
 export type AgentSafety = AgentSafetyReport;
 
-/** The stored safety JSON, or null when all is clear. */
-export function storedSafety(json: string | null): AgentSafety | null {
-  if (!json) return null;
-  try {
-    return JSON.parse(json) as AgentSafety;
-  } catch {
-    return null;
-  }
-}
+/**
+ * How long a report waits for others to share its group's transaction (../group-commit.ts). A report
+ * is an acknowledgement, off every hot path (the agent does not wait for it), so a few milliseconds
+ * cost nothing; at a thousand agents they make groups of tens of reports, written with a few
+ * statements in all instead of several each.
+ */
+export const REPORT_GROUP_WINDOW_MS = 5;
 
 /**
  * Records an agent's report: the revision it has applied, its per-network health, and — for every
@@ -40,10 +40,10 @@ export function storedSafety(json: string | null): AgentSafety | null {
  * verified the token's signature alone (src/agent-report.ts) needs no read of its own.
  *
  * Reports are most of the API's requests at scale (every agent after every pass, and on every
- * heartbeat), so a report is few statements: one read of the host with the head and the compaction
- * mark, one of the changes to sample, the update, the host's networks and one upsert of all their
- * health (when health is reported), one insert of the samples — all inside its group's write (../group-commit.ts), each in its own
- * savepoint, where no commit can move the head or the applied revision meanwhile.
+ * heartbeat), so they are written in groups (`writeReports`): what each report does is decided by
+ * ./report-plan.ts, and the group is one read of its hosts, one of their memberships, one of the
+ * changes to sample, one update of the hosts, one upsert of all the health and one insert of all
+ * the samples, whatever its size.
  */
 export async function reportHostStatus(
   ctx: ServiceContext,
@@ -53,83 +53,129 @@ export async function reportHostStatus(
   const appliedRevision = input.appliedRevision;
   if (appliedRevision != null && (!Number.isInteger(appliedRevision) || appliedRevision < 0))
     throw badInput('appliedRevision must be a non-negative integer', { field: 'appliedRevision' });
-  const now = ctx.now();
-  const safety = input.safety?.brake || input.safety?.fence ? JSON.stringify({ brake: input.safety.brake ?? null, fence: input.safety.fence ?? null }) : null;
-  return groupWrite(ctx.db, async (tx) => {
-    const [host] = await tx
-      .select({
-        applied: hosts.appliedRevision,
-        safety: hosts.agentSafety,
-        tokenVersion: hosts.tokenVersion,
-        head: sql<number | null>`(select max(${changes.revision}) from ${changes})`,
-        compacted: sql<number | null>`(select ${feedState.value} from ${feedState} where ${feedState.key} = 'compacted_through')`,
-      })
-      .from(hosts)
-      .where(eq(hosts.id, input.hostId));
-    if (options.tokenVersion !== undefined && host?.tokenVersion !== options.tokenVersion)
-      throw new DomainError('UNAUTHENTICATED', 'not authenticated: agent token was revoked or its host no longer exists');
-    if (!host) throw notFound('host', input.hostId);
-    const engaged = !storedSafety(host.safety)?.brake && input.safety?.brake ? input.safety.brake : null;
-    const hostId = input.hostId;
-    if (appliedRevision == null) {
-      await tx.update(hosts).set({ lastHeartbeatAt: now, agentSafety: safety }).where(eq(hosts.id, hostId));
-      if (input.policyCounters) await storePolicyCounters(tx, hostId, input.policyCounters, new Set(await networksOfHost(tx, hostId)), now);
-      return { result: { hostId, samples: 0 }, changes: await brakeChanges(tx, hostId, engaged, now) };
-    }
-    // A revision above the head would leave the host "ahead" for good (pending -1, no more samples).
-    const head = Number(host.head ?? 0);
-    if (appliedRevision > head) throw badInput(`appliedRevision ${appliedRevision} is above the head revision ${head}`, { field: 'appliedRevision', head });
-    // Samples only between two reports of a running agent, at most the most recent 200 changes (a
-    // first report, or one after a long gap, would otherwise read and insert the whole history), and
-    // none across a compaction (the rows are gone). Two racing reports never sample the same
-    // change: the applied revision is read inside the write.
-    const previous = host.applied ?? 0;
-    const from = Math.max(previous, appliedRevision - 200);
-    const applied =
-      previous > 0 && appliedRevision > previous && from >= Number(host.compacted ?? 0)
-        ? await tx
-            .select({ revision: changes.revision, networkId: changes.networkId, createdAt: changes.createdAt })
-            .from(changes)
-            .where(and(gt(changes.revision, from), lte(changes.revision, appliedRevision), scopeFilter(tx, { hostId })))
-            .orderBy(asc(changes.revision))
-        : [];
+  if (input.policyCounters) checkPolicyCounters(input.policyCounters);
+  return commitReport(ctx.db, { input, tokenVersion: options.tokenVersion, now: ctx.now() });
+}
+
+const commitReport = groupCommitter(writeReports, { windowMs: REPORT_GROUP_WINDOW_MS });
+
+/** SQLite's limit on bound parameters is far above this; a group of reports stays well below it in every statement. */
+const ROWS_PER_STATEMENT = 200;
+const chunks = <T>(list: T[]): T[][] =>
+  Array.from({ length: Math.ceil(list.length / ROWS_PER_STATEMENT) }, (_, i) => list.slice(i * ROWS_PER_STATEMENT, (i + 1) * ROWS_PER_STATEMENT));
+
+/** Writes a group of reports in the group's write transaction; see `reportHostStatus`. */
+export async function writeReports(
+  tx: Tx,
+  reports: QueuedReport[],
+): Promise<{ outcomes: Outcome<{ hostId: string; samples: number }>[]; changes: Awaited<ReturnType<typeof appendChanges>> }> {
+  const hostIds = [...new Set(reports.map((r) => r.input.hostId))];
+  const rows = await tx
+    .select({
+      id: hosts.id,
+      applied: hosts.appliedRevision,
+      safety: hosts.agentSafety,
+      tokenVersion: hosts.tokenVersion,
+      head: sql<number | null>`(select max(${changes.revision}) from ${changes})`,
+      compacted: sql<number | null>`(select ${feedState.value} from ${feedState} where ${feedState.key} = 'compacted_through')`,
+    })
+    .from(hosts)
+    .where(inArray(hosts.id, hostIds));
+  // The head and the compaction mark, read with the hosts (or alone when no host is known).
+  const feed =
+    rows[0] ??
+    (await tx.get<{ head: number | null; compacted: number | null }>(
+      sql`select (select max(revision) from changes) as head, (select value from feed_state where key = 'compacted_through') as compacted`,
+    ));
+  const known = new Map<string, ReportedHost>(rows.map((h) => [h.id, { applied: h.applied, safety: h.safety, tokenVersion: h.tokenVersion }]));
+  const plan = planReports(reports, known, { head: Number(feed?.head ?? 0), compacted: Number(feed?.compacted ?? 0) });
+  const accepted = plan.outcomes.flatMap((o) => (o.ok ? [o.accepted] : []));
+  if (!accepted.length) return { outcomes: plan.outcomes.map((o) => (o.ok ? { ok: true, value: { hostId: o.accepted.hostId, samples: 0 } } : o)), changes: [] };
+
+  // Health, counters and samples only for networks the host is a member of now: a report racing a
+  // `network.left` (or a confused agent) must not write status for a network it is not in.
+  const members = new Map<string, Set<string>>(plan.updates.map((u) => [u.hostId, new Set<string>()]));
+  const needsMembers = accepted.some((a) => a.sample || reports[a.index].input.networks?.length || reports[a.index].input.policyCounters);
+  if (needsMembers) {
+    const memberRows = await tx
+      .selectDistinct({ hostId: containers.hostId, networkId: containers.networkId })
+      .from(containers)
+      .where(inArray(containers.hostId, [...members.keys()]));
+    for (const m of memberRows) members.get(m.hostId)?.add(m.networkId);
+  }
+  const ranges = mergedRanges(accepted);
+  const candidates: SampledChange[] = ranges.length
+    ? await tx
+        .select({ revision: changes.revision, networkId: changes.networkId, hostId: changes.hostId, createdAt: changes.createdAt })
+        .from(changes)
+        .where(
+          and(
+            or(...ranges.map((r) => and(gt(changes.revision, r.from), lte(changes.revision, r.to)))),
+            or(isNull(changes.hostId), inArray(changes.hostId, [...members.keys()])),
+          ),
+        )
+    : [];
+
+  for (const group of chunks(plan.updates)) {
+    const values = sql.join(
+      group.map((u) => sql`(${u.hostId}, ${u.heartbeatAt}, ${u.safety}, ${u.applied})`),
+      sql`, `,
+    );
+    await tx.run(
+      sql`update ${hosts} set last_heartbeat_at = v.column2, agent_safety = v.column3, applied_revision = v.column4 from (values ${values}) as v where ${hosts.id} = v.column1`,
+    );
+  }
+
+  const health = new Map<string, typeof hostNetworkStatus.$inferInsert>();
+  const samples: (typeof convergenceSamples.$inferInsert)[] = [];
+  const counts = new Map<number, number>();
+  const engaged: { hostId: string; brake: Brake; now: number }[] = [];
+  for (const a of accepted) {
+    const r = reports[a.index];
+    const member = members.get(a.hostId) ?? new Set<string>();
+    const applied = r.input.appliedRevision;
+    if (applied != null)
+      for (const n of r.input.networks ?? [])
+        if (member.has(n.networkId))
+          health.set(`${a.hostId}\n${n.networkId}`, {
+            hostId: a.hostId,
+            networkId: n.networkId,
+            healthy: n.healthy,
+            message: n.message ?? null,
+            appliedRevision: applied,
+            reportedAt: r.now,
+          });
+    const sampled = sampledChanges(a, member, candidates);
+    counts.set(a.index, sampled.length);
+    for (const c of sampled)
+      samples.push({ hostId: a.hostId, networkId: c.networkId, revision: c.revision, latencyMs: Math.max(0, r.now - c.createdAt), reportedAt: r.now });
+    if (r.input.policyCounters) await storePolicyCounters(tx, a.hostId, r.input.policyCounters, member, r.now);
+    if (a.engaged) engaged.push({ hostId: a.hostId, brake: a.engaged, now: r.now });
+  }
+  for (const group of chunks([...health.values()]))
     await tx
-      .update(hosts)
-      .set({ lastHeartbeatAt: now, agentSafety: safety, appliedRevision: sql`max(coalesce(${hosts.appliedRevision}, 0), ${appliedRevision})` })
-      .where(eq(hosts.id, hostId));
-    // Health rows only for networks the host is a member of now: a report racing a `network.left`
-    // (or a confused agent) must not write status for a network it is not in.
-    const member = input.networks?.length || input.policyCounters ? new Set(await networksOfHost(tx, hostId)) : new Set<string>();
-    if (input.policyCounters) await storePolicyCounters(tx, hostId, input.policyCounters, member, now);
-    const health = (input.networks ?? []).filter((n) => member.has(n.networkId));
-    if (health.length) {
-      await tx
-        .insert(hostNetworkStatus)
-        .values(health.map((n) => ({ hostId, networkId: n.networkId, healthy: n.healthy, message: n.message ?? null, appliedRevision, reportedAt: now })))
-        .onConflictDoUpdate({
-          target: [hostNetworkStatus.hostId, hostNetworkStatus.networkId],
-          set: {
-            healthy: sql`excluded.healthy`,
-            message: sql`excluded.message`,
-            appliedRevision: sql`excluded.applied_revision`,
-            reportedAt: sql`excluded.reported_at`,
-          },
-        });
-    }
-    if (applied.length) {
-      await tx
-        .insert(convergenceSamples)
-        .values(
-          applied.map((row) => ({ hostId, networkId: row.networkId, revision: row.revision, latencyMs: Math.max(0, now - row.createdAt), reportedAt: now })),
-        );
-    }
-    return { result: { hostId, samples: applied.length }, changes: await brakeChanges(tx, hostId, engaged, now) };
-  });
+      .insert(hostNetworkStatus)
+      .values(group)
+      .onConflictDoUpdate({
+        target: [hostNetworkStatus.hostId, hostNetworkStatus.networkId],
+        set: {
+          healthy: sql`excluded.healthy`,
+          message: sql`excluded.message`,
+          appliedRevision: sql`excluded.applied_revision`,
+          reportedAt: sql`excluded.reported_at`,
+        },
+      });
+  for (const group of chunks(samples)) await tx.insert(convergenceSamples).values(group);
+  const appended = [];
+  for (const e of engaged) appended.push(...(await brakeChanges(tx, e.hostId, e.brake, e.now)));
+  return {
+    outcomes: plan.outcomes.map((o) => (o.ok ? { ok: true, value: { hostId: o.accepted.hostId, samples: counts.get(o.accepted.index) ?? 0 } } : o)),
+    changes: appended,
+  };
 }
 
 /** `host.brake_engaged` for each network of the host, when the brake has just engaged. */
-async function brakeChanges(tx: Tx, hostId: string, brake: AgentSafety['brake'] | null, now: number) {
-  if (!brake) return [];
+async function brakeChanges(tx: Tx, hostId: string, brake: Brake, now: number) {
   return appendChanges(
     tx,
     (await networkAddressesOfHost(tx, hostId)).map(({ networkId, projectId }) => ({

@@ -11,17 +11,22 @@ import { policyCounters } from '../../db/schema/index.ts';
 import { badInput } from '../../domain/errors.ts';
 import { POLICY_COUNTER, type PolicyCounterReport } from '../../../protocol/policy/counters.ts';
 
+/** Refuses (BAD_USER_INPUT) a report whose counters are not the agent's: an unknown name, a negative count. */
+export function checkPolicyCounters(reports: PolicyCounterReport[]): void {
+  for (const r of reports) {
+    for (const c of r.counters)
+      if (!POLICY_COUNTER.test(c.counter) || !(c.packets >= 0) || !(c.bytes >= 0))
+        throw badInput(`bad policy counter ${JSON.stringify(c)}`, { field: 'policyCounters' });
+  }
+}
+
 /**
  * Replaces this host's counters with the report: those of each reported network (only networks it
  * is a member of), and none for the networks it no longer reports (its policy went OFF, or the host
  * left the network).
  */
 export async function storePolicyCounters(tx: Tx, hostId: string, reports: PolicyCounterReport[], member: Set<string>, now: number): Promise<void> {
-  for (const r of reports) {
-    for (const c of r.counters)
-      if (!POLICY_COUNTER.test(c.counter) || !(c.packets >= 0) || !(c.bytes >= 0))
-        throw badInput(`bad policy counter ${JSON.stringify(c)}`, { field: 'policyCounters' });
-  }
+  checkPolicyCounters(reports);
   await tx.delete(policyCounters).where(eq(policyCounters.hostId, hostId));
   for (const r of reports.filter((x) => member.has(x.networkId))) {
     if (r.counters.length)
