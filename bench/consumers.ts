@@ -54,7 +54,8 @@ export function startConsumerFleet(url: string, hosts: { hostId: string; token: 
     const mine = hosts.filter((_, i) => i % procs === p);
     const child = fork(join(REPO_ROOT, 'bench/consumer-child.ts'), [], {
       cwd: REPO_ROOT,
-      execArgv: ['--import', 'tsx'],
+      // BENCH_CONSUMER_PROF=<dir>: a CPU profile of each consumer process, as BENCH_API_PROF for the API.
+      execArgv: ['--import', 'tsx', ...(process.env.BENCH_CONSUMER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CONSUMER_PROF}`] : [])],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     children.push(child);

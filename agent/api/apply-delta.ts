@@ -11,6 +11,7 @@
 import { type ChangeKind, type Handling, type HostDelta, parseHostDelta } from '../../protocol/changes.ts';
 import { expandPayload } from '../../protocol/compact.ts';
 import type { ContainerModel, HostConfig, NetworkModel, ProcessPortModel } from '../../protocol/model.ts';
+import { numericOrder } from '../../protocol/order.ts';
 
 /**
  * What the agent does with each change kind. A kind added to the catalogue fails the typecheck
@@ -60,7 +61,7 @@ const withNetwork = (config: HostConfig, id: string, update: (n: NetworkModel) =
 
 const upsertContainer = (n: NetworkModel, c: ContainerModel): NetworkModel => {
   const others = n.containers.filter((x) => x.id !== c.id);
-  return { ...n, containers: [...others, c].sort((a, b) => a.ip.localeCompare(b.ip, 'en', { numeric: true })) };
+  return { ...n, containers: [...others, c].sort((a, b) => numericOrder(a.ip, b.ip)) };
 };
 
 /** A network's ports with one process type's list replaced, in the snapshot's order (application, type, name). */

@@ -32,6 +32,7 @@ import { isIsolated, peerMatches } from '../../protocol/policy/evaluate.ts';
 import type { PolicyRule } from '../../protocol/policy/model.ts';
 import { finish } from './nft-text';
 import type { DesiredTable, TableParts } from './types';
+import { numericOrder } from '../../protocol/order.ts';
 
 /** ICMP types that answer or report on something sent: never the start of a flow. */
 const ICMP_REPLIES = 'echo-reply, destination-unreachable, time-exceeded, parameter-problem';
@@ -162,6 +163,6 @@ function match(r: PolicyRule, family: 4 | 6 = 4): string {
 }
 
 function set(name: string, ips: string[], type = 'ipv4_addr'): string[] {
-  const sorted = [...new Set(ips)].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const sorted = [...new Set(ips)].sort(numericOrder);
   return [`  set ${name} {`, `    type ${type}`, ...(sorted.length ? [`    elements = { ${sorted.join(', ')} }`] : []), '  }'];
 }

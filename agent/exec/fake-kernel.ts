@@ -4,6 +4,7 @@
  * (compare test/fixtures/*.json). Test-support code: never used by a running agent.
  */
 import { summarizeTableText } from '../desired/nft-text';
+import { numericOrder } from '../../protocol/order.ts';
 
 export interface FakeLink {
   name: string;
@@ -288,7 +289,7 @@ function withElements(text: string, set: string, members: string[]): string {
   let end = i + 1;
   while (lines[end].trim() !== '}') end++;
   const block = lines.slice(i + 1, end).filter((l) => !l.trim().startsWith('elements = '));
-  const sorted = [...new Set(members.filter(Boolean))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const sorted = [...new Set(members.filter(Boolean))].sort(numericOrder);
   const indent = `${lines[i].match(/^\s*/)![0]}  `;
   if (sorted.length) block.push(`${indent}elements = { ${sorted.join(', ')} }`);
   return [...lines.slice(0, i + 1), ...block, ...lines.slice(end)].join('\n');

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import type { ObservedTable } from './types';
+import { numericOrder } from '../../protocol/order.ts';
 
 const item = z.object({
   table: z.object({ family: z.string(), name: z.string() }).optional(),
@@ -15,7 +16,7 @@ const item = z.object({
   rule: z.object({ family: z.string(), table: z.string(), chain: z.string(), comment: z.string().optional() }).optional(),
 });
 
-const byValue = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
+const byValue = numericOrder;
 
 /** Parses `nft -j list ruleset` into per-table summaries. */
 export function parseNftRuleset(json: string): ObservedTable[] {

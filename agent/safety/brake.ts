@@ -17,6 +17,7 @@
  * Pure: no clock, no I/O.
  */
 import type { ApplicationModel, ContainerModel, HostConfig, NetworkModel, PeerModel } from '../../protocol/model.ts';
+import { numericOrder } from '../../protocol/order.ts';
 
 export interface BrakeOptions {
   ratio: number;
@@ -79,7 +80,7 @@ export function impliedRemovals(from: HostConfig, snapshot: HostConfig): HeldObj
 /** The model the host serves: `incoming` plus what is held (held objects the API lists again are its own). */
 export function overlay(incoming: HostConfig, held: HeldObjects): HostConfig {
   if (isEmpty(held)) return incoming;
-  const byIp = (a: ContainerModel, b: ContainerModel) => a.ip.localeCompare(b.ip, 'en', { numeric: true });
+  const byIp = (a: ContainerModel, b: ContainerModel) => numericOrder(a.ip, b.ip);
   const networks = incoming.networks.map((n) => {
     const apps = held.applications.filter((a) => a.networkId === n.id && !n.applications.some((x) => x.id === a.application.id));
     const ctrs = held.containers.filter((c) => c.networkId === n.id && !n.containers.some((x) => x.id === c.container.id));

@@ -12,6 +12,7 @@ import { getGeneration, getHost, getNetwork } from '../db/lookups.ts';
 import { networkIpv6Of } from '../domain/network-ipv6.ts';
 import { networksOfHost, peersOfHost } from './membership.ts';
 import { toApplicationModel, toContainerModel, toHostModel, toPeerModel } from './models.ts';
+import { numericOrder } from '../../protocol/order.ts';
 
 /** The highest committed revision (0 for an empty feed). */
 export async function headRevision(db: Reader): Promise<number> {
@@ -38,7 +39,7 @@ export async function buildNetworkModel(db: Reader, networkId: string): Promise<
     multicast: network.multicast,
     ...ipv6Field(network),
     applications: apps.map(toApplicationModel).sort((a, b) => a.id.localeCompare(b.id)),
-    containers: rows.map((r) => toContainerModel(r.c, r.meshIp)).sort((a, b) => a.ip.localeCompare(b.ip, 'en', { numeric: true })),
+    containers: rows.map((r) => toContainerModel(r.c, r.meshIp)).sort((a, b) => numericOrder(a.ip, b.ip)),
     downHosts: [...new Set(rows.filter((r) => r.liveness === 'DOWN').map((r) => r.c.hostId))].sort(),
     ports: await portsOfApplications(
       db,
