@@ -4,7 +4,7 @@
  * token version so that rotation and revocation take effect at once — also on open subscriptions,
  * which check `actorLapsed` before each event (app.ts).
  */
-import { eq } from 'drizzle-orm';
+import { inArray } from 'drizzle-orm';
 import type { Reader } from '../db/client.ts';
 import { hosts } from '../db/schema/index.ts';
 import type { SigningKeys } from './keys.ts';
@@ -44,9 +44,41 @@ export async function resolveActor(
 }
 
 async function agentRevoked(db: Reader, hostId: string, ver: number): Promise<string | null> {
-  const [host] = await db.select({ ver: hosts.tokenVersion }).from(hosts).where(eq(hosts.id, hostId));
-  return !host || host.ver !== ver ? 'agent token was revoked or its host no longer exists' : null;
+  const current = await tokenVersionOf(db, hostId);
+  return current === undefined || current !== ver ? 'agent token was revoked or its host no longer exists' : null;
 }
+
+/**
+ * A host's current token version (undefined: no such host), read fresh for every call. The calls of
+ * one event-loop turn share one statement: a change that concerns ten hosts reaches ten agent streams
+ * at once, and each asks before delivering it (`actorLapsed`).
+ */
+function tokenVersionOf(db: Reader, hostId: string): Promise<number | undefined> {
+  let batch = pendingVersions.get(db);
+  if (!batch) {
+    const created = new Map<string, Waiter[]>();
+    pendingVersions.set(db, (batch = created));
+    nextTurn(async () => {
+      pendingVersions.delete(db);
+      const ids = [...created.keys()];
+      try {
+        const rows = await db.select({ id: hosts.id, ver: hosts.tokenVersion }).from(hosts).where(inArray(hosts.id, ids));
+        const found = new Map(rows.map((r) => [r.id, r.ver]));
+        for (const [id, waiting] of created) for (const w of waiting) w.resolve(found.get(id));
+      } catch (error) {
+        for (const waiting of created.values()) for (const w of waiting) w.reject(error); // as a read of its own would have failed
+      }
+    });
+  }
+  const waiting = batch.get(hostId) ?? [];
+  batch.set(hostId, waiting);
+  return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
+}
+
+type Waiter = { resolve: (version: number | undefined) => void; reject: (error: unknown) => void };
+const pendingVersions = new WeakMap<Reader, Map<string, Waiter[]>>();
+/** After the I/O callbacks of this turn (Node's setImmediate); a zero timeout where there is none (Workers). */
+const nextTurn: (fn: () => void) => void = typeof setImmediate === 'function' ? (fn) => void setImmediate(fn) : (fn) => void setTimeout(fn, 0);
 
 /**
  * Why an actor resolved earlier is no longer valid (its token expired, or an agent's token was
