@@ -24,33 +24,67 @@ const STATUS: Record<ErrorCode, number> = {
   POLICY_TEST_FAILED: 409,
 };
 
-const refusal = (c: Context, code: ErrorCode, message: string, details: Record<string, unknown> = {}) =>
-  c.json({ errors: [{ message, extensions: { code, ...details } }] } satisfies AgentReportError, STATUS[code] as 400);
+/** What the route answers: 204 with no body, or a status with the coded error. */
+export interface AgentReportAnswer {
+  status: 204 | 400 | 401 | 403 | 404 | 409 | 413 | 500;
+  body: AgentReportError | null;
+}
 
-/** The handler, given how a request's actor is resolved and the services. */
-export function agentReportHandler(deps: { actorOf: (authorization: string | undefined) => Promise<Actor>; services: ServiceContext; log: Logger }) {
+const refusal = (code: ErrorCode, message: string, details: Record<string, unknown> = {}): AgentReportAnswer => ({
+  status: STATUS[code] as AgentReportAnswer['status'],
+  body: { errors: [{ message, extensions: { code, ...details } }] },
+});
+
+/** The refusal of a body over `maxBytes`, on every path that reads one (the same as /graphql's). */
+export const bodyTooLarge = (maxBytes: number): AgentReportError => ({
+  errors: [{ message: `request body larger than ${maxBytes} bytes`, extensions: { code: 'BAD_USER_INPUT' } }],
+});
+
+export interface AgentReportDeps {
+  actorOf: (authorization: string | undefined) => Promise<Actor>;
+  services: ServiceContext;
+  log: Logger;
+}
+
+/**
+ * Answers one report, whatever carried it: the Hono route below (Workers, and Node's tests through
+ * `app.fetch`) or Node's own listener (src/node/agent-report-listener.ts), which skips the Request
+ * and Response objects. `readBody` is called after the token is checked, and throws on bad JSON.
+ */
+export async function answerAgentReport(
+  deps: AgentReportDeps,
+  authorization: string | undefined,
+  readBody: () => Promise<unknown>,
+  reqId: string,
+): Promise<AgentReportAnswer> {
+  const actor = await deps.actorOf(authorization);
+  if (actor.kind === 'anonymous')
+    return refusal('UNAUTHENTICATED', actor.reason ? `not authenticated: ${actor.reason}` : 'not authenticated: send Authorization: Bearer <token>');
+  let body: unknown;
+  try {
+    body = await readBody();
+  } catch {
+    return refusal('BAD_USER_INPUT', 'the body must be a JSON object (content-type: application/json)');
+  }
+  const parsed = parseAgentReport(body);
+  if ('refused' in parsed) return refusal('BAD_USER_INPUT', parsed.refused.message, { field: parsed.refused.field });
+  // The mutation's `agentOf(hostId)`: only the host's own agent reports for it.
+  if (actor.kind !== 'agent' || actor.hostId !== parsed.report.hostId) return refusal('FORBIDDEN', 'not allowed for this actor');
+  try {
+    // The actor's token version was not read (revocation: 'caller'): the service checks it in its write.
+    await reportHostStatus(deps.services, parsed.report, { tokenVersion: actor.ver });
+  } catch (error) {
+    if (error instanceof DomainError) return refusal(error.code, error.message, error.details);
+    deps.log.error({ reqId, err: error }, 'agent report failed');
+    return { status: 500, body: { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] } };
+  }
+  return { status: 204, body: null };
+}
+
+/** The route's Hono handler, given how a request's actor is resolved and the services. */
+export function agentReportHandler(deps: AgentReportDeps) {
   return async (c: Context) => {
-    const actor = await deps.actorOf(c.req.header('authorization'));
-    if (actor.kind === 'anonymous')
-      return refusal(c, 'UNAUTHENTICATED', actor.reason ? `not authenticated: ${actor.reason}` : 'not authenticated: send Authorization: Bearer <token>');
-    let body: unknown;
-    try {
-      body = await c.req.json();
-    } catch {
-      return refusal(c, 'BAD_USER_INPUT', 'the body must be a JSON object (content-type: application/json)');
-    }
-    const parsed = parseAgentReport(body);
-    if ('refused' in parsed) return refusal(c, 'BAD_USER_INPUT', parsed.refused.message, { field: parsed.refused.field });
-    // The mutation's `agentOf(hostId)`: only the host's own agent reports for it.
-    if (actor.kind !== 'agent' || actor.hostId !== parsed.report.hostId) return refusal(c, 'FORBIDDEN', 'not allowed for this actor');
-    try {
-      // The actor's token version was not read (revocation: 'caller'): the service checks it in its write.
-      await reportHostStatus(deps.services, parsed.report, { tokenVersion: actor.ver });
-    } catch (error) {
-      if (error instanceof DomainError) return refusal(c, error.code, error.message, error.details);
-      deps.log.error({ reqId: c.get('requestId' as never), err: error }, 'agent report failed');
-      return c.json({ errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] } satisfies AgentReportError, 500);
-    }
-    return c.body(null, 204);
+    const answer = await answerAgentReport(deps, c.req.header('authorization'), () => c.req.json(), c.get('requestId' as never));
+    return answer.body ? c.json(answer.body, answer.status as 400) : c.body(null, 204);
   };
 }

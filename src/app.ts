@@ -11,7 +11,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { timing } from 'hono/timing';
 import { AGENT_REPORT_PATH } from '../protocol/agent-report.ts';
-import { agentReportHandler } from './agent-report.ts';
+import { type AgentReportDeps, agentReportHandler, bodyTooLarge } from './agent-report.ts';
 import { type Actor, actorLapsed, resolveActor } from './auth/actor.ts';
 import { assertTokenSettings, type VerifiedClaims, verifyToken } from './auth/jwt.ts';
 import { cachedVerifier } from './auth/token-cache.ts';
@@ -171,7 +171,7 @@ export function createApp(deps: AppDeps) {
     log.info({ reqId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(seconds * 10_000) / 10 }, 'request');
   });
   app.use('*', timing({ totalDescription: 'server' })); // Server-Timing: total;dur=<ms>, what bench/edge.ts reads
-  const tooLarge = { errors: [{ message: `request body larger than ${deps.config.maxBodyBytes} bytes`, extensions: { code: 'BAD_USER_INPUT' } }] };
+  const tooLarge = bodyTooLarge(deps.config.maxBodyBytes);
   const limitBody = bodyLimit({
     maxSize: deps.config.maxBodyBytes,
     onError: async (c) => {
@@ -198,14 +198,13 @@ export function createApp(deps: AppDeps) {
   app.get('/.well-known/jwks.json', (c) => c.json(deps.keys.publicJwks));
   app.on(['GET', 'POST', 'OPTIONS'], '/graphql', (c) => yoga.fetch(c.req.raw, {}));
   // Agents' status reports without GraphQL: most of the API's requests at scale (src/agent-report.ts).
-  app.post(
-    AGENT_REPORT_PATH,
-    agentReportHandler({
-      // The token's version is checked inside the report's write, not read here (src/services/hosts/report.ts).
-      actorOf: (authorization) => resolveActor(authorization, { keys: deps.keys, settings: deps.config.auth, db: deps.db.read, verify, revocation: 'caller' }),
-      services: { db: deps.db, config: deps.config, now: deps.now ?? (() => Date.now()) },
-      log,
-    }),
-  );
-  return { app, yoga, makeContext };
+  const reports: AgentReportDeps = {
+    // The token's version is checked inside the report's write, not read here (src/services/hosts/report.ts).
+    actorOf: (authorization) => resolveActor(authorization, { keys: deps.keys, settings: deps.config.auth, db: deps.db.read, verify, revocation: 'caller' }),
+    services: { db: deps.db, config: deps.config, now: deps.now ?? (() => Date.now()) },
+    log,
+  };
+  app.post(AGENT_REPORT_PATH, agentReportHandler(reports));
+  // `reports`: what Node's own listener for the route answers with (src/node/agent-report-listener.ts).
+  return { app, yoga, makeContext, reports };
 }

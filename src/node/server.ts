@@ -4,7 +4,7 @@
  * the fleet sweep (liveness, drains).
  */
 import { writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer, type RequestListener, type Server, type ServerOptions } from 'node:http';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
@@ -21,6 +21,7 @@ import { notifyCommitted } from '../feed/hub.ts';
 import { createWatchCache, watchCacheSettings } from '../feed/watch-cache.ts';
 import { openDatabase, migrateDatabase, embeddedDataDir } from './database.ts';
 import { loadOrCreateDevKey } from './dev-keys.ts';
+import { agentReportListener } from './agent-report-listener.ts';
 import { drainRefusedBody } from './drain.ts';
 import { createLogger, lineLogger, withRequestId } from './logger.ts';
 import { createApiMetrics, startMetricsServer, timedClient } from './metrics.ts';
@@ -77,7 +78,7 @@ export async function startNodeServer(config: Config, sink?: (line: string) => v
     writeFileSync(join(devDir, 'dev-admin-token'), `${devAdminToken}\n`, { mode: 0o600 });
   }
 
-  const { app, yoga, makeContext } = createApp({
+  const { app, yoga, makeContext, reports } = createApp({
     config,
     db,
     keys,
@@ -90,7 +91,17 @@ export async function startNodeServer(config: Config, sink?: (line: string) => v
   });
   mountConsole(app);
   const server = await new Promise<Server>((resolveServer) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolveServer(s as Server)) as Server;
+    // Agents' reports are answered by Node's own listener, everything else by Hono (./agent-report-listener.ts).
+    const ownReports = agentReportListener({ reports, maxBodyBytes: config.maxBodyBytes, log: logger, telemetry: metrics, withRequestId });
+    const s = serve(
+      {
+        fetch: app.fetch,
+        port: config.port,
+        hostname: config.host,
+        createServer: ((options: ServerOptions, hono: RequestListener) => createServer(options, (req, res) => ownReports(req, res) || hono(req, res))) as never,
+      },
+      () => resolveServer(s as Server),
+    ) as Server;
   });
 
   const wss = new WebSocketServer({ noServer: true });

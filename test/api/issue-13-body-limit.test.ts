@@ -5,6 +5,7 @@
  */
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AGENT_REPORT_PATH } from '../../protocol/agent-report.ts';
 import { DRAIN_BYTES } from '../../src/node/drain.ts';
 import { type ApiServer, startApiServer } from '../support/api.ts';
 
@@ -31,12 +32,12 @@ function writeAllThenRead(head: string, body: Buffer): Promise<{ response: strin
   });
 }
 
-describe('issue 13: a refused body is answered with 413, not a reset', () => {
+describe.each(['/graphql', AGENT_REPORT_PATH])('issue 13: a refused body is answered with 413, not a reset (%s)', (path) => {
   const body = Buffer.alloc(5_000_000, 'x');
 
   it('with Content-Length and Connection: close', async () => {
     const { response, error } = await writeAllThenRead(
-      `POST /graphql HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n`,
+      `POST ${path} HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n`,
       body,
     );
     expect(error).toBeUndefined();
@@ -47,7 +48,7 @@ describe('issue 13: a refused body is answered with 413, not a reset', () => {
   it('chunked, without Content-Length', async () => {
     const chunked = Buffer.concat([Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n0\r\n\r\n')]);
     const { response, error } = await writeAllThenRead(
-      `POST /graphql HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n`,
+      `POST ${path} HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n`,
       chunked,
     );
     expect(error).toBeUndefined();
@@ -56,7 +57,7 @@ describe('issue 13: a refused body is answered with 413, not a reset', () => {
 
   it('a body past the drain cap is cut off rather than read forever', async () => {
     const huge = Buffer.alloc(DRAIN_BYTES + 4 * 1024 * 1024, 'x');
-    const { response, error } = await writeAllThenRead(`POST /graphql HTTP/1.1\r\nHost: t\r\nContent-Length: ${huge.length}\r\n\r\n`, huge);
+    const { response, error } = await writeAllThenRead(`POST ${path} HTTP/1.1\r\nHost: t\r\nContent-Length: ${huge.length}\r\n\r\n`, huge);
     expect(response).toBe('');
     expect(error).toMatch(/ECONNRESET|EPIPE/);
   });
