@@ -49,16 +49,18 @@ async function agentRevoked(db: Reader, hostId: string, ver: number): Promise<st
 }
 
 /**
- * A host's current token version (undefined: no such host), read fresh for every call. The calls of
- * one event-loop turn share one statement: a change that concerns ten hosts reaches ten agent streams
- * at once, and each asks before delivering it (`actorLapsed`).
+ * A host's current token version (undefined: no such host), read fresh for every call. The calls
+ * made before the microtask queue reaches the read share one statement: a change that concerns ten
+ * hosts wakes ten agent streams at once, and each asks before delivering it (`actorLapsed`). A
+ * later turn (setImmediate) would batch more, but a busy event loop reaches it only after every
+ * request it has read meanwhile, which held each delivery back by tens of milliseconds.
  */
 function tokenVersionOf(db: Reader, hostId: string): Promise<number | undefined> {
   let batch = pendingVersions.get(db);
   if (!batch) {
     const created = new Map<string, Waiter[]>();
     pendingVersions.set(db, (batch = created));
-    nextTurn(async () => {
+    queueMicrotask(async () => {
       pendingVersions.delete(db);
       const ids = [...created.keys()];
       try {
@@ -77,8 +79,6 @@ function tokenVersionOf(db: Reader, hostId: string): Promise<number | undefined>
 
 type Waiter = { resolve: (version: number | undefined) => void; reject: (error: unknown) => void };
 const pendingVersions = new WeakMap<Reader, Map<string, Waiter[]>>();
-/** After the I/O callbacks of this turn (Node's setImmediate); a zero timeout where there is none (Workers). */
-const nextTurn: (fn: () => void) => void = typeof setImmediate === 'function' ? (fn) => void setImmediate(fn) : (fn) => void setTimeout(fn, 0);
 
 /**
  * Why an actor resolved earlier is no longer valid (its token expired, or an agent's token was
