@@ -168,6 +168,17 @@ describeRoot('data plane on the real kernel (3 hosts, 2 networks, same CIDR)', (
     const r = await agents[2].rec.reconcile(agents[2].cfg(), agents[2].store.paths());
     expect(r.failures).toEqual([]);
     expect(new Set(r.ops.map((o) => o.kind))).toEqual(new Set(['wg.link', 'wg.device', 'wg.peers']));
+    // The new wireguard-go has no session: host 1 keeps sending on its old one, which host 3 drops,
+    // until host 3's handshake (persistent keepalive, sent as the peer is configured) replaces it.
+    // A ping sent in that window is lost by WireGuard itself, so wait for the handshake first.
+    const handshaked = () =>
+      /\s[1-9]\d*$/m.test(
+        inNs(h3.ns, ['wg', 'show', h3.names.wg, 'latest-handshakes'])
+          .split('\n')
+          .find((l) => l.startsWith(lab.hosts[0].publicKey)) ?? '',
+      );
+    for (let i = 0; i < 100 && !handshaked(); i++) await sleep(50);
+    expect(handshaked()).toBe(true);
     expect(pingOk(ctrNs('a1'), '10.240.0.13')).toBe(true);
   });
 

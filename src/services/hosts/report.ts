@@ -81,12 +81,8 @@ export async function writeReports(
     })
     .from(hosts)
     .where(inArray(hosts.id, hostIds));
-  // The head and the compaction mark, read with the hosts (or alone when no host is known).
-  const feed =
-    rows[0] ??
-    (await tx.get<{ head: number | null; compacted: number | null }>(
-      sql`select (select max(revision) from changes) as head, (select value from feed_state where key = 'compacted_through') as compacted`,
-    ));
+  // The head and the compaction mark come with every host row; with no host known, every report is refused before either counts.
+  const feed = rows[0];
   const known = new Map<string, ReportedHost>(rows.map((h) => [h.id, { applied: h.applied, safety: h.safety, tokenVersion: h.tokenVersion }]));
   const plan = planReports(reports, known, { head: Number(feed?.head ?? 0), compacted: Number(feed?.compacted ?? 0) });
   const accepted = plan.outcomes.flatMap((o) => (o.ok ? [o.accepted] : []));
@@ -114,6 +110,7 @@ export async function writeReports(
             or(isNull(changes.hostId), inArray(changes.hostId, [...members.keys()])),
           ),
         )
+        .orderBy(changes.revision)
     : [];
 
   for (const group of chunks(plan.updates)) {
