@@ -35,6 +35,9 @@ const refusal = (code: ErrorCode, message: string, details: Record<string, unkno
   body: { errors: [{ message, extensions: { code, ...details } }] },
 });
 
+/** The answer to an error that is not the caller's (it is logged, never shown). */
+export const unexpectedError: AgentReportError = { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] };
+
 /** The refusal of a body over `maxBytes`, on every path that reads one (the same as /graphql's). */
 export const bodyTooLarge = (maxBytes: number): AgentReportError => ({
   errors: [{ message: `request body larger than ${maxBytes} bytes`, extensions: { code: 'BAD_USER_INPUT' } }],
@@ -76,7 +79,7 @@ export async function answerAgentReport(
   } catch (error) {
     if (error instanceof DomainError) return refusal(error.code, error.message, error.details);
     deps.log.error({ reqId, err: error }, 'agent report failed');
-    return { status: 500, body: { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] } };
+    return { status: 500, body: unexpectedError };
   }
   return { status: 204, body: null };
 }

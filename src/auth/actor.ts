@@ -45,7 +45,7 @@ export async function resolveActor(
 
 async function agentRevoked(db: Reader, hostId: string, ver: number): Promise<string | null> {
   const current = await tokenVersionOf(db, hostId);
-  return current === undefined || current !== ver ? 'agent token was revoked or its host no longer exists' : null;
+  return current !== ver ? 'agent token was revoked or its host no longer exists' : null;
 }
 
 /**

@@ -13,14 +13,14 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AGENT_REPORT_PATH } from '../../protocol/agent-report.ts';
-import { type AgentReportAnswer, type AgentReportDeps, answerAgentReport, bodyTooLarge } from '../agent-report.ts';
-import type { Logger, Telemetry } from '../telemetry.ts';
+import { type AgentReportAnswer, type AgentReportDeps, answerAgentReport, bodyTooLarge, unexpectedError } from '../agent-report.ts';
+import type { Telemetry } from '../telemetry.ts';
 import { drainRefusedBody } from './drain.ts';
 
 export interface ReportListenerDeps {
+  /** The route's core and its logger (the access log goes there too). */
   reports: AgentReportDeps;
   maxBodyBytes: number;
-  log: Logger;
   telemetry: Telemetry;
   withRequestId: <T>(requestId: string, fn: () => T) => T;
 }
@@ -41,7 +41,7 @@ export function agentReportListener(deps: ReportListenerDeps): (req: IncomingMes
       res.writeHead(status, headers);
       res.end(body ? JSON.stringify(body) : undefined);
       deps.telemetry.httpRequest(AGENT_REPORT_PATH, 'POST', status, ms / 1000);
-      deps.log.info({ reqId, method: 'POST', path: AGENT_REPORT_PATH, status, ms: Math.round(ms * 10) / 10 }, 'request');
+      deps.reports.log.info({ reqId, method: 'POST', path: AGENT_REPORT_PATH, status, ms: Math.round(ms * 10) / 10 }, 'request');
     };
     const tooLarge = () => void drainRefusedBody({ incoming: req }).then(() => answer({ status: 413, body: bodyTooLarge(deps.maxBodyBytes) }));
     if (Number(req.headers['content-length']) > deps.maxBodyBytes) {
@@ -57,12 +57,12 @@ export function agentReportListener(deps: ReportListenerDeps): (req: IncomingMes
       tooLarge(); // a chunked body that grew past the limit
     };
     const onEnd = () => {
-      const body = () => Promise.resolve().then(() => JSON.parse(Buffer.concat(chunks, size).toString('utf8')) as unknown);
+      const body = async (): Promise<unknown> => JSON.parse(Buffer.concat(chunks, size).toString('utf8'));
       deps
         .withRequestId(reqId, () => answerAgentReport(deps.reports, req.headers.authorization, body, reqId))
         .then(answer, (error: unknown) => {
-          deps.log.error({ reqId, err: error }, 'agent report failed');
-          answer({ status: 500, body: { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] } });
+          deps.reports.log.error({ reqId, err: error }, 'agent report failed');
+          answer({ status: 500, body: unexpectedError });
         });
     };
     req

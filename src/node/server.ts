@@ -92,7 +92,7 @@ export async function startNodeServer(config: Config, sink?: (line: string) => v
   mountConsole(app);
   const server = await new Promise<Server>((resolveServer) => {
     // Agents' reports are answered by Node's own listener, everything else by Hono (./agent-report-listener.ts).
-    const ownReports = agentReportListener({ reports, maxBodyBytes: config.maxBodyBytes, log: logger, telemetry: metrics, withRequestId });
+    const ownReports = agentReportListener({ reports, maxBodyBytes: config.maxBodyBytes, telemetry: metrics, withRequestId });
     const s = serve(
       {
         fetch: app.fetch,

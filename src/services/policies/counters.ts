@@ -23,10 +23,9 @@ export function checkPolicyCounters(reports: PolicyCounterReport[]): void {
 /**
  * Replaces this host's counters with the report: those of each reported network (only networks it
  * is a member of), and none for the networks it no longer reports (its policy went OFF, or the host
- * left the network).
+ * left the network). The caller has checked them (`checkPolicyCounters`) before its write.
  */
 export async function storePolicyCounters(tx: Tx, hostId: string, reports: PolicyCounterReport[], member: Set<string>, now: number): Promise<void> {
-  checkPolicyCounters(reports);
   await tx.delete(policyCounters).where(eq(policyCounters.hostId, hostId));
   for (const r of reports.filter((x) => member.has(x.networkId))) {
     if (r.counters.length)
