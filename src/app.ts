@@ -12,7 +12,7 @@ import { requestId } from 'hono/request-id';
 import { timing } from 'hono/timing';
 import { AGENT_REPORT_PATH } from '../protocol/agent-report.ts';
 import { type AgentReportDeps, agentReportHandler, bodyTooLarge } from './agent-report.ts';
-import { type Actor, actorLapsed, resolveActor } from './auth/actor.ts';
+import { type Actor, resolveActor, streamTokenCheck } from './auth/actor.ts';
 import { assertTokenSettings, type VerifiedClaims, verifyToken } from './auth/jwt.ts';
 import { cachedVerifier } from './auth/token-cache.ts';
 import type { SigningKeys } from './auth/keys.ts';
@@ -53,6 +53,13 @@ export interface AppDeps {
 /** Paths named in metrics; anything else is `other`, so a scan of random URLs adds no series. */
 const ROUTES = new Set(['/graphql', AGENT_REPORT_PATH, '/healthz', '/livez', '/readyz', '/.well-known/jwks.json']);
 
+/** The revision of a feed event (`hostChanges { revision }`), when the subscriber selected it. */
+function eventRevision(result: ExecutionResult): number | undefined {
+  const event = result.data && Object.values(result.data)[0];
+  const revision = (event as { revision?: unknown } | null | undefined)?.revision;
+  return typeof revision === 'number' ? revision : undefined;
+}
+
 /**
  * Wraps a subscription's event stream so that each event is delivered only while the subscriber's
  * token is still valid: authorization happens at subscribe time, but an agent token revoked (or any
@@ -60,7 +67,10 @@ const ROUTES = new Set(['/graphql', AGENT_REPORT_PATH, '/healthz', '/livez', '/r
  * one UNAUTHENTICATED error. `return()` passes straight through, so a client going away still aborts
  * the underlying feed reader at once.
  */
-function guardStream(source: AsyncIterable<ExecutionResult>, lapsed: () => Promise<string | null>): AsyncIterableIterator<ExecutionResult> {
+function guardStream(
+  source: AsyncIterable<ExecutionResult>,
+  lapsed: (revision: number | undefined) => Promise<string | null>,
+): AsyncIterableIterator<ExecutionResult> {
   const inner = source[Symbol.asyncIterator]();
   let over = false;
   const done = (): IteratorResult<ExecutionResult> => ({ done: true, value: undefined });
@@ -72,7 +82,7 @@ function guardStream(source: AsyncIterable<ExecutionResult>, lapsed: () => Promi
       if (over) return done();
       const next = await inner.next();
       if (next.done || over) return next.done ? next : done();
-      const reason = await lapsed();
+      const reason = await lapsed(eventRevision(next.value));
       if (!reason) return next;
       over = true;
       await inner.return?.();
@@ -120,7 +130,7 @@ export function createApp(deps: AppDeps) {
       onSubscribeResult: ({ result, setResult }) => {
         if (!(Symbol.asyncIterator in result)) return;
         const actor = args.contextValue.actor;
-        setResult(guardStream(result, () => actorLapsed(actor, { db: deps.db.read, now: Date.now })));
+        setResult(guardStream(result, streamTokenCheck(actor, { db: deps.db.read, now: Date.now, tokens: deps.hub.tokens })));
       },
     }),
   };

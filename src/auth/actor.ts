@@ -2,11 +2,13 @@
  * The one seam where a request's actor is resolved: from the `Authorization: Bearer` header only
  * (never a query string), verified with jose, and — for agents — checked against the host's current
  * token version so that rotation and revocation take effect at once — also on open subscriptions,
- * which check `actorLapsed` before each event (app.ts).
+ * which check `streamTokenCheck` before each event (app.ts).
  */
 import { inArray } from 'drizzle-orm';
 import type { Reader } from '../db/client.ts';
 import { hosts } from '../db/schema/index.ts';
+import type { TokenWatch } from '../feed/hub.ts';
+import type { TokenMark } from '../feed/token-changes.ts';
 import type { SigningKeys } from './keys.ts';
 import { type Role, type TokenSettings, type VerifiedClaims, verifyToken } from './jwt.ts';
 
@@ -82,12 +84,35 @@ const pendingVersions = new WeakMap<Reader, Map<string, Waiter[]>>();
 
 /**
  * Why an actor resolved earlier is no longer valid (its token expired, or an agent's token was
- * rotated or revoked since), or null. Open subscriptions ask this before delivering each event.
+ * rotated or revoked since), or null.
  */
 export async function actorLapsed(actor: Actor, deps: { db: Reader; now: () => number }): Promise<string | null> {
   if (actor.kind === 'anonymous') return null;
   if (deps.now() >= actor.expiresAt) return 'token expired';
   return actor.kind === 'agent' ? agentRevoked(deps.db, actor.hostId, actor.ver) : null;
+}
+
+/**
+ * The check an open subscription makes before delivering each event: `actorLapsed`, given the
+ * event's revision when it has one. With the watch cache (`tokens`), an agent's token found valid
+ * once is not read again while no token row for its host follows that read in the feed and the
+ * event is one the cache has read (src/feed/token-changes.ts): a rotation or revocation still ends
+ * the stream before any event committed after it. Without the cache (Workers), every event reads.
+ */
+export function streamTokenCheck(
+  actor: Actor,
+  deps: { db: Reader; now: () => number; tokens?: TokenWatch },
+): (revision: number | undefined) => Promise<string | null> {
+  let mark: TokenMark | null = null;
+  return async (revision) => {
+    if (actor.kind !== 'agent' || !deps.tokens) return actorLapsed(actor, deps);
+    if (deps.now() >= actor.expiresAt) return 'token expired';
+    if (mark && deps.tokens.holds(actor.hostId, mark, revision)) return null;
+    const next = deps.tokens.mark(); // before the read: a token row it does not see comes after it
+    const reason = await agentRevoked(deps.db, actor.hostId, actor.ver);
+    mark = reason ? null : next;
+    return reason;
+  };
 }
 
 /**

@@ -11,6 +11,7 @@
 import type { AddressColumn } from '../../protocol/changes.ts';
 import type { ChangeRecord } from './append.ts';
 import type { FeedPage, FeedScope } from './read.ts';
+import type { TokenMark } from './token-changes.ts';
 import { audienceOf } from './route.ts';
 
 export interface FeedHub {
@@ -27,6 +28,16 @@ export interface FeedHub {
   readonly cursorQuietMs?: number;
   /** Called after this process compacted the feed through `revision` (compact.ts). */
   compacted?(revision: number): void;
+  /** Token rows as the watch cache read them: an open agent stream's check without a read (token-changes.ts). */
+  readonly tokens?: TokenWatch;
+}
+
+/** What a stream's token check asks the watch cache (src/auth/actor.ts `streamTokenCheck`). */
+export interface TokenWatch {
+  /** Taken before a read that finds the token valid; null while the cache has no window. */
+  mark(): TokenMark | null;
+  /** Whether a token found valid at `mark` still holds for an event at `revision` without a read. */
+  holds(hostId: string, mark: TokenMark, revision: number | undefined): boolean;
 }
 
 /** The change rows a write committed, when the write was a service verb (`{ result, changes }`). */

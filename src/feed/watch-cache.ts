@@ -20,6 +20,7 @@ import type { ChangeRecord } from './append.ts';
 import type { FeedHub, WaitScope } from './hub.ts';
 import type { FeedPage, FeedRow, FeedScope } from './read.ts';
 import { MembershipIndex, readerKey } from './route.ts';
+import { TokenChanges } from './token-changes.ts';
 import { FeedWindow } from './window.ts';
 
 export interface WatchCacheOptions {
@@ -88,6 +89,7 @@ export function createWatchCache(options: WatchCacheOptions): WatchCache {
   const waiters = new Map<string, Set<() => void>>(); // reader key (or '*': any row) → wake-ups
   const stats = { tails: 0, rowsRead: 0, rowsTaken: 0, restarts: 0 };
   let window: FeedWindow | null = null;
+  const tokens = new TokenChanges();
   let tailing: Promise<void> | null = null;
   let again = false;
   let poller: NodeJS.Timeout | null = null;
@@ -100,6 +102,7 @@ export function createWatchCache(options: WatchCacheOptions): WatchCache {
     for (const set of [...waiters.values()]) for (const done of [...set]) done();
   };
   const take = (w: FeedWindow, rows: readonly FeedRow[], through: number) => {
+    tokens.note(rows);
     const touched = w.append(rows, through);
     for (const key of touched) wake(key);
     if (rows.length) wake('*');
@@ -117,7 +120,9 @@ export function createWatchCache(options: WatchCacheOptions): WatchCache {
   async function restart(why: string): Promise<void> {
     stats.restarts++;
     log(`feed cache: ${why}; starting again from the table`);
-    window = await load();
+    const loaded = await load();
+    tokens.reset(); // with the new window, in the same turn: no mark outlives the run it was taken in
+    window = loaded;
     wakeAll(); // every stream reads again: the table answers RESYNC where it must
   }
 
@@ -198,6 +203,10 @@ export function createWatchCache(options: WatchCacheOptions): WatchCache {
       wakeAll();
     },
     stats: () => ({ head: window?.head ?? 0, start: window?.start ?? 0, rows: window?.size ?? 0, ...stats }),
+    tokens: {
+      mark: () => (window ? tokens.mark(window.head) : null),
+      holds: (hostId, mark, revision) => window !== null && tokens.holds(hostId, mark, revision, window.head),
+    },
     notify(committed) {
       const w = window;
       // This process's own commit, right after the head: take its rows without reading them back.

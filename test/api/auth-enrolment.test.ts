@@ -138,6 +138,34 @@ describe('open subscriptions follow the token', () => {
     expect(nexts.at(-1)?.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
   });
 
+  it('ends a stream that was already delivering at the first event after its token is revoked (the check follows the feed)', async () => {
+    api = await startTestApi();
+    const w = await buildWorld(api);
+    const create = () =>
+      api.ok(`mutation($i: CreateContainerInput!) { createContainer(input: $i) { revision } }`, {
+        i: { applicationId: w.appA, processType: 'worker', hostId: w.host1 },
+      });
+    let revokedAt = 0;
+    const sse = await subscribeSse(api, HOST_STREAM, { h: w.host1, s: await head(api) }, w.agentToken1, 5000, {
+      untilEnd: true,
+      onOpen: async () => {
+        await new Promise((r) => setTimeout(r, 100));
+        await create(); // delivered: the stream's token is found valid once, then trusted
+        await new Promise((r) => setTimeout(r, 100));
+        revokedAt = (await api.ok(`mutation($h: ID!) { revokeHostToken(hostId: $h) { revision } }`, { h: w.host1 })).revokeHostToken.revision;
+        await create();
+      },
+    });
+    expect(sse.ended).toBe(true);
+    const nexts = sse.events
+      .filter((e) => e.event === 'next')
+      .map((e) => e.data as { data?: { hostChanges: { revision: number } }; errors?: { extensions?: { code?: string } }[] });
+    const delivered = nexts.filter((n) => n.data).map((n) => n.data!.hostChanges.revision);
+    expect(delivered.length).toBe(1);
+    expect(delivered[0]).toBeLessThan(revokedAt);
+    expect(nexts.at(-1)?.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
   it('keeps streaming to a valid token', async () => {
     api = await startTestApi();
     const w = await buildWorld(api);
