@@ -6,8 +6,10 @@
  * (agent/api/apply-delta.ts `applyChange`). There is no kernel, no reconciler and no loop: a change
  * counts as applied when the model has taken it. Like the agent, it lists again on RESYNC, on a
  * new database generation and when a delta asks for it, reconnects from its revision, and reports
- * its applied revision at most once per `reportDebounceMs` (the agent reports after each reconcile
- * pass, debounced 50 ms), with the body the agent sends (every network's health, the safety state)
+ * its applied revision `reportDebounceMs` after the model moved, one report in flight (the scale
+ * bench passes 50 ms; the agent reports after each pass, one in flight, with no debounce since
+ * WEFT_DEBOUNCE_MS defaults to 0, so the bench coalesces a little more than an agent would), with
+ * the body the agent sends (every network's health, the safety state)
  * and by the agent's way: POST /agent/report (protocol/agent-report.ts), or the `reportHostStatus`
  * mutation for a baseline API from before that route. Everything is callbacks on node:http, so 1,000 of
  * them cost little CPU.
