@@ -105,11 +105,10 @@ export function streamTokenCheck(
 ): (revision: number | undefined) => Promise<string | null> {
   let mark: TokenMark | null = null;
   return async (revision) => {
-    if (actor.kind !== 'agent' || !deps.tokens) return actorLapsed(actor, deps);
-    if (deps.now() >= actor.expiresAt) return 'token expired';
-    if (mark && deps.tokens.holds(actor.hostId, mark, revision)) return null;
-    const next = deps.tokens.mark(); // before the read: a token row it does not see comes after it
-    const reason = await agentRevoked(deps.db, actor.hostId, actor.ver);
+    const agent = actor.kind === 'agent' ? actor : null;
+    if (agent && mark && deps.now() < agent.expiresAt && deps.tokens?.holds(agent.hostId, mark, revision)) return null;
+    const next = (agent && deps.tokens?.mark()) ?? null; // before the read: a token row it does not see comes after it
+    const reason = await actorLapsed(actor, deps);
     mark = reason ? null : next;
     return reason;
   };
