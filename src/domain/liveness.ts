@@ -47,9 +47,21 @@ export interface LivenessStep {
   wouldGoDown: string[]; // silent hosts still UP: the guard holds them back, or their grace runs
 }
 
+/** The latest report time that is silence at `now`: a host last seen then or before is silent. */
+export const silentThrough = (now: number, o: Pick<LivenessOptions, 'downAfterMs'>): number => now - o.downAfterMs;
+
+/**
+ * Whether a step can move anything: only when a host that reported is UP and silent (it may go
+ * DOWN, or the guard may hold it back), or DOWN and heard from since `silentThrough` (it goes UP).
+ * Otherwise `livenessStep` has no transition and no partition. The sweep asks this first, of the
+ * database (services/hosts/liveness.ts `mayChange`), so a quiet fleet is not read host by host.
+ */
+export const mayChange = (hosts: readonly HostBeat[], now: number, o: Pick<LivenessOptions, 'downAfterMs'>): boolean =>
+  hosts.some((h) => h.lastSeenAt !== null && (h.liveness === 'UP') === h.lastSeenAt <= silentThrough(now, o));
+
 export function livenessStep(hosts: readonly HostBeat[], now: number, o: LivenessOptions): LivenessStep {
   const seen = hosts.filter((h) => h.lastSeenAt !== null);
-  const isSilent = (h: HostBeat) => now - (h.lastSeenAt as number) >= o.downAfterMs;
+  const isSilent = (h: HostBeat) => (h.lastSeenAt as number) <= silentThrough(now, o);
   const silent = seen.filter(isSilent);
   const up = seen.filter((h) => h.liveness === 'DOWN' && !isSilent(h)).map((h) => h.id);
   const wouldGoDown = silent.filter((h) => h.liveness === 'UP');
