@@ -35,6 +35,13 @@ const refusal = (code: ErrorCode, message: string, details: Record<string, unkno
   body: { errors: [{ message, extensions: { code, ...details } }] },
 });
 
+/**
+ * The level of a report's access-log line: `debug` for an accepted one, `info` for a refusal. At a
+ * thousand hosts agents send over a thousand reports a second, one after every pass: at `info` they
+ * would be nearly every line of the log. `weft_http_requests_total` still counts each by status.
+ */
+export const reportLogLevel = (status: number): 'debug' | 'info' => (status === 204 ? 'debug' : 'info');
+
 /** The answer to an error that is not the caller's (it is logged, never shown). */
 export const unexpectedError: AgentReportError = { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] };
 

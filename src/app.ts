@@ -11,7 +11,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { timing } from 'hono/timing';
 import { AGENT_REPORT_PATH } from '../protocol/agent-report.ts';
-import { type AgentReportDeps, agentReportHandler, bodyTooLarge } from './agent-report.ts';
+import { type AgentReportDeps, agentReportHandler, bodyTooLarge, reportLogLevel } from './agent-report.ts';
 import { type Actor, resolveActor, streamTokenCheck } from './auth/actor.ts';
 import { assertTokenSettings, type VerifiedClaims, verifyToken } from './auth/jwt.ts';
 import { cachedVerifier } from './auth/token-cache.ts';
@@ -178,7 +178,8 @@ export function createApp(deps: AppDeps) {
     const seconds = (performance.now() - t0) / 1000;
     const route = ROUTES.has(c.req.path) ? c.req.path : 'other';
     telemetry.httpRequest(route, c.req.method, c.res.status, seconds);
-    log.info({ reqId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(seconds * 10_000) / 10 }, 'request');
+    const level = c.req.path === AGENT_REPORT_PATH ? reportLogLevel(c.res.status) : 'info'; // accepted reports at debug
+    log[level]({ reqId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(seconds * 10_000) / 10 }, 'request');
   });
   app.use('*', timing({ totalDescription: 'server' })); // Server-Timing: total;dur=<ms>, what bench/edge.ts reads
   const tooLarge = bodyTooLarge(deps.config.maxBodyBytes);

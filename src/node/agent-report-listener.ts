@@ -6,14 +6,14 @@
  * reports with the same core (src/agent-report.ts `answerAgentReport`: token, body checks,
  * authorization, coded errors) straight from Node's request and response, and keeps what the Hono
  * middleware gives every request: the X-Request-Id (the client's when it is a valid one), the
- * Server-Timing header, the access-log line and the request metric, the refusal of a body over
+ * Server-Timing header, the access-log line (src/agent-report.ts `reportLogLevel`) and the request metric, the refusal of a body over
  * MAX_BODY_BYTES with 413 after reading it away (./drain.ts). Any other request, and this path with
  * another method or a query string, goes to Hono.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AGENT_REPORT_PATH } from '../../protocol/agent-report.ts';
-import { type AgentReportAnswer, type AgentReportDeps, answerAgentReport, bodyTooLarge, unexpectedError } from '../agent-report.ts';
+import { type AgentReportAnswer, type AgentReportDeps, answerAgentReport, bodyTooLarge, reportLogLevel, unexpectedError } from '../agent-report.ts';
 import type { Telemetry } from '../telemetry.ts';
 import { drainRefusedBody } from './drain.ts';
 
@@ -41,7 +41,7 @@ export function agentReportListener(deps: ReportListenerDeps): (req: IncomingMes
       res.writeHead(status, headers);
       res.end(body ? JSON.stringify(body) : undefined);
       deps.telemetry.httpRequest(AGENT_REPORT_PATH, 'POST', status, ms / 1000);
-      deps.reports.log.info({ reqId, method: 'POST', path: AGENT_REPORT_PATH, status, ms: Math.round(ms * 10) / 10 }, 'request');
+      deps.reports.log[reportLogLevel(status)]({ reqId, method: 'POST', path: AGENT_REPORT_PATH, status, ms: Math.round(ms * 10) / 10 }, 'request');
     };
     const tooLarge = () => void drainRefusedBody({ incoming: req }).then(() => answer({ status: 413, body: bodyTooLarge(deps.maxBodyBytes) }));
     if (Number(req.headers['content-length']) > deps.maxBodyBytes) {
