@@ -27,6 +27,16 @@ const p = (xs: number[], q: number) =>
 const perChange = (t: Tally, pick: (k: string) => boolean, changes: number) => totalOf(t, pick).bytes / Math.max(1, changes);
 const fmtInt = (v: number) => Math.round(v).toLocaleString('en');
 
+/** The median of a list (the mean of the middle two when it is even), and its least and greatest. */
+export function spread(xs: readonly number[]): { median: number; min: number; max: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return { median: s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2, min: s[0], max: s[s.length - 1] };
+}
+
+/** Creations per second of a step's burst. */
+export const creationRate = (r: Pick<StepResult, 'creates' | 'burstS'>): number => r.creates / r.burstS;
+
 /** Bytes and frames per delivered change of each kind of frame, largest first: "change:container.created 498 B ×…". */
 export function breakdown(t: Tally): string {
   const changes = totalOf(t, isData).frames;
@@ -44,7 +54,7 @@ export function breakdown(t: Tally): string {
 function rowsOf(r: StepResult, first: StepResult, zero: StepResult | undefined, burst: number): [string, number, string, string, string][] {
   if (r.agents === 0)
     return [
-      ['creations/s sustained over GraphQL, 16 in flight, no host watching', r.creates / r.burstS, '/s', '–', 'the API without streams'],
+      ['creations/s sustained over GraphQL, 16 in flight, no host watching', creationRate(r), '/s', '–', 'the API without streams'],
       ['API CPU per commit, no host watching', (r.apiCpu * 1e6) / Math.max(1, r.creates), 'µs', '–', 'the commit alone: GraphQL, auth, transaction'],
     ];
   const all = r.samples.map((s) => s.ms);
@@ -60,8 +70,8 @@ function rowsOf(r: StepResult, first: StepResult, zero: StepResult | undefined, 
   const streams = r.agents - r.full;
   const changes = totalOf(t, isData).frames;
   const delivered = changes + r.fullDelivered;
-  const rate = r.creates / r.burstS;
-  const firstRate = first.creates / first.burstS;
+  const rate = creationRate(r);
+  const firstRate = creationRate(first);
   const firstT = tallySince(first.tallies.end, first.tallies.start);
   const perEvent = (x: StepResult, tx: Tally) => (x.apiCpu * 1e6) / Math.max(1, totalOf(tx, isData).frames + x.fullDelivered);
   const cpuPerEvent = perEvent(r, t);
@@ -218,3 +228,59 @@ const row = (n: number, metric: string, value: number, unit: string, target: str
   anchor,
   command,
 });
+
+const list = (xs: number[], digits: number) => xs.map((x) => x.toFixed(digits)).join(', ');
+
+/**
+ * Rows over several rounds of the same steps (`--scale-rounds`, `rounds[round][api][step]`). On this
+ * VM one run's creation rate moves by up to a quarter from one run to the next, so the ratio read
+ * from a single run can fall on either side of its goal. For each API: each step's creations/s as the
+ * median of the rounds, with every round's value, then the largest step's rate over the smallest
+ * watching step's, per round and their median, against the goal (≥ 0.8×). A failed step leaves its
+ * round out.
+ */
+export function roundRows(rounds: (StepResult | Failed)[][][], labels: string[], command: string): BenchRow[] {
+  const rows: BenchRow[] = [];
+  const n = rounds.length;
+  labels.forEach((label, api) => {
+    const steps = rounds[0][api].map((r) => r.agents);
+    const ratesOf = (step: number) => rounds.map((round) => round[api][step]).flatMap((r) => ('failed' in r ? [] : [creationRate(r)]));
+    steps.forEach((agents, step) => {
+      const rates = ratesOf(step);
+      if (!rates.length) return;
+      const { median, min, max } = spread(rates);
+      rows.push(
+        row(
+          agents,
+          `creations/s, median of ${rates.length} rounds${label}`,
+          median,
+          '/s',
+          '–',
+          `rounds: ${list(rates, 0)} (${min.toFixed(0)}–${max.toFixed(0)})`,
+          command,
+        ),
+      );
+    });
+    const first = steps.findIndex((a) => a > 0);
+    const last = steps.length - 1;
+    if (first < 0 || first === last) return;
+    const ratios = rounds.flatMap((round) => {
+      const [a, b] = [round[api][first], round[api][last]];
+      return 'failed' in a || 'failed' in b ? [] : [creationRate(b) / creationRate(a)];
+    });
+    if (!ratios.length) return;
+    const { median, min, max } = spread(ratios);
+    rows.push(
+      row(
+        steps[last],
+        `creations/s ÷ the ${steps[first]}-host rate, median of ${ratios.length} rounds${label}`,
+        median,
+        '×',
+        '≥ 0.8×',
+        `rounds: ${list(ratios, 2)} (${min.toFixed(2)}–${max.toFixed(2)}); each round ran both steps back to back`,
+        command,
+      ),
+    );
+  });
+  return rows;
+}

@@ -22,8 +22,13 @@
  * that revision (bench/baseline.ts), seeded by its own services, and prints its rows beside;
  * with --scale-only-baseline, only the baseline's.
  *
+ * --scale-rounds <R> runs every step R times (each round all steps, both trees interleaved) and adds
+ * the median creation rate of each step and the median of the rounds' ratios (scale-rows.ts
+ * `roundRows`): one run's ratio moves by a quarter with this VM's noise.
+ *
  *   npm run bench -- scale [--scale-agents 100,300,1000] [--scale-containers 20000] [--scale-burst 2000]
  *     [--scale-burst-seconds 120] [--scale-full-agents 20] [--scale-consumer-procs 1] [--scale-baseline f4a352f]
+ *     [--scale-rounds 1]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,7 +37,7 @@ import { BENCH_SECRET, retried, startBenchApi } from './api-process.ts';
 import { agentClientOf, baselineArg, consumerDialect, baselineLabel, baselineRoot, REPO_ROOT, resolveRevision } from './baseline.ts';
 import { startConsumerFleet } from './consumers.ts';
 import { runBurst } from './scale-burst.ts';
-import { type StepResult, stepRows } from './scale-rows.ts';
+import { roundRows, type StepResult, stepRows } from './scale-rows.ts';
 import { seedScale, type Seeded } from './scale-seed.ts';
 import { startSimAgent, type SimAgent } from './sim-agent.ts';
 import { type BenchRow, arg } from './table.ts';
@@ -47,6 +52,8 @@ interface Settings {
   procs: number;
   idleSeconds: number;
   heartbeatMs: number;
+  /** How many times every step runs (`--scale-rounds`); the rates' medians come after the first round's rows. */
+  rounds: number;
 }
 
 async function step(n: number, s: Settings, seedFile: string, seeded: Seeded, root: string): Promise<StepResult> {
@@ -93,6 +100,7 @@ export async function benchScale(): Promise<BenchRow[]> {
     procs: arg('scale-consumer-procs', 1),
     idleSeconds: arg('scale-idle-seconds', 5),
     heartbeatMs: arg('scale-heartbeat-ms', 0),
+    rounds: Math.max(1, arg('scale-rounds', 1)),
   };
   const baseRev = baselineArg('scale');
   const base = baseRev ? { sha: await resolveRevision(baseRev), root: await baselineRoot(baseRev) } : null;
@@ -102,6 +110,7 @@ export async function benchScale(): Promise<BenchRow[]> {
     (s.fullAgents !== 20 ? ` --scale-full-agents ${s.fullAgents}` : '') +
     (s.procs !== 1 ? ` --scale-consumer-procs ${s.procs}` : '') +
     (s.heartbeatMs ? ` --scale-heartbeat-ms ${s.heartbeatMs}` : '') +
+    (s.rounds > 1 ? ` --scale-rounds ${s.rounds}` : '') +
     (base ? ` --scale-baseline ${baseRev}` : '') +
     (base && process.argv.includes('--scale-only-baseline') ? ' --scale-only-baseline' : '');
   const rows: BenchRow[] = [];
@@ -127,20 +136,24 @@ export async function benchScale(): Promise<BenchRow[]> {
         command,
       });
     }
-    const results: (StepResult | { agents: number; failed: string })[][] = roots.map(() => []);
-    for (const n of steps)
-      for (const [i, r] of roots.entries()) {
-        console.error(`bench scale: ${n} hosts watching${r.label}, burst of ${s.burst} to ${total} containers …`);
-        results[i].push(await step(n, s, seeds[i].seedFile, seeds[i].seeded, r.root).catch((e) => ({ agents: n, failed: (e as Error).message.slice(0, 200) })));
-      }
-    rows.push(
-      ...stepRows(
-        results,
-        roots.map((r) => r.label),
-        command,
-        s.burst,
-      ),
-    );
+    // rounds[round][api][step]: every round runs every step of every API, interleaved as in one run.
+    const rounds: (StepResult | { agents: number; failed: string })[][][] = [];
+    for (let round = 1; round <= s.rounds; round++) {
+      const results: (StepResult | { agents: number; failed: string })[][] = roots.map(() => []);
+      for (const n of steps)
+        for (const [i, r] of roots.entries()) {
+          const of = s.rounds > 1 ? ` (round ${round} of ${s.rounds})` : '';
+          console.error(`bench scale: ${n} hosts watching${r.label}${of}, burst of ${s.burst} to ${total} containers …`);
+          results[i].push(
+            await step(n, s, seeds[i].seedFile, seeds[i].seeded, r.root).catch((e) => ({ agents: n, failed: (e as Error).message.slice(0, 200) })),
+          );
+        }
+      rounds.push(results);
+    }
+    const labels = roots.map((r) => r.label);
+    // Every row of the first round; with more rounds, the creation rates and their ratio over all of them.
+    rows.push(...stepRows(rounds[0], labels, command, s.burst));
+    if (s.rounds > 1) rows.push(...roundRows(rounds, labels, command));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
