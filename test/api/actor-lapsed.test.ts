@@ -10,22 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Actor, actorLapsed, streamTokenCheck } from '../../src/auth/actor.ts';
 import { hosts } from '../../src/db/schema/index.ts';
 import type { WatchCache } from '../../src/feed/watch-cache.ts';
-import { seedWorld, startTestApi, type TestApi } from '../support/api.ts';
+import { countingReads, seedWorld, startTestApi, type TestApi } from '../support/api.ts';
 
 const agent = (hostId: string, ver: number, expiresAt = Date.now() + 60_000): Actor => ({ kind: 'agent', sub: `agent:${hostId}`, hostId, ver, expiresAt });
-
-/** Counts the reads made through `reader.select` while `fn` runs. */
-async function countingReads<T>(api: TestApi, fn: (reads: () => number) => Promise<T>): Promise<T> {
-  const reader = api.db.read;
-  const select = reader.select.bind(reader);
-  let reads = 0;
-  reader.select = ((...args: Parameters<typeof select>) => (reads++, select(...args))) as typeof select;
-  try {
-    return await fn(() => reads);
-  } finally {
-    reader.select = select;
-  }
-}
 
 describe('actorLapsed', () => {
   let api: TestApi;

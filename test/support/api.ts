@@ -203,6 +203,19 @@ export function fakeKey(n: number): string {
   return Buffer.from(bytes).toString('base64');
 }
 
+/** Counts the reads made through `reader.select` while `fn` runs. */
+export async function countingReads<T>(api: TestApi, fn: (reads: () => number) => Promise<T>): Promise<T> {
+  const reader = api.db.read;
+  const select = reader.select.bind(reader);
+  let reads = 0;
+  reader.select = ((...args: Parameters<typeof select>) => (reads++, select(...args))) as typeof select;
+  try {
+    return await fn(() => reads);
+  } finally {
+    reader.select = select;
+  }
+}
+
 /** Creates a project with one app (web + worker types) and `hosts` registered hosts. */
 export async function seedWorld(api: TestApi, opts: { hosts?: number; cidr?: string; name?: string } = {}) {
   const p = await api.ok(`mutation($i: CreateProjectInput!) { createProject(input: $i) { project { id network { id vni } } } }`, {

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { claimDueDeliveries } from '../../src/webhooks/deliver.ts';
-import { CREATE_CONTAINER, seedWorld, type TestApi } from '../support/api.ts';
+import { CREATE_CONTAINER, countingReads, seedWorld, type TestApi } from '../support/api.ts';
 import { createEndpoint, startWebhookApi } from './support.ts';
 
 let api: TestApi | undefined;
@@ -14,19 +14,12 @@ afterEach(async () => {
   api = undefined;
 });
 
-/** Runs one step and counts the reads made through `db.read.select` (the step's only reads). */
-async function stepReads(a: TestApi): Promise<{ reads: number; claimed: number }> {
-  const reader = a.db.read;
-  const select = reader.select.bind(reader);
-  let reads = 0;
-  reader.select = ((...args: Parameters<typeof select>) => (reads++, select(...args))) as typeof select;
-  try {
+/** Runs one step and counts its reads (the step reads only through `db.read.select`). */
+const stepReads = (a: TestApi) =>
+  countingReads(a, async (reads) => {
     const claimed = await claimDueDeliveries({ db: a.db, settings: a.config.webhooks }, Date.now());
-    return { reads, claimed: claimed.length };
-  } finally {
-    reader.select = select;
-  }
-}
+    return { reads: reads(), claimed: claimed.length };
+  });
 
 describe('webhook worker step without endpoints', () => {
   it('reads once and claims nothing with no endpoint, or only a disabled one; reads on once one is enabled', async () => {
