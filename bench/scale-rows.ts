@@ -241,7 +241,6 @@ const list = (xs: number[], digits: number) => xs.map((x) => x.toFixed(digits)).
  */
 export function roundRows(rounds: (StepResult | Failed)[][][], labels: string[], command: string): BenchRow[] {
   const rows: BenchRow[] = [];
-  const n = rounds.length;
   labels.forEach((label, api) => {
     const steps = rounds[0][api].map((r) => r.agents);
     const ratesOf = (step: number) => rounds.map((round) => round[api][step]).flatMap((r) => ('failed' in r ? [] : [creationRate(r)]));

@@ -6,9 +6,10 @@
  * reports with the same core (src/agent-report.ts `answerAgentReport`: token, body checks,
  * authorization, coded errors) straight from Node's request and response, and keeps what the Hono
  * middleware gives every request: the X-Request-Id (the client's when it is a valid one), the
- * Server-Timing header, the access-log line (src/agent-report.ts `reportLogLevel`) and the request metric, the refusal of a body over
- * MAX_BODY_BYTES with 413 after reading it away (./drain.ts). Any other request, and this path with
- * another method or a query string, goes to Hono.
+ * Server-Timing header, the access-log line (at the level of src/agent-report.ts `reportLogLevel`)
+ * and the request metric, the refusal of a body over MAX_BODY_BYTES with 413 after reading it away
+ * (./drain.ts). Any other request, and this path with another method or a query string, goes to
+ * Hono.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -159,13 +159,12 @@ async function feedLines(tx: Tx, now: number): Promise<void> {
 /**
  * Opens the next line delivery of every idle endpoint and claims every due delivery, in one write
  * transaction (skipped when a read shows there is nothing to do, and with no read beyond the first
- * when no endpoint is enabled). The caller must then call
- * `attemptDelivery` for each claimed delivery; an attempt it never makes is retried once the lease
- * expires.
+ * when no endpoint is enabled). The caller must then call `attemptDelivery` for each claimed
+ * delivery; an attempt it never makes is retried once the lease expires.
  */
 export async function claimDueDeliveries(deps: DeliveryDeps, now: number, limit = MAX_CLAIMS_PER_PASS): Promise<ClaimedDelivery[]> {
-  // Both steps need an enabled endpoint. Without one (most APIs), this one small read is all the
-  // worker costs at each commit, where the three reads below cost ~0.5 ms per creation.
+  // Both steps need an enabled endpoint. Without one, this small read is all the worker costs at
+  // each commit; the three reads below cost ~0.5 ms per creation (docs/webhooks.md).
   if (!(await anyEnabledEndpoint(deps.db.read))) return [];
   const idle = (await endpointsToFeed(deps.db.read)).length === 0 && (await dueDeliveries(deps.db.read, now, 1)).length === 0;
   if (idle) return [];
