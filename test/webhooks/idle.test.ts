@@ -14,7 +14,7 @@ afterEach(async () => {
   api = undefined;
 });
 
-/** Runs one step and counts its reads (the step reads only through `db.read.select`). */
+/** Runs one step and counts its reads outside a transaction (`db.read.select`; a step that goes on also reads in its write). */
 const stepReads = (a: TestApi) =>
   countingReads(a, async (reads) => {
     const claimed = await claimDueDeliveries({ db: a.db, settings: a.config.webhooks }, Date.now());
