@@ -217,8 +217,19 @@ describeBrowser('web console in Chromium (issue 22)', () => {
     const writer = await mint({ kind: 'user', sub: 'writer', projects: { [projectId]: 'write' } });
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
-    await signIn(page, writer);
-    await page.goto(`${api.url}/console/#/${projectId}/exposure`);
+    // The hash moves to the exposure view as soon as the signed-in page has rendered, before its effects
+    // run (a CI run lost that change: the route listener was not yet there, and the Network view stayed).
+    await page.goto(`${api.url}/console/`);
+    await page.evaluate((hash) => {
+      const rendered = new MutationObserver(() => {
+        if (!document.querySelector('.shell')) return;
+        rendered.disconnect();
+        location.hash = hash;
+      });
+      rendered.observe(document.getElementById('app')!, { childList: true, subtree: true });
+    }, `#/${projectId}/exposure`);
+    await page.getByLabel('API token').fill(writer);
+    await page.getByRole('button', { name: 'Sign in' }).click();
     const web = page.locator('tr[data-process="api/web"]');
     await expect.poll(() => text(web.locator('.chip')), { timeout: 10_000 }).toBe('PUBLIC');
     await page.getByRole('switch', { name: 'api web public' }).click();

@@ -20,11 +20,16 @@ interface ProjectItem {
 
 const LABELS: Record<View, string> = { network: 'Network', names: 'Names', convergence: 'Convergence', exposure: 'Exposure', webhooks: 'Webhooks' };
 
+/**
+ * The route in the location's hash. Effects run after paint, so the hash can change between the first
+ * render and the listener: the effect reads it again once listening, or that change would be lost.
+ */
 function useHashRoute() {
   const [route, setRoute] = useState(parseRoute(location.hash));
   useEffect(() => {
     const on = () => setRoute(parseRoute(location.hash));
     addEventListener('hashchange', on);
+    on();
     return () => removeEventListener('hashchange', on);
   }, []);
   return route;
