@@ -57,10 +57,13 @@ describeBrowser('web console in Chromium (issue 22)', () => {
   // Reads for polls: one short try each (a locator's own wait would outlast the poll), null until the element exists.
   const text = (l: Locator) => l.textContent({ timeout: 500 }).catch(() => null);
   const attr = (l: Locator, name: string) => l.getAttribute(name, { timeout: 500 }).catch(() => null);
-  const signIn = async (page: Page, token: string) => {
-    await page.goto(`${api.url}/console/`);
+  const submitToken = async (page: Page, token: string) => {
     await page.getByLabel('API token').fill(token);
     await page.getByRole('button', { name: 'Sign in' }).click();
+  };
+  const signIn = async (page: Page, token: string) => {
+    await page.goto(`${api.url}/console/`);
+    await submitToken(page, token);
   };
 
   beforeAll(async () => {
@@ -228,8 +231,7 @@ describeBrowser('web console in Chromium (issue 22)', () => {
       });
       rendered.observe(document.getElementById('app')!, { childList: true, subtree: true });
     }, `#/${projectId}/exposure`);
-    await page.getByLabel('API token').fill(writer);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await submitToken(page, writer);
     const web = page.locator('tr[data-process="api/web"]');
     await expect.poll(() => text(web.locator('.chip')), { timeout: 10_000 }).toBe('PUBLIC');
     await page.getByRole('switch', { name: 'api web public' }).click();
