@@ -17,7 +17,8 @@ export interface StepResult extends BurstResult {
   note: string;
 }
 
-type Failed = { agents: number; failed: string };
+/** A step that did not finish, with why. */
+export type Failed = { agents: number; failed: string };
 
 const p = (xs: number[], q: number) =>
   percentile(

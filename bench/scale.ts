@@ -37,7 +37,7 @@ import { BENCH_SECRET, retried, startBenchApi } from './api-process.ts';
 import { agentClientOf, baselineArg, consumerDialect, baselineLabel, baselineRoot, REPO_ROOT, resolveRevision } from './baseline.ts';
 import { startConsumerFleet } from './consumers.ts';
 import { runBurst } from './scale-burst.ts';
-import { roundRows, type StepResult, stepRows } from './scale-rows.ts';
+import { type Failed, roundRows, type StepResult, stepRows } from './scale-rows.ts';
 import { seedScale, type Seeded } from './scale-seed.ts';
 import { startSimAgent, type SimAgent } from './sim-agent.ts';
 import { type BenchRow, arg } from './table.ts';
@@ -137,9 +137,9 @@ export async function benchScale(): Promise<BenchRow[]> {
       });
     }
     // rounds[round][api][step]: every round runs every step of every API, interleaved as in one run.
-    const rounds: (StepResult | { agents: number; failed: string })[][][] = [];
+    const rounds: (StepResult | Failed)[][][] = [];
     for (let round = 1; round <= s.rounds; round++) {
-      const results: (StepResult | { agents: number; failed: string })[][] = roots.map(() => []);
+      const results: (StepResult | Failed)[][] = roots.map(() => []);
       for (const n of steps)
         for (const [i, r] of roots.entries()) {
           const of = s.rounds > 1 ? ` (round ${round} of ${s.rounds})` : '';
