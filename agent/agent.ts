@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { createApiClient } from './api/client.ts';
+import { afterReported, type EndedPass, notePass, passesAt } from './api/report-passes.ts';
 import { startFollower } from './api/follower.ts';
 import type { AgentConfig } from './config.ts';
 import { makeNames } from './config-names.ts';
@@ -134,6 +135,7 @@ export async function startAgent({ config, hostNetns, log = console.log, metrics
 
   let keyChecked = false;
   let lastReport: { appliedRevision: number; applyMs?: number; networks: { networkId: string; healthy: boolean; message?: string }[] } | null = null;
+  let unreported: readonly EndedPass[] = [];
   /**
    * One report to the API with the safety state. After a pass (`withPass`) it carries the applied
    * revision and per-network health; a plain heartbeat carries neither, so a quiet fleet costs the
@@ -152,8 +154,11 @@ export async function startAgent({ config, hostNetns, log = console.log, metrics
     if (sendCounters) sentCounters = policyCounters.length > 0;
     for (const w of wouldDropSince(wouldDrop, policyCounters))
       log(`agent: policy audit: network ${w.networkId}: ${w.flows} new flow(s) would have been dropped`);
+    // The passes since the last accepted report date the API's commit → applied samples (./api/report-passes.ts).
+    const passes = body === lastReport && unreported.length ? passesAt(unreported, performance.now()) : null;
     await client
-      .report({ hostId: config.hostId, ...body, safety: toSafetyReport(status), ...(sendCounters ? { policyCounters } : {}) })
+      .report({ hostId: config.hostId, ...body, ...(passes ? { passes } : {}), safety: toSafetyReport(status), ...(sendCounters ? { policyCounters } : {}) })
+      .then(() => passes && (unreported = afterReported(unreported, passes.at(-1)!.revision)))
       .catch((e) => log(`agent: report failed: ${(e as Error).message}`));
   };
   /**
@@ -214,6 +219,7 @@ export async function startAgent({ config, hostNetns, log = console.log, metrics
       });
       if (report.ops.length || report.failures.length) log(`agent: ${report.mode} pass at revision ${applied.revision}: ${report.summary}`);
       lastReport = { appliedRevision: applied.revision, applyMs: Math.round(report.durationMs), networks };
+      unreported = notePass(unreported, applied.revision, performance.now());
       reportPass();
     },
     onError: (e, mode) => (metrics?.passFailed(mode), log(`agent: ${mode} pass failed: ${(e as Error).message}`)),

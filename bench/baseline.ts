@@ -108,10 +108,11 @@ export async function agentClientOf(root: string): Promise<typeof createApiClien
  * tree's own agent does: its watch query (LEGACY_WATCH before the compact host feed) and its report
  * (POST /agent/report once protocol/agent-report.ts exists, else the mutation).
  */
-export function consumerDialect(root: string): { legacyWatch: boolean; reportRoute: boolean } {
+export function consumerDialect(root: string): { legacyWatch: boolean; reportRoute: boolean; reportPasses: boolean } {
   const client = readFileSync(join(root, 'agent/api/client.ts'), 'utf8');
   return {
     legacyWatch: !client.includes('hostChanges(hostId: $h, since: $s, generation: $g)'),
     reportRoute: existsSync(join(root, 'protocol/agent-report.ts')),
+    reportPasses: existsSync(join(root, 'agent/api/report-passes.ts')),
   };
 }

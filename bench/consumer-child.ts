@@ -16,6 +16,7 @@ export type ToChild =
       heartbeatMs: number;
       legacyWatch?: boolean;
       reportRoute?: boolean;
+      reportPasses?: boolean;
     }
   | { type: 'read'; id: number }
   | { type: 'stop' };
@@ -43,6 +44,7 @@ process.on('message', (message: ToChild) => {
       heartbeatMs: message.heartbeatMs,
       legacyWatch: message.legacyWatch,
       reportRoute: message.reportRoute,
+      reportPasses: message.reportPasses,
     };
     let ready = 0;
     const s = shared;

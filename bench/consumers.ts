@@ -41,6 +41,8 @@ export interface FleetOptions {
   legacyWatch?: boolean;
   /** Report with POST /agent/report (the agent's way since issue 17); false: the mutation (an older baseline). */
   reportRoute?: boolean;
+  /** Report the passes that date each change (protocol/agent-report.ts `passes`); false: an API from before them. */
+  reportPasses?: boolean;
 }
 
 /** Starts the consumers of `hosts` against the API at `url`. */
@@ -85,6 +87,7 @@ export function startConsumerFleet(url: string, hosts: { hostId: string; token: 
       heartbeatMs: options.heartbeatMs,
       legacyWatch: options.legacyWatch,
       reportRoute: options.reportRoute,
+      reportPasses: options.reportPasses,
     };
     child.send(start);
   }

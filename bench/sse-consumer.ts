@@ -18,6 +18,7 @@ import { type Agent, request } from 'node:http';
 import { applyChange } from '../agent/api/apply-delta.ts';
 import { WATCH } from '../agent/api/client.ts';
 import { AGENT_REPORT_PATH, type AgentReport } from '../protocol/agent-report.ts';
+import { afterReported, type EndedPass, notePass, passesAt } from '../agent/api/report-passes.ts';
 import type { HostConfig } from '../protocol/model.ts';
 import { type Classified, classifyFrame, count, SseSplitter, type Tally } from './sse-frames.ts';
 
@@ -51,6 +52,8 @@ export interface ConsumerShared extends Reading {
   legacyWatch?: boolean;
   /** Report with POST /agent/report, as the agent does; false: the mutation (a baseline from before the route). */
   reportRoute?: boolean;
+  /** Send the passes that date each change, as the agent does; false: an API from before them (a baseline). */
+  reportPasses?: boolean;
 }
 
 /**
@@ -111,6 +114,7 @@ export function startConsumer(shared: ConsumerShared, hostId: string, token: str
   let reportTimer: NodeJS.Timeout | null = null;
   let reporting = false;
   let dirty = false;
+  let unreported: readonly EndedPass[] = []; // each applied delta is a pass (agent/api/report-passes.ts)
 
   const sendReport = async (withRevision: boolean) => {
     if (process.env.BENCH_NO_REPORT || !model) return;
@@ -119,13 +123,22 @@ export function startConsumer(shared: ConsumerShared, hostId: string, token: str
     // What the agent sends (agent/agent.ts heartbeat): after a pass the revision and every network's
     // health, and always its safety state; a plain heartbeat neither revision nor health.
     const safety = { brake: null, fence: null };
+    const passes = withRevision && shared.reportPasses && unreported.length ? passesAt(unreported, performance.now()) : null;
     const input: AgentReport = withRevision
-      ? { hostId, appliedRevision: model.revision, applyMs: 0, networks: model.networks.map((n) => ({ networkId: n.id, healthy: true })), safety }
+      ? {
+          hostId,
+          appliedRevision: model.revision,
+          applyMs: 0,
+          ...(passes ? { passes } : {}),
+          networks: model.networks.map((n) => ({ networkId: n.id, healthy: true })),
+          safety,
+        }
       : { hostId, safety };
     try {
       if (shared.reportRoute) await postReport(shared, token, input);
       else await post(shared, token, REPORT, { i: input });
       shared.reports++;
+      if (passes) unreported = afterReported(unreported, passes.at(-1)!.revision);
     } catch (error) {
       note(shared, `report: ${(error as Error).message}`);
     }
@@ -181,6 +194,7 @@ export function startConsumer(shared: ConsumerShared, hostId: string, token: str
     const committed = Date.parse(change.committedAt);
     shared.samples.push(committed, Date.now() - committed);
     shared.changes++;
+    unreported = notePass(unreported, model.revision, performance.now());
     scheduleReport();
   };
 

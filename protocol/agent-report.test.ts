@@ -13,6 +13,27 @@ describe('parseAgentReport', () => {
       { hostId: 'h', policyCounters: [{ networkId: 'pn-1', version: 2, counters: [{ counter: 'rule-0', packets: 1.5e12, bytes: 9 }] }] },
       { report: { hostId: 'h', policyCounters: [{ networkId: 'pn-1', version: 2, counters: [{ counter: 'rule-0', packets: 1.5e12, bytes: 9 }] }] } },
     ],
+    [
+      {
+        hostId: 'h',
+        appliedRevision: 9,
+        passes: [
+          { revision: 8, agoMs: 40 },
+          { revision: 9, agoMs: 2 },
+        ],
+      },
+      {
+        report: {
+          hostId: 'h',
+          appliedRevision: 9,
+          passes: [
+            { revision: 8, agoMs: 40 },
+            { revision: 9, agoMs: 2 },
+          ],
+        },
+      },
+    ],
+    [{ hostId: 'h', passes: [{ revision: 8, agoMs: 0.5 }] }, { refused: { message: 'passes.0.agoMs must be a 32-bit integer', field: 'passes.0.agoMs' } }],
     [null, { refused: { message: 'the report must be an object', field: '' } }],
     [{ hostId: 1.5 }, { refused: { message: 'hostId must be an ID', field: 'hostId' } }],
     [{ hostId: 'h', applyMs: 1.5 }, { refused: { message: 'applyMs must be a 32-bit integer', field: 'applyMs' } }],

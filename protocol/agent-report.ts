@@ -5,7 +5,7 @@
  * (agent/api/client.ts); the API checks it with `parseAgentReport` and stores it with the service
  * the mutation uses (src/agent-report.ts). Runtime-neutral.
  *
- *   POST /agent/report  {"hostId":"host-…","appliedRevision":42,"applyMs":3}
+ *   POST /agent/report  {"hostId":"host-…","appliedRevision":42,"applyMs":3,"passes":[{"revision":42,"agoMs":1}]}
  *   → 204 No Content
  *   → 4xx {"errors":[{"message":"…","extensions":{"code":"BAD_USER_INPUT","field":"appliedRevision"}}]}
  */
@@ -19,12 +19,29 @@ export interface AgentReport {
   /** Absent while fenced: a revision of another database means nothing to this one. */
   appliedRevision?: number | null;
   applyMs?: number | null;
+  /**
+   * The passes this report covers, oldest first: the revision each applied, and how long before the
+   * report was sent it ended (the agent's clock; a duration, so the two clocks need not agree). The
+   * API dates each sampled change by the first pass that reached its revision, so commit → applied
+   * does not count the report's own way to the API. At most `MAX_REPORTED_PASSES`, revisions rising,
+   * none above `appliedRevision` (the service refuses the rest with BAD_USER_INPUT).
+   */
+  passes?: ReportedPass[] | null;
   networks?: { networkId: string; healthy: boolean; message?: string | null }[] | null;
   /** The brake and fence state (null or absent: all clear); see agent/safety/gate.ts. */
   safety?: AgentSafetyReport | null;
   /** The policy tables' counters per network (agent/metrics/policy-counters.ts). */
   policyCounters?: PolicyCounterReport[] | null;
 }
+
+/** A reconcile pass in a report: the revision it applied, ended `agoMs` before the report was sent. */
+export interface ReportedPass {
+  revision: number;
+  agoMs: number;
+}
+
+/** The most passes one report carries: an agent with more since its last report keeps the newest. */
+export const MAX_REPORTED_PASSES = 32;
 
 /** The agent's safety state as the API stores it (times as ISO strings). */
 export interface AgentSafetyReport {
@@ -66,6 +83,7 @@ function fits(kind: Kind, v: unknown): boolean {
 export type Shape = { [field: string]: { kind: Kind | Shape | [Shape]; required?: boolean } };
 
 const NETWORK: Shape = { networkId: { kind: 'id', required: true }, healthy: { kind: 'boolean', required: true }, message: { kind: 'string' } };
+const PASS: Shape = { revision: { kind: 'int', required: true }, agoMs: { kind: 'int', required: true } };
 const BRAKE: Shape = {
   since: { kind: 'string', required: true },
   objectsHeld: { kind: 'int', required: true },
@@ -88,6 +106,7 @@ export const REPORT: Shape = {
   hostId: { kind: 'id', required: true },
   appliedRevision: { kind: 'int' },
   applyMs: { kind: 'int' },
+  passes: { kind: [PASS] },
   networks: { kind: [NETWORK] },
   safety: { kind: { brake: { kind: BRAKE }, fence: { kind: FENCE } } },
   policyCounters: { kind: [COUNTERS] },

@@ -52,6 +52,8 @@ export class ApiError extends Error {
   constructor(
     message: string,
     readonly code?: string,
+    /** The input field a BAD_USER_INPUT names (the report route's refusals). */
+    readonly field?: string,
   ) {
     super(message);
   }
@@ -83,6 +85,7 @@ export function createApiClient(apiUrl: string, token: string, timeoutMs = 10_00
   const headers = { authorization: `Bearer ${token}` };
   const call = <T>(query: string, variables: Record<string, unknown>) => graphqlCall<T>(apiUrl, token, query, variables, timeoutMs);
   const sse = createClient({ url, headers: () => ({ authorization: headers.authorization }), retryAttempts: 0 });
+  let passesRefused = false;
   return {
     async hostConfig(hostId) {
       const data = await call<{ hostConfig: { config: HostConfig } }>(`query($h: ID!) { hostConfig(hostId: $h) { revision config } }`, { h: hostId });
@@ -109,16 +112,28 @@ export function createApiClient(apiUrl: string, token: string, timeoutMs = 10_00
     },
     async report(status) {
       // The report route, not the reportHostStatus mutation: the same input and checks without GraphQL's cost (protocol/agent-report.ts).
-      const response = await fetch(reportUrl, {
-        method: 'POST',
-        headers: { ...headers, 'content-type': 'application/json' },
-        body: JSON.stringify(status),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      if (response.ok) return void (await response.body?.cancel());
-      const body = (await response.json().catch(() => ({}))) as Partial<AgentReportError>;
-      const error = body.errors?.[0];
-      throw new ApiError(error?.message ?? `HTTP ${response.status} from ${reportUrl}`, error?.extensions?.code);
+      const post = async (body: AgentReport): Promise<void> => {
+        const response = await fetch(reportUrl, {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        if (response.ok) return void (await response.body?.cancel());
+        const answer = (await response.json().catch(() => ({}))) as Partial<AgentReportError>;
+        const error = answer.errors?.[0];
+        throw new ApiError(error?.message ?? `HTTP ${response.status} from ${reportUrl}`, error?.extensions?.code, error?.extensions?.field);
+      };
+      const { passes, ...rest } = status;
+      if (!passes || passesRefused) return post(rest);
+      try {
+        await post(status);
+      } catch (e) {
+        // An API older than `passes` refuses the field: report without it, now and from then on.
+        if (!(e instanceof ApiError && e.field === 'passes' && e.message.startsWith('unknown field'))) throw e;
+        passesRefused = true;
+        await post(rest);
+      }
     },
     async generation() {
       const response = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(timeoutMs) });

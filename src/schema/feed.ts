@@ -270,12 +270,21 @@ const AgentSafetyInput = builder.inputType('AgentSafetyInput', {
   fields: (t) => ({ brake: t.field({ type: AgentBrakeInput }), fence: t.field({ type: AgentFenceInput }) }),
 });
 
+const ReportedPassInput = builder.inputType('ReportedPassInput', {
+  description: 'A reconcile pass: the revision it applied, ended agoMs before the report was sent (protocol/agent-report.ts).',
+  fields: (t) => ({ revision: t.int({ required: true }), agoMs: t.int({ required: true }) }),
+});
+
 const ReportHostStatusInput = builder.inputType('ReportHostStatusInput', {
   fields: (t) => ({
     hostId: t.id({ required: true }),
     appliedRevision: t.int({ description: 'Absent while the agent is fenced: its revision belongs to another database.' }),
     safety: t.field({ type: AgentSafetyInput, description: 'The brake and fence state; absent or empty when all is clear.' }),
     applyMs: t.int({ description: 'How long the last reconcile pass took.' }),
+    passes: t.field({
+      type: [ReportedPassInput],
+      description: 'The passes since the last report, oldest first: commit-to-applied samples are dated by them.',
+    }),
     networks: t.field({ type: [NetworkStatusInput] }),
     policyCounters: t.field({ type: [PolicyCountersInput], description: 'Policy table counters per network (docs/policies.md#counters).' }),
   }),

@@ -5,7 +5,7 @@
  * signature was verified (and remembered) before, and moves the applied revision, the per-network
  * health and the convergence samples exactly as the mutation does.
  */
-import { eq } from 'drizzle-orm';
+import { and, eq, gt } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_REPORT_PATH } from '../../protocol/agent-report.ts';
 import { convergenceSamples, hostNetworkStatus, hosts } from '../../src/db/schema/index.ts';
@@ -19,6 +19,8 @@ describe('POST /agent/report', () => {
   let w: Awaited<ReturnType<typeof seedWorld>>;
   const agent: string[] = [];
   let revision = 0;
+  /** The API's clock when set; Date.now() otherwise. */
+  let clock: number | null = null;
 
   const post = async (body: unknown, token: string | null) => {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
@@ -47,7 +49,7 @@ describe('POST /agent/report', () => {
   };
 
   beforeAll(async () => {
-    api = await startTestApi();
+    api = await startTestApi({}, { now: () => clock ?? Date.now() });
     w = await seedWorld(api, { hosts: 3 });
     for (const h of w.hostIds) agent.push(await api.token({ kind: 'agent', sub: `agent:${h}`, host: h, ver: 1 }));
     // both hosts are members of the network (a container on each), so every later change concerns both
@@ -96,6 +98,36 @@ describe('POST /agent/report', () => {
     expect((await state(w.hostIds[1])).host.applied).toBe(revision);
   });
 
+  it("dates each change's commit-to-applied sample by the report's first pass that reached it", async () => {
+    const h = w.hostIds[1];
+    // where the host stands now, so the samples below are those of the three commits only
+    expect((await post({ hostId: h, appliedRevision: revision }, agent[1])).status).toBe(204);
+    clock = 1_000_000;
+    const first = await commit(0);
+    clock = 1_000_100;
+    const second = await commit(1);
+    clock = 1_000_200;
+    const third = await commit(0);
+    // applied by two passes: one at 1,000,150 (the first two), one at 1,000,260; the report arrives at 1,000,400
+    clock = 1_000_400;
+    const passes = [
+      { revision: second, agoMs: 250 },
+      { revision: third, agoMs: 140 },
+    ];
+    expect((await post({ hostId: h, appliedRevision: third, passes }, agent[1])).status).toBe(204);
+    clock = null;
+    const samples = await api.db.read
+      .select({ revision: convergenceSamples.revision, latencyMs: convergenceSamples.latencyMs })
+      .from(convergenceSamples)
+      .where(and(eq(convergenceSamples.hostId, h), gt(convergenceSamples.revision, first - 1)))
+      .orderBy(convergenceSamples.revision);
+    expect(samples).toEqual([
+      { revision: first, latencyMs: 150 },
+      { revision: second, latencyMs: 50 },
+      { revision: third, latencyMs: 60 },
+    ]);
+  });
+
   it('refuses another host, an admin, a user and no token with the codes the mutation answers, and changes nothing', async () => {
     const before = await state(w.hostIds[1]);
     const user = await api.token({ kind: 'user', sub: 'u', projects: { [w.projectId]: 'write' } });
@@ -131,6 +163,9 @@ describe('POST /agent/report', () => {
       [{ hostId: h, applied: 3 }, 'applied', 'unknown field applied'],
       [{ hostId: h, networks: [{ networkId: w.networkId }] }, 'networks.0.healthy', 'networks.0.healthy is required'],
       [{ hostId: h, safety: { brake: { since: 'x' } } }, 'safety.brake.objectsHeld', 'safety.brake.objectsHeld is required'],
+      [{ hostId: h, appliedRevision: revision, passes: [{ revision }] }, 'passes.0.agoMs', 'passes.0.agoMs is required'],
+      [{ hostId: h, appliedRevision: revision, passes: [{ revision, agoMs: -5 }] }, 'passes.0.agoMs', 'agoMs must not be negative'],
+      [{ hostId: h, passes: [{ revision, agoMs: 5 }] }, 'passes', 'passes come with an appliedRevision'],
       [
         { hostId: h, policyCounters: [{ networkId: w.networkId, version: 1, counters: {} }] },
         'policyCounters.0.counters',

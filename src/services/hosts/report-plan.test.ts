@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mergedRanges, planReports, type QueuedReport, type ReportedHost, sampledChanges } from './report-plan.ts';
+import type { DomainError } from '../../domain/errors.ts';
+import { appliedAt, checkPasses, mergedRanges, planReports, type QueuedReport, type ReportedHost, sampledChanges } from './report-plan.ts';
 
 const BRAKE = { since: '2026-12-07T00:00:00.000Z', objectsHeld: 3, hostObjects: 40, nearEmpty: true, reason: 'near-empty model' };
 const host = (applied: number | null, safety: string | null = null, tokenVersion = 1): ReportedHost => ({ applied, safety, tokenVersion });
@@ -114,5 +115,54 @@ describe('sampledChanges and mergedRanges', () => {
       { from: 100, to: 140 },
       { from: 150, to: 160 },
     ]);
+  });
+});
+
+describe('appliedAt', () => {
+  const passes = [
+    { revision: 10, agoMs: 300 },
+    { revision: 14, agoMs: 120 },
+    { revision: 20, agoMs: 5 },
+  ];
+  it.each([
+    { revision: 8, expected: 700, why: 'an older revision: the first pass already held it' },
+    { revision: 10, expected: 700, why: 'the pass that reached it' },
+    { revision: 11, expected: 880, why: 'the first pass at or above it' },
+    { revision: 20, expected: 995, why: 'the newest pass' },
+    { revision: 21, expected: 1000, why: "no pass reached it: the report's arrival" },
+  ])('revision $revision at $expected: $why', ({ revision, expected }) => {
+    expect(appliedAt(passes, 1000, revision)).toBe(expected);
+  });
+  it('is the arrival without passes', () => {
+    expect(appliedAt(undefined, 1000, 5)).toBe(1000);
+    expect(appliedAt([], 1000, 5)).toBe(1000);
+  });
+});
+
+describe('checkPasses', () => {
+  const pass = (revision: number, agoMs = 0) => ({ revision, agoMs });
+  it.each([
+    { input: { appliedRevision: 20, passes: [pass(10, 40), pass(20, 3)] }, refused: null },
+    { input: { appliedRevision: null, passes: [] }, refused: null },
+    { input: { appliedRevision: null, passes: [pass(1)] }, refused: ['BAD_USER_INPUT', 'passes come with an appliedRevision', 'passes'] },
+    {
+      input: { appliedRevision: 40, passes: Array.from({ length: 33 }, (_, i) => pass(i)) },
+      refused: ['BAD_USER_INPUT', 'at most 32 passes in a report', 'passes'],
+    },
+    { input: { appliedRevision: 20, passes: [pass(10, -1)] }, refused: ['BAD_USER_INPUT', 'agoMs must not be negative', 'passes.0.agoMs'] },
+    {
+      input: { appliedRevision: 20, passes: [pass(10), pass(21)] },
+      refused: ['BAD_USER_INPUT', 'a pass revision is above appliedRevision', 'passes.1.revision'],
+    },
+    { input: { appliedRevision: 20, passes: [pass(10), pass(10)] }, refused: ['BAD_USER_INPUT', 'pass revisions must rise', 'passes.1.revision'] },
+  ])('$input.passes.length passes at $input.appliedRevision: $refused', ({ input, refused }) => {
+    let error: unknown = null;
+    try {
+      checkPasses(input);
+    } catch (e) {
+      error = e;
+    }
+    const e = error as DomainError | null;
+    expect(e && [e.code, e.message, e.details.field]).toEqual(refused);
   });
 });

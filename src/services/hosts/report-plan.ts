@@ -10,7 +10,7 @@
  * backwards) and samples the changes it applied since the host's previous report: between two
  * reports of a running agent only, at most the latest 200 revisions, none across a compaction.
  */
-import type { AgentReport } from '../../../protocol/agent-report.ts';
+import { type AgentReport, MAX_REPORTED_PASSES, type ReportedPass } from '../../../protocol/agent-report.ts';
 import { badInput, DomainError, notFound } from '../../domain/errors.ts';
 
 /** A report waiting for its group: the input, the token version it came with, when it arrived. */
@@ -102,6 +102,32 @@ export function planReports(reports: QueuedReport[], hosts: ReadonlyMap<string, 
     return { ok: true, accepted: { index, hostId, sample, engaged } };
   });
   return { outcomes, updates: [...state.values()] };
+}
+
+/**
+ * The report's passes, checked (protocol/agent-report.ts): only with a revision, at most
+ * MAX_REPORTED_PASSES, revisions rising and none above the report's, no negative duration. Throws
+ * BAD_USER_INPUT naming the field.
+ */
+export function checkPasses(input: Pick<AgentReport, 'appliedRevision' | 'passes'>): void {
+  const passes = input.passes;
+  if (!passes?.length) return;
+  if (input.appliedRevision == null) throw badInput('passes come with an appliedRevision', { field: 'passes' });
+  if (passes.length > MAX_REPORTED_PASSES) throw badInput(`at most ${MAX_REPORTED_PASSES} passes in a report`, { field: 'passes' });
+  passes.forEach((p, i) => {
+    if (p.agoMs < 0) throw badInput('agoMs must not be negative', { field: `passes.${i}.agoMs` });
+    if (p.revision > input.appliedRevision!) throw badInput('a pass revision is above appliedRevision', { field: `passes.${i}.revision` });
+    if (i > 0 && p.revision <= passes[i - 1].revision) throw badInput('pass revisions must rise', { field: `passes.${i}.revision` });
+  });
+}
+
+/**
+ * When the host applied `revision`, on the API's clock: the end of the first of the report's passes
+ * that reached it (`now` is when the report arrived), or `now` when no pass says.
+ */
+export function appliedAt(passes: readonly ReportedPass[] | null | undefined, now: number, revision: number): number {
+  const pass = passes?.find((p) => p.revision >= revision);
+  return pass ? now - pass.agoMs : now;
 }
 
 /** A change row as sampling reads it. */

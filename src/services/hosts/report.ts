@@ -8,7 +8,17 @@ import { type Changed, type ServiceContext } from '../context.ts';
 import { groupCommitter, type Outcome } from '../group-commit.ts';
 import type { AgentReport, AgentSafetyReport } from '../../../protocol/agent-report.ts';
 import { checkPolicyCounters, storePolicyCounters } from '../policies/counters.ts';
-import { type Brake, mergedRanges, planReports, type QueuedReport, type ReportedHost, sampledChanges, type SampledChange } from './report-plan.ts';
+import {
+  appliedAt,
+  type Brake,
+  checkPasses,
+  mergedRanges,
+  planReports,
+  type QueuedReport,
+  type ReportedHost,
+  sampledChanges,
+  type SampledChange,
+} from './report-plan.ts';
 
 export { storedSafety } from './report-plan.ts';
 
@@ -29,7 +39,7 @@ export const REPORT_GROUP_WINDOW_MS = 5;
 /**
  * Records an agent's report: the revision it has applied, its per-network health, and — for every
  * change that concerned it since its previous report — the time from commit to applied (samples for
- * `network.convergence`). Reports never move a host's applied revision backwards, and never past
+ * `network.convergence`), applied as the report's passes date it (./report-plan.ts `appliedAt`). Reports never move a host's applied revision backwards, and never past
  * the head: a revision that was never committed is refused (BAD_USER_INPUT) and nothing is written.
  * Every report is a heartbeat (liveness, architecture §8.4). A report without a revision only
  * records the heartbeat and the safety state. When the agent's brake engages, `host.brake_engaged`
@@ -53,6 +63,7 @@ export async function reportHostStatus(
   const appliedRevision = input.appliedRevision;
   if (appliedRevision != null && (!Number.isInteger(appliedRevision) || appliedRevision < 0))
     throw badInput('appliedRevision must be a non-negative integer', { field: 'appliedRevision' });
+  checkPasses(input);
   if (input.policyCounters) checkPolicyCounters(input.policyCounters);
   return commitReport(ctx.db, { input, tokenVersion: options.tokenVersion, now: ctx.now() });
 }
@@ -145,7 +156,13 @@ export async function writeReports(
     const sampled = sampledChanges(a, member, candidates);
     counts.set(a.index, sampled.length);
     for (const c of sampled)
-      samples.push({ hostId: a.hostId, networkId: c.networkId, revision: c.revision, latencyMs: Math.max(0, r.now - c.createdAt), reportedAt: r.now });
+      samples.push({
+        hostId: a.hostId,
+        networkId: c.networkId,
+        revision: c.revision,
+        latencyMs: Math.max(0, appliedAt(r.input.passes, r.now, c.revision) - c.createdAt),
+        reportedAt: r.now,
+      });
     if (r.input.policyCounters) await storePolicyCounters(tx, a.hostId, r.input.policyCounters, member, r.now);
     if (a.engaged) engaged.push({ hostId: a.hostId, brake: a.engaged, now: r.now });
   }
