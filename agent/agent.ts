@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { createApiClient } from './api/client.ts';
 import { afterReported, type EndedPass, notePass, passesAt } from './api/report-passes.ts';
+import { awaitedChange, passReporter } from './api/report-pacing.ts';
 import { startFollower } from './api/follower.ts';
 import type { AgentConfig } from './config.ts';
 import { makeNames } from './config-names.ts';
@@ -136,6 +137,9 @@ export async function startAgent({ config, hostNetns, log = console.log, metrics
   let keyChecked = false;
   let lastReport: { appliedRevision: number; applyMs?: number; networks: { networkId: string; healthy: boolean; message?: string }[] } | null = null;
   let unreported: readonly EndedPass[] = [];
+  // Pacing (./api/report-pacing.ts): the API's pace, and the health the last pass report carried.
+  let reportIntervalMs = 0;
+  let sentHealth = '';
   /**
    * One report to the API with the safety state. After a pass (`withPass`) it carries the applied
    * revision and per-network health; a plain heartbeat carries neither, so a quiet fleet costs the
@@ -154,32 +158,30 @@ export async function startAgent({ config, hostNetns, log = console.log, metrics
     if (sendCounters) sentCounters = policyCounters.length > 0;
     for (const w of wouldDropSince(wouldDrop, policyCounters))
       log(`agent: policy audit: network ${w.networkId}: ${w.flows} new flow(s) would have been dropped`);
+    const isPass = body === lastReport;
+    if (isPass) sentHealth = JSON.stringify(lastReport!.networks);
     // The passes since the last accepted report date the API's commit → applied samples (./api/report-passes.ts).
-    const passes = body === lastReport && unreported.length ? passesAt(unreported, performance.now()) : null;
+    const passes = isPass && unreported.length ? passesAt(unreported, performance.now()) : null;
     await client
       .report({ hostId: config.hostId, ...body, ...(passes ? { passes } : {}), safety: toSafetyReport(status), ...(sendCounters ? { policyCounters } : {}) })
-      .then(() => passes && (unreported = afterReported(unreported, passes.at(-1)!.revision)))
+      .then((answer) => {
+        reportIntervalMs = answer.reportIntervalMs;
+        if (passes) unreported = afterReported(unreported, passes.at(-1)!.revision);
+      })
       .catch((e) => log(`agent: report failed: ${(e as Error).message}`));
   };
   /**
-   * The report after a pass, off the hot path: the next pass does not wait for the API. One report
-   * in flight at a time; passes that end meanwhile are folded into one more report, carrying the
-   * newest pass, so reports reach the API in order.
+   * The report after a pass, off the hot path (./api/report-pacing.ts `passReporter`): one in
+   * flight, passes meanwhile folded into one more, reports in order. Paced: a pass whose change the
+   * API waits for, or whose health changed, is reported at once; any other at most once per the
+   * API's `reportIntervalMs`.
    */
-  let reporting: Promise<void> | null = null;
-  let reportAgain = false;
-  const reportPass = (): void => {
-    if (reporting) {
-      reportAgain = true;
-      return;
-    }
-    reporting = heartbeat(true).finally(() => {
-      reporting = null;
-      if (reportAgain) {
-        reportAgain = false;
-        reportPass();
-      }
-    });
+  const passReports = passReporter({ send: () => heartbeat(true), paceMs: () => reportIntervalMs });
+  let pacedModel: HostConfig | null = null; // the previous pass's model
+  const reportPass = (applied: HostConfig, health: string): void => {
+    const urgent = awaitedChange(pacedModel, applied) || health !== sentHealth;
+    pacedModel = applied;
+    passReports.pass(urgent);
   };
   let lastPass: { report: PassReport; at: Date } | null = null;
   /** With --cni-conf-dir: one conflist per network of the model (docs/cni.md), written when the set of networks changes. */
@@ -220,7 +222,7 @@ export async function startAgent({ config, hostNetns, log = console.log, metrics
       if (report.ops.length || report.failures.length) log(`agent: ${report.mode} pass at revision ${applied.revision}: ${report.summary}`);
       lastReport = { appliedRevision: applied.revision, applyMs: Math.round(report.durationMs), networks };
       unreported = notePass(unreported, applied.revision, performance.now());
-      reportPass();
+      reportPass(applied, JSON.stringify(networks));
     },
     onError: (e, mode) => (metrics?.passFailed(mode), log(`agent: ${mode} pass failed: ${(e as Error).message}`)),
   });
@@ -381,6 +383,7 @@ export async function startAgent({ config, hostNetns, log = console.log, metrics
     async stop() {
       clearInterval(brakeTimer);
       clearInterval(heartbeatTimer);
+      passReports.stop();
       await follower.stop();
       loop.stop();
       saveNow();

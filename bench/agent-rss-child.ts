@@ -44,7 +44,7 @@ const client: ApiClient = {
       await new Promise((r) => signal.addEventListener('abort', r));
     },
   }),
-  report: async () => {},
+  report: async () => ({ reportIntervalMs: 0 }),
   updateHost: async () => {},
   generation: async () => 'gen-test',
   drain: async () => {

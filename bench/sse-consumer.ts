@@ -6,19 +6,21 @@
  * (agent/api/apply-delta.ts `applyChange`). There is no kernel, no reconciler and no loop: a change
  * counts as applied when the model has taken it. Like the agent, it lists again on RESYNC, on a
  * new database generation and when a delta asks for it, reconnects from its revision, and reports
- * its applied revision `reportDebounceMs` after the model moved, one report in flight (the scale
- * bench passes 50 ms; the agent reports after each pass, one in flight, with no debounce since
- * WEFT_DEBOUNCE_MS defaults to 0, so the bench coalesces a little more than an agent would), with
- * the body the agent sends (every network's health, the safety state)
- * and by the agent's way: POST /agent/report (protocol/agent-report.ts), or the `reportHostStatus`
+ * its applied revision `reportDebounceMs` after the model moved, one report in flight, paced by the
+ * API as the agent is (agent/api/report-pacing.ts `passReporter`: a change the API waits for goes at
+ * once, any other no sooner than the API's pace; the scale bench passes 50 ms, where the agent
+ * reports right after each pass since WEFT_DEBOUNCE_MS defaults to 0, so the bench coalesces a
+ * little more than an agent would), with the body the agent sends (every network's health, the
+ * passes, the safety state) and by the agent's way: POST /agent/report (protocol/agent-report.ts), or the `reportHostStatus`
  * mutation for a baseline API from before that route. Everything is callbacks on node:http, so 1,000 of
  * them cost little CPU.
  */
 import { type Agent, request } from 'node:http';
 import { applyChange } from '../agent/api/apply-delta.ts';
 import { WATCH } from '../agent/api/client.ts';
-import { AGENT_REPORT_PATH, type AgentReport } from '../protocol/agent-report.ts';
+import { AGENT_REPORT_PATH, type AgentReport, REPORT_INTERVAL_HEADER } from '../protocol/agent-report.ts';
 import { afterReported, type EndedPass, notePass, passesAt } from '../agent/api/report-passes.ts';
+import { awaitedChange, passReporter } from '../agent/api/report-pacing.ts';
 import type { HostConfig } from '../protocol/model.ts';
 import { type Classified, classifyFrame, count, SseSplitter, type Tally } from './sse-frames.ts';
 
@@ -60,7 +62,7 @@ export interface ConsumerShared extends Reading {
  * POSTs `payload` as JSON to `url` and resolves with the status and body. A request sent on a
  * kept-alive socket that the server closed meanwhile is sent once more (Node's documented race).
  */
-function postJson(shared: ConsumerShared, url: URL, token: string, payload: unknown, retry = true): Promise<{ status: number; text: string }> {
+function postJson(shared: ConsumerShared, url: URL, token: string, payload: unknown, retry = true): Promise<{ status: number; text: string; pace: number }> {
   return new Promise((resolve, reject) => {
     const body = JSON.stringify(payload);
     const req = request(
@@ -73,7 +75,9 @@ function postJson(shared: ConsumerShared, url: URL, token: string, payload: unkn
       (res) => {
         const parts: Buffer[] = [];
         res.on('data', (c: Buffer) => parts.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString('utf8') }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString('utf8'), pace: Number(res.headers[REPORT_INTERVAL_HEADER] ?? 0) || 0 }),
+        );
         res.on('error', reject);
       },
     );
@@ -95,10 +99,11 @@ async function post<T>(shared: ConsumerShared, token: string, query: string, var
   return json.data;
 }
 
-/** One report on the agent report route: resolves on 204, rejects with the coded error otherwise. */
-async function postReport(shared: ConsumerShared, token: string, report: AgentReport): Promise<void> {
-  const { status, text } = await postJson(shared, new URL(AGENT_REPORT_PATH, shared.url), token, report);
+/** One report on the agent report route: resolves on 204 with the API's pace (0: none), rejects with the coded error otherwise. */
+async function postReport(shared: ConsumerShared, token: string, report: AgentReport): Promise<number> {
+  const { status, text, pace } = await postJson(shared, new URL(AGENT_REPORT_PATH, shared.url), token, report);
   if (status !== 204) throw new Error(firstError(text, status));
+  return pace;
 }
 
 const note = (shared: ConsumerShared, line: string) => shared.errors.length < 20 && shared.errors.push(line);
@@ -110,16 +115,15 @@ export function startConsumer(shared: ConsumerShared, hostId: string, token: str
   let ready = false;
   let current: ReturnType<typeof request> | null = null;
   let attempt = 0;
-  // reports: one in flight at most, the next one `reportDebounceMs` after the model last moved
-  let reportTimer: NodeJS.Timeout | null = null;
+  // reports: as the agent sends them (agent/api/report-pacing.ts `passReporter`), `reportDebounceMs`
+  // after the model moved (the consumer's stand-in for a pass), one in flight, paced by the API
   let reporting = false;
-  let dirty = false;
+  let pace = 0;
   let unreported: readonly EndedPass[] = []; // each applied delta is a pass (agent/api/report-passes.ts)
 
   const sendReport = async (withRevision: boolean) => {
     if (process.env.BENCH_NO_REPORT || !model) return;
     reporting = true;
-    dirty = false;
     // What the agent sends (agent/agent.ts heartbeat): after a pass the revision and every network's
     // health, and always its safety state; a plain heartbeat neither revision nor health.
     const safety = { brake: null, fence: null };
@@ -135,7 +139,7 @@ export function startConsumer(shared: ConsumerShared, hostId: string, token: str
         }
       : { hostId, safety };
     try {
-      if (shared.reportRoute) await postReport(shared, token, input);
+      if (shared.reportRoute) pace = await postReport(shared, token, input);
       else await post(shared, token, REPORT, { i: input });
       shared.reports++;
       if (passes) unreported = afterReported(unreported, passes.at(-1)!.revision);
@@ -143,19 +147,8 @@ export function startConsumer(shared: ConsumerShared, hostId: string, token: str
       note(shared, `report: ${(error as Error).message}`);
     }
     reporting = false;
-    if (dirty && !stopped) scheduleReport();
   };
-  const scheduleReport = () => {
-    if (reporting) {
-      dirty = true;
-      return;
-    }
-    if (reportTimer) return;
-    reportTimer = setTimeout(() => {
-      reportTimer = null;
-      void sendReport(true);
-    }, shared.reportDebounceMs);
-  };
+  const passReports = passReporter({ send: () => sendReport(true), paceMs: () => pace, holdMs: shared.reportDebounceMs });
   const heartbeat = shared.heartbeatMs > 0 ? setInterval(() => !reporting && void sendReport(false), shared.heartbeatMs) : null;
 
   const reconnect = (why: string | null, list: boolean) => {
@@ -190,12 +183,13 @@ export function startConsumer(shared: ConsumerShared, hostId: string, token: str
     if (!change || change.revision <= model.revision) return;
     const result = applyChange(model, change);
     if (result.kind === 'relist') return reconnect(null, true);
+    const before = model;
     model = result.config;
     const committed = Date.parse(change.committedAt);
     shared.samples.push(committed, Date.now() - committed);
     shared.changes++;
     unreported = notePass(unreported, model.revision, performance.now());
-    scheduleReport();
+    passReports.pass(awaitedChange(before, model));
   };
 
   const connect = async () => {
@@ -204,7 +198,7 @@ export function startConsumer(shared: ConsumerShared, hostId: string, token: str
       try {
         model = (await post<{ hostConfig: { config: HostConfig } }>(shared, token, SNAPSHOT, { h: hostId })).hostConfig.config;
         shared.lists++;
-        scheduleReport();
+        passReports.pass(true);
       } catch (error) {
         return reconnect(`list: ${(error as Error).message}`, true);
       }
@@ -257,7 +251,7 @@ export function startConsumer(shared: ConsumerShared, hostId: string, token: str
   void connect();
   return () => {
     stopped = true;
-    if (reportTimer) clearTimeout(reportTimer);
+    passReports.stop();
     if (heartbeat) clearInterval(heartbeat);
     current?.destroy();
   };

@@ -13,6 +13,13 @@ import type { PolicyCounterReport } from './policy/counters.ts';
 
 export const AGENT_REPORT_PATH = '/agent/report';
 
+/**
+ * The header of an accepted report (204) that paces the agent's routine pass reports: at most one
+ * per this many milliseconds; 0 or absent, one after every pass. A pass whose change the API waits
+ * for (agent/api/report-pacing.ts) is reported at once whatever it says.
+ */
+export const REPORT_INTERVAL_HEADER = 'weft-report-interval-ms';
+
 /** What an agent reports: the fields of GraphQL's ReportHostStatusInput, with the same types. */
 export interface AgentReport {
   hostId: string;

@@ -7,7 +7,7 @@
  * mutation's; the answer is 204 with no body. Runs on Node and Workers alike.
  */
 import type { Context } from 'hono';
-import { type AgentReportError, parseAgentReport } from '../protocol/agent-report.ts';
+import { type AgentReportError, parseAgentReport, REPORT_INTERVAL_HEADER } from '../protocol/agent-report.ts';
 import type { Actor } from './auth/actor.ts';
 import { DomainError, type ErrorCode } from './domain/errors.ts';
 import { reportHostStatus } from './services/hosts/report.ts';
@@ -28,6 +28,8 @@ const STATUS: Record<ErrorCode, number> = {
 export interface AgentReportAnswer {
   status: 204 | 400 | 401 | 403 | 404 | 409 | 413 | 500;
   body: AgentReportError | null;
+  /** An accepted report's pace for the agent's routine reports, sent as REPORT_INTERVAL_HEADER. */
+  reportIntervalMs?: number;
 }
 
 const refusal = (code: ErrorCode, message: string, details: Record<string, unknown> = {}): AgentReportAnswer => ({
@@ -82,19 +84,20 @@ export async function answerAgentReport(
   if (actor.kind !== 'agent' || actor.hostId !== parsed.report.hostId) return refusal('FORBIDDEN', 'not allowed for this actor');
   try {
     // The actor's token version was not read (revocation: 'caller'): the service checks it in its write.
-    await reportHostStatus(deps.services, parsed.report, { tokenVersion: actor.ver });
+    const { result } = await reportHostStatus(deps.services, parsed.report, { tokenVersion: actor.ver });
+    return { status: 204, body: null, reportIntervalMs: result.reportIntervalMs };
   } catch (error) {
     if (error instanceof DomainError) return refusal(error.code, error.message, error.details);
     deps.log.error({ reqId, err: error }, 'agent report failed');
     return { status: 500, body: unexpectedError };
   }
-  return { status: 204, body: null };
 }
 
 /** The route's Hono handler, given how a request's actor is resolved and the services. */
 export function agentReportHandler(deps: AgentReportDeps) {
   return async (c: Context) => {
     const answer = await answerAgentReport(deps, c.req.header('authorization'), () => c.req.json(), c.get('requestId' as never));
-    return answer.body ? c.json(answer.body, answer.status as 400) : c.body(null, 204);
+    if (answer.body) return c.json(answer.body, answer.status as 400);
+    return c.body(null, 204, { [REPORT_INTERVAL_HEADER]: String(answer.reportIntervalMs ?? 0) });
   };
 }

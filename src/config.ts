@@ -50,6 +50,7 @@ const schema = z.object({
     .max(1)
     .default(1 / 3), // partition guard
   FLEET_SWEEP_MS: intFrom(500, 50), // how often liveness and drains are checked (Node)
+  AGENT_REPORTS_PER_SECOND: intFrom(200, 0), // the fleet's routine pass reports the API paces agents to; 0: every pass at once (docs/architecture.md §8.5)
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(), // unset: no metrics listener (Node only)
   METRICS_HOST: z.string().default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -93,7 +94,8 @@ export interface Config {
   };
   webhooks: WebhookSettings;
   /** Host liveness and drains (docs/architecture.md §8.4, §8.9). */
-  fleet: { downAfterMs: number; maxDownFraction: number; sweepMs: number };
+  /** `reportsPerSecond`: the routine pass reports the API paces the whole fleet to (0: no pacing; report-plan.ts `reportIntervalMs`). */
+  fleet: { downAfterMs: number; maxDownFraction: number; sweepMs: number; reportsPerSecond: number };
   /** Prometheus listener (Node only): null when METRICS_PORT is unset (docs/operations.md). */
   metrics: { port: number; host: string } | null;
   log: { level: string; format: 'json' | 'pretty' };
@@ -155,7 +157,12 @@ export function parseConfig(env: EnvInput): Config {
       secretOverlapMs: e.WEBHOOK_SECRET_OVERLAP_SECONDS * 1000,
       allowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE_TARGETS === 'true',
     },
-    fleet: { downAfterMs: e.HOST_DOWN_AFTER_SECONDS * 1000, maxDownFraction: e.HOST_DOWN_MAX_FRACTION, sweepMs: e.FLEET_SWEEP_MS },
+    fleet: {
+      downAfterMs: e.HOST_DOWN_AFTER_SECONDS * 1000,
+      maxDownFraction: e.HOST_DOWN_MAX_FRACTION,
+      sweepMs: e.FLEET_SWEEP_MS,
+      reportsPerSecond: e.AGENT_REPORTS_PER_SECOND,
+    },
     metrics: e.METRICS_PORT === undefined ? null : { port: e.METRICS_PORT, host: e.METRICS_HOST },
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
   };

@@ -13,13 +13,14 @@ export interface FeedEventMessage {
   change: { revision: number; kind: string; networkId: string | null; committedAt: string; payload: Record<string, unknown> } | null;
 }
 
-import { AGENT_REPORT_PATH, type AgentReport, type AgentReportError } from '../../protocol/agent-report.ts';
+import { AGENT_REPORT_PATH, type AgentReport, type AgentReportError, REPORT_INTERVAL_HEADER } from '../../protocol/agent-report.ts';
 
 export interface ApiClient {
   hostConfig(hostId: string): Promise<HostConfig>;
   /** Changes after `since`; `generation` is the database generation `since` belongs to. */
   watch(hostId: string, since: number, signal: AbortSignal, generation?: string): AsyncIterable<FeedEventMessage>;
-  report(status: AgentReport): Promise<void>;
+  /** Resolves with the API's pace for routine pass reports (REPORT_INTERVAL_HEADER; 0 when it sends none). */
+  report(status: AgentReport): Promise<{ reportIntervalMs: number }>;
   updateHost(input: { hostId: string; endpoint?: string; publicKey?: string }): Promise<void>;
   /** The API database's generation (unauthenticated, from /healthz). */
   generation(): Promise<string>;
@@ -112,14 +113,18 @@ export function createApiClient(apiUrl: string, token: string, timeoutMs = 10_00
     },
     async report(status) {
       // The report route, not the reportHostStatus mutation: the same input and checks without GraphQL's cost (protocol/agent-report.ts).
-      const post = async (body: AgentReport): Promise<void> => {
+      const post = async (body: AgentReport): Promise<{ reportIntervalMs: number }> => {
         const response = await fetch(reportUrl, {
           method: 'POST',
           headers: { ...headers, 'content-type': 'application/json' },
           body: JSON.stringify(body),
           signal: AbortSignal.timeout(timeoutMs),
         });
-        if (response.ok) return void (await response.body?.cancel());
+        if (response.ok) {
+          await response.body?.cancel();
+          const pace = Number(response.headers.get(REPORT_INTERVAL_HEADER));
+          return { reportIntervalMs: Number.isFinite(pace) && pace > 0 ? pace : 0 };
+        }
         const answer = (await response.json().catch(() => ({}))) as Partial<AgentReportError>;
         const error = answer.errors?.[0];
         throw new ApiError(error?.message ?? `HTTP ${response.status} from ${reportUrl}`, error?.extensions?.code, error?.extensions?.field);
@@ -127,12 +132,12 @@ export function createApiClient(apiUrl: string, token: string, timeoutMs = 10_00
       const { passes, ...rest } = status;
       if (!passes || passesRefused) return post(rest);
       try {
-        await post(status);
+        return await post(status);
       } catch (e) {
         // An API older than `passes` refuses the field: report without it, now and from then on.
         if (!(e instanceof ApiError && e.field === 'passes' && e.message.startsWith('unknown field'))) throw e;
         passesRefused = true;
-        await post(rest);
+        return post(rest);
       }
     },
     async generation() {

@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AGENT_REPORT_PATH } from '../../protocol/agent-report.ts';
+import { AGENT_REPORT_PATH, REPORT_INTERVAL_HEADER } from '../../protocol/agent-report.ts';
 import { type AgentReportAnswer, type AgentReportDeps, answerAgentReport, bodyTooLarge, reportLogLevel, unexpectedError } from '../agent-report.ts';
 import type { Telemetry } from '../telemetry.ts';
 import { drainRefusedBody } from './drain.ts';
@@ -35,10 +35,11 @@ export function agentReportListener(deps: ReportListenerDeps): (req: IncomingMes
     if (req.method !== 'POST' || req.url !== AGENT_REPORT_PATH) return false;
     const t0 = performance.now();
     const reqId = validRequestId(req.headers['x-request-id']) ? req.headers['x-request-id'] : randomUUID();
-    const answer = ({ status, body }: AgentReportAnswer) => {
+    const answer = ({ status, body, reportIntervalMs }: AgentReportAnswer) => {
       const ms = performance.now() - t0;
       const headers: Record<string, string> = { 'x-request-id': reqId, 'server-timing': `total;dur=${ms.toFixed(1)};desc="server"` };
       if (body) headers['content-type'] = 'application/json';
+      if (reportIntervalMs !== undefined) headers[REPORT_INTERVAL_HEADER] = String(reportIntervalMs);
       res.writeHead(status, headers);
       res.end(body ? JSON.stringify(body) : undefined);
       deps.telemetry.httpRequest(AGENT_REPORT_PATH, 'POST', status, ms / 1000);

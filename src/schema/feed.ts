@@ -323,8 +323,14 @@ builder.objectField(NetworkRef, 'convergence', (t) =>
 
 builder.mutationFields((t) => ({
   reportHostStatus: t.field({
-    type: builder.objectRef<{ hostId: string; samples: number }>('ReportHostStatusPayload').implement({
-      fields: (f) => ({ hostId: f.exposeID('hostId'), samples: f.exposeInt('samples') }),
+    type: builder.objectRef<{ hostId: string; samples: number; reportIntervalMs: number }>('ReportHostStatusPayload').implement({
+      fields: (f) => ({
+        hostId: f.exposeID('hostId'),
+        samples: f.exposeInt('samples'),
+        reportIntervalMs: f.exposeInt('reportIntervalMs', {
+          description: 'At most one routine pass report per this many ms (0: one per pass); a pass the API waits for goes at once.',
+        }),
+      }),
     }),
     description: 'An agent reports the revision it has applied and per-network health.',
     args: { input: t.arg({ type: ReportHostStatusInput, required: true }) },

@@ -5,7 +5,7 @@
  * revision.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT_REPORT_PATH } from '../../protocol/agent-report.ts';
+import { AGENT_REPORT_PATH, REPORT_INTERVAL_HEADER } from '../../protocol/agent-report.ts';
 import { type ApiServer, CREATE_CONTAINER, seedWorld, startApiServer, type TestApi } from '../support/api.ts';
 
 describe('POST /agent/report on the Node server', () => {
@@ -16,7 +16,7 @@ describe('POST /agent/report on the Node server', () => {
   let revision: number;
 
   beforeAll(async () => {
-    server = await startApiServer({ LOG_LEVEL: 'debug' }, (line) => lines.push(line));
+    server = await startApiServer({ LOG_LEVEL: 'debug', AGENT_REPORTS_PER_SECOND: '1' }, (line) => lines.push(line));
     w = await seedWorld(server as unknown as TestApi, { hosts: 2 });
     agent = await Promise.all(w.hostIds.map((h) => server.token({ kind: 'agent', sub: `agent:${h}`, host: h, ver: 1 })));
     for (const hostId of w.hostIds)
@@ -30,7 +30,13 @@ describe('POST /agent/report on the Node server', () => {
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
       body,
     });
-    return { status: r.status, body: await r.text(), requestId: r.headers.get('x-request-id'), timing: r.headers.get('server-timing') };
+    return {
+      status: r.status,
+      body: await r.text(),
+      requestId: r.headers.get('x-request-id'),
+      timing: r.headers.get('server-timing'),
+      pace: r.headers.get(REPORT_INTERVAL_HEADER),
+    };
   };
 
   it('answers 204, keeps the request id, logs the request and moves the applied revision', async () => {
@@ -45,6 +51,13 @@ describe('POST /agent/report on the Node server', () => {
     expect(host.host.appliedRevision).toBe(revision);
     // a request id the middleware would not take is replaced
     expect((await post(AGENT_REPORT_PATH, report, agent[0], { 'x-request-id': 'not valid!' })).requestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('paces routine reports in its answer as the Hono route does: one host reporting at 1 report/s, one per 1,000 ms', async () => {
+    const report = JSON.stringify({ hostId: w.hostIds[0], appliedRevision: revision });
+    expect((await post(AGENT_REPORT_PATH, report, agent[0])).pace).toBe('1000');
+    expect((await post(`${AGENT_REPORT_PATH}?via=hono`, report, agent[0])).pace).toBe('1000');
+    expect((await post(AGENT_REPORT_PATH, JSON.stringify({ hostId: w.hostIds[0], appliedRevision: -1 }), agent[0])).pace).toBeNull();
   });
 
   it.each([

@@ -7,11 +7,11 @@
  */
 import { and, eq, gt } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT_REPORT_PATH } from '../../protocol/agent-report.ts';
+import { AGENT_REPORT_PATH, REPORT_INTERVAL_HEADER } from '../../protocol/agent-report.ts';
 import { convergenceSamples, hostNetworkStatus, hosts } from '../../src/db/schema/index.ts';
 import { CREATE_CONTAINER, seedWorld, startTestApi, type TestApi } from '../support/api.ts';
 
-const REPORT = `mutation($i: ReportHostStatusInput!) { reportHostStatus(input: $i) { hostId samples } }`;
+const REPORT = `mutation($i: ReportHostStatusInput!) { reportHostStatus(input: $i) { hostId samples reportIntervalMs } }`;
 const CONVERGENCE = `query($id: ID!) { network(id: $id) { convergence { headRevision hosts { hostId appliedRevision pendingChanges healthy } samples } } }`;
 
 describe('POST /agent/report', () => {
@@ -73,7 +73,7 @@ describe('POST /agent/report', () => {
       networks: [{ networkId: w.networkId, healthy: false, message: 'dns: bind failed' }],
       safety: { brake: null, fence: null },
     });
-    expect((await api.ok(REPORT, { i: input(0) }, agent[0])).reportHostStatus).toEqual({ hostId: w.hostIds[0], samples: 3 });
+    expect((await api.ok(REPORT, { i: input(0) }, agent[0])).reportHostStatus).toEqual({ hostId: w.hostIds[0], samples: 3, reportIntervalMs: 0 });
     expect(await post(input(1), agent[1])).toEqual({ status: 204, body: null });
     const [viaMutation, viaRoute] = [await state(w.hostIds[0]), await state(w.hostIds[1])];
     expect(viaRoute.host.applied).toBe(revision);
@@ -195,5 +195,31 @@ describe('POST /agent/report', () => {
     expect(await state(w.hostIds[2])).toEqual(before);
     // the GraphQL way refuses it as well, through the same remembered signature
     expect((await api.gql(REPORT, { i: { hostId: w.hostIds[2] } }, token)).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('the pace of routine reports (AGENT_REPORTS_PER_SECOND)', () => {
+  let api: TestApi;
+  afterAll(() => api?.close());
+
+  it('answers the hosts that report over the budget: on the route as a header, in the mutation as reportIntervalMs', async () => {
+    api = await startTestApi({ AGENT_REPORTS_PER_SECOND: '10' });
+    const w = await seedWorld(api, { hosts: 3 });
+    const tokens = await Promise.all(w.hostIds.map((h) => api.token({ kind: 'agent', sub: `agent:${h}`, host: h, ver: 1 })));
+    const viaRoute = async (i: number) => {
+      const response = await api.fetch(
+        new Request(`http://weft.test${AGENT_REPORT_PATH}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[i]}` },
+          body: JSON.stringify({ hostId: w.hostIds[i] }),
+        }),
+      );
+      expect(response.status).toBe(204);
+      return Number(response.headers.get(REPORT_INTERVAL_HEADER));
+    };
+    const viaMutation = async (i: number) => (await api.ok(REPORT, { i: { hostId: w.hostIds[i] } }, tokens[i])).reportHostStatus.reportIntervalMs as number;
+    // each report counts the hosts that had reported before it: 0 (unpaced), 1, 1, 2, 3 at 10 reports/s
+    const paces = [await viaRoute(0), await viaRoute(0), await viaRoute(1), await viaMutation(2), await viaMutation(2)];
+    expect(paces).toEqual([0, 100, 100, 200, 300]);
   });
 });

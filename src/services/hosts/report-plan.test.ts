@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DomainError } from '../../domain/errors.ts';
-import { appliedAt, checkPasses, mergedRanges, planReports, type QueuedReport, type ReportedHost, sampledChanges } from './report-plan.ts';
+import { appliedAt, checkPasses, mergedRanges, planReports, reportIntervalMs, type QueuedReport, type ReportedHost, sampledChanges } from './report-plan.ts';
 
 const BRAKE = { since: '2026-12-07T00:00:00.000Z', objectsHeld: 3, hostObjects: 40, nearEmpty: true, reason: 'near-empty model' };
 const host = (applied: number | null, safety: string | null = null, tokenVersion = 1): ReportedHost => ({ applied, safety, tokenVersion });
@@ -164,5 +164,20 @@ describe('checkPasses', () => {
     }
     const e = error as DomainError | null;
     expect(e && [e.code, e.message, e.details.field]).toEqual(refused);
+  });
+});
+
+describe('reportIntervalMs', () => {
+  it.each([
+    { hosts: 1000, budget: 200, interval: 5000 },
+    { hosts: 100, budget: 200, interval: 500 },
+    { hosts: 20, budget: 200, interval: 100 },
+    { hosts: 19, budget: 200, interval: 0 },
+    { hosts: 0, budget: 200, interval: 0 },
+    { hosts: 5000, budget: 200, interval: 10_000 },
+    { hosts: 1000, budget: 0, interval: 0 },
+    { hosts: 7, budget: 3, interval: 2333 },
+  ])('$hosts hosts at $budget reports/s: one per $interval ms', ({ hosts, budget, interval }) => {
+    expect(reportIntervalMs(hosts, budget)).toBe(interval);
   });
 });

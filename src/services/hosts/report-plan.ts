@@ -19,6 +19,8 @@ export interface QueuedReport {
   /** The version of the agent token the report came with, when the caller did not check it itself. */
   tokenVersion?: number;
   now: number;
+  /** The fleet's routine report budget (config `AGENT_REPORTS_PER_SECOND`), for the answer's pace. */
+  reportsPerSecond?: number;
 }
 
 /** A host row as the group reads it. */
@@ -128,6 +130,23 @@ export function checkPasses(input: Pick<AgentReport, 'appliedRevision' | 'passes
 export function appliedAt(passes: readonly ReportedPass[] | null | undefined, now: number, revision: number): number {
   const pass = passes?.find((p) => p.revision >= revision);
   return pass ? now - pass.agoMs : now;
+}
+
+/** Below this, a fleet is not paced: every pass is reported at once. */
+export const MIN_REPORT_INTERVAL_MS = 100;
+/** The longest pace: a host's applied revision as the API shows it is never older than this, plus a pass. */
+export const MAX_REPORT_INTERVAL_MS = 10_000;
+
+/**
+ * How often, at most, each agent sends a routine pass report (protocol/agent-report.ts
+ * REPORT_INTERVAL_HEADER), so that the whole fleet's routine reports stay near `reportsPerSecond`:
+ * the UP hosts that have reported over that budget, in whole milliseconds, capped at MAX_REPORT_INTERVAL_MS. Under
+ * MIN_REPORT_INTERVAL_MS, and with a budget of 0, it is 0: one report per pass, as without pacing.
+ */
+export function reportIntervalMs(upHosts: number, reportsPerSecond: number): number {
+  if (reportsPerSecond <= 0) return 0;
+  const interval = Math.floor((upHosts * 1000) / reportsPerSecond);
+  return interval < MIN_REPORT_INTERVAL_MS ? 0 : Math.min(interval, MAX_REPORT_INTERVAL_MS);
 }
 
 /** A change row as sampling reads it. */

@@ -9,8 +9,10 @@ import { groupCommitter, type Outcome } from '../group-commit.ts';
 import type { AgentReport, AgentSafetyReport } from '../../../protocol/agent-report.ts';
 import { checkPolicyCounters, storePolicyCounters } from '../policies/counters.ts';
 import {
+  type AcceptedReport,
   appliedAt,
   type Brake,
+  reportIntervalMs,
   checkPasses,
   mergedRanges,
   planReports,
@@ -21,6 +23,13 @@ import {
 } from './report-plan.ts';
 
 export { storedSafety } from './report-plan.ts';
+
+/** What an accepted report answers: its host, the samples it recorded, and the pace for the agent's next routine report (./report-plan.ts `reportIntervalMs`). */
+export interface ReportOutcome {
+  hostId: string;
+  samples: number;
+  reportIntervalMs: number;
+}
 
 /** The mutation's input and the route's body are one contract (protocol/agent-report.ts). */
 export type ReportHostStatusInput = AgentReport;
@@ -59,13 +68,13 @@ export async function reportHostStatus(
   ctx: ServiceContext,
   input: ReportHostStatusInput,
   options: { tokenVersion?: number } = {},
-): Promise<Changed<{ hostId: string; samples: number }>> {
+): Promise<Changed<ReportOutcome>> {
   const appliedRevision = input.appliedRevision;
   if (appliedRevision != null && (!Number.isInteger(appliedRevision) || appliedRevision < 0))
     throw badInput('appliedRevision must be a non-negative integer', { field: 'appliedRevision' });
   checkPasses(input);
   if (input.policyCounters) checkPolicyCounters(input.policyCounters);
-  return commitReport(ctx.db, { input, tokenVersion: options.tokenVersion, now: ctx.now() });
+  return commitReport(ctx.db, { input, tokenVersion: options.tokenVersion, now: ctx.now(), reportsPerSecond: ctx.config.fleet.reportsPerSecond });
 }
 
 const commitReport = groupCommitter(writeReports, { windowMs: REPORT_GROUP_WINDOW_MS });
@@ -79,7 +88,10 @@ const chunks = <T>(list: T[]): T[][] =>
 export async function writeReports(
   tx: Tx,
   reports: QueuedReport[],
-): Promise<{ outcomes: Outcome<{ hostId: string; samples: number }>[]; changes: Awaited<ReturnType<typeof appendChanges>> }> {
+): Promise<{
+  outcomes: Outcome<ReportOutcome>[];
+  changes: Awaited<ReturnType<typeof appendChanges>>;
+}> {
   const hostIds = [...new Set(reports.map((r) => r.input.hostId))];
   const rows = await tx
     .select({
@@ -89,6 +101,8 @@ export async function writeReports(
       tokenVersion: hosts.tokenVersion,
       head: sql<number | null>`(select max(${changes.revision}) from ${changes})`,
       compacted: sql<number | null>`(select ${feedState.value} from ${feedState} where ${feedState.key} = 'compacted_through')`,
+      // the hosts whose agents report, for the pace (a host is UP from its registration, before any report)
+      up: sql<number>`(select count(*) from hosts as up_hosts where up_hosts.liveness = 'UP' and up_hosts.last_heartbeat_at is not null)`,
     })
     .from(hosts)
     .where(inArray(hosts.id, hostIds));
@@ -97,7 +111,11 @@ export async function writeReports(
   const known = new Map<string, ReportedHost>(rows.map((h) => [h.id, { applied: h.applied, safety: h.safety, tokenVersion: h.tokenVersion }]));
   const plan = planReports(reports, known, { head: Number(feed?.head ?? 0), compacted: Number(feed?.compacted ?? 0) });
   const accepted = plan.outcomes.flatMap((o) => (o.ok ? [o.accepted] : []));
-  if (!accepted.length) return { outcomes: plan.outcomes.map((o) => (o.ok ? { ok: true, value: { hostId: o.accepted.hostId, samples: 0 } } : o)), changes: [] };
+  const outcome = (a: AcceptedReport, samples: number): Outcome<ReportOutcome> => ({
+    ok: true,
+    value: { hostId: a.hostId, samples, reportIntervalMs: reportIntervalMs(Number(feed?.up ?? 0), reports[a.index].reportsPerSecond ?? 0) },
+  });
+  if (!accepted.length) return { outcomes: plan.outcomes.map((o) => (o.ok ? outcome(o.accepted, 0) : o)), changes: [] };
 
   // Health, counters and samples only for networks the host is a member of now: a report racing a
   // `network.left` (or a confused agent) must not write status for a network it is not in.
@@ -183,7 +201,7 @@ export async function writeReports(
   const appended = [];
   for (const e of engaged) appended.push(...(await brakeChanges(tx, e.hostId, e.brake, e.now)));
   return {
-    outcomes: plan.outcomes.map((o) => (o.ok ? { ok: true, value: { hostId: o.accepted.hostId, samples: counts.get(o.accepted.index) ?? 0 } } : o)),
+    outcomes: plan.outcomes.map((o) => (o.ok ? outcome(o.accepted, counts.get(o.accepted.index) ?? 0) : o)),
     changes: appended,
   };
 }
