@@ -176,6 +176,20 @@ describe('passReporter', () => {
     expect(sent.length).toBe(2);
   });
 
+  it('holds a report holdMs from the first pass it carries, also after the report in flight', async () => {
+    const { reporter, sent, answer } = harness(0, 50);
+    const t0 = Date.now();
+    reporter.pass(false);
+    await vi.advanceTimersByTimeAsync(60);
+    reporter.pass(false); // waiting since 60, while the first report is in flight
+    await vi.advanceTimersByTimeAsync(20);
+    await answer(); // at 80: 30 ms of the hold left
+    await vi.advanceTimersByTimeAsync(29);
+    expect(sent.map((t) => t - t0)).toEqual([50]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(sent.map((t) => t - t0)).toEqual([50, 110]);
+  });
+
   it('waits holdMs after a pass, and sends nothing once stopped', async () => {
     const { reporter, sent } = harness(0, 50);
     reporter.pass(true);

@@ -49,7 +49,7 @@ export interface PassReporterOptions {
   send: () => Promise<unknown>;
   /** The API's pace for routine reports, in ms (0: none), read at each decision. */
   paceMs: () => number;
-  /** The least wait after a pass before its report (the bench's consumers stand for a pass with it); 0 by default. */
+  /** The least wait after the first pass no report carries yet, before a report (the bench's consumers stand for a pass with it); 0 by default. */
   holdMs?: number;
   now?: () => number;
 }
@@ -65,6 +65,7 @@ export function passReporter(options: PassReporterOptions): { pass(urgent: boole
   const hold = options.holdMs ?? 0;
   let inFlight = false;
   let waiting = false; // a pass that no report sent yet carries
+  let waitingSince = 0; // when the first such pass ended
   let waitingUrgent = false;
   let sentAt: number | null = null;
   let timer: ReturnType<typeof setTimeout> | null = null;
@@ -83,17 +84,18 @@ export function passReporter(options: PassReporterOptions): { pass(urgent: boole
       .catch(() => {})
       .finally(() => {
         inFlight = false;
-        if (waiting) schedule(false);
+        if (waiting) schedule();
       });
   };
-  const schedule = (fresh: boolean): void => {
+  const schedule = (): void => {
     if (inFlight || stopped) return;
-    const delay = Math.max(fresh ? hold : 0, waitingUrgent ? 0 : reportDelay(now(), sentAt, options.paceMs()));
-    if (delay === 0) {
+    const t = now();
+    const delay = Math.max(waitingSince + hold - t, waitingUrgent ? 0 : reportDelay(t, sentAt, options.paceMs()));
+    if (delay <= 0) {
       send();
       return;
     }
-    const due = now() + delay;
+    const due = t + delay;
     if (timer && timerDue <= due) return; // the earliest due report stands
     if (timer) clearTimeout(timer);
     timerDue = due;
@@ -101,9 +103,10 @@ export function passReporter(options: PassReporterOptions): { pass(urgent: boole
   };
   return {
     pass(urgent) {
+      if (!waiting) waitingSince = now();
       waiting = true;
       if (urgent) waitingUrgent = true;
-      schedule(true);
+      schedule();
     },
     stop() {
       stopped = true;
