@@ -1,98 +1,73 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ContainerModel, ContainerState, HostConfig, NetworkModel } from '../../protocol/model.ts';
+import { container, host, network } from '../../test/support/model.ts';
 import type { PolicyMode } from '../../protocol/policy/model.ts';
 import { awaitedChange, passReporter, reportDelay } from './report-pacing.ts';
 
-const container = (id: string, state: ContainerState): ContainerModel => ({
-  id,
-  applicationId: 'ap-1',
-  processType: 'web',
-  number: 1,
-  hostId: 'host-2',
-  hostMeshIp: '100.64.0.2',
-  ip: '10.240.0.5',
-  mac: '02:00:0a:f0:00:05',
-  state,
-  hostname: `1.web.ap-1.pn-1.private-network.internal`,
-});
-const network = (id: string, containers: ContainerModel[], policy?: { mode: PolicyMode; version: number }): NetworkModel => ({
-  id,
-  projectId: 'prj-1',
-  vni: 7,
-  cidr: '10.240.0.0/22',
-  gateway: '10.240.0.1',
-  dnsTtl: 5,
-  applications: [{ id: 'ap-1', name: 'a', defaultProcessType: 'web' }],
-  containers,
-  downHosts: [],
-  ...(policy ? { policy: { ...policy, rules: [], tests: [] } } : {}),
-});
-const host = (revision: number, ...networks: NetworkModel[]): HostConfig => ({
-  revision,
-  generation: 'g1',
-  host: { id: 'host-1', name: 'h1', meshIp: '100.64.0.1', meshCidr: '100.64.0.0/16', endpoint: '192.0.2.1:51820', publicKey: 'k' },
-  peers: [],
-  networks,
-});
+const h2 = host(2, 'k2');
+const ctr = (id: string, state: ContainerState) => container(id, 'pn-1', h2, '10.240.0.5', state);
+const net = (id: string, containers: ContainerModel[], policy?: { mode: PolicyMode; version: number }) =>
+  network(id, 7, containers, undefined, undefined, policy ? { policy: { ...policy, rules: [], tests: [] } } : {});
+const config = (revision: number, ...networks: NetworkModel[]): HostConfig => ({ revision, generation: 'g1', host: host(1, 'k1'), peers: [], networks });
 
-const open = network('pn-1', [container('c1', 'RUNNING')]);
-const enforced = network('pn-1', [container('c1', 'RUNNING')], { mode: 'ENFORCE', version: 3 });
+const open = net('pn-1', [ctr('c1', 'RUNNING')]);
+const enforced = net('pn-1', [ctr('c1', 'RUNNING')], { mode: 'ENFORCE', version: 3 });
 
 describe('awaitedChange', () => {
   it.each([
-    { name: 'the first pass', before: null, after: host(5, open), awaited: true },
-    { name: 'the same networks (a resync)', before: host(5, open), after: host(5, open), awaited: false },
+    { name: 'the first pass', before: null, after: config(5, open), awaited: true },
+    { name: 'the same networks (a resync)', before: config(5, open), after: config(5, open), awaited: false },
     {
       name: 'a container added where the policy is OFF',
-      before: host(5, open),
-      after: host(6, network('pn-1', [container('c1', 'RUNNING'), container('c2', 'PENDING')])),
+      before: config(5, open),
+      after: config(6, net('pn-1', [ctr('c1', 'RUNNING'), ctr('c2', 'PENDING')])),
       awaited: false,
     },
     {
       name: 'a container RUNNING where the policy is OFF',
-      before: host(5, network('pn-1', [container('c1', 'PENDING')])),
-      after: host(6, open),
+      before: config(5, net('pn-1', [ctr('c1', 'PENDING')])),
+      after: config(6, open),
       awaited: false,
     },
     {
       name: 'a container removed',
-      before: host(5, network('pn-1', [container('c1', 'RUNNING'), container('c2', 'RUNNING')])),
-      after: host(6, open),
+      before: config(5, net('pn-1', [ctr('c1', 'RUNNING'), ctr('c2', 'RUNNING')])),
+      after: config(6, open),
       awaited: false,
     },
-    { name: 'a container DRAINING (a drain waits)', before: host(5, open), after: host(6, network('pn-1', [container('c1', 'DRAINING')])), awaited: true },
+    { name: 'a container DRAINING (a drain waits)', before: config(5, open), after: config(6, net('pn-1', [ctr('c1', 'DRAINING')])), awaited: true },
     {
       name: 'a container added where the policy is enforced (the policy wait)',
-      before: host(5, enforced),
-      after: host(6, network('pn-1', [container('c1', 'RUNNING'), container('c2', 'PENDING')], { mode: 'ENFORCE', version: 3 })),
+      before: config(5, enforced),
+      after: config(6, net('pn-1', [ctr('c1', 'RUNNING'), ctr('c2', 'PENDING')], { mode: 'ENFORCE', version: 3 })),
       awaited: true,
     },
     {
       name: 'a container added where the policy audits',
-      before: host(5, network('pn-1', [], { mode: 'AUDIT', version: 1 })),
-      after: host(6, network('pn-1', [container('c2', 'PENDING')], { mode: 'AUDIT', version: 1 })),
+      before: config(5, net('pn-1', [], { mode: 'AUDIT', version: 1 })),
+      after: config(6, net('pn-1', [ctr('c2', 'PENDING')], { mode: 'AUDIT', version: 1 })),
       awaited: true,
     },
     {
       name: 'a container removed where the policy is enforced',
-      before: host(5, network('pn-1', [container('c1', 'RUNNING'), container('c2', 'RUNNING')], { mode: 'ENFORCE', version: 3 })),
-      after: host(6, enforced),
+      before: config(5, net('pn-1', [ctr('c1', 'RUNNING'), ctr('c2', 'RUNNING')], { mode: 'ENFORCE', version: 3 })),
+      after: config(6, enforced),
       awaited: false,
     },
     {
       name: 'the policy rewritten',
-      before: host(5, enforced),
-      after: host(6, network('pn-1', [container('c1', 'RUNNING')], { mode: 'ENFORCE', version: 4 })),
+      before: config(5, enforced),
+      after: config(6, net('pn-1', [ctr('c1', 'RUNNING')], { mode: 'ENFORCE', version: 4 })),
       awaited: true,
     },
     {
       name: 'the policy switched OFF',
-      before: host(5, enforced),
-      after: host(6, network('pn-1', [container('c1', 'RUNNING')], { mode: 'OFF', version: 4 })),
+      before: config(5, enforced),
+      after: config(6, net('pn-1', [ctr('c1', 'RUNNING')], { mode: 'OFF', version: 4 })),
       awaited: true,
     },
-    { name: 'a network joined', before: host(5, open), after: host(6, open, network('pn-2', [])), awaited: true },
-    { name: 'a network left', before: host(5, open, network('pn-2', [])), after: host(6, open), awaited: false },
+    { name: 'a network joined', before: config(5, open), after: config(6, open, net('pn-2', [])), awaited: true },
+    { name: 'a network left', before: config(5, open, net('pn-2', [])), after: config(6, open), awaited: false },
   ])('$name: $awaited', ({ before, after, awaited }) => {
     expect(awaitedChange(before, after)).toBe(awaited);
   });
