@@ -11,9 +11,9 @@
  * once, any other no sooner than the API's pace; the scale bench passes 50 ms, where the agent
  * reports right after each pass since WEFT_DEBOUNCE_MS defaults to 0, so the bench coalesces a
  * little more than an agent would), with the body the agent sends (every network's health, the
- * passes, the safety state) and by the agent's way: POST /agent/report (protocol/agent-report.ts), or the `reportHostStatus`
- * mutation for a baseline API from before that route. Everything is callbacks on node:http, so 1,000 of
- * them cost little CPU.
+ * passes, the safety state) and by the agent's way: POST /agent/report (protocol/agent-report.ts),
+ * or the `reportHostStatus` mutation for a baseline API from before that route. Everything is
+ * callbacks on node:http, so 1,000 of them cost little CPU.
  */
 import { type Agent, request } from 'node:http';
 import { applyChange } from '../agent/api/apply-delta.ts';
@@ -99,7 +99,7 @@ async function post<T>(shared: ConsumerShared, token: string, query: string, var
   return json.data;
 }
 
-/** One report on the agent report route: resolves on 204 with the API's pace (0: none), rejects with the coded error otherwise. */
+/** One report on the agent report route: the API's pace on 204 (0: none); the coded error otherwise. */
 async function postReport(shared: ConsumerShared, token: string, report: AgentReport): Promise<number> {
   const { status, text, pace } = await postJson(shared, new URL(AGENT_REPORT_PATH, shared.url), token, report);
   if (status !== 204) throw new Error(firstError(text, status));

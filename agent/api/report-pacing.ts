@@ -15,7 +15,7 @@ import type { HostConfig, NetworkModel } from '../../protocol/model.ts';
 
 const policyKey = (n: NetworkModel) => `${n.policy?.mode ?? 'OFF'}/${n.policy?.version ?? 0}`;
 
-/** Whether the pass that took the host from `before` (null: none yet) to `after` applied a change the API waits for. */
+/** Whether the pass from `before` (null: none yet) to `after` applied a change the API waits for. */
 export function awaitedChange(before: HostConfig | null, after: HostConfig): boolean {
   if (!before) return true;
   const prior = new Map(before.networks.map((n) => [n.id, n]));
@@ -49,7 +49,10 @@ export interface PassReporterOptions {
   send: () => Promise<unknown>;
   /** The API's pace for routine reports, in ms (0: none), read at each decision. */
   paceMs: () => number;
-  /** The least wait after the first pass no report carries yet, before a report (the bench's consumers stand for a pass with it); 0 by default. */
+  /**
+   * The least wait, from the first pass no report carries yet, before a report: 0 by default (the
+   * bench's raw consumers stand for a pass with it).
+   */
   holdMs?: number;
   now?: () => number;
 }

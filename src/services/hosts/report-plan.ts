@@ -140,8 +140,9 @@ export const MAX_REPORT_INTERVAL_MS = 10_000;
 /**
  * How often, at most, each agent sends a routine pass report (protocol/agent-report.ts
  * REPORT_INTERVAL_HEADER), so that the whole fleet's routine reports stay near `reportsPerSecond`:
- * the UP hosts that have reported over that budget, in whole milliseconds, capped at MAX_REPORT_INTERVAL_MS. Under
- * MIN_REPORT_INTERVAL_MS, and with a budget of 0, it is 0: one report per pass, as without pacing.
+ * the UP hosts that have reported over that budget, in whole milliseconds, capped at
+ * MAX_REPORT_INTERVAL_MS. Under MIN_REPORT_INTERVAL_MS, and with a budget of 0, it is 0: one
+ * report per pass, as without pacing.
  */
 export function reportIntervalMs(upHosts: number, reportsPerSecond: number): number {
   if (reportsPerSecond <= 0) return 0;

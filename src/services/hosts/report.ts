@@ -12,19 +12,22 @@ import {
   type AcceptedReport,
   appliedAt,
   type Brake,
-  reportIntervalMs,
   checkPasses,
   mergedRanges,
   planReports,
   type QueuedReport,
   type ReportedHost,
+  reportIntervalMs,
   sampledChanges,
   type SampledChange,
 } from './report-plan.ts';
 
 export { storedSafety } from './report-plan.ts';
 
-/** What an accepted report answers: its host, the samples it recorded, and the pace for the agent's next routine report (./report-plan.ts `reportIntervalMs`). */
+/**
+ * What an accepted report answers: its host, the samples it recorded, and the pace of the agent's
+ * routine reports (./report-plan.ts `reportIntervalMs`).
+ */
 export interface ReportOutcome {
   hostId: string;
   samples: number;
@@ -48,8 +51,10 @@ export const REPORT_GROUP_WINDOW_MS = 5;
 /**
  * Records an agent's report: the revision it has applied, its per-network health, and — for every
  * change that concerned it since its previous report — the time from commit to applied (samples for
- * `network.convergence`), applied as the report's passes date it (./report-plan.ts `appliedAt`). Reports never move a host's applied revision backwards, and never past
- * the head: a revision that was never committed is refused (BAD_USER_INPUT) and nothing is written.
+ * `network.convergence`), applied when the report's passes say (./report-plan.ts `appliedAt`).
+ * Reports never move a host's applied revision backwards, and never past the head: a revision that
+ * was never committed is refused (BAD_USER_INPUT) and nothing is written. The answer carries the
+ * pace of the agent's routine reports (`reportIntervalMs`, architecture §8.5).
  * Every report is a heartbeat (liveness, architecture §8.4). A report without a revision only
  * records the heartbeat and the safety state. When the agent's brake engages, `host.brake_engaged`
  * is appended once per network of the host, for its projects' webhooks.
